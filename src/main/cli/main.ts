@@ -1,0 +1,1 @@
+// Command-line entry (filled in by the CLI work).

@@ -1,0 +1,1 @@
+// Desktop host entry (filled in by the hosts work).

@@ -1,0 +1,1 @@
+// Trainer child-process entry (filled in by the engine work).

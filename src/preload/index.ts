@@ -1,0 +1,1 @@
+// Preload bridge (filled in by the hosts work).

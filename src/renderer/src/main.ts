@@ -1,0 +1,1 @@
+// Renderer entry (filled in by the views work).

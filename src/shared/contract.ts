@@ -1,0 +1,113 @@
+// The one API between the views and the back end: method → request/response schemas, event →
+// payload schema. Both hosts (Electron IPC, browser WebSocket) implement exactly this, and the
+// back end validates every request against it before acting.
+import { z } from 'zod'
+import { csvImportOptionsSchema, csvPreviewSchema, datasetDescriptorSchema, idxImportOptionsSchema } from './dataset'
+import { modelSpecSchema } from './spec'
+import { progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
+import { backendNameSchema, trainingConfigSchema } from './training'
+
+const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _ . : -')
+const empty = z.object({}).strict()
+const ok = z.object({ ok: z.literal(true) })
+
+export const exampleSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  seed_document: z.string(),
+  description: z.string(),
+  spec: modelSpecSchema,
+  config: trainingConfigSchema,
+  dataset_id: z.string()
+})
+export type Example = z.infer<typeof exampleSchema>
+
+export const savedModelSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), spec: modelSpecSchema, created_at: z.string() })
+export type SavedModel = z.infer<typeof savedModelSchema>
+
+export const evaluationSchema = z.object({
+  split: z.enum(['train', 'validation', 'test']),
+  metrics: metricValuesSchema,
+  /** confusion[true][predicted], classification only. */
+  confusion: z.array(z.array(z.number())).nullable(),
+  per_class: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })).nullable()
+})
+export type Evaluation = z.infer<typeof evaluationSchema>
+
+export const EXPORT_FORMATS = ['tfjs', 'keras_script', 'metrics_csv', 'metrics_json', 'spec_json'] as const
+
+function method<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response }
+}
+
+export const methods = {
+  'app.info': method(empty, z.object({ version: z.string(), host: z.enum(['electron', 'browser']), data_dir: z.string(), backends: z.array(z.object({ name: backendNameSchema, available: z.boolean(), reason: z.string().nullable() })) })),
+
+  'datasets.list': method(empty, z.array(datasetDescriptorSchema)),
+  'datasets.get': method(z.object({ id }), datasetDescriptorSchema),
+  'datasets.samples': method(
+    z.object({ id, split: z.enum(['train', 'validation', 'test']).default('train'), offset: z.number().int().min(0).default(0), count: z.number().int().min(1).max(256).default(32) }),
+    z.object({ shape: z.array(z.number()), features: z.array(z.array(z.number())), labels: z.array(z.number()) })
+  ),
+  'datasets.previewCsv': method(z.object({ file: id, delimiter: z.string().length(1).optional() }), csvPreviewSchema),
+  'datasets.importCsv': method(csvImportOptionsSchema.omit({ path: true }).extend({ file: id }), datasetDescriptorSchema),
+  'datasets.importIdx': method(
+    idxImportOptionsSchema.omit({ train_images: true, train_labels: true, test_images: true, test_labels: true }).extend({ train_images: id, train_labels: id, test_images: id.optional(), test_labels: id.optional() }),
+    datasetDescriptorSchema
+  ),
+  'datasets.delete': method(z.object({ id }), ok),
+
+  /** Files reach the back end in chunks, whichever host; `file` ids are then used by the importers. */
+  'uploads.begin': method(z.object({ name: z.string().min(1).max(255), size: z.number().int().min(0) }), z.object({ file: id })),
+  'uploads.chunk': method(z.object({ file: id, offset: z.number().int().min(0), data_base64: z.string().max(8 * 1024 * 1024) }), z.object({ received: z.number() })),
+  'uploads.finish': method(z.object({ file: id }), z.object({ file: id, size: z.number() })),
+
+  'examples.list': method(empty, z.array(exampleSchema)),
+  'models.list': method(empty, z.array(savedModelSchema)),
+  'models.save': method(z.object({ name: z.string().min(1).max(200), spec: modelSpecSchema }), savedModelSchema),
+
+  'runs.start': method(z.object({ name: z.string().max(200).optional(), spec: modelSpecSchema, config: trainingConfigSchema, dataset_id: id }), z.object({ run_id: id })),
+  'runs.stop': method(z.object({ run_id: id }), ok),
+  'runs.pause': method(z.object({ run_id: id }), ok),
+  'runs.resume': method(z.object({ run_id: id }), ok),
+  'runs.list': method(empty, z.array(runSummarySchema)),
+  'runs.get': method(z.object({ run_id: id }), runDetailSchema),
+  'runs.series': method(z.object({ run_id: id, max_points: z.number().int().min(10).max(100_000).default(5000) }), runSeriesSchema),
+  'runs.update': method(z.object({ run_id: id, name: z.string().max(200).optional(), tags: z.array(z.string().max(60)).max(50).optional(), notes: z.string().max(20_000).optional() }), runSummarySchema),
+  'runs.delete': method(z.object({ run_id: id }), ok),
+  'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test') }), evaluationSchema),
+  'runs.predict': method(z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(1000) }), z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable() })),
+  'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS) }), z.object({ file_name: z.string(), mime: z.string(), data_base64: z.string() }))
+} as const
+
+export const events = {
+  'run.progress': progressEventSchema,
+  'runs.changed': z.object({ run_id: z.string() }),
+  'datasets.changed': z.object({ id: z.string() }),
+  /** A long back-end job (import, evaluation): done of total, in the job's own units. */
+  'job.progress': z.object({ job: z.string(), label: z.string(), done: z.number(), total: z.number() }),
+  /** Desktop menu commands forwarded to the views (new, open, import, export, undo, redo). */
+  'menu.command': z.object({ command: z.enum(['new', 'open', 'import-dataset', 'export', 'undo', 'redo', 'view-datasets', 'view-designer', 'view-train', 'view-runs', 'view-compare']) })
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type Request<M extends MethodName> = z.input<Methods[M]['request']>
+export type Response<M extends MethodName> = z.output<Methods[M]['response']>
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+export const METHOD_NAMES = Object.keys(methods) as MethodName[]
+export const EVENT_NAMES = Object.keys(events) as EventName[]
+
+/** What the renderer talks to; one implementation per host. */
+export interface WorkbenchClient {
+  call<M extends MethodName>(method: M, request: Request<M>): Promise<Response<M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+}
+
+/** An error that crosses the contract: a code a program can test and a message a person can read. */
+export interface ContractError {
+  code: 'invalid_request' | 'not_found' | 'conflict' | 'bad_input' | 'internal' | 'unauthorized'
+  message: string
+}

@@ -1,0 +1,93 @@
+// The training configuration: everything besides the model that decides how a run trains.
+// Keras names (snake_case) so that a config reads like the Keras call it mirrors.
+import { z } from 'zod'
+
+const positive = z.number().positive()
+const unit = z.number().min(0).max(1)
+
+export const optimizerSchema = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('sgd'), learning_rate: positive.default(0.01), momentum: z.number().min(0).default(0), nesterov: z.boolean().default(false) }),
+  z.object({ name: z.literal('rmsprop'), learning_rate: positive.default(0.001), rho: unit.default(0.9), momentum: z.number().min(0).default(0), epsilon: positive.default(1e-7) }),
+  z.object({ name: z.literal('adam'), learning_rate: positive.default(0.001), beta_1: unit.default(0.9), beta_2: unit.default(0.999), epsilon: positive.default(1e-7) }),
+  z.object({ name: z.literal('adagrad'), learning_rate: positive.default(0.01), initial_accumulator_value: z.number().min(0).default(0.1) }),
+  z.object({ name: z.literal('adadelta'), learning_rate: positive.default(1), rho: unit.default(0.95), epsilon: positive.default(1e-7) }),
+  z.object({ name: z.literal('adamax'), learning_rate: positive.default(0.002), beta_1: unit.default(0.9), beta_2: unit.default(0.999), epsilon: positive.default(1e-7) })
+])
+export type OptimizerConfig = z.infer<typeof optimizerSchema>
+export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adagrad', 'adadelta', 'adamax'] as const
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number]
+
+/** Learning-rate schedules. `time_decay` is Keras's legacy `decay`: lr = lr0 / (1 + decay * step). */
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }),
+  z.object({ kind: z.literal('time_decay'), decay: z.number().min(0) }),
+  z.object({ kind: z.literal('step_decay'), drop: z.number().gt(0).max(1), every_epochs: z.number().int().positive() }),
+  z.object({ kind: z.literal('exponential'), decay_rate: z.number().gt(0).max(1), decay_steps: z.number().int().positive() }),
+  z.object({
+    kind: z.literal('reduce_on_plateau'),
+    monitor: z.string().default('val_loss'),
+    factor: z.number().gt(0).lt(1).default(0.1),
+    patience: z.number().int().min(0).default(10),
+    min_delta: z.number().min(0).default(1e-4),
+    min_lr: z.number().min(0).default(0)
+  })
+])
+export type ScheduleConfig = z.infer<typeof scheduleSchema>
+
+export const LOSSES = ['mean_squared_error', 'mean_absolute_error', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'] as const
+export const lossSchema = z.enum(LOSSES)
+export type LossName = z.infer<typeof lossSchema>
+
+/** `accuracy` is resolved to binary, categorical or sparse accuracy from the loss, as Keras does. */
+export const METRICS = ['accuracy', 'mse', 'mae', 'precision', 'recall', 'auc'] as const
+export const metricSchema = z.enum(METRICS)
+export type MetricName = z.infer<typeof metricSchema>
+
+export const budgetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('epochs'), epochs: z.number().int().positive() }),
+  /** Seed 000 style: each step draws a fresh random mini-batch (without replacement within the batch). */
+  z.object({ kind: z.literal('steps'), steps: z.number().int().positive(), eval_every: z.number().int().positive().default(1000) })
+])
+export type BudgetConfig = z.infer<typeof budgetSchema>
+
+export const validationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  /** Take the last `fraction` of the (shuffled) training rows, as Keras's validation_split. */
+  z.object({ kind: z.literal('split'), fraction: z.number().gt(0).lt(1) }),
+  /** Use the data set's own validation split, or its test split when it has none. */
+  z.object({ kind: z.literal('dataset'), split: z.enum(['validation', 'test']).default('validation') })
+])
+export type ValidationConfig = z.infer<typeof validationSchema>
+
+export const earlyStoppingSchema = z.object({
+  monitor: z.string().default('val_loss'),
+  patience: z.number().int().min(0).default(5),
+  min_delta: z.number().min(0).default(0),
+  mode: z.enum(['auto', 'min', 'max']).default('auto'),
+  restore_best_weights: z.boolean().default(true)
+})
+export type EarlyStoppingConfig = z.infer<typeof earlyStoppingSchema>
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+export const backendNameSchema = z.enum(BACKENDS)
+export type BackendName = z.infer<typeof backendNameSchema>
+export const backendChoiceSchema = z.union([z.literal('auto'), backendNameSchema])
+export type BackendChoice = z.infer<typeof backendChoiceSchema>
+
+export const trainingConfigSchema = z.object({
+  optimizer: optimizerSchema.default({ name: 'adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }),
+  schedule: scheduleSchema.default({ kind: 'constant' }),
+  loss: lossSchema,
+  metrics: z.array(metricSchema).default(['accuracy']),
+  budget: budgetSchema.default({ kind: 'epochs', epochs: 10 }),
+  batch_size: z.number().int().positive().default(32),
+  shuffle: z.boolean().default(true),
+  validation: validationSchema.default({ kind: 'split', fraction: 0.1 }),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  early_stopping: earlyStoppingSchema.nullable().default(null),
+  backend: backendChoiceSchema.default('auto'),
+  /** Evaluate on the data set's test split when training ends. */
+  evaluate_test: z.boolean().default(true)
+})
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>
+export type TrainingConfigInput = z.input<typeof trainingConfigSchema>
