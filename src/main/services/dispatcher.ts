@@ -1,0 +1,57 @@
+// Turns the shared contract into something a host can serve: validates each request against
+// its schema, runs the handler, and maps failures to ContractErrors a view can show.
+import { z } from 'zod'
+import { methods, type ContractError, type EventName, type EventPayload, type MethodName, type Response } from '../../shared/contract'
+
+/** What the back end implements: one async function per contract method, on validated input. */
+export type Handlers = {
+  [M in MethodName]: (request: z.output<(typeof methods)[M]['request']>) => Promise<Response<M>>
+}
+
+/** An error meant for the user: carries a contract error code. */
+export class WorkbenchError extends Error {
+  constructor(
+    readonly code: ContractError['code'],
+    message: string
+  ) {
+    super(message)
+    this.name = 'WorkbenchError'
+  }
+}
+
+export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ContractError }
+
+export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name)
+}
+
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ')
+}
+
+export function createDispatcher(handlers: Handlers) {
+  return async function dispatch(method: unknown, rawRequest: unknown): Promise<DispatchResult> {
+    if (!isMethodName(method)) {
+      return { ok: false, error: { code: 'invalid_request', message: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}` } }
+    }
+    const parsed = methods[method].request.safeParse(rawRequest ?? {})
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'invalid_request', message: `${method}: ${describeZodError(parsed.error)}` } }
+    }
+    try {
+      const handler = handlers[method] as (request: unknown) => Promise<unknown>
+      const result = await handler(parsed.data)
+      return { ok: true, result }
+    } catch (error) {
+      if (error instanceof WorkbenchError) return { ok: false, error: { code: error.code, message: error.message } }
+      const message = error instanceof Error ? error.message : String(error)
+      return { ok: false, error: { code: 'internal', message } }
+    }
+  }
+}
+export type Dispatch = ReturnType<typeof createDispatcher>
