@@ -1,0 +1,104 @@
+// The run store's tables and their migrations, versioned by `PRAGMA user_version`.
+import type Database from 'better-sqlite3'
+import { StoreError } from './errors'
+
+/**
+ * Each entry moves the schema from version `index` to `index + 1`. Append new migrations;
+ * never edit one that has shipped, because existing databases have already run it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE datasets (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    descriptor  TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+
+  CREATE TABLE models (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    spec       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (name, version)
+  );
+
+  -- dataset_id is deliberately not a foreign key: a run keeps its dataset's name and
+  -- fingerprint as a snapshot and stays readable after the data set is deleted.
+  CREATE TABLE runs (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    model_name          TEXT NOT NULL,
+    dataset_id          TEXT NOT NULL,
+    dataset_name        TEXT NOT NULL,
+    dataset_fingerprint TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('queued','running','paused','finished','stopped','diverged','failed','interrupted')),
+    spec                TEXT NOT NULL,
+    config              TEXT NOT NULL,
+    seed                INTEGER NOT NULL,
+    optimizer           TEXT NOT NULL,
+    learning_rate       REAL NOT NULL,
+    batch_size          INTEGER NOT NULL,
+    epochs              INTEGER,
+    steps               INTEGER,
+    backend             TEXT,
+    backend_info        TEXT,
+    versions            TEXT NOT NULL DEFAULT '{}',
+    created_at          TEXT NOT NULL,
+    started_at          TEXT,
+    ended_at            TEXT,
+    final_metrics       TEXT NOT NULL DEFAULT '{}',
+    best_metrics        TEXT NOT NULL DEFAULT '{}',
+    best_epoch          INTEGER,
+    error               TEXT,
+    diverged_at_step    INTEGER,
+    tags                TEXT NOT NULL DEFAULT '[]',
+    notes               TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX runs_by_status ON runs (status);
+
+  -- value is NULL where the trainer reported NaN (SQLite stores NaN as NULL); it reads back as NaN.
+  CREATE TABLE metrics (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    epoch  INTEGER NOT NULL,
+    name   TEXT NOT NULL,
+    value  REAL,
+    time   REAL NOT NULL
+  );
+  -- Serves series reads (one run, one name, by step) and the cascade on run deletion.
+  CREATE INDEX metrics_series ON metrics (run_id, name, step);
+
+  CREATE TABLE artifacts (
+    run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+  );
+  `
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** Brings the database to SCHEMA_VERSION; each step commits with its version bump, so a crash mid-way leaves a consistent earlier version. */
+export function migrate(db: Database.Database, dbPath: string): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number
+  if (from > SCHEMA_VERSION) {
+    throw new StoreError(
+      'incompatible',
+      `The database ${dbPath} has schema version ${from}, newer than this Model Workbench understands (${SCHEMA_VERSION}). Update Model Workbench, or choose another data folder.`
+    )
+  }
+  for (let version = from; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version])
+      // user_version cannot take a bound parameter; version is an integer we control.
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+  return { from, to: SCHEMA_VERSION }
+}
