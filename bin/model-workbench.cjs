@@ -6,9 +6,11 @@ const fs = require('node:fs')
 
 const root = path.join(__dirname, '..')
 const built = path.join(root, 'out', 'main', 'cli.js')
+let cli
 if (fs.existsSync(built) && process.env.MODEL_WORKBENCH_FROM_SOURCE !== '1') {
-  require(built)
+  cli = require(built)
 } else {
   require('tsx/cjs')
-  require(path.join(root, 'src', 'main', 'cli', 'main.ts'))
+  cli = require(path.join(root, 'src', 'main', 'cli', 'main.ts'))
 }
+cli.runFromProcess()
