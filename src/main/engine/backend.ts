@@ -1,0 +1,131 @@
+// The backend ladder: tensorflow-gpu (tfjs-node-gpu, CUDA) → tensorflow (tfjs-node, CPU) →
+// wasm → cpu. Picks the best one that loads and can train the model, and records why each
+// better one was skipped.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import * as tfjs from '@tensorflow/tfjs'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import type { BackendInfo } from '../../shared/run'
+import type { BackendChoice, BackendName } from '../../shared/training'
+
+export type Tf = typeof tfjs
+
+export interface BackendNeeds {
+  /** The model has a convolution: the wasm backend has no Conv2D gradient kernel. */
+  convolution: boolean
+}
+
+export interface SelectedBackend {
+  tf: Tf
+  info: BackendInfo
+  /** Versions worth recording with a run (tfjs, backend, node). */
+  versions: Record<string, string>
+}
+
+export class BackendUnavailableError extends Error {
+  constructor(readonly backend: BackendName, readonly reason: string) {
+    super(`The ${backend} backend was requested but cannot be used: ${reason}`)
+    this.name = 'BackendUnavailableError'
+  }
+}
+
+const nodeRequire = createRequire(__filename)
+const LADDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const
+
+type Attempt = { ok: true; tf: Tf } | { ok: false; reason: string }
+
+/**
+ * Where the wasm binaries live. The backend's own lookup uses the `__dirname` of its JS file,
+ * which is wrong once that file is bundled into out/main; resolving the package works from the
+ * sources and from the bundle (which keeps node_modules external). A copy next to the bundle
+ * (out/main/wasm/) is the fallback for a packaged app without node_modules.
+ */
+export function wasmBinaryFolder(): string | null {
+  const candidates: string[] = []
+  try {
+    candidates.push(dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')))
+  } catch {
+    // not resolvable from here: fall through to the copy next to the bundle
+  }
+  candidates.push(join(__dirname, 'wasm'))
+  const found = candidates.find((folder) => existsSync(join(folder, 'tfjs-backend-wasm-simd.wasm')))
+  return found ? found + '/' : null
+}
+
+let wasmPathsSet = false
+
+async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt> {
+  const pkg = NATIVE_PACKAGES[name]
+  let loaded: Tf
+  try {
+    loaded = nodeRequire(pkg) as Tf
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'MODULE_NOT_FOUND') return { ok: false, reason: `${pkg} is not installed (optional dependency: its install needs libtensorflow)` }
+    return { ok: false, reason: `${pkg} failed to load: ${(error as Error).message}` }
+  }
+  try {
+    if (!(await loaded.setBackend('tensorflow'))) return { ok: false, reason: `${pkg} loaded but its backend did not initialise` }
+  } catch (error) {
+    return { ok: false, reason: `${pkg} loaded but its backend did not initialise: ${(error as Error).message}` }
+  }
+  return { ok: true, tf: loaded }
+}
+
+async function tryWasm(needs: BackendNeeds): Promise<Attempt> {
+  if (needs.convolution) return { ok: false, reason: 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one' }
+  if (!wasmPathsSet) {
+    const folder = wasmBinaryFolder()
+    if (!folder) return { ok: false, reason: 'the tfjs-backend-wasm binaries (*.wasm) were not found next to the package or the bundle' }
+    setWasmPaths(folder)
+    wasmPathsSet = true
+  }
+  try {
+    if (!(await tfjs.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not initialise (see the log for the WebAssembly error)' }
+  } catch (error) {
+    return { ok: false, reason: `the wasm backend did not initialise: ${(error as Error).message}` }
+  }
+  return { ok: true, tf: tfjs }
+}
+
+async function tryCpu(): Promise<Attempt> {
+  if (!(await tfjs.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not initialise' }
+  return { ok: true, tf: tfjs }
+}
+
+function attempt(name: BackendName, needs: BackendNeeds): Promise<Attempt> {
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name)
+  if (name === 'wasm') return tryWasm(needs)
+  return tryCpu()
+}
+
+/**
+ * Select and initialise a backend. 'auto' walks the ladder; a named backend is forced and
+ * throws {@link BackendUnavailableError} with the reason when it cannot be used.
+ */
+export async function selectBackend(choice: BackendChoice, needs: BackendNeeds = { convolution: false }): Promise<SelectedBackend> {
+  const skipped: BackendInfo['skipped'] = []
+  const candidates = choice === 'auto' ? LADDER : [choice]
+  for (const name of candidates) {
+    const result = await attempt(name, needs)
+    if (result.ok) {
+      await result.tf.ready()
+      return {
+        tf: result.tf,
+        info: { name, skipped, forced: choice !== 'auto' },
+        versions: { tfjs: result.tf.version.tfjs, backend: name, node: process.versions.node }
+      }
+    }
+    if (choice !== 'auto') throw new BackendUnavailableError(name, result.reason)
+    skipped.push({ backend: name, reason: result.reason })
+  }
+  // cpu always initialises in practice; reaching here means even it failed.
+  throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`)
+}
+
+/** Whether a model spec's layers include a convolution (the wasm backend cannot train those). */
+export function specHasConvolution(layers: readonly { class_name: string }[]): boolean {
+  return layers.some((layer) => /^Conv|^SeparableConv|^DepthwiseConv/.test(layer.class_name))
+}
