@@ -95,6 +95,9 @@ type SummaryRow = Omit<RunRow, 'dataset_fingerprint' | 'spec' | 'config' | 'seed
 const SUMMARY_COLUMNS =
   'id, name, model_name, dataset_id, dataset_name, status, optimizer, learning_rate, batch_size, epochs, steps, backend, created_at, started_at, ended_at, final_metrics, best_metrics, best_epoch, tags, notes'
 
+/** The statement behind listRuns; exported so a test can check its query plan never touches metrics. */
+export const LIST_RUNS_SQL = `SELECT ${SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC`
+
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')
 
 function nowIso(): string {
@@ -184,7 +187,7 @@ export class WorkbenchStore {
       runStatus: db.prepare<[string], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
       runSummary: db.prepare<[string], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
       runDetail: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-      listRuns: db.prepare<[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC`),
+      listRuns: db.prepare<[], SummaryRow>(LIST_RUNS_SQL),
       seriesNames: db.prepare<[string], { name: string; n: number }>('SELECT name, count(*) AS n FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name'),
       seriesRows: db.prepare<[string, string], [number, number, number | null]>('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step, rowid').raw(true),
       lastValue: db.prepare<[string, string], { value: number | null }>('SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC, rowid DESC LIMIT 1')
