@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import { diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
+import { trainingConfigSchema } from './training'
+import type { ModelSpec } from './spec'
+
+function spec(units: number[], inputShape = [784]): ModelSpec {
+  return {
+    format: 'model-workbench/spec',
+    version: 1,
+    name: 'mlp',
+    input_shape: inputShape,
+    layers: units.map((u, i) => ({ class_name: 'Dense', config: { name: `dense_${i}`, units: u, activation: 'relu' } }))
+  }
+}
+
+describe('flattenForDiff', () => {
+  it('flattens nested objects to dotted keys and keeps scalar arrays as one value', () => {
+    expect(flattenForDiff({ a: { b: 1, c: [2, 3] }, d: null, e: 'x' })).toEqual({ 'a.b': 1, 'a.c': '[2, 3]', d: null, e: 'x' })
+  })
+  it('indexes arrays of objects', () => {
+    expect(flattenForDiff({ l: [{ u: 1 }, { u: 2 }] })).toEqual({ 'l[0].u': 1, 'l[1].u': 2 })
+  })
+})
+
+describe('flattenRun', () => {
+  it('lists input shape, layer classes and layer config, leaving out generated layer names', () => {
+    const config = trainingConfigSchema.parse({ loss: 'categorical_crossentropy' })
+    const flat = flattenRun({ spec: spec([512, 10]), config })
+    expect(flat.architecture).toMatchObject({ input_shape: '[784]', layer_count: 2, 'layers[0].class_name': 'Dense', 'layers[0].units': 512, 'layers[1].units': 10 })
+    expect(Object.keys(flat.architecture).some((k) => k.endsWith('.name'))).toBe(false)
+    expect(flat.training['optimizer.name']).toBe('adam')
+    expect(flat.training['budget.epochs']).toBe(10)
+  })
+})
+
+describe('diffRuns', () => {
+  const base = trainingConfigSchema.parse({ loss: 'categorical_crossentropy' })
+  const sgd = trainingConfigSchema.parse({ loss: 'categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 } })
+
+  it('marks exactly the keys whose values differ', () => {
+    const rows = diffRuns([{ spec: spec([512, 10]), config: base }, { spec: spec([256, 10]), config: base }])
+    const differing = rows.filter((r) => r.differs).map((r) => r.key)
+    expect(differing).toEqual(['layers[0].units'])
+    const units = rows.find((r) => r.key === 'layers[0].units')
+    expect(units?.values).toEqual([512, 256])
+    expect(units?.section).toBe('architecture')
+  })
+
+  it('treats a key missing from one run as a difference and fills null', () => {
+    const rows = diffRuns([{ spec: spec([512, 10]), config: base }, { spec: spec([512, 10]), config: sgd }, { spec: spec([512, 64, 10]), config: base }])
+    const beta = rows.find((r) => r.key === 'optimizer.beta_1')
+    expect(beta?.values).toEqual([0.9, null, 0.9])
+    expect(beta?.differs).toBe(true)
+    const momentum = rows.find((r) => r.key === 'optimizer.momentum')
+    expect(momentum?.values).toEqual([null, 0, null])
+    const third = rows.find((r) => r.key === 'layers[2].units')
+    expect(third?.values).toEqual([null, null, 10])
+    expect(rows.find((r) => r.key === 'loss')?.differs).toBe(false)
+  })
+
+  it('orders architecture rows by layer with class_name first', () => {
+    const rows = diffRuns([{ spec: spec([4, 2]), config: base }]).filter((r) => r.section === 'architecture').map((r) => r.key)
+    expect(rows.slice(0, 2)).toEqual(['input_shape', 'layer_count'])
+    expect(rows.indexOf('layers[0].class_name')).toBeLessThan(rows.indexOf('layers[0].units'))
+    expect(rows.indexOf('layers[0].activation')).toBeLessThan(rows.indexOf('layers[1].class_name'))
+  })
+
+  it('returns no differences for a single run', () => {
+    expect(diffRuns([{ spec: spec([3]), config: base }]).every((r) => !r.differs)).toBe(true)
+  })
+})
+
+describe('formatDiffValue', () => {
+  it('prints null as a dash and small numbers in exponent form', () => {
+    expect(formatDiffValue(null)).toBe('—')
+    expect(formatDiffValue(1e-7)).toBe('1.000e-7')
+    expect(formatDiffValue(0.001)).toBe('0.001')
+    expect(formatDiffValue(true)).toBe('true')
+  })
+})
+
+describe('emaSmooth', () => {
+  it('returns the input for weight 0', () => {
+    expect(emaSmooth([1, 5, 3], 0)).toEqual([1, 5, 3])
+  })
+  it('is debiased: the first point equals the first value and a constant stays constant', () => {
+    const out = emaSmooth([2, 2, 2, 2], 0.9)
+    out.forEach((v) => expect(v).toBeCloseTo(2, 12))
+  })
+  it('matches the TensorBoard formula', () => {
+    const w = 0.6
+    const values = [1, 0, 1]
+    const out = emaSmooth(values, w)
+    let last = 0
+    const expected = values.map((v, i) => {
+      last = last * w + (1 - w) * v
+      return last / (1 - Math.pow(w, i + 1))
+    })
+    out.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12))
+    expect(out[1]).toBeGreaterThan(0)
+    expect(out[1]).toBeLessThan(1)
+  })
+  it('passes NaN through without poisoning later points', () => {
+    const out = emaSmooth([1, Number.NaN, 1], 0.5)
+    expect(Number.isNaN(out[1])).toBe(true)
+    expect(out[2]).toBeCloseTo(1, 12)
+  })
+  it('refuses a weight of 1 or more', () => {
+    expect(() => emaSmooth([1], 1)).toThrow(/\[0, 1\)/)
+  })
+})
+
+describe('lttb', () => {
+  const n = 10_000
+  const x = Array.from({ length: n }, (_, i) => i)
+  const y = x.map((i) => Math.sin(i / 500) + (i === 4321 ? 10 : 0))
+
+  it('returns threshold points, keeps both ends, and keeps a spike', () => {
+    const out = lttb(x, y, 500)
+    expect(out.x.length).toBe(500)
+    expect(out.x[0]).toBe(0)
+    expect(out.x[499]).toBe(n - 1)
+    expect(out.x).toContain(4321)
+    for (let i = 1; i < out.x.length; i++) expect(out.x[i]).toBeGreaterThan(out.x[i - 1])
+  })
+  it('returns a copy when the series fits', () => {
+    const out = lttb([1, 2], [3, 4], 10)
+    expect(out).toEqual({ x: [1, 2], y: [3, 4] })
+  })
+  it('refuses mismatched lengths', () => {
+    expect(() => lttb([1], [], 10)).toThrow(/differ in length/)
+  })
+})
+
+describe('minMaxDownsample', () => {
+  it('keeps each bucket minimum and maximum in x order', () => {
+    const y = [5, 1, 9, 3, 4, 0, 8, 2]
+    const x = y.map((_, i) => i)
+    const out = minMaxDownsample(x, y, 2)
+    expect(out.x).toEqual([1, 2, 5, 6])
+    expect(out.y).toEqual([1, 9, 0, 8])
+  })
+  it('keeps the global extremes of a long series', () => {
+    const y = Array.from({ length: 50_000 }, (_, i) => Math.cos(i) * (i === 30_000 ? 100 : 1))
+    const out = minMaxDownsample(y.map((_, i) => i), y, 1000)
+    expect(out.x.length).toBeLessThanOrEqual(2000)
+    expect(Math.max(...out.y)).toBe(Math.max(...y))
+    expect(Math.min(...out.y)).toBe(Math.min(...y))
+  })
+})
+
+describe('metricGoal and lastAndBest', () => {
+  it('minimises losses and errors and maximises the rest', () => {
+    expect(metricGoal('val_loss')).toBe('min')
+    expect(metricGoal('mae')).toBe('min')
+    expect(metricGoal('val_acc')).toBe('max')
+    expect(metricGoal('auc')).toBe('max')
+  })
+  it('finds last and best, skipping non-finite values', () => {
+    expect(lastAndBest('val_loss', [0.9, 0.4, 0.5, Number.NaN])).toEqual({ last: 0.5, best: 0.4, bestIndex: 1 })
+    expect(lastAndBest('val_acc', [0.5, 0.8, 0.7])).toEqual({ last: 0.7, best: 0.8, bestIndex: 1 })
+    expect(lastAndBest('acc', [])).toEqual({ last: null, best: null, bestIndex: null })
+  })
+})

@@ -1,0 +1,252 @@
+// Pure helpers behind the Compare and Train views: a diff of N runs' hyperparameters and
+// architecture, and series transforms for charts (TensorBoard-style EMA smoothing, LTTB and
+// min/max downsampling, best/last of a metric).
+import type { ModelSpec } from './spec'
+import type { TrainingConfig } from './training'
+
+export type DiffValue = string | number | boolean | null
+
+export interface DiffRow {
+  /** Dotted path, e.g. `optimizer.learning_rate` or `layers[1].units`. */
+  key: string
+  section: 'training' | 'architecture'
+  /** One value per run, in the order the runs were given; null where a run has no such key. */
+  values: DiffValue[]
+  differs: boolean
+}
+
+export interface DiffInput {
+  spec: ModelSpec
+  config: TrainingConfig
+}
+
+/**
+ * Flattens nested objects and arrays into dotted keys. Arrays of scalars stay one value
+ * (`[28,28,1]` reads better than three rows); arrays of objects get `[i]` indices.
+ */
+export function flattenForDiff(value: unknown, prefix = '', into: Record<string, DiffValue> = {}): Record<string, DiffValue> {
+  if (value === undefined) return into
+  if (value === null || typeof value !== 'object') {
+    into[prefix] = value as DiffValue
+    return into
+  }
+  if (Array.isArray(value)) {
+    if (value.every((item) => item === null || typeof item !== 'object')) {
+      into[prefix] = `[${value.map((item) => String(item)).join(', ')}]`
+      return into
+    }
+    value.forEach((item, index) => flattenForDiff(item, `${prefix}[${index}]`, into))
+    if (value.length === 0) into[prefix] = '[]'
+    return into
+  }
+  const entries = Object.entries(value as Record<string, unknown>)
+  if (entries.length === 0 && prefix) into[prefix] = '{}'
+  for (const [key, item] of entries) flattenForDiff(item, prefix ? `${prefix}.${key}` : key, into)
+  return into
+}
+
+/** The rows a person compares for one run: training config keys, then the architecture layer by layer. */
+export function flattenRun(run: DiffInput): { training: Record<string, DiffValue>; architecture: Record<string, DiffValue> } {
+  const training = flattenForDiff(run.config)
+  const architecture: Record<string, DiffValue> = {
+    input_shape: `[${run.spec.input_shape.join(', ')}]`,
+    layer_count: run.spec.layers.length
+  }
+  run.spec.layers.forEach((layer, index) => {
+    architecture[`layers[${index}].class_name`] = layer.class_name
+    // The layer name is generated and differs between otherwise identical models: not a difference that matters.
+    const { name: _name, ...config } = layer.config as Record<string, unknown>
+    flattenForDiff(config, `layers[${index}]`, architecture)
+  })
+  return { training, architecture }
+}
+
+function sameValue(a: DiffValue, b: DiffValue): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b))
+  return a === b
+}
+
+/**
+ * Diffs N runs: one row per key that any run has, in a stable order (training first, then
+ * architecture by layer index). A key missing from some runs counts as a difference.
+ */
+export function diffRuns(runs: readonly DiffInput[]): DiffRow[] {
+  const flat = runs.map(flattenRun)
+  const rows: DiffRow[] = []
+  for (const section of ['training', 'architecture'] as const) {
+    const keys: string[] = []
+    const seen = new Set<string>()
+    for (const run of flat) {
+      for (const key of Object.keys(run[section])) {
+        if (!seen.has(key)) {
+          seen.add(key)
+          keys.push(key)
+        }
+      }
+    }
+    if (section === 'architecture') keys.sort(compareArchitectureKeys)
+    for (const key of keys) {
+      const values = flat.map((run) => (key in run[section] ? run[section][key] : null))
+      const present = flat.map((run) => key in run[section])
+      const differs = values.some((value, i) => !sameValue(value, values[0]) || present[i] !== present[0])
+      rows.push({ key, section, values, differs })
+    }
+  }
+  return rows
+}
+
+function layerIndexOf(key: string): number {
+  const match = /^layers\[(\d+)\]/.exec(key)
+  return match ? Number(match[1]) : -1
+}
+
+function compareArchitectureKeys(a: string, b: string): number {
+  const ia = layerIndexOf(a)
+  const ib = layerIndexOf(b)
+  if (ia !== ib) return ia - ib
+  // class_name first inside a layer, so that a layer's rows start with what it is.
+  const ca = a.endsWith('.class_name') ? 0 : 1
+  const cb = b.endsWith('.class_name') ? 0 : 1
+  if (ca !== cb) return ca - cb
+  return 0
+}
+
+/** Formats a diff cell for a table. */
+export function formatDiffValue(value: DiffValue): string {
+  if (value === null) return '—'
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value)
+    const abs = Math.abs(value)
+    return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(6)))
+  }
+  return String(value)
+}
+
+/**
+ * TensorBoard's smoothing: an exponential moving average debiased for its zero start, so the
+ * first points are not dragged toward 0. `weight` in [0, 1); 0 returns the input. Non-finite
+ * values pass through unchanged and do not poison the average.
+ */
+export function emaSmooth(values: readonly number[], weight: number): number[] {
+  if (!(weight >= 0 && weight < 1)) throw new RangeError(`smoothing weight must be in [0, 1); got ${weight}`)
+  const out = new Array<number>(values.length)
+  let last = 0
+  let count = 0
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (!Number.isFinite(value)) {
+      out[i] = value
+      continue
+    }
+    last = last * weight + (1 - weight) * value
+    count++
+    const debias = weight === 0 ? 1 : 1 - Math.pow(weight, count)
+    out[i] = last / debias
+  }
+  return out
+}
+
+export interface XYSeries {
+  x: number[]
+  y: number[]
+}
+
+/**
+ * Largest-Triangle-Three-Buckets downsampling (Steinarsson 2013): keeps the visual shape of a
+ * line with `threshold` points; first and last are always kept. Returns the input when it fits.
+ */
+export function lttb(x: readonly number[], y: readonly number[], threshold: number): XYSeries {
+  if (x.length !== y.length) throw new RangeError(`x and y differ in length (${x.length} vs ${y.length})`)
+  const n = x.length
+  if (threshold < 3 || n <= threshold) return { x: x.slice(), y: y.slice() }
+  const outX: number[] = [x[0]]
+  const outY: number[] = [y[0]]
+  const bucketSize = (n - 2) / (threshold - 2)
+  let a = 0
+  for (let bucket = 0; bucket < threshold - 2; bucket++) {
+    const nextStart = Math.floor((bucket + 1) * bucketSize) + 1
+    const nextEnd = Math.min(Math.floor((bucket + 2) * bucketSize) + 1, n)
+    let avgX = 0
+    let avgY = 0
+    for (let i = nextStart; i < nextEnd; i++) {
+      avgX += x[i]
+      avgY += y[i]
+    }
+    const nextCount = Math.max(nextEnd - nextStart, 1)
+    avgX /= nextCount
+    avgY /= nextCount
+    const start = Math.floor(bucket * bucketSize) + 1
+    const end = Math.floor((bucket + 1) * bucketSize) + 1
+    let maxArea = -1
+    let chosen = start
+    for (let i = start; i < end; i++) {
+      const area = Math.abs((x[a] - avgX) * (y[i] - y[a]) - (x[a] - x[i]) * (avgY - y[a]))
+      if (area > maxArea) {
+        maxArea = area
+        chosen = i
+      }
+    }
+    outX.push(x[chosen])
+    outY.push(y[chosen])
+    a = chosen
+  }
+  outX.push(x[n - 1])
+  outY.push(y[n - 1])
+  return { x: outX, y: outY }
+}
+
+/**
+ * Min/max buckets: each of `buckets` equal index ranges keeps its minimum and maximum (in x
+ * order), so spikes such as a diverging loss survive downsampling. At most 2 × buckets points.
+ */
+export function minMaxDownsample(x: readonly number[], y: readonly number[], buckets: number): XYSeries {
+  if (x.length !== y.length) throw new RangeError(`x and y differ in length (${x.length} vs ${y.length})`)
+  const n = x.length
+  if (buckets < 1 || n <= buckets * 2) return { x: x.slice(), y: y.slice() }
+  const outX: number[] = []
+  const outY: number[] = []
+  const size = n / buckets
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const start = Math.floor(bucket * size)
+    const end = Math.min(Math.floor((bucket + 1) * size), n)
+    let minI = start
+    let maxI = start
+    for (let i = start + 1; i < end; i++) {
+      if (y[i] < y[minI]) minI = i
+      if (y[i] > y[maxI]) maxI = i
+    }
+    const first = Math.min(minI, maxI)
+    const second = Math.max(minI, maxI)
+    outX.push(x[first])
+    outY.push(y[first])
+    if (second !== first) {
+      outX.push(x[second])
+      outY.push(y[second])
+    }
+  }
+  return { x: outX, y: outY }
+}
+
+/** Whether a higher or a lower value of a metric is better (loss, mse, mae: lower). */
+export function metricGoal(name: string): 'min' | 'max' {
+  const base = name.replace(/^(val|test|train)_/, '')
+  return /loss|mse|mae|error|^lr$/.test(base) ? 'min' : 'max'
+}
+
+/** The last finite value of a series and the best one (by the metric's goal) with its index. */
+export function lastAndBest(name: string, values: readonly number[]): { last: number | null; best: number | null; bestIndex: number | null } {
+  let last: number | null = null
+  let best: number | null = null
+  let bestIndex: number | null = null
+  const goal = metricGoal(name)
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (!Number.isFinite(value)) continue
+    last = value
+    if (best === null || (goal === 'min' ? value < best : value > best)) {
+      best = value
+      bestIndex = i
+    }
+  }
+  return { last, best, bestIndex }
+}
