@@ -4,12 +4,16 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
-import * as tfjs from '@tensorflow/tfjs'
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import type * as TfjsModule from '@tensorflow/tfjs'
 import type { BackendInfo } from '../../shared/run'
 import type { BackendChoice, BackendName } from '../../shared/training'
 
-export type Tf = typeof tfjs
+export type Tf = typeof TfjsModule
+
+/** tfjs and the wasm backend load on first use, so that importing this module (probeBackends) stays cheap. */
+function loadTfjs(): Tf {
+  return nodeRequire('@tensorflow/tfjs') as Tf
+}
 
 export interface BackendNeeds {
   /** The model has a convolution: the wasm backend has no Conv2D gradient kernel. */
@@ -33,6 +37,9 @@ export class BackendUnavailableError extends Error {
 const nodeRequire = createRequire(__filename)
 const LADDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const
+
+const WASM_CONV_REASON = 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one'
+const notInstalled = (pkg: string): string => `${pkg} is not installed (optional dependency: its install needs libtensorflow)`
 
 type Attempt = { ok: true; tf: Tf } | { ok: false; reason: string }
 
@@ -63,7 +70,7 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt
     loaded = nodeRequire(pkg) as Tf
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'MODULE_NOT_FOUND') return { ok: false, reason: `${pkg} is not installed (optional dependency: its install needs libtensorflow)` }
+    if (code === 'MODULE_NOT_FOUND') return { ok: false, reason: notInstalled(pkg) }
     return { ok: false, reason: `${pkg} failed to load: ${(error as Error).message}` }
   }
   try {
@@ -75,8 +82,10 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt
 }
 
 async function tryWasm(needs: BackendNeeds): Promise<Attempt> {
-  if (needs.convolution) return { ok: false, reason: 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one' }
+  if (needs.convolution) return { ok: false, reason: WASM_CONV_REASON }
+  const tfjs = loadTfjs()
   if (!wasmPathsSet) {
+    const { setWasmPaths } = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
     const folder = wasmBinaryFolder()
     if (!folder) return { ok: false, reason: 'the tfjs-backend-wasm binaries (*.wasm) were not found next to the package or the bundle' }
     setWasmPaths(folder)
@@ -91,6 +100,7 @@ async function tryWasm(needs: BackendNeeds): Promise<Attempt> {
 }
 
 async function tryCpu(): Promise<Attempt> {
+  const tfjs = loadTfjs()
   if (!(await tfjs.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not initialise' }
   return { ok: true, tf: tfjs }
 }
@@ -128,4 +138,32 @@ export async function selectBackend(choice: BackendChoice, needs: BackendNeeds =
 /** Whether a model spec's layers include a convolution (the wasm backend cannot train those). */
 export function specHasConvolution(layers: readonly { class_name: string }[]): boolean {
   return layers.some((layer) => /^Conv|^SeparableConv|^DepthwiseConv/.test(layer.class_name))
+}
+
+export interface BackendAvailability {
+  name: BackendName
+  available: boolean
+  reason: string | null
+}
+
+/**
+ * Which backends this machine could use, without loading TensorFlow: native packages are only
+ * resolved (loading a native addon belongs in the trainer process), wasm needs its binaries.
+ */
+export async function probeBackends(): Promise<BackendAvailability[]> {
+  return LADDER.map((name): BackendAvailability => {
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+      const pkg = NATIVE_PACKAGES[name]
+      try {
+        nodeRequire.resolve(pkg)
+        return { name, available: true, reason: null }
+      } catch {
+        return { name, available: false, reason: notInstalled(pkg) }
+      }
+    }
+    if (name === 'wasm') {
+      return wasmBinaryFolder() ? { name, available: true, reason: null } : { name, available: false, reason: 'the tfjs-backend-wasm binaries (*.wasm) were not found next to the package or the bundle' }
+    }
+    return { name, available: true, reason: null }
+  })
 }

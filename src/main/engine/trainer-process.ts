@@ -1,1 +1,162 @@
-// Trainer child-process entry (filled in by the engine work).
+// The trainer process: one per run (and a short-lived one per evaluate / predict / weights
+// request). Loads the data, builds the model, trains on the best backend, streams progress
+// events to its parent and writes model files to the run folder. It never opens the
+// database (the parent is its single writer) and exits when its parent goes away.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { LayersModel, Tensor } from '@tensorflow/tfjs'
+import { trainingConfigSchema } from '../../shared/training'
+import type { ProgressEvent } from '../../shared/run'
+import { loadSplit } from '../data'
+import { buildModel } from './model-builder'
+import { selectBackend, specHasConvolution, type SelectedBackend } from './backend'
+import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from './training-loop'
+import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
+import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
+import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+
+interface ParentChannel {
+  send(message: FromTrainer): Promise<void>
+  onMessage(listener: (message: ToTrainer) => void): void
+}
+
+/** Electron's utilityProcess child talks through process.parentPort; a forked Node child through process.send. */
+function openParentChannel(): ParentChannel | null {
+  const parentPort = (process as unknown as { parentPort?: { on(e: 'message', cb: (event: { data: unknown }) => void): void; postMessage(m: unknown): void } }).parentPort
+  if (parentPort) {
+    return {
+      send: async (message) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToTrainer))
+    }
+  }
+  if (typeof process.send !== 'function') return null
+  // A parent that dies (or disconnects) takes its trainer with it: no orphaned training.
+  process.on('disconnect', () => process.exit(0))
+  return {
+    send: (message) => new Promise((resolve) => {
+      if (!process.connected) return resolve()
+      process.send?.(message, undefined, {}, () => resolve())
+    }),
+    onMessage: (listener) => process.on('message', (message) => listener(message as ToTrainer))
+  }
+}
+
+async function loadLabelled(dataDir: string, datasetId: string, split: 'train' | 'validation' | 'test') {
+  return loadSplit(dataDir, datasetId, split)
+}
+
+async function optionalSplit(dataDir: string, datasetId: string, split: 'validation' | 'test'): Promise<SplitArrays | null> {
+  try {
+    return await loadSplit(dataDir, datasetId, split)
+  } catch {
+    return null
+  }
+}
+
+async function backendFor(job: { spec: TrainingJob['spec']; config: TrainingJob['config'] }): Promise<SelectedBackend> {
+  return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers) })
+}
+
+async function runTraining(job: TrainingJob, control: TrainingControl, send: (m: FromTrainer) => Promise<void>): Promise<void> {
+  const config = trainingConfigSchema.parse(job.config)
+  const emit = (event: ProgressEvent): void => void send(event)
+  const failed = (message: string): EndedEvent => ({ type: 'ended', run_id: job.runId, status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: message, diverged_at_step: null })
+  let ended: EndedEvent
+  try {
+    const { tf, info, versions } = await backendFor({ spec: job.spec, config })
+    const train = await loadLabelled(job.dataDir, job.datasetId, 'train')
+    let validation: SplitArrays | null = null
+    if (config.validation.kind === 'dataset') {
+      // The data set's validation split, or its test split when it has none.
+      validation = (await optionalSplit(job.dataDir, job.datasetId, config.validation.split)) ?? (await optionalSplit(job.dataDir, job.datasetId, 'test'))
+    }
+    const test = config.evaluate_test ? await optionalSplit(job.dataDir, job.datasetId, 'test') : null
+    const model = buildModel(tf, job.spec, { seed: config.seed }) as unknown as LayersModel
+    await mkdir(job.runDir, { recursive: true })
+    await writeFile(join(job.runDir, 'run.json'), JSON.stringify({ run_id: job.runId, dataset_id: job.datasetId, spec: job.spec, config, backend: info, versions }, null, 2))
+    const outcome = await trainModel({
+      tf, model, config, runId: job.runId, backend: info, versions, emit, control,
+      data: { train, validation, test, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
+    })
+    // Last weights first, then the best ones (the model ends on whichever the config asked for).
+    const finalWeights = model.getWeights().map((w) => tf.keep(tf.clone(w)))
+    model.setWeights(outcome.lastWeights)
+    await saveModelFolder(tf, model, join(job.runDir, 'last'))
+    if (outcome.bestWeights) {
+      model.setWeights(outcome.bestWeights)
+      await saveModelFolder(tf, model, join(job.runDir, 'best'))
+    }
+    model.setWeights(finalWeights)
+    tf.dispose([...finalWeights, ...outcome.lastWeights, ...(outcome.bestWeights ?? [])] as Tensor[])
+    ended = outcome.ended
+  } catch (error) {
+    ended = failed((error as Error).message)
+  }
+  await send(ended)
+}
+
+async function evaluateJob(job: EvaluateJob): Promise<unknown> {
+  const { tf } = await backendFor(job)
+  const folder = modelFolder(job.runDir)
+  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  const model = await loadModelFolder(tf, folder)
+  const split = await loadLabelled(job.dataDir, job.datasetId, job.split)
+  return evaluateModel(tf, model, trainingConfigSchema.parse(job.config), split, job.split)
+}
+
+async function predictJob(job: PredictJob): Promise<unknown> {
+  const { tf } = await backendFor(job)
+  const folder = modelFolder(job.runDir)
+  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  return predictRows(tf, await loadModelFolder(tf, folder), job.config.loss, job.inputs)
+}
+
+async function weightsJob(job: WeightsJob): Promise<unknown> {
+  const { tf } = await selectBackend('auto')
+  const folder = modelFolder(job.runDir)
+  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  return readLayerWeights(await loadModelFolder(tf, folder))
+}
+
+function main(): void {
+  const channel = openParentChannel()
+  if (!channel) {
+    process.stderr.write('trainer.js is started by Model Workbench as a child process; it is not meant to be run directly.\n')
+    process.exit(2)
+  }
+  const control = new TrainingControl()
+  let busy = false
+  const finish = (): void => {
+    // Give the IPC channel a moment to drain before leaving.
+    setTimeout(() => process.exit(0), 20)
+  }
+  channel.onMessage((message) => {
+    switch (message.type) {
+      case 'stop':
+        control.stop()
+        return
+      case 'pause':
+        control.pause()
+        return
+      case 'resume':
+        control.resume()
+        return
+    }
+    if (busy) {
+      void channel.send({ type: 'error', message: `The trainer is busy; "${message.type}" was ignored.` })
+      return
+    }
+    busy = true
+    if (message.type === 'start') {
+      void runTraining(message, control, channel.send).finally(finish)
+      return
+    }
+    const work = message.type === 'evaluate' ? evaluateJob(message) : message.type === 'predict' ? predictJob(message) : weightsJob(message)
+    work
+      .then((result) => channel.send({ type: 'result', result }))
+      .catch((error: Error) => channel.send({ type: 'error', message: error.message }))
+      .finally(finish)
+  })
+}
+
+main()

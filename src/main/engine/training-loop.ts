@@ -109,7 +109,7 @@ export function createOptimizer(tf: Tf, config: OptimizerConfig) {
   }
 }
 
-interface DeviceSplit {
+export interface DeviceSplit {
   x: Tensor
   y: Tensor
   count: number
@@ -137,7 +137,7 @@ function targetRows(y: Float32Array, targetSize: number, rows?: Int32Array): Flo
   return out
 }
 
-function toDevice(tf: Tf, split: SplitArrays, data: TrainingData, plan: MetricPlan, inputShape: number[], rows?: Int32Array): DeviceSplit {
+export function toDevice(tf: Tf, split: SplitArrays, data: TrainingData, plan: MetricPlan, inputShape: number[], rows?: Int32Array): DeviceSplit {
   const count = rows ? rows.length : split.count
   return {
     x: featureTensor(tf, split, inputShape, rows),
@@ -167,12 +167,12 @@ export async function evaluateOnDevice(tf: Tf, model: LayersModel, plan: MetricP
   return plan.finalize(values as Float32Array, split.count)
 }
 
-function outputUnits(model: LayersModel): number {
+export function outputUnits(model: LayersModel): number {
   const shape = model.outputs[0].shape
   return shape[shape.length - 1] ?? 1
 }
 
-function modelInputShape(model: LayersModel): number[] {
+export function modelInputShape(model: LayersModel): number[] {
   return model.inputs[0].shape.slice(1).map((d) => d ?? 1)
 }
 

@@ -1,0 +1,169 @@
+// The parent side of training: starts one trainer process per run (and a short-lived one per
+// evaluate / predict / weights request), relays its events and turns a trainer that dies
+// without saying goodbye into a `failed` run with the reason. Never blocks the event loop.
+import { fork } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Evaluation } from '../../shared/contract'
+import type { ProgressEvent } from '../../shared/run'
+import type { EndedEvent } from './training-loop'
+import type { LayerWeight, Prediction } from './run-analysis'
+import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+
+export type { EndedEvent } from './training-loop'
+export type { TrainingJob, EvaluateJob, PredictJob, WeightsJob } from './trainer-protocol'
+export type { LayerWeight, Prediction } from './run-analysis'
+
+export interface TrainerChannel {
+  send(msg: unknown): void
+  on(event: 'message', cb: (m: unknown) => void): void
+  on(event: 'exit', cb: (code: number | null, signal: string | null) => void): void
+  kill(): void
+}
+
+/** Starts a trainer; the default is child_process.fork, the Electron host passes a utilityProcess adapter. */
+export type ForkTrainer = (entry: string, args: string[]) => TrainerChannel
+
+export interface TrainingHandle {
+  runId: string
+  onEvent(cb: (e: ProgressEvent) => void): () => void
+  stop(): void
+  pause(): void
+  resume(): void
+  /** The trainer's 'ended' event; a trainer that dies without one resolves as `failed`. */
+  done: Promise<EndedEvent>
+}
+
+export interface SupervisorOptions {
+  fork?: ForkTrainer
+}
+
+/**
+ * The trainer's entry file: out/main/trainer.js next to this bundle when running built (the
+ * package is CommonJS, so __dirname is the bundle's folder), else the TypeScript source run
+ * through tsx (sources under tsx or vitest).
+ */
+export function trainerEntry(): { path: string; execArgv: string[] } {
+  const built = join(__dirname, 'trainer.js')
+  if (existsSync(built)) return { path: built, execArgv: [] }
+  return { path: join(__dirname, 'trainer-process.ts'), execArgv: ['--import', 'tsx'] }
+}
+
+export const forkWithNode: ForkTrainer = (entry, args) => {
+  const child = fork(entry, args, {
+    execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  return {
+    send: (message) => {
+      if (child.connected) child.send(message as object)
+    },
+    on: ((event: 'message' | 'exit', cb: (...args: never[]) => void) => {
+      child.on(event, cb as (...args: unknown[]) => void)
+    }) as TrainerChannel['on'],
+    kill: () => {
+      child.kill('SIGKILL')
+    }
+  }
+}
+
+function describeExit(code: number | null, signal: string | null): string {
+  if (signal) return `trainer process exited with signal ${signal}`
+  return `trainer process exited with code ${code} before reporting an end`
+}
+
+/** Exit can overtake the last IPC message; wait this long before calling a silent exit a crash. */
+const EXIT_GRACE_MS = 200
+
+export function startTraining(job: TrainingJob, opts: SupervisorOptions = {}): TrainingHandle {
+  const entry = trainerEntry()
+  const channel = (opts.fork ?? forkWithNode)(entry.path, [])
+  const listeners = new Set<(e: ProgressEvent) => void>()
+  let ended: EndedEvent | null = null
+  let resolveDone: (e: EndedEvent) => void = () => {}
+  const done = new Promise<EndedEvent>((resolve) => (resolveDone = resolve))
+
+  const deliver = (event: ProgressEvent): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event)
+      } catch {
+        // one broken listener must not stop the others or the run
+      }
+    }
+  }
+  const finish = (event: EndedEvent): void => {
+    if (ended) return
+    ended = event
+    deliver(event)
+    resolveDone(event)
+  }
+
+  channel.on('message', (raw) => {
+    const message = raw as FromTrainer
+    if (!message || typeof message !== 'object') return
+    if (message.type === 'ended') finish(message)
+    else if (message.type === 'started' || message.type === 'batch' || message.type === 'epoch' || message.type === 'status') deliver(message)
+  })
+  channel.on('exit', (code, signal) => {
+    setTimeout(() => {
+      finish({ type: 'ended', run_id: job.runId, status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: describeExit(code, signal), diverged_at_step: null })
+    }, EXIT_GRACE_MS)
+  })
+  const send = (message: ToTrainer): void => {
+    if (!ended) channel.send(message)
+  }
+  send({ type: 'start', ...job })
+
+  return {
+    runId: job.runId,
+    onEvent(cb) {
+      listeners.add(cb)
+      return () => listeners.delete(cb)
+    },
+    stop: () => send({ type: 'stop' }),
+    pause: () => send({ type: 'pause' }),
+    resume: () => send({ type: 'resume' }),
+    done
+  }
+}
+
+/** One request to a short-lived trainer process: its result, or its error as a thrown Error. */
+function request<T>(message: ToTrainer, opts: SupervisorOptions): Promise<T> {
+  const entry = trainerEntry()
+  const channel = (opts.fork ?? forkWithNode)(entry.path, [])
+  return new Promise<T>((resolve, reject) => {
+    let settled = false
+    channel.on('message', (raw) => {
+      const reply = raw as FromTrainer
+      if (settled || !reply || typeof reply !== 'object') return
+      if (reply.type === 'result') {
+        settled = true
+        resolve(reply.result as T)
+      } else if (reply.type === 'error') {
+        settled = true
+        reject(new Error(reply.message))
+      }
+    })
+    channel.on('exit', (code, signal) => {
+      setTimeout(() => {
+        if (settled) return
+        settled = true
+        reject(new Error(describeExit(code, signal)))
+      }, EXIT_GRACE_MS)
+    })
+    channel.send(message)
+  })
+}
+
+export function evaluateRun(job: EvaluateJob, opts: SupervisorOptions = {}): Promise<Evaluation> {
+  return request<Evaluation>({ type: 'evaluate', ...job }, opts)
+}
+
+export function predictRun(job: PredictJob, opts: SupervisorOptions = {}): Promise<Prediction> {
+  return request<Prediction>({ type: 'predict', ...job }, opts)
+}
+
+export function readRunWeights(job: WeightsJob, opts: SupervisorOptions = {}): Promise<LayerWeight[]> {
+  return request<LayerWeight[]>({ type: 'weights', ...job }, opts)
+}

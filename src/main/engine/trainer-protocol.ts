@@ -1,0 +1,46 @@
+// Messages between the parent (supervisor) and a trainer process. Plain JSON-able objects so
+// they cross child_process IPC and Electron's utilityProcess alike.
+import type { ModelSpec } from '../../shared/spec'
+import type { TrainingConfig } from '../../shared/training'
+import type { ProgressEvent } from '../../shared/run'
+import type { SplitName } from './run-analysis'
+
+export interface TrainingJob {
+  runId: string
+  runDir: string
+  dataDir: string
+  datasetId: string
+  spec: ModelSpec
+  config: TrainingConfig
+}
+
+export interface EvaluateJob {
+  runDir: string
+  dataDir: string
+  datasetId: string
+  spec: ModelSpec
+  config: TrainingConfig
+  split: SplitName
+}
+
+export interface PredictJob {
+  runDir: string
+  spec: ModelSpec
+  config: TrainingConfig
+  inputs: number[][]
+}
+
+export interface WeightsJob {
+  runDir: string
+}
+
+export type ToTrainer =
+  | ({ type: 'start' } & TrainingJob)
+  | { type: 'stop' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | ({ type: 'evaluate' } & EvaluateJob)
+  | ({ type: 'predict' } & PredictJob)
+  | ({ type: 'weights' } & WeightsJob)
+
+export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'error'; message: string }

@@ -1,0 +1,68 @@
+// Model files in a run folder: <runDir>/best and <runDir>/last, each a TF.js layers model
+// (model.json + weights.bin). Written with tf.io.withSaveHandler because the file:// handler
+// only exists with tfjs-node; read back with tf.io.fromMemory (round-trips exactly).
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LayersModel, io } from '@tensorflow/tfjs'
+import type { Tf } from './backend'
+
+export const WEIGHT_FOLDERS = ['best', 'last'] as const
+export type WeightFolder = (typeof WEIGHT_FOLDERS)[number]
+
+function concatenate(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data)
+  const total = data.reduce((sum, part) => sum + part.byteLength, 0)
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const part of data) {
+    out.set(new Uint8Array(part), at)
+    at += part.byteLength
+  }
+  return out
+}
+
+/** Save a model to `folder` (replaced whole: a crash mid-write leaves the old copy or none). */
+export async function saveModelFolder(tf: Tf, model: LayersModel, folder: string): Promise<void> {
+  const partial = `${folder}.partial`
+  await rm(partial, { recursive: true, force: true })
+  await mkdir(partial, { recursive: true })
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts: io.ModelArtifacts) => {
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }]
+      }
+      await writeFile(join(partial, 'model.json'), JSON.stringify(modelJson))
+      await writeFile(join(partial, 'weights.bin'), artifacts.weightData ? concatenate(artifacts.weightData) : new Uint8Array(0))
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    })
+  )
+  await rm(folder, { recursive: true, force: true })
+  await rename(partial, folder)
+}
+
+/** The folder to read a run's model from: best weights when kept, else the last ones. */
+export function modelFolder(runDir: string): string | null {
+  for (const name of WEIGHT_FOLDERS) {
+    const folder = join(runDir, name)
+    if (existsSync(join(folder, 'model.json'))) return folder
+  }
+  return null
+}
+
+export async function loadModelFolder(tf: Tf, folder: string): Promise<LayersModel> {
+  let modelJson: { modelTopology: object; weightsManifest: Array<{ weights: io.WeightsManifestEntry[] }> }
+  try {
+    modelJson = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'))
+  } catch (error) {
+    throw new Error(`Cannot read the saved model in ${folder}: ${(error as Error).message}`)
+  }
+  const weights = await readFile(join(folder, 'weights.bin'))
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer
+  const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights)
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))
+}
