@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { diagramNodesFromLayers, formatShape, renderDiagramSvg } from './diagram'
+
+/** Checks that every opened element is closed in order (no DOM parser under Node). */
+function assertBalancedXml(svg: string): void {
+  const stack: string[] = []
+  for (const match of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    const [, closing, name, selfClosing] = match
+    if (selfClosing) continue
+    if (closing) expect(stack.pop()).toBe(name)
+    else stack.push(name)
+  }
+  expect(stack).toEqual([])
+}
+
+const mlp = diagramNodesFromLayers([784], [
+  { name: 'dense', class_name: 'Dense', output_shape: [512] },
+  { name: 'dropout', class_name: 'Dropout', output_shape: [512] },
+  { name: 'dense_1', class_name: 'Dense', output_shape: [10] }
+])
+
+describe('formatShape', () => {
+  it('prints shapes as Keras does, batch axis first', () => {
+    expect(formatShape([784])).toBe('(None, 784)')
+    expect(formatShape([28, 28, 1])).toBe('(None, 28, 28, 1)')
+    expect(formatShape(null)).toBe('?')
+  })
+})
+
+describe('diagramNodesFromLayers', () => {
+  it('prefixes an InputLayer and chains each input shape to the previous output', () => {
+    expect(mlp.map((n) => n.class_name)).toEqual(['InputLayer', 'Dense', 'Dropout', 'Dense'])
+    expect(mlp[1].input_shape).toEqual([784])
+    expect(mlp[3].input_shape).toEqual([512])
+    expect(mlp[3].output_shape).toEqual([10])
+  })
+
+  it('keeps an unknown shape unknown downstream', () => {
+    const nodes = diagramNodesFromLayers([4], [
+      { name: 'a', class_name: 'Dense', output_shape: null, invalid: true },
+      { name: 'b', class_name: 'Dense', output_shape: null }
+    ])
+    expect(nodes[2].input_shape).toBeNull()
+  })
+})
+
+describe('renderDiagramSvg', () => {
+  it('draws one box per layer with its name, class and both shapes, and an arrow between neighbours', () => {
+    const { svg, width, height } = renderDiagramSvg(mlp, { title: 'mnist mlp' })
+    assertBalancedXml(svg)
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
+    expect(svg.match(/<g class="layer"/g)).toHaveLength(4)
+    expect(svg.match(/class="edge"/g)).toHaveLength(3)
+    expect(svg).toContain('dense_1: Dense')
+    expect(svg).toContain('>(None, 512)</text>')
+    expect(svg.match(/class="output-shape"[^>]*>\(None, 10\)</g)).toHaveLength(1)
+    expect(svg).toContain('mnist mlp')
+    expect(svg).toContain(`width="${width}" height="${height}"`)
+  })
+
+  it('omits the shape table without showShapes, making boxes narrower', () => {
+    const withShapes = renderDiagramSvg(mlp)
+    const without = renderDiagramSvg(mlp, { showShapes: false })
+    expect(without.svg).not.toContain('output:')
+    expect(without.width).toBeLessThan(withShapes.width)
+    expect(without.height).toBe(withShapes.height)
+  })
+
+  it('escapes layer names so the document stays valid XML', () => {
+    const { svg } = renderDiagramSvg(diagramNodesFromLayers([2], [{ name: 'a<b>&"c"', class_name: 'Dense', output_shape: [1] }]), { title: "x & y's" })
+    assertBalancedXml(svg)
+    expect(svg).toContain('a&lt;b&gt;&amp;&quot;c&quot;: Dense')
+    expect(svg).toContain('x &amp; y&apos;s')
+  })
+
+  it('outlines layers with errors in red and grows to fit long shapes', () => {
+    const nodes = diagramNodesFromLayers([100000, 100000, 3], [{ name: 'bad', class_name: 'Dense', output_shape: null, invalid: true }])
+    const { svg, width } = renderDiagramSvg(nodes)
+    expect(svg).toContain('stroke="#c62828"')
+    expect(width).toBeGreaterThan('(None, 100000, 100000, 3)'.length * 7)
+  })
+})
