@@ -190,6 +190,13 @@ export class WorkbenchStore {
       listRuns: db.prepare<[], SummaryRow>(LIST_RUNS_SQL),
       seriesNames: db.prepare<[string], { name: string; n: number }>('SELECT name, count(*) AS n FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name'),
       seriesRows: db.prepare<[string, string], [number, number, number | null]>('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step, rowid').raw(true),
+      seriesRowsAt: db
+        .prepare<[string, string, string], [number, number, number | null]>(
+          `SELECT step, epoch, value FROM (
+             SELECT step, epoch, value, row_number() OVER (ORDER BY step, rowid) - 1 AS i FROM metrics WHERE run_id = ? AND name = ?
+           ) WHERE i IN (SELECT value FROM json_each(?)) ORDER BY i`
+        )
+        .raw(true),
       lastValue: db.prepare<[string, string], { value: number | null }>('SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC, rowid DESC LIMIT 1')
     }
   }
@@ -366,20 +373,16 @@ export class WorkbenchStore {
     const result: RunSeries = {}
     for (const { name, n } of this.statements.seriesNames.all(runId)) {
       const keep = evenlySpacedIndices(n, maxPoints)
-      const step: number[] = []
-      const epoch: number[] = []
-      const value: number[] = []
-      let index = 0
-      let next = 0
-      for (const [s, e, v] of this.statements.seriesRows.iterate(runId, name)) {
-        if (index === keep[next]) {
-          step.push(s)
-          epoch.push(e)
-          value.push(v ?? NaN)
-          next++
-          if (next === keep.length) break
-        }
-        index++
+      // Thinning happens inside SQLite, so skipped rows never become JavaScript objects.
+      const rows = keep.length === n ? this.statements.seriesRows.all(runId, name) : this.statements.seriesRowsAt.all(runId, name, JSON.stringify(keep))
+      const step = new Array<number>(rows.length)
+      const epoch = new Array<number>(rows.length)
+      const value = new Array<number>(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const [s, e, v] = rows[i]
+        step[i] = s
+        epoch[i] = e
+        value[i] = v ?? NaN
       }
       result[name] = { step, epoch, value }
     }
