@@ -1,0 +1,178 @@
+// The training loop in-process on small synthetic data (wasm backend): learning, determinism,
+// optimizers, schedules, early stopping, divergence, step budgets and tensor hygiene.
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Tensor } from '@tensorflow/tfjs'
+import { selectBackend, type SelectedBackend } from '../src/main/engine/backend'
+import { TrainingControl, trainModel, type TrainOptions } from '../src/main/engine/training-loop'
+import type { ProgressEvent } from '../src/shared/run'
+import { OPTIMIZER_NAMES, type ScheduleConfig } from '../src/shared/training'
+import { blobData, config, denseModel, linearData, xorData } from './engine-fixtures'
+
+let backend: SelectedBackend
+
+beforeAll(async () => {
+  backend = await selectBackend('wasm')
+})
+
+function run(options: Omit<TrainOptions, 'tf' | 'runId' | 'backend' | 'emit'> & { emit?: TrainOptions['emit'] }) {
+  const events: ProgressEvent[] = []
+  const promise = trainModel({
+    tf: backend.tf,
+    runId: 'test-run',
+    backend: backend.info,
+    recordSteps: true,
+    emit: (event) => {
+      events.push(event)
+      options.emit?.(event)
+    },
+    ...options
+  })
+  return { events, promise }
+}
+
+describe('training loop', () => {
+  it('learns y = 2x and XOR', async () => {
+    const { tf } = backend
+    const linear = denseModel(tf, 1, [{ units: 3, activation: 'relu' }, { units: 1, activation: 'linear' }], 5)
+    const lin = await run({ model: linear, data: linearData(), config: config({ loss: 'mean_squared_error', metrics: ['mae'], optimizer: { name: 'adam', learning_rate: 0.05 }, batch_size: 16, budget: { kind: 'epochs', epochs: 150 } }) }).promise
+    expect(lin.ended.status).toBe('finished')
+    expect(lin.ended.final_metrics.loss).toBeLessThan(0.01)
+    const prediction = (linear.predict(tf.tensor2d([[0.5]])) as Tensor).dataSync()[0]
+    expect(prediction).toBeCloseTo(1, 0)
+
+    const xor = denseModel(tf, 2, [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], 2)
+    const x = await run({ model: xor, data: xorData(), config: config({ loss: 'binary_crossentropy', optimizer: { name: 'adam', learning_rate: 0.05 }, batch_size: 16, budget: { kind: 'epochs', epochs: 40 } }) }).promise
+    expect(x.ended.final_metrics.acc).toBe(1)
+  })
+
+  it('gives the same loss curve for the same seed and a different one for another seed', async () => {
+    const { tf } = backend
+    const curve = async (seed: number) => {
+      const model = denseModel(tf, 2, [{ units: 6, activation: 'relu' }, { units: 3, activation: 'softmax' }], 9)
+      const outcome = await run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.05 }, batch_size: 8, seed, budget: { kind: 'epochs', epochs: 3 }, validation: { kind: 'split', fraction: 0.2 } }) }).promise
+      return { steps: outcome.stepLosses, epochs: outcome.epochs }
+    }
+    const first = await curve(123)
+    const again = await curve(123)
+    const other = await curve(456)
+    expect(first.steps.length).toBe(36)
+    expect(again.steps).toEqual(first.steps)
+    expect(again.epochs).toEqual(first.epochs)
+    expect(other.steps).not.toEqual(first.steps)
+  })
+
+  it.each(OPTIMIZER_NAMES)('%s reduces the loss', async (name) => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }], 4)
+    const rates: Record<string, number> = { sgd: 0.1, rmsprop: 0.01, adam: 0.01, adagrad: 0.1, adadelta: 1, adamax: 0.02 }
+    const optimizer = { name, learning_rate: rates[name] } as never
+    const outcome = await run({ model, data: blobData(), config: config({ loss: 'categorical_crossentropy', optimizer, batch_size: 16, budget: { kind: 'epochs', epochs: 8 } }) }).promise
+    const losses = outcome.epochs.map((e) => e.loss)
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.8)
+  })
+
+  const schedules: ScheduleConfig[] = [
+    { kind: 'constant' },
+    { kind: 'time_decay', decay: 0.01 },
+    { kind: 'step_decay', drop: 0.5, every_epochs: 3 },
+    { kind: 'exponential', decay_rate: 0.9, decay_steps: 10 },
+    { kind: 'reduce_on_plateau', monitor: 'loss', factor: 0.5, patience: 0, min_delta: 0.05, min_lr: 0 }
+  ]
+  it.each(schedules)('schedule $kind reduces the loss', async (schedule) => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }], 4)
+    const outcome = await run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.2 }, schedule, batch_size: 16, budget: { kind: 'epochs', epochs: 8 } }) }).promise
+    const losses = outcome.epochs.map((e) => e.loss)
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.8)
+    if (schedule.kind !== 'constant') expect(outcome.epochs[7].lr).toBeLessThan(0.2)
+  })
+
+  it('applies time decay per step as lr0 / (1 + decay * step)', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 1, [{ units: 1, activation: 'linear' }])
+    const outcome = await run({ model, data: linearData(40), config: config({ loss: 'mean_squared_error', optimizer: { name: 'sgd', learning_rate: 0.05 }, schedule: { kind: 'time_decay', decay: 0.001 }, batch_size: 4, budget: { kind: 'steps', steps: 1000, eval_every: 500 } }) }).promise
+    const rates = outcome.stepLearningRates
+    for (const step of [0, 1, 10, 500, 999]) expect(rates[step]).toBeCloseTo(0.05 / (1 + 0.001 * step), 12)
+    const optimizer = outcome.epochs[1].lr
+    expect(optimizer).toBeCloseTo(0.05 / (1 + 0.999), 12)
+  })
+
+  it('honours a step budget with evaluation every eval_every steps', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const { events, promise } = run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 10, budget: { kind: 'steps', steps: 37, eval_every: 10 } }) })
+    const outcome = await promise
+    expect(outcome.stepLosses).toHaveLength(37)
+    const epochEvents = events.filter((e) => e.type === 'epoch')
+    expect(epochEvents.map((e) => e.step)).toEqual([10, 20, 30, 37])
+    const started = events.find((e) => e.type === 'started')
+    expect(started).toMatchObject({ total_steps: 37, steps_per_epoch: 10, epochs: null })
+  })
+
+  it('stops early on a monitor that stops improving and restores the best weights', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    // min_delta larger than any possible gain: epoch 1 stays the best, so patience 2 ends after epoch 4.
+    const { events, promise } = run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 16, budget: { kind: 'epochs', epochs: 20 }, validation: { kind: 'split', fraction: 0.25 }, early_stopping: { monitor: 'val_loss', patience: 2, min_delta: 100, restore_best_weights: true } }) })
+    const outcome = await promise
+    expect(outcome.epochs).toHaveLength(4)
+    expect(outcome.ended.best_epoch).toBe(1)
+    expect(outcome.ended.status).toBe('finished')
+    expect(events.some((e) => e.type === 'status' && /Early stopping/.test(e.message ?? ''))).toBe(true)
+    const current = model.getWeights().map((w) => Array.from(w.dataSync()))
+    expect(current).toEqual(outcome.bestWeights!.map((w) => Array.from(w.dataSync())))
+    expect(current).not.toEqual(outcome.lastWeights.map((w) => Array.from(w.dataSync())))
+  })
+
+  it('ends as diverged at the step where the loss became NaN/Inf', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 1, [{ units: 8, activation: 'linear' }, { units: 1, activation: 'linear' }])
+    const data = linearData(64)
+    for (let i = 0; i < data.train.count; i++) data.train.y[i] *= 1e3
+    const outcome = await run({ model, data, config: config({ loss: 'mean_squared_error', optimizer: { name: 'sgd', learning_rate: 1e3 }, batch_size: 8, shuffle: false, budget: { kind: 'epochs', epochs: 50 } }) }).promise
+    expect(outcome.ended.status).toBe('diverged')
+    const step = outcome.ended.diverged_at_step!
+    expect(step).toBeGreaterThan(1)
+    // every step before it had a finite loss; that step's did not
+    expect(outcome.stepLosses).toHaveLength(step - 1)
+    expect(outcome.stepLosses.every(Number.isFinite)).toBe(true)
+    expect(outcome.ended.error).toMatch(new RegExp(`step ${step}\\b`))
+  })
+
+  it('keeps the tensor count flat across epochs', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }])
+    const counts: number[] = []
+    const outcome = await run({
+      model, data: blobData(), emit: (e) => { if (e.type === 'epoch') counts.push(tf.memory().numTensors) },
+      config: config({ loss: 'categorical_crossentropy', metrics: ['accuracy', 'precision', 'recall', 'auc', 'mse', 'mae'], optimizer: { name: 'adam' }, batch_size: 16, budget: { kind: 'epochs', epochs: 8 }, validation: { kind: 'split', fraction: 0.2 }, early_stopping: { monitor: 'val_loss', patience: 100 } })
+    }).promise
+    expect(counts).toHaveLength(8)
+    expect(new Set(counts.slice(1)).size).toBe(1)
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+  })
+
+  it('pauses, resumes and stops between steps', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const control = new TrainingControl()
+    const statuses: string[] = []
+    let sawPause = false
+    const { promise } = run({
+      model, control, data: blobData(200), readEveryMs: 0,
+      config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 4, budget: { kind: 'epochs', epochs: 1000 } }),
+      emit: (e) => {
+        if (e.type === 'status') statuses.push(e.status)
+        if (e.type === 'batch' && e.step > 20 && !sawPause) {
+          sawPause = true
+          control.pause()
+          setTimeout(() => control.resume(), 50)
+        }
+        if (e.type === 'batch' && e.step > 400) control.stop()
+      }
+    })
+    const outcome = await promise
+    expect(statuses).toEqual(['running', 'paused', 'running'])
+    expect(outcome.ended.status).toBe('stopped')
+  })
+})
