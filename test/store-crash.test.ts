@@ -24,9 +24,9 @@ interface KilledWriter {
 }
 
 /** Starts the writer child, lets it commit for `runForMs` after its first commit, then SIGKILLs it. */
-function runAndKill(runForMs: number): Promise<KilledWriter> {
+function runAndKill(runForMs: number, writerArgs: string[] = []): Promise<KilledWriter> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writerScript, dbPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', writerScript, dbPath, ...writerArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
     let runId = ''
     let reportedFlushed = 0
     let pending = ''
@@ -102,6 +102,23 @@ describe('the run store survives its owner being killed mid-write', () => {
     })
   }
 
+  it('a kill in the middle of a large commit leaves that batch out entirely', async () => {
+    // Only size-triggered commits of exactly BATCH rows (about 0.1 s each), so a kill most
+    // likely lands inside one; whatever happens, the stored count is whole batches.
+    const BATCH = 20_000
+    const killed = await runAndKill(700, [String(BATCH), '600000'])
+    const store = WorkbenchStore.open(dbPath)
+    try {
+      expect(store.integrityCheck()).toBe('ok')
+      expect(store.recoverInterrupted()).toEqual([killed.runId])
+      const stored = store.countMetrics(killed.runId)
+      expect(killed.reportedFlushed % BATCH).toBe(0)
+      expect([killed.reportedFlushed, killed.reportedFlushed + BATCH]).toContain(stored)
+    } finally {
+      store.close()
+    }
+  })
+
   it('after the crashes a new run is created, written and finished normally', () => {
     const store = WorkbenchStore.open(dbPath)
     try {
@@ -114,7 +131,7 @@ describe('the run store survives its owner being killed mid-write', () => {
       store.finishRun(id, { status: 'finished', final_metrics: { loss: lossAt(999) }, best_metrics: { loss: lossAt(999) }, best_epoch: 0, error: null, diverged_at_step: null })
       expect(store.countMetrics(id)).toBe(1000)
       expect(store.getRun(id).status).toBe('finished')
-      expect(store.listRuns().filter((r) => r.status === 'interrupted')).toHaveLength(3)
+      expect(store.listRuns().filter((r) => r.status === 'interrupted')).toHaveLength(4)
       expect(store.integrityCheck()).toBe('ok')
     } finally {
       store.close()
