@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { PAGE_PROBE_SCRIPT } from './page-probes'
 
 export const REPO_ROOT = resolve(__dirname, '..', '..')
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e')
@@ -146,13 +147,13 @@ export interface BrowserSession {
   close(): Promise<void>
 }
 
-/** Launches Chromium headless with a fresh context and one 1440x900 page. */
-export async function openBrowser(options: { initScript?: string } = {}): Promise<BrowserSession> {
+/** Launches Chromium headless with a fresh context (page probes installed) and one 1440x900 page. */
+export async function openBrowser(options: { initScripts?: string[] } = {}): Promise<BrowserSession> {
   requireChromium()
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    if (options.initScript) await context.addInitScript(options.initScript)
+    for (const script of [PAGE_PROBE_SCRIPT, ...(options.initScripts ?? [])]) await context.addInitScript(script)
     const page = await context.newPage()
     mkdirSync(RESULTS_DIR, { recursive: true })
     return {

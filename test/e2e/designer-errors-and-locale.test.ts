@@ -1,0 +1,88 @@
+// Two things a user relies on beyond the happy path: an invalid layer setting is shown on its
+// card and Training refuses to start (with the reason, and without creating a run); and the
+// language switch turns the whole interface into Simplified Chinese and back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
+import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
+
+let served: ServedWorkbench
+let session: BrowserSession
+let page: Page
+let pageProblems: () => string[]
+
+beforeAll(async () => {
+  requireBuiltRenderer()
+  served = await serveWorkbench({ label: 'errors' })
+  session = await openBrowser()
+  page = session.page
+  pageProblems = recordPageProblems(page)
+  await openWorkbench(page, served.url)
+})
+afterAll(async () => {
+  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
+  await session?.close()
+  await served?.close()
+})
+
+const CJK = /[\u4e00-\u9fff]/
+
+describe('an invalid layer', () => {
+  it('shows its error on the layer card, and Start is refused with a reason and no run', async () => {
+    await goTo(page, 'designer')
+    await setControl(byTestId(page, 'input-shape'), '784')
+    await dragLayerToCanvas(page, 'Dense')
+    await layerCard(page, 0).click()
+    await setControl(byTestId(page, 'prop-units'), '0')
+
+    const cardError = layerCard(page, 0).locator('[data-testid="layer-error"]')
+    await cardError.waitFor({ timeout: 5_000 })
+    expect(await cardError.innerText()).toMatch(/units|单元|神经元/i)
+    await session.screenshot('invalid-layer-designer')
+
+    await goTo(page, 'train')
+    const start = byTestId(page, 'train-start')
+    // A disabled Start is a refusal too; an enabled one must refuse on click.
+    if (await start.isEnabled()) await start.click()
+    const reason = byTestId(page, 'train-error')
+    await reason.waitFor({ timeout: 5_000 })
+    expect((await reason.innerText()).trim().length).toBeGreaterThan(0)
+    expect(await reason.innerText()).toMatch(/units|单元|神经元|layer|层/i)
+    await page.waitForTimeout(500)
+    expect(await byTestId(page, 'run-status').filter({ hasText: /running|运行/i }).count()).toBe(0)
+    await session.screenshot('invalid-layer-train')
+
+    await goTo(page, 'runs')
+    await page.waitForTimeout(500)
+    expect(await byTestId(page, 'run-row').count(), 'no run was created').toBe(0)
+  })
+})
+
+describe('the language switch', () => {
+  async function switchLocale(target: 'zh-CN' | 'en'): Promise<void> {
+    const control = byTestId(page, 'locale-switch')
+    const tag = await control.evaluate((el) => el.tagName.toLowerCase())
+    if (tag === 'select') await control.selectOption(target)
+    else await control.click()
+  }
+
+  it('turns the interface into Simplified Chinese and back', async () => {
+    await goTo(page, 'designer')
+    const navIds = ['nav-datasets', 'nav-designer', 'nav-train', 'nav-runs', 'nav-compare']
+    const english = await Promise.all(navIds.map((id) => byTestId(page, id).innerText()))
+    for (const text of english) expect(text).not.toMatch(CJK)
+    expect(english.join(' ')).toMatch(/Designer|Design/)
+
+    await switchLocale('zh-CN')
+    await expect.poll(() => byTestId(page, 'nav-designer').innerText(), { message: 'the navigation turns Chinese' }).toMatch(CJK)
+    for (const id of navIds) expect(await byTestId(page, id).innerText(), id).toMatch(CJK)
+    // Not just the navigation: the view's own labels follow.
+    expect(await page.locator('main, body').first().innerText()).toMatch(CJK)
+    expect(await page.evaluate<string>('document.documentElement.lang')).toMatch(/^zh/i)
+    await session.screenshot('locale-zh-CN')
+
+    await switchLocale('en')
+    await expect.poll(() => byTestId(page, 'nav-designer').innerText(), { message: 'the navigation turns English again' }).not.toMatch(CJK)
+    expect(await Promise.all(navIds.map((id) => byTestId(page, id).innerText()))).toEqual(english)
+  })
+})

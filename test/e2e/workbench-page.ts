@@ -1,0 +1,85 @@
+// What a user does on the workbench's pages, in the terms of the data-testid hooks the views
+// carry (see the renderer briefing): open a view, drag a layer from the palette, set a property,
+// pick a select option, read a chart's point count. The tests read as user steps on top of it.
+import { expect } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+
+export type ViewName = 'datasets' | 'designer' | 'train' | 'runs' | 'compare'
+
+export function byTestId(page: Page | Locator, id: string): Locator {
+  return page.locator(`[data-testid="${id}"]`)
+}
+
+/** Opens the tokenized URL and waits for the shell (left navigation) to be there. */
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  const response = await page.goto(url)
+  expect(response?.status(), `GET ${url}`).toBeLessThan(400)
+  await byTestId(page, 'nav-designer').waitFor({ timeout: 30_000 })
+}
+
+const VIEW_ROOT: Record<ViewName, string> = {
+  datasets: 'dataset-import-csv',
+  designer: 'designer-canvas',
+  train: 'train-start',
+  runs: 'runs-table',
+  compare: 'compare-chart'
+}
+
+export async function goTo(page: Page, view: ViewName): Promise<void> {
+  await byTestId(page, `nav-${view}`).click()
+  await byTestId(page, VIEW_ROOT[view]).first().waitFor({ timeout: 15_000 })
+}
+
+/**
+ * Drags a palette item onto the canvas, below the layers already there, with real mouse
+ * events (HTML5 drag and drop in Chromium), and waits for the new layer card.
+ */
+export async function dragLayerToCanvas(page: Page, className: string): Promise<void> {
+  const cards = byTestId(page, 'layer-card')
+  const before = await cards.count()
+  const canvas = byTestId(page, 'designer-canvas')
+  const box = await canvas.boundingBox()
+  if (!box) throw new Error('the designer canvas is not visible')
+  // Drop near the bottom centre, so a designer that inserts by position appends.
+  await byTestId(page, `palette-item-${className}`).dragTo(canvas, { targetPosition: { x: box.width / 2, y: Math.max(10, box.height - 30) } })
+  await expect.poll(() => cards.count(), { message: `dropping ${className} on the canvas adds a layer card`, timeout: 5_000 }).toBe(before + 1)
+}
+
+/** The layer card at a position of the model (cards carry data-index). */
+export function layerCard(page: Page, index: number): Locator {
+  return page.locator(`[data-testid="layer-card"][data-index="${index}"]`)
+}
+
+/** Sets a form control whatever it is (select, checkbox, text or number input) and commits it. */
+export async function setControl(control: Locator, value: string): Promise<void> {
+  await control.waitFor()
+  const tag = await control.evaluate((el) => el.tagName.toLowerCase())
+  if (tag === 'select') {
+    await control.selectOption(value)
+    return
+  }
+  await control.fill(value)
+  // Views that commit on change/blur as well as on input.
+  await control.press('Tab')
+}
+
+/** The values of a select's options. */
+export async function optionValues(select: Locator): Promise<string[]> {
+  return select.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))
+}
+
+/** Digits of an element's text with thousands separators removed ("25 450", "25,450" → "25450"). */
+export async function digitsOf(locator: Locator): Promise<string> {
+  const text = (await locator.innerText()).replace(/[\s,\u00a0\u202f']/g, '')
+  return text
+}
+
+/** Points per series of the chart in [data-testid=testid] (null while no chart is there); see page-probes. */
+export function chartPointCounts(page: Page, testid: string): Promise<number[] | null> {
+  return page.evaluate<number[] | null>(`window.__mwProbe.chartPointCounts(${JSON.stringify(testid)})`)
+}
+
+export async function chartPointTotal(page: Page, testid: string): Promise<number> {
+  const counts = await chartPointCounts(page, testid)
+  return counts ? counts.reduce((a, b) => a + b, 0) : 0
+}
