@@ -1,0 +1,424 @@
+// Validation, shape inference and parameter counting for a model spec, in one pass over its layers.
+// Pure and fast (the designer calls it on every keystroke); its figures must equal what tfjs builds.
+import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
+import { ACTIVATIONS, COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
+
+export interface WeightShape {
+  /** Keras's weight name: kernel, bias, gamma, beta, moving_mean, moving_variance. */
+  name: string
+  shape: number[]
+  trainable: boolean
+}
+
+export interface LayerShape {
+  /** 1-based position among spec.layers. */
+  index: number
+  name: string
+  class_name: string
+  /** One sample's shape, without the batch axis. */
+  input_shape: number[]
+  output_shape: number[]
+  params: number
+  trainable_params: number
+  weights: WeightShape[]
+}
+
+export interface ShapeSummary {
+  input_shape: number[]
+  output_shape: number[]
+  layers: LayerShape[]
+  total_params: number
+  trainable_params: number
+  non_trainable_params: number
+}
+
+export interface ValidationResult {
+  ok: boolean
+  /** The spec, typed, when it is valid. */
+  spec?: ModelSpec
+  errors: SpecError[]
+  /** Shapes of the layers that could be inferred (all of them when ok; up to the first shape error otherwise). */
+  layers: LayerShape[]
+  summary: ShapeSummary | null
+}
+
+const INPUT_SHAPE_KEYS = ['input_shape', 'batch_input_shape', 'batch_shape'] as const
+
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (typeof value === 'number') return String(value)
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+function product(values: readonly number[]): number {
+  let result = 1
+  for (const value of values) result *= value
+  return result
+}
+
+function boundsText(field: FieldDescriptor, what: string): string {
+  const { min, max } = field
+  if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}${field.exclusive_max ? ' (exclusive)' : ''}`
+  if (min === 1 && field.kind !== 'float') return `a positive ${what}`
+  if (min !== undefined) return `${what} ≥ ${min}`
+  if (max !== undefined) return `${what} ${field.exclusive_max ? '<' : '≤'} ${max}`
+  return what
+}
+
+function inBounds(field: FieldDescriptor, value: number): boolean {
+  if (field.min !== undefined && value < field.min) return false
+  if (field.max !== undefined && (field.exclusive_max ? value >= field.max : value > field.max)) return false
+  return true
+}
+
+function checkInitializer(value: unknown): string | null {
+  const names = Object.keys(INITIALIZERS)
+  if (typeof value === 'string') return value in INITIALIZERS ? null : `must be one of ${names.join(', ')}, got ${show(value)}`
+  if (!isPlainObject(value) || typeof value.class_name !== 'string') return `must be an initializer name (${names.join(', ')}) or {class_name, config}, got ${show(value)}`
+  const resolved = resolveInitializer(value as InitializerValue)
+  if (!resolved) return `has an unknown initializer class ${show(value.class_name)}; use one of ${Object.values(INITIALIZERS).map((i) => i.class_name).join(', ')}`
+  const config = value.config ?? {}
+  if (!isPlainObject(config)) return `config must be an object, got ${show(config)}`
+  const info = INITIALIZERS[resolved.name]!
+  for (const [key, param] of Object.entries(config)) {
+    if (key === 'seed') {
+      if (param !== null && !(Number.isInteger(param) && (param as number) >= 0)) return `seed must be a non-negative integer or null, got ${show(param)}`
+      continue
+    }
+    const known = info.params.find((p) => p.key === key)
+    if (!known) return `has an unknown parameter "${key}" for ${info.class_name}${info.params.length ? ` (it takes ${info.params.map((p) => p.key).join(', ')})` : ''}`
+    if (typeof param !== 'number' || !Number.isFinite(param)) return `${key} must be a number, got ${show(param)}`
+    if (known.min !== undefined && param < known.min) return `${key} must be ≥ ${known.min}, got ${param}`
+  }
+  if (resolved.name === 'random_uniform' && resolved.params.minval! >= resolved.params.maxval!) return `minval must be below maxval, got [${resolved.params.minval}, ${resolved.params.maxval}]`
+  return null
+}
+
+function checkRegularizer(value: unknown): string | null {
+  if (value === null) return null
+  const names = Object.keys(REGULARIZERS)
+  if (typeof value === 'string') return value in REGULARIZERS ? null : `must be null or one of ${names.join(', ')}, got ${show(value)}`
+  if (!isPlainObject(value) || typeof value.class_name !== 'string') return `must be null, a regularizer name (${names.join(', ')}) or {class_name, config}, got ${show(value)}`
+  if (resolveRegularizer(value as RegularizerValue) === undefined) return `has an unknown regularizer class ${show(value.class_name)}; use L1, L2 or L1L2`
+  const config = value.config ?? {}
+  if (!isPlainObject(config)) return `config must be an object, got ${show(config)}`
+  for (const [key, factor] of Object.entries(config)) {
+    if (key !== 'l1' && key !== 'l2') return `has an unknown parameter "${key}" (it takes l1, l2)`
+    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) return `${key} must be a non-negative number, got ${show(factor)}`
+  }
+  return null
+}
+
+/** What is wrong with one field's value, as the words after the field's key; null when it is fine. */
+export function checkField(field: FieldDescriptor, value: unknown): string | null {
+  if (value === undefined) return field.required ? 'is required' : null
+  if (value === null) return field.nullable ? null : `must not be null`
+  switch (field.kind) {
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) && inBounds(field, value) ? null : `must be ${boundsText(field, 'integer')}, got ${show(value)}`
+    case 'float':
+      return typeof value === 'number' && Number.isFinite(value) && inBounds(field, value) ? null : `must be ${boundsText(field, 'number')}, got ${show(value)}`
+    case 'bool':
+      return typeof value === 'boolean' ? null : `must be true or false, got ${show(value)}`
+    case 'enum':
+    case 'activation':
+      return typeof value === 'string' && (field.options ?? []).includes(value) ? null : `must be one of ${(field.options ?? []).join(', ')}, got ${show(value)}`
+    case 'initializer':
+      return checkInitializer(value)
+    case 'regularizer':
+      return checkRegularizer(value)
+    case 'int_list': {
+      const list = typeof value === 'number' && field.length ? Array(field.length).fill(value) : value
+      const what = field.length ? `${field.length} positive integers` : `a list of positive integers${field.allow_minus_one ? ' (one may be -1)' : ''}`
+      if (!Array.isArray(list) || list.length === 0 || (field.length !== undefined && list.length !== field.length)) return `must be ${what}, got ${show(value)}`
+      let minusOnes = 0
+      for (const item of list) {
+        if (field.allow_minus_one && item === -1) {
+          minusOnes++
+          continue
+        }
+        if (typeof item !== 'number' || !Number.isInteger(item) || item < (field.min ?? 1)) return `must be ${what}, got ${show(value)}`
+      }
+      return minusOnes > 1 ? `may contain -1 only once, got ${show(value)}` : null
+    }
+  }
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+
+/** Config values with defaults applied and pairs expanded, for the shape rules and the builder. */
+export function resolvedConfig(layer: LayerSpec): Record<string, unknown> {
+  const info = LAYER_CLASSES[layer.class_name]
+  const config: Record<string, unknown> = { ...layer.config }
+  if (!info) return config
+  for (const field of info.fields) {
+    let value = config[field.key]
+    if (value === undefined) value = field.default
+    if (field.kind === 'int_list' && field.length && typeof value === 'number') value = Array(field.length).fill(value)
+    if (field.kind === 'activation' && value === null) value = 'linear'
+    config[field.key] = value
+  }
+  if (layer.class_name === 'InputLayer') config.input_shape = inputLayerShape(layer.config) ?? config.input_shape
+  config.trainable = layer.config.trainable ?? true
+  return config
+}
+
+/** The sample shape an InputLayer declares, from any of Keras's spellings. */
+function inputLayerShape(config: Record<string, unknown>): unknown {
+  if (config.input_shape !== undefined) return config.input_shape
+  const batch = config.batch_input_shape ?? config.batch_shape
+  if (Array.isArray(batch) && batch.length > 0 && batch[0] === null) return batch.slice(1)
+  return batch
+}
+
+type ShapeOutcome = { output: number[]; weights: WeightShape[] } | { error: string; field?: string; detached?: boolean }
+
+function windowed(inputSize: number, window: number, stride: number, dilation: number, padding: string): number {
+  if (padding === 'same') return Math.ceil(inputSize / stride)
+  const span = (window - 1) * dilation + 1
+  return Math.floor((inputSize - span) / stride) + 1
+}
+
+function spatial(input: number[], windowKey: string, window: number[], strides: number[], dilation: number[], padding: string, channels: number): ShapeOutcome {
+  if (input.length !== 3) return { error: ` needs a (height, width, channels) input but receives ${formatShape(input)}`, detached: true }
+  const height = windowed(input[0]!, window[0]!, strides[0]!, dilation[0]!, padding)
+  const width = windowed(input[1]!, window[1]!, strides[1]!, dilation[1]!, padding)
+  if (height <= 0 || width <= 0) {
+    return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input.slice(0, 2))} input with padding "valid"; use a smaller ${windowKey} or padding "same"` }
+  }
+  return { output: [height, width, channels], weights: [] }
+}
+
+function layerOutput(className: string, config: Record<string, unknown>, input: number[], trainable: boolean): ShapeOutcome {
+  const weight = (name: string, shape: number[], isTrainable = true): WeightShape => ({ name, shape, trainable: trainable && isTrainable })
+  switch (className) {
+    case 'InputLayer':
+    case 'Activation':
+    case 'Dropout':
+      return { output: [...input], weights: [] }
+    case 'Dense': {
+      const units = config.units as number
+      const weights = [weight('kernel', [input.at(-1)!, units])]
+      if (config.use_bias) weights.push(weight('bias', [units]))
+      return { output: [...input.slice(0, -1), units], weights }
+    }
+    case 'Flatten':
+      if (input.length < 2) return { error: ` needs an input of 2 or more dimensions but receives ${formatShape(input)}; that input is already flat, so remove the Flatten layer`, detached: true }
+      return { output: [product(input)], weights: [] }
+    case 'Reshape': {
+      const target = config.target_shape as number[]
+      const size = product(input)
+      const known = product(target.filter((d) => d !== -1))
+      const inferred = target.includes(-1)
+      if (inferred ? size % known !== 0 : known !== size) {
+        return { field: 'target_shape', error: `: target_shape ${formatShape(target)} cannot hold the ${size} values of its input ${formatShape(input)}` }
+      }
+      return { output: target.map((d) => (d === -1 ? size / known : d)), weights: [] }
+    }
+    case 'BatchNormalization': {
+      const rank = input.length + 1
+      const axis = config.axis as number
+      const normalized = axis < 0 ? rank + axis : axis
+      if (normalized <= 0 || normalized >= rank) {
+        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}` }
+      }
+      const channels = input[normalized - 1]!
+      const weights: WeightShape[] = []
+      if (config.scale) weights.push(weight('gamma', [channels]))
+      if (config.center) weights.push(weight('beta', [channels]))
+      weights.push(weight('moving_mean', [channels], false), weight('moving_variance', [channels], false))
+      return { output: [...input], weights }
+    }
+    case 'Conv2D': {
+      const kernel = config.kernel_size as number[]
+      const strides = config.strides as number[]
+      const dilation = config.dilation_rate as number[]
+      if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
+        return { field: 'strides', error: `: strides above 1 cannot be combined with a dilation_rate above 1 (Keras refuses it), got strides ${formatShape(strides)} and dilation_rate ${formatShape(dilation)}` }
+      }
+      const filters = config.filters as number
+      const outcome = spatial(input, 'kernel_size', kernel, strides, dilation, config.padding as string, filters)
+      if ('error' in outcome) return outcome
+      const weights = [weight('kernel', [kernel[0]!, kernel[1]!, input[2]!, filters])]
+      if (config.use_bias) weights.push(weight('bias', [filters]))
+      return { output: outcome.output, weights }
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const pool = config.pool_size as number[]
+      const strides = (config.strides as number[] | null) ?? pool
+      return spatial(input, 'pool_size', pool, strides, [1, 1], config.padding as string, input[2] ?? 0)
+    }
+    default:
+      return { error: `: no shape rule for ${className}` }
+  }
+}
+
+interface Analysis {
+  errors: SpecError[]
+  layers: LayerShape[]
+}
+
+/** Checks every layer's config and infers shapes and weights; the core of validateSpec and inferShapes. */
+function analyse(spec: ModelSpec): Analysis {
+  const errors: SpecError[] = []
+  const layers: LayerShape[] = []
+  const names = layerNames(spec.layers)
+  const firstUse = new Map<string, number>()
+  let shape: number[] | null = [...spec.input_shape]
+
+  if (!spec.layers.some((layer) => layer.class_name !== 'InputLayer')) {
+    errors.push({ layer: null, field: 'layers', message: 'the model has no layers; add at least one (a Dense layer, for example)' })
+  }
+
+  spec.layers.forEach((layer, position) => {
+    const index = position + 1
+    const className = layer.class_name
+    const prefix = `layer ${index} (${className})`
+    const before = errors.length
+    const fail = (rest: string, field?: string): void => {
+      errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: prefix + rest })
+    }
+    const info = LAYER_CLASSES[className]
+    if (!info) {
+      fail(`: unknown layer class "${className}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name')
+      shape = null
+      return
+    }
+    const config = layer.config
+    const fieldKeys = new Set(info.fields.map((f) => f.key))
+    for (const [key, value] of Object.entries(config)) {
+      if (fieldKeys.has(key)) continue
+      if (key === 'name') {
+        if (typeof value !== 'string' || !NAME_PATTERN.test(value)) fail(`: name must start with a letter, digit or _ and hold only letters, digits, _ . and -, got ${show(value)}`, 'name')
+      } else if (key === 'trainable') {
+        if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable')
+      } else if (key === 'dtype') {
+        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype')
+      } else if (info.fixed && key in info.fixed) {
+        if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key)
+      } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
+        // batch_input_shape / batch_shape: checked below as the input shape.
+      } else {
+        const takes = [...info.fields.map((f) => f.key), ...COMMON_KEYS]
+        fail(`: unknown field "${key}"; ${className} takes ${takes.join(', ')}`, key)
+      }
+    }
+    const given = className === 'InputLayer' ? { ...config, input_shape: inputLayerShape(config) } : config
+    for (const field of info.fields) {
+      const problem = checkField(field, given[field.key])
+      if (problem) fail(`: ${field.key} ${problem}`, field.key)
+    }
+    const name = names[position]!
+    const earlier = firstUse.get(name)
+    if (earlier !== undefined) fail(`: name "${name}" is already used by layer ${earlier}; layer names must be unique`, 'name')
+    else firstUse.set(name, index)
+
+    if (className === 'InputLayer') {
+      if (position !== 0) fail(' can only be the first layer; remove it or move it to the top', 'class_name')
+      else if (errors.length === before && !deepEqual(given.input_shape, spec.input_shape)) {
+        fail(`: input_shape ${formatShape(given.input_shape as number[])} does not agree with the model's input_shape ${formatShape(spec.input_shape)}`, 'input_shape')
+      }
+    }
+    if (errors.length > before || shape === null) {
+      // The config is wrong: later layers cannot know their input shape, but their fields are still checked.
+      shape = null
+      return
+    }
+    const resolved = resolvedConfig(layer)
+    const outcome = layerOutput(className, resolved, shape, resolved.trainable !== false)
+    if ('error' in outcome) {
+      fail(outcome.error, outcome.field)
+      shape = null
+      return
+    }
+    const params = outcome.weights.reduce((sum, w) => sum + product(w.shape), 0)
+    const trainableParams = outcome.weights.filter((w) => w.trainable).reduce((sum, w) => sum + product(w.shape), 0)
+    if (layer.weights !== undefined) {
+      const listing = outcome.weights.map((w) => `${w.name} ${w.shape.join('x')}`).join(', ') || 'none'
+      if (layer.weights.length !== outcome.weights.length) {
+        fail(`: weights holds ${layer.weights.length} arrays but the layer has ${outcome.weights.length} weight tensors (${listing})`, 'weights')
+      } else {
+        layer.weights.forEach((values, w) => {
+          const expected = outcome.weights[w]!
+          const size = product(expected.shape)
+          if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights')
+        })
+      }
+    }
+    layers.push({ index, name, class_name: className, input_shape: shape, output_shape: outcome.output, params, trainable_params: trainableParams, weights: outcome.weights })
+    shape = outcome.output
+  })
+  return { errors, layers }
+}
+
+function structuralErrors(issues: readonly { path: readonly PropertyKey[]; message: string; code: string; input?: unknown }[], raw: unknown): SpecError[] {
+  return issues.map((issue) => {
+    const [head, position, ...rest] = issue.path
+    if (head === 'layers' && typeof position === 'number') {
+      const layer = isPlainObject(raw) && Array.isArray(raw.layers) ? raw.layers[position] : undefined
+      const className = isPlainObject(layer) && typeof layer.class_name === 'string' ? layer.class_name : undefined
+      const field = rest.map(String).join('.') || undefined
+      const where = `layer ${position + 1}${className ? ` (${className})` : ''}`
+      const what = field ? `${field} ${field === 'weights' || field.startsWith('weights.') ? 'must be a list of number lists' : issue.message}` : `must be {class_name, config}`
+      return { layer: position + 1, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}), message: `${where}: ${what}` }
+    }
+    const field = issue.path.map(String).join('.')
+    const value = isPlainObject(raw) && typeof head === 'string' ? raw[head] : raw
+    let message: string
+    if (head === 'format') message = `format must be "model-workbench/spec", got ${show(value)}; use readSpec to import Keras JSON or older files`
+    else if (head === 'version') message = `version must be 1, got ${show(value)}; use readSpec to upgrade an older spec`
+    else if (head === 'input_shape') message = `input_shape must be a list of positive integers (one sample's shape, e.g. [784] or [28, 28, 1]), got ${show(value)}`
+    else if (head === 'name') message = `name must be a string, got ${show(value)}`
+    else if (head === 'layers') message = `layers must be a list of {class_name, config}, got ${show(value)}`
+    else if (!field) message = `a model spec must be an object with format, version, name, input_shape and layers, got ${show(raw)}`
+    else message = `${field}: ${issue.message}`
+    return { layer: null, ...(field ? { field } : {}), message }
+  })
+}
+
+/** Checks a spec completely. Never throws; errors name the layer (1-based) and field at fault. */
+export function validateSpec(raw: unknown): ValidationResult {
+  const parsed = modelSpecSchema.safeParse(raw)
+  if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues, raw), layers: [], summary: null }
+  const spec = parsed.data
+  const { errors, layers } = analyse(spec)
+  if (errors.length > 0) return { ok: false, errors, layers, summary: null }
+  return { ok: true, spec, errors, layers, summary: summarise(spec, layers) }
+}
+
+function summarise(spec: ModelSpec, layers: LayerShape[]): ShapeSummary {
+  const total = layers.reduce((sum, l) => sum + l.params, 0)
+  const trainable = layers.reduce((sum, l) => sum + l.trainable_params, 0)
+  return {
+    input_shape: [...spec.input_shape],
+    output_shape: layers.at(-1)?.output_shape ?? [...spec.input_shape],
+    layers,
+    total_params: total,
+    trainable_params: trainable,
+    non_trainable_params: total - trainable
+  }
+}
+
+/** Per-layer shapes and parameter counts plus totals; throws SpecValidationError for an invalid spec. */
+export function inferShapes(spec: ModelSpec): ShapeSummary {
+  const result = validateSpec(spec)
+  if (!result.ok || !result.summary) throw new SpecValidationError(result.errors)
+  return result.summary
+}
