@@ -47,8 +47,17 @@ export const datasetDescriptorSchema = z.object({
   preprocessing: z.object({
     scaling: z.enum(['none', 'minmax', 'standard', 'divide255']),
     missing: z.enum(['drop', 'fill', 'refuse']).optional(),
-    one_hot_columns: z.array(z.string()).default([])
+    one_hot_columns: z.array(z.string()).default([]),
+    /**
+     * Per-feature affine scaling fitted on the training split: stored = (raw - offset) * scale.
+     * Absent where the scaling is applied on load (uint8 pixels / 255) or there is none.
+     */
+    scaler: z.object({ offset: z.array(z.number()), scale: z.array(z.number()) }).optional()
   }),
+  /** How the tensor files are stored: uint8 pixels are scaled on load, float32 is stored scaled. Absent means float32. */
+  storage: z.object({ x_dtype: z.enum(['float32', 'uint8']), y_dtype: z.enum(['float32', 'uint8']) }).optional(),
+  /** Name of each feature after encoding (one-hot columns become `column=category`), for tabular sets. */
+  feature_names: z.array(z.string()).optional(),
   splits: z.object({
     train: splitInfoSchema,
     validation: splitInfoSchema.optional(),
@@ -84,6 +93,8 @@ export const idxImportOptionsSchema = z.object({
   test_images: z.string().optional(),
   test_labels: z.string().optional(),
   scaling: z.enum(['none', 'divide255']).default('divide255'),
+  /** Number of classes; labels must lie in 0..num_classes-1. Default: the largest label + 1. */
+  num_classes: z.number().int().min(2).max(256).optional(),
   validation: z.number().min(0).lt(1).default(0),
   seed: z.number().int().min(0).default(42)
 })
