@@ -66,7 +66,13 @@ export async function serveWorkbench(options: ServeOptions = {}): Promise<Served
   child.stderr!.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-20_000)
   })
-  const log = () => stderr
+  // Quoted line by line: vitest would otherwise read the server's stack frames as the test's own.
+  const log = () =>
+    stderr
+      .slice(-6_000)
+      .split('\n')
+      .map((line) => `  | ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`)
+      .join('\n')
   const close = async () => {
     await stopProcessGroup(child)
     if (removeDataDir) rmSync(dataDir, { recursive: true, force: true })

@@ -1,0 +1,172 @@
+// Renderer benchmark, measured in Debian's Chromium against the browser host (not a test):
+//   (a) main-thread long tasks (> 50 ms) while a run streams progress into the Train view;
+//   (b) time for the Compare view to draw 10 runs × 10 000 batch-loss points;
+//   (c) time for the Runs view to list 5 000 runs.
+// Data for (b) and (c) is written straight into a fresh data folder through WorkbenchStore
+// before the server opens it. Run: `node --import tsx bench/renderer.bench.ts`.
+import { rmSync } from 'node:fs'
+import type { Page } from 'playwright-core'
+import { freshDataDir, openBrowser, requireBuiltRenderer, requireChromium, serveWorkbench, sleep, type BrowserSession, type ServedWorkbench } from '../test/e2e/harness'
+import { LONG_TASK_SCRIPT } from '../test/e2e/page-probes'
+import { seedFinishedRuns } from '../test/e2e/seed-store'
+import { byTestId, goTo, openWorkbench, optionValues, setControl } from '../test/e2e/workbench-page'
+
+const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 20)
+
+interface Figure {
+  figure: string
+  measured: string
+  target: string
+  pass: boolean | null
+  note?: string
+}
+
+async function withWorkbench<T>(label: string, dataDir: string | undefined, initScripts: string[], body: (page: Page, session: BrowserSession, served: ServedWorkbench) => Promise<T>): Promise<T> {
+  const served = await serveWorkbench({ label, dataDir, startTimeoutMs: 120_000 })
+  let session: BrowserSession | undefined
+  try {
+    session = await openBrowser({ initScripts })
+    await openWorkbench(session.page, served.url)
+    return await body(session.page, session, served)
+  } finally {
+    await session?.close()
+    await served.close()
+  }
+}
+
+/** (a) Long tasks over STREAM_SECONDS of a run streaming into the Train view. */
+async function streamingLongTasks(): Promise<Figure> {
+  return withWorkbench('bench-stream', undefined, [LONG_TASK_SCRIPT], async (page, session) => {
+    await goTo(page, 'designer')
+    // The S5 model from its template: the experiment this figure is about, without the clicks.
+    await byTestId(page, 'template-S5').click()
+    await goTo(page, 'train')
+    await setControl(byTestId(page, 'train-dataset'), 'mnist')
+    // Enough epochs that the run is still streaming when the window closes.
+    await setControl(byTestId(page, 'hp-epochs'), '50')
+    const losses = await optionValues(byTestId(page, 'hp-loss'))
+    if (losses.includes('categorical_crossentropy')) await setControl(byTestId(page, 'hp-loss'), 'categorical_crossentropy')
+    await byTestId(page, 'train-start').click()
+    await page.waitForFunction(`/running|运行/i.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? '')`, undefined, { timeout: 120_000 })
+    // Count from the first batch on, not from page load or run start-up.
+    await page.waitForFunction(`/[1-9]/.test(document.querySelector('[data-testid="train-progress"]')?.textContent ?? '')`, undefined, { timeout: 120_000 })
+    const supported = await page.evaluate<boolean>('window.__mwLongTasks !== null')
+    if (!supported) return { figure: 'long tasks while streaming', measured: 'n/a', target: 'none > 50 ms', pass: null, note: "this Chromium reports no 'longtask' entries" }
+    const windowStart = await page.evaluate<number>('performance.now()')
+    const progressBefore = await byTestId(page, 'train-progress').innerText()
+    await sleep(STREAM_SECONDS * 1000)
+    const progressAfter = await byTestId(page, 'train-progress').innerText()
+    const tasks = await page.evaluate<{ start: number; duration: number }[]>(`window.__mwLongTasks.filter((t) => t.start >= ${windowStart})`)
+    await session.screenshot('bench-streaming')
+    await byTestId(page, 'train-stop').click()
+    const max = tasks.reduce((m, t) => Math.max(m, t.duration), 0)
+    const streamed = progressBefore !== progressAfter
+    return {
+      figure: `long tasks while streaming (${STREAM_SECONDS} s, Train view)`,
+      measured: `${tasks.length} long tasks, max ${max.toFixed(0)} ms`,
+      target: 'none > 50 ms',
+      pass: streamed ? tasks.length === 0 : false,
+      note: streamed ? undefined : `the progress text did not change during the window ("${progressAfter}")`
+    }
+  })
+}
+
+/** (b) Compare 10 runs × 10 000 points: from the Compare click to the chart's 'finished' with all series drawn. */
+async function compareTenRuns(): Promise<Figure> {
+  const runs = 10
+  const points = 10_000
+  const dataDir = freshDataDir('bench-compare')
+  try {
+    seedFinishedRuns(dataDir, { runs, pointsPerRun: points })
+    return await withWorkbench('bench-compare', dataDir, [], async (page, session) => {
+      await goTo(page, 'runs')
+      const rows = byTestId(page, 'run-row')
+      await rows.nth(runs - 1).waitFor({ timeout: 30_000 })
+      for (let i = 0; i < runs; i++) await rows.nth(i).locator('[data-testid="run-select"]').check()
+      // Chromium settles after the clicks before the clock starts.
+      await sleep(300)
+      // Series may be thinned for drawing (the view decides); each of the ten must hold data.
+      const result = await page.evaluate<{ ms: number; via: string; counts: number[] }>(`window.__mwProbe.measureChartAfterClick('compare-selected', 'compare-chart', ${runs}, 2, 30000)`)
+      await session.screenshot('bench-compare')
+      const drawn = result.counts.filter((n) => n >= 2)
+      return {
+        figure: `Compare draws ${runs} runs × ${points.toLocaleString('en')} points`,
+        measured: `${result.ms.toFixed(0)} ms`,
+        target: '< 500 ms',
+        pass: result.ms < 500,
+        note: `until ${result.via === 'finished' ? "the chart's 'finished' event" : 'the first frame with all series'}; ${drawn.length} series of ${Math.min(...drawn)}–${Math.max(...drawn)} drawn points`
+      }
+    })
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** (c) Runs view with 5 000 runs: from the navigation click to the first frame that shows the rows. */
+async function listFiveThousandRuns(): Promise<Figure> {
+  const runs = 5_000
+  const dataDir = freshDataDir('bench-runs')
+  try {
+    seedFinishedRuns(dataDir, { runs, pointsPerRun: 0 })
+    return await withWorkbench('bench-runs', dataDir, [], async (page, session) => {
+      await goTo(page, 'designer')
+      await sleep(300)
+      // A view that renders only the visible rows (virtual scrolling) still lists all; count what it draws.
+      const result = await page.evaluate<{ ms: number; count: number }>(`window.__mwProbe.measureElementsAfterClick('nav-runs', '[data-testid="run-row"]', 1, 30000)`)
+      await sleep(500)
+      const total = await byTestId(page, 'runs-table').innerText()
+      const listsAll = total.replace(/[\s,\u00a0\u202f]/g, '').includes(String(runs)) || (await byTestId(page, 'run-row').count()) === runs
+      await session.screenshot('bench-runs')
+      return {
+        figure: `Runs view lists ${runs.toLocaleString('en')} runs`,
+        measured: `${result.ms.toFixed(0)} ms`,
+        target: '< 300 ms',
+        pass: result.ms < 300 && listsAll,
+        note: `${await byTestId(page, 'run-row').count()} rows in the DOM${listsAll ? '' : `; the view does not say it holds ${runs} runs`}`
+      }
+    })
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+function printTable(figures: Figure[]): void {
+  const header = ['figure', 'measured', 'target', 'pass']
+  const rows = figures.map((f) => [f.figure, f.measured, f.target, f.pass === null ? 'n/a' : f.pass ? 'yes' : 'NO'])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`)
+  for (const row of rows) process.stdout.write(`${line(row)}\n`)
+  for (const f of figures) if (f.note) process.stdout.write(`  ${f.figure}: ${f.note}\n`)
+}
+
+async function main(): Promise<number> {
+  requireBuiltRenderer()
+  requireChromium()
+  const figures: Figure[] = []
+  const steps: [string, () => Promise<Figure>][] = [
+    ['long tasks while streaming', streamingLongTasks],
+    ['Compare 10 × 10 000', compareTenRuns],
+    ['Runs 5 000', listFiveThousandRuns]
+  ]
+  for (const [name, step] of steps) {
+    process.stderr.write(`renderer bench: ${name}…\n`)
+    try {
+      figures.push(await step())
+    } catch (error) {
+      figures.push({ figure: name, measured: 'error', target: '-', pass: false, note: (error as Error).message.split('\n').slice(0, 6).join(' / ') })
+    }
+  }
+  printTable(figures)
+  return figures.some((f) => f.pass === false) ? 1 : 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+    process.exitCode = 1
+  }
+)
