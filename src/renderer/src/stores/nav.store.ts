@@ -1,0 +1,33 @@
+// Which view is shown, and the runs the Compare view compares.
+import { defineStore } from 'pinia'
+
+export const VIEWS = ['datasets', 'designer', 'train', 'runs', 'compare'] as const
+export type ViewName = (typeof VIEWS)[number]
+
+/** A command for whichever view handles it (shortcuts and desktop menu items end up here). */
+export type ViewCommand = 'train-start' | 'train-stop' | 'new' | 'open' | 'import-dataset' | 'export'
+export interface ViewRequest {
+  command: ViewCommand
+  /** Increases with every request so that repeating the same command is seen as new. */
+  seq: number
+}
+
+let requestSeq = 0
+
+export const useNavStore = defineStore('nav', {
+  state: () => ({ view: 'designer' as ViewName, compareIds: [] as string[], request: null as ViewRequest | null }),
+  actions: {
+    go(view: ViewName) {
+      this.view = view
+    },
+    /** Asks the views for `command`; the view that owns it watches `request` and acts. */
+    ask(command: ViewCommand) {
+      this.request = { command, seq: ++requestSeq }
+    },
+    /** Opens the Compare view on these runs (order kept, duplicates dropped). */
+    compare(runIds: readonly string[]) {
+      this.compareIds = [...new Set(runIds)]
+      this.view = 'compare'
+    }
+  }
+})
