@@ -20,7 +20,9 @@ export class DataImportError extends Error {
     const where: string[] = []
     if (location.line !== undefined) where.push(`line ${location.line}`)
     if (location.column !== undefined) where.push(typeof location.column === 'number' ? `column ${location.column}` : `column "${location.column}"`)
-    super(`${file}${where.length > 0 ? ' ' + where.join(', ') : ''}: ${problem}`)
+    // "data.csv line 12, column "x": …" but "data.csv, column "x": …" when there is no line.
+    const separator = location.line !== undefined ? ' ' : ', '
+    super(`${file}${where.length > 0 ? separator + where.join(', ') : ''}: ${problem}`)
     this.name = 'DataImportError'
     this.file = file
     this.line = location.line
