@@ -1,15 +1,26 @@
-// PLACEHOLDER until the model-spec module lands: the versioned, Keras-compatible model spec.
-import { z } from 'zod'
-
-export const SPEC_FORMAT = 'model-workbench/spec'
-export const SPEC_VERSION = 1
-
-export const layerSchema = z.object({ class_name: z.string(), config: z.record(z.string(), z.unknown()) })
-export const modelSpecSchema = z.object({
-  format: z.literal(SPEC_FORMAT),
-  version: z.literal(SPEC_VERSION),
-  name: z.string(),
-  input_shape: z.array(z.number().int().positive()),
-  layers: z.array(layerSchema)
-})
-export type ModelSpec = z.infer<typeof modelSpecSchema>
+// The model spec: a versioned, Keras-compatible Sequential model description, with the pure logic
+// around it (validation, shape inference, parameter counts, summary, Keras JSON, the designer's registry).
+export { SPEC_FORMAT, SPEC_VERSION, layerSchema, modelSpecSchema, SpecValidationError } from './schema'
+export type { LayerSpec, ModelSpec, SpecError, InitializerValue, RegularizerValue } from './schema'
+export {
+  ACTIVATIONS,
+  INITIALIZERS,
+  INITIALIZER_NAMES,
+  REGULARIZERS,
+  LAYER_CLASSES,
+  LAYER_CLASS_NAMES,
+  createLayer,
+  layerNames,
+  uniqueLayerName,
+  resolveInitializer,
+  resolveRegularizer
+} from './registry'
+export type { ActivationName, FieldDescriptor, FieldKind, LayerCategory, LayerClassInfo, ResolvedInitializer, ResolvedRegularizer } from './registry'
+export { checkField, formatShape, inferShapes, resolvedConfig, validateSpec } from './validate'
+export type { LayerShape, ShapeSummary, ValidationResult, WeightShape } from './validate'
+export { canonicalInitializer, canonicalRegularizer, normalizeSpec } from './normalize'
+export { summaryText } from './summary'
+export { KERAS_JSON_VERSION, fromKerasModelJson, toKerasModelJson } from './keras'
+export type { KerasImportResult, KerasLayerJson, KerasModelJson } from './keras'
+export { readSpec } from './read'
+export type { ReadResult } from './read'

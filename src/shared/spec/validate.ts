@@ -1,7 +1,7 @@
 // Validation, shape inference and parameter counting for a model spec, in one pass over its layers.
 // Pure and fast (the designer calls it on every keystroke); its figures must equal what tfjs builds.
 import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
-import { ACTIVATIONS, COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
+import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
 
 export interface WeightShape {
   /** Keras's weight name: kernel, bias, gamma, beta, moving_mean, moving_variance. */

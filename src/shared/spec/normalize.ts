@@ -1,0 +1,54 @@
+// The canonical form of a spec: every field spelled out with its default, generated names filled in,
+// plain initializers as their string names. Exports and imports meet in this form.
+import type { InitializerValue, LayerSpec, ModelSpec, RegularizerValue } from './schema'
+import { INITIALIZERS, LAYER_CLASSES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer } from './registry'
+
+/** 'glorot_uniform' for a parameterless initializer, {class_name, config} with every parameter otherwise. */
+export function canonicalInitializer(value: InitializerValue): InitializerValue {
+  const resolved = resolveInitializer(value)
+  if (!resolved) return value
+  const info = INITIALIZERS[resolved.name]!
+  if (info.params.length === 0 && resolved.seed === null) return resolved.name
+  return { class_name: info.class_name, config: { ...resolved.params, ...(resolved.seed !== null ? { seed: resolved.seed } : {}) } }
+}
+
+/** null, or {class_name: 'L1' | 'L2' | 'L1L2', config} with the factors that class takes. */
+export function canonicalRegularizer(value: RegularizerValue): RegularizerValue {
+  const resolved = resolveRegularizer(value)
+  if (resolved === undefined) return value
+  if (resolved === null) return null
+  const className = REGULARIZERS[resolved.name]!.class_name
+  const config = resolved.name === 'l1' ? { l1: resolved.l1 } : resolved.name === 'l2' ? { l2: resolved.l2 } : { l1: resolved.l1, l2: resolved.l2 }
+  return { class_name: className, config }
+}
+
+function canonicalLayer(layer: LayerSpec, name: string): LayerSpec {
+  const info = LAYER_CLASSES[layer.class_name]
+  if (!info) return structuredClone(layer)
+  const config: Record<string, unknown> = { name, trainable: layer.config.trainable ?? true }
+  for (const field of info.fields) {
+    let value = structuredClone(layer.config[field.key] ?? field.default)
+    if (field.kind === 'int_list' && field.length && typeof value === 'number') value = Array(field.length).fill(value)
+    if (field.kind === 'activation' && value === null) value = 'linear'
+    if (field.kind === 'initializer') value = canonicalInitializer(value as InitializerValue)
+    if (field.kind === 'regularizer') value = canonicalRegularizer(value as RegularizerValue)
+    config[field.key] = value
+  }
+  return { class_name: layer.class_name, config, ...(layer.weights ? { weights: structuredClone(layer.weights) } : {}) }
+}
+
+/**
+ * The canonical form of a (valid) spec. A leading InputLayer is folded into input_shape, as Keras's
+ * Sequential.layers leaves it out too.
+ */
+export function normalizeSpec(spec: ModelSpec): ModelSpec {
+  const names = layerNames(spec.layers)
+  const layers = spec.layers.map((layer, i) => ({ layer, name: names[i]! })).filter(({ layer }) => layer.class_name !== 'InputLayer')
+  return {
+    format: spec.format,
+    version: spec.version,
+    name: spec.name,
+    input_shape: [...spec.input_shape],
+    layers: layers.map(({ layer, name }) => canonicalLayer(layer, name))
+  }
+}
