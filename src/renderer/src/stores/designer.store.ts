@@ -1,41 +1,225 @@
-// Designer state: the model spec being edited, its snapshot history (undo/redo), and the live
-// validation and shape inference derived from it.
+// Designer state: the model spec being edited, its snapshot history (undo/redo), the selected
+// layer, and the validation and shape inference derived from the spec on every edit. Also the
+// hand-over to the Train view: a template's training config waits in `pendingConfig`.
 import { defineStore } from 'pinia'
-import type { ModelSpec } from '../../../shared/spec'
+import { createLayer, layerNames, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/spec'
+import { EXAMPLES } from '../../../shared/examples'
+import type { TrainingConfig } from '../../../shared/training'
+import { client } from '../api'
+import { useDatasetsStore } from './datasets.store'
 
-function emptySpec(): ModelSpec {
-  return { format: 'model-workbench/spec', version: 1, name: 'model', input_shape: [784], layers: [] }
+/** Snapshots kept for undo; older ones are dropped. */
+export const HISTORY_LIMIT = 200
+/** Edits of the same field closer together than this become one undo step (typing "512" is one edit). */
+export const COALESCE_MS = 1000
+
+export function emptySpec(name = 'model'): ModelSpec {
+  return { format: 'model-workbench/spec', version: 1, name, input_shape: [784], layers: [] }
+}
+
+/** What the canvas shows for one layer: its shape row (null where inference stopped) and its errors. */
+export interface LayerView {
+  index: number
+  name: string
+  class_name: string
+  shape: LayerShape | null
+  errors: SpecError[]
+}
+
+/** A plain deep copy (structuredClone refuses Pinia's reactive proxies). */
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T
 }
 
 export const useDesignerStore = defineStore('designer', {
   state: () => ({
     spec: emptySpec() as ModelSpec,
-    modelName: 'model',
+    /** 0-based index of the layer whose properties are shown, or null for the model itself. */
+    selectedIndex: null as number | null,
     past: [] as ModelSpec[],
-    future: [] as ModelSpec[]
+    future: [] as ModelSpec[],
+    /** Which field the last edit touched and when, to merge keystrokes into one undo step. */
+    lastEdit: null as { key: string; at: number } | null,
+    /** The template last loaded (its id), for the toolbar. */
+    exampleId: null as string | null,
+    /** A template's training config for the Train view to adopt once (see takePendingConfig). */
+    pendingConfig: null as TrainingConfig | null,
+    /** The data set the pending config belongs to. */
+    pendingDatasetId: null as string | null,
+    /** The last save: model id and its version number. */
+    saved: null as { id: string; name: string; version: number } | null,
+    saving: false,
+    saveError: null as string | null
   }),
   getters: {
-    validation: () => ({ ok: true, errors: [] as { layer: number | null; class_name: string | null; field: string | null; message: string }[] }),
-    canUndo: (s) => s.past.length > 0,
-    canRedo: (s) => s.future.length > 0
+    modelName: (state): string => state.spec.name,
+    /** validateSpec over the current spec: errors plus every shape that could be inferred. */
+    validation: (state): ValidationResult => validateSpec(state.spec),
+    /** Shape inference: per-layer output shapes and parameters, and the totals (over the inferable prefix when invalid). */
+    shapes(): { layers: LayerShape[]; total_params: number; trainable_params: number; output_shape: number[] | null; complete: boolean } {
+      const v = this.validation
+      if (v.summary) return { layers: v.summary.layers, total_params: v.summary.total_params, trainable_params: v.summary.trainable_params, output_shape: v.summary.output_shape, complete: true }
+      return {
+        layers: v.layers,
+        total_params: v.layers.reduce((n, l) => n + l.params, 0),
+        trainable_params: v.layers.reduce((n, l) => n + l.trainable_params, 0),
+        output_shape: null,
+        complete: false
+      }
+    },
+    /** One entry per layer, 0-based, joining names, shapes and errors for the canvas. */
+    layerViews(): LayerView[] {
+      const names = layerNames(this.spec.layers)
+      const byIndex = new Map(this.validation.layers.map((l) => [l.index, l]))
+      return this.spec.layers.map((layer, i) => ({
+        index: i,
+        name: names[i] ?? '',
+        class_name: layer.class_name,
+        shape: byIndex.get(i + 1) ?? null,
+        errors: this.validation.errors.filter((e) => e.layer === i + 1)
+      }))
+    },
+    /** Errors about the model as a whole (input shape, no layers). */
+    modelErrors(): SpecError[] {
+      return this.validation.errors.filter((e) => e.layer === null)
+    },
+    selectedLayer: (state) => (state.selectedIndex === null ? null : (state.spec.layers[state.selectedIndex] ?? null)),
+    canUndo: (state): boolean => state.past.length > 0,
+    canRedo: (state): boolean => state.future.length > 0
   },
   actions: {
-    load(spec: ModelSpec) {
-      this.past.push(structuredClone(this.spec))
+    /**
+     * Applies one edit to the spec, recording the state before it for undo. Edits with the same
+     * `coalesceKey` in quick succession share one snapshot.
+     */
+    edit(change: (spec: ModelSpec) => void, coalesceKey?: string): void {
+      const now = Date.now()
+      const merge = coalesceKey !== undefined && this.lastEdit?.key === coalesceKey && now - this.lastEdit.at < COALESCE_MS && this.past.length > 0
+      if (!merge) {
+        this.past.push(clone(this.spec))
+        if (this.past.length > HISTORY_LIMIT) this.past.splice(0, this.past.length - HISTORY_LIMIT)
+      }
       this.future = []
-      this.spec = structuredClone(spec)
+      this.lastEdit = coalesceKey === undefined ? null : { key: coalesceKey, at: now }
+      const next = clone(this.spec)
+      change(next)
+      this.spec = next
+      this.saved = null
     },
-    undo() {
+    /** Inserts a new layer of `className` with its defaults at `index` (default: the end) and selects it. */
+    addLayer(className: string, index?: number): void {
+      const at = Math.max(0, Math.min(index ?? this.spec.layers.length, this.spec.layers.length))
+      const layer = createLayer(className, layerNames(this.spec.layers))
+      this.edit((spec) => spec.layers.splice(at, 0, layer))
+      this.selectedIndex = at
+    },
+    /** Moves the layer at `from` so that it ends up at position `to` (both 0-based). */
+    moveLayer(from: number, to: number): void {
+      const count = this.spec.layers.length
+      if (from < 0 || from >= count) return
+      const target = Math.max(0, Math.min(to, count - 1))
+      if (target === from) return
+      this.edit((spec) => {
+        const [layer] = spec.layers.splice(from, 1)
+        spec.layers.splice(target, 0, layer)
+      })
+      this.selectedIndex = target
+    },
+    removeLayer(index: number): void {
+      if (index < 0 || index >= this.spec.layers.length) return
+      this.edit((spec) => spec.layers.splice(index, 1))
+      if (this.selectedIndex === null) return
+      if (this.selectedIndex === index) this.selectedIndex = this.spec.layers.length > 0 ? Math.min(index, this.spec.layers.length - 1) : null
+      else if (this.selectedIndex > index) this.selectedIndex--
+    },
+    duplicateLayer(index: number): void {
+      const original = this.spec.layers[index]
+      if (!original) return
+      const copy = createLayer(original.class_name, layerNames(this.spec.layers))
+      copy.config = { ...clone(original.config), name: copy.config.name }
+      this.edit((spec) => spec.layers.splice(index + 1, 0, copy))
+      this.selectedIndex = index + 1
+    },
+    /** Sets one config field; `undefined` removes it (the default then applies). Invalid values are kept so that validation can point at them. */
+    setLayerField(index: number, key: string, value: unknown): void {
+      if (!this.spec.layers[index]) return
+      this.edit((spec) => {
+        const config = spec.layers[index].config
+        if (value === undefined) delete config[key]
+        else config[key] = value
+      }, `layer:${index}:${key}`)
+    },
+    setInputShape(shape: number[]): void {
+      if (JSON.stringify(shape) === JSON.stringify(this.spec.input_shape)) return
+      this.edit((spec) => (spec.input_shape = [...shape]), 'input_shape')
+    },
+    setModelName(name: string): void {
+      if (name === this.spec.name) return
+      this.edit((spec) => (spec.name = name), 'name')
+    },
+    select(index: number | null): void {
+      this.selectedIndex = index !== null && index >= 0 && index < this.spec.layers.length ? index : null
+    },
+    /** Replaces the model (an opened or imported spec); undoable like any edit. */
+    load(spec: ModelSpec): void {
+      const copy = clone(spec)
+      this.edit((s) => Object.assign(s, copy))
+      this.selectedIndex = null
+      this.exampleId = null
+    },
+    newModel(): void {
+      this.load(emptySpec())
+    },
+    /** Loads a seed experiment: its model, its data set (selected in the Datasets store) and its training config for the Train view. */
+    loadExample(exampleId: string): boolean {
+      const example = EXAMPLES.find((e) => e.id === exampleId)
+      if (!example) return false
+      this.load(example.spec as ModelSpec)
+      this.exampleId = example.id
+      this.pendingConfig = clone(example.config) as TrainingConfig
+      this.pendingDatasetId = example.dataset_id
+      useDatasetsStore().select(example.dataset_id)
+      return true
+    },
+    /** The Train view calls this once to adopt a template's config; later calls return null until another template is loaded. */
+    takePendingConfig(): { config: TrainingConfig; datasetId: string | null } | null {
+      if (!this.pendingConfig) return null
+      const taken = { config: this.pendingConfig, datasetId: this.pendingDatasetId }
+      this.pendingConfig = null
+      this.pendingDatasetId = null
+      return taken
+    },
+    undo(): void {
       const previous = this.past.pop()
       if (!previous) return
-      this.future.push(this.spec)
+      this.future.push(clone(this.spec))
       this.spec = previous
+      this.lastEdit = null
+      this.clampSelection()
     },
-    redo() {
+    redo(): void {
       const next = this.future.pop()
       if (!next) return
-      this.past.push(this.spec)
+      this.past.push(clone(this.spec))
       this.spec = next
+      this.lastEdit = null
+      this.clampSelection()
+    },
+    clampSelection(): void {
+      if (this.selectedIndex !== null && this.selectedIndex >= this.spec.layers.length) this.selectedIndex = this.spec.layers.length > 0 ? this.spec.layers.length - 1 : null
+    },
+    /** Saves the spec as the next version of the model named like it; the back end numbers versions. */
+    async saveModel(): Promise<void> {
+      this.saving = true
+      this.saveError = null
+      try {
+        const saved = await client.call('models.save', { name: this.spec.name.trim() || 'model', spec: clone(this.spec) })
+        this.saved = { id: saved.id, name: saved.name, version: saved.version }
+      } catch (error) {
+        this.saveError = error instanceof Error ? error.message : String(error)
+      } finally {
+        this.saving = false
+      }
     }
   }
 })

@@ -1,0 +1,248 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+
+const call = vi.fn()
+vi.mock('../api', () => ({ client: { call: (...args: unknown[]) => call(...args), on: () => () => undefined } }))
+
+const { useDesignerStore, HISTORY_LIMIT } = await import('./designer.store')
+const { useDatasetsStore } = await import('./datasets.store')
+const { EXAMPLES } = await import('../../../shared/examples')
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  call.mockReset()
+})
+
+function buildS5(): ReturnType<typeof useDesignerStore> {
+  const designer = useDesignerStore()
+  designer.setInputShape([784])
+  for (const className of ['Dense', 'Activation', 'Dense', 'Activation']) designer.addLayer(className)
+  designer.setLayerField(0, 'units', 32)
+  designer.setLayerField(1, 'activation', 'relu')
+  designer.setLayerField(2, 'units', 10)
+  designer.setLayerField(3, 'activation', 'softmax')
+  return designer
+}
+
+describe('designer store: editing', () => {
+  it('starts empty, and is invalid until a layer is added', () => {
+    const designer = useDesignerStore()
+    expect(designer.spec.layers).toEqual([])
+    expect(designer.validation.ok).toBe(false)
+    expect(designer.modelErrors[0]?.message).toMatch(/no layers/)
+    expect(designer.canUndo).toBe(false)
+  })
+
+  it('adds layers with Keras-like unique names, selects the new one, and infers shapes and parameters', () => {
+    const designer = buildS5()
+    expect(designer.layerViews.map((l) => l.name)).toEqual(['dense_1', 'activation_1', 'dense_2', 'activation_2'])
+    expect(designer.selectedIndex).toBe(3)
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.shapes.layers.map((l) => l.output_shape)).toEqual([[32], [32], [10], [10]])
+    expect(designer.shapes.total_params).toBe(784 * 32 + 32 + 32 * 10 + 10)
+    expect(designer.shapes.complete).toBe(true)
+  })
+
+  it('inserts at a position', () => {
+    const designer = buildS5()
+    designer.addLayer('Dropout', 1)
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dense', 'Dropout', 'Activation', 'Dense', 'Activation'])
+    expect(designer.selectedIndex).toBe(1)
+  })
+
+  it('moves a layer and follows it with the selection; shapes follow the new order', () => {
+    const designer = buildS5()
+    designer.moveLayer(2, 0)
+    expect(designer.spec.layers.map((l) => l.config.name)).toEqual(['dense_2', 'dense_1', 'activation_1', 'activation_2'])
+    expect(designer.selectedIndex).toBe(0)
+    expect(designer.shapes.layers.map((l) => l.output_shape)).toEqual([[10], [32], [32], [32]])
+    expect(designer.shapes.total_params).toBe(784 * 10 + 10 + 10 * 32 + 32)
+  })
+
+  it('removes a layer and keeps the selection on a sensible neighbour', () => {
+    const designer = buildS5()
+    designer.select(1)
+    designer.removeLayer(0)
+    expect(designer.selectedIndex).toBe(0)
+    expect(designer.spec.layers[0].class_name).toBe('Activation')
+    designer.removeLayer(0)
+    designer.removeLayer(0)
+    designer.removeLayer(0)
+    expect(designer.spec.layers).toEqual([])
+    expect(designer.selectedIndex).toBeNull()
+  })
+
+  it('validates on every edit and puts the error on the layer and field at fault', () => {
+    const designer = buildS5()
+    designer.setLayerField(0, 'units', 0)
+    expect(designer.validation.ok).toBe(false)
+    const [first] = designer.layerViews
+    expect(first.errors).toHaveLength(1)
+    expect(first.errors[0].field).toBe('units')
+    expect(first.errors[0].message).toMatch(/units/)
+    // Layers after the fault have no shape; the valid prefix is empty here.
+    expect(designer.layerViews.every((l) => l.shape === null)).toBe(true)
+    expect(designer.shapes.complete).toBe(false)
+    designer.setLayerField(0, 'units', 64)
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.layerViews[0].shape?.output_shape).toEqual([64])
+  })
+
+  it('keeps the shapes of the layers before a fault', () => {
+    const designer = buildS5()
+    designer.setLayerField(2, 'units', -3)
+    expect(designer.layerViews.map((l) => l.shape?.output_shape ?? null)).toEqual([[32], [32], null, null])
+    expect(designer.shapes.total_params).toBe(784 * 32 + 32)
+    expect(designer.layerViews[2].errors[0].field).toBe('units')
+  })
+
+  it('reports a flat layer on image input as a shape error and recovers with Flatten', () => {
+    const designer = useDesignerStore()
+    designer.setInputShape([28, 28, 1])
+    designer.addLayer('Dense')
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.shapes.layers[0].output_shape).toEqual([28, 28, 32])
+    designer.addLayer('Flatten', 0)
+    expect(designer.shapes.layers.map((l) => l.output_shape)).toEqual([[784], [32]])
+  })
+})
+
+describe('designer store: undo and redo', () => {
+  it('undoes and redoes every kind of edit in order', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.addLayer('Dropout')
+    designer.moveLayer(1, 0)
+    designer.removeLayer(1)
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dropout'])
+    designer.undo()
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dropout', 'Dense'])
+    designer.undo()
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dense', 'Dropout'])
+    designer.undo()
+    designer.undo()
+    expect(designer.spec.layers).toEqual([])
+    expect(designer.canUndo).toBe(false)
+    expect(designer.canRedo).toBe(true)
+    designer.redo()
+    designer.redo()
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dense', 'Dropout'])
+    expect(designer.validation.ok).toBe(true)
+  })
+
+  it('a new edit after undo discards the redo branch', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.addLayer('Dense')
+    designer.undo()
+    designer.addLayer('Dropout')
+    expect(designer.canRedo).toBe(false)
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dense', 'Dropout'])
+  })
+
+  it('merges quick edits of one field into one step, but not edits of different fields', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.setLayerField(0, 'units', 5)
+    designer.setLayerField(0, 'units', 51)
+    designer.setLayerField(0, 'units', 512)
+    designer.setLayerField(0, 'activation', 'relu')
+    designer.undo()
+    expect(designer.spec.layers[0].config.units).toBe(512)
+    expect(designer.spec.layers[0].config.activation).toBe('linear')
+    designer.undo()
+    expect(designer.spec.layers[0].config.units).toBe(32)
+  })
+
+  it('does not merge edits of the same field that are far apart in time', () => {
+    vi.useFakeTimers()
+    try {
+      const designer = useDesignerStore()
+      designer.addLayer('Dense')
+      designer.setLayerField(0, 'units', 10)
+      vi.advanceTimersByTime(5000)
+      designer.setLayerField(0, 'units', 20)
+      designer.undo()
+      expect(designer.spec.layers[0].config.units).toBe(10)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('undo restores the shapes and validation of the earlier spec, and clamps the selection', () => {
+    const designer = buildS5()
+    designer.setLayerField(0, 'units', 0)
+    expect(designer.validation.ok).toBe(false)
+    designer.undo()
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.shapes.total_params).toBe(25450)
+    designer.select(3)
+    designer.undo() // activation_2's softmax
+    designer.undo() // dense_2's units
+    designer.undo() // activation_1's relu
+    designer.undo() // dense_1's units
+    designer.undo() // the last Activation
+    expect(designer.spec.layers).toHaveLength(3)
+    expect(designer.selectedIndex).toBe(2)
+  })
+
+  it('keeps a bounded history', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    for (let i = 0; i < HISTORY_LIMIT + 20; i++) designer.setLayerField(0, 'activation', i % 2 ? 'relu' : 'tanh')
+    expect(designer.past.length).toBe(HISTORY_LIMIT)
+  })
+
+  it('edits never alias the snapshots: undoing after a field change restores the old value', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    const before = designer.spec
+    designer.setLayerField(0, 'units', 7)
+    expect(before.layers[0].config.units).toBe(32)
+  })
+})
+
+describe('designer store: templates, saving', () => {
+  it('loads every seed example as a valid model and hands its config and data set to the Train view once', () => {
+    expect(EXAMPLES.length).toBeGreaterThan(0)
+    for (const example of EXAMPLES) {
+      setActivePinia(createPinia())
+      const designer = useDesignerStore()
+      expect(designer.loadExample(example.id)).toBe(true)
+      expect(designer.validation.errors, example.id).toEqual([])
+      expect(designer.exampleId).toBe(example.id)
+      expect(useDatasetsStore().selectedId).toBe(example.dataset_id)
+      const taken = designer.takePendingConfig()
+      expect(taken?.config).toEqual(example.config)
+      expect(taken?.datasetId).toBe(example.dataset_id)
+      expect(designer.takePendingConfig()).toBeNull()
+      designer.undo()
+      expect(designer.spec.layers).toEqual([])
+    }
+  })
+
+  it('refuses an unknown example', () => {
+    const designer = useDesignerStore()
+    expect(designer.loadExample('nope')).toBe(false)
+    expect(designer.canUndo).toBe(false)
+  })
+
+  it('saves through models.save and shows the version; an edit clears the saved mark', async () => {
+    const designer = buildS5()
+    designer.setModelName('mnist-s5')
+    call.mockResolvedValueOnce({ id: 'm1', name: 'mnist-s5', version: 3, spec: designer.spec, created_at: '' })
+    await designer.saveModel()
+    expect(call).toHaveBeenCalledWith('models.save', { name: 'mnist-s5', spec: expect.objectContaining({ name: 'mnist-s5', layers: expect.any(Array) }) })
+    expect(designer.saved).toEqual({ id: 'm1', name: 'mnist-s5', version: 3 })
+    designer.setLayerField(0, 'units', 33)
+    expect(designer.saved).toBeNull()
+  })
+
+  it('keeps a readable error when saving fails', async () => {
+    const designer = buildS5()
+    call.mockRejectedValueOnce(new Error('the database is locked'))
+    await designer.saveModel()
+    expect(designer.saveError).toBe('the database is locked')
+    expect(designer.saving).toBe(false)
+  })
+})
