@@ -1,1 +1,298 @@
-// Desktop host entry (filled in by the hosts work).
+// The desktop host: opens the workbench in Electron's userData folder, shows the renderer in a
+// sandboxed window, serves the contract over IPC (every message sender-checked and validated by
+// the dispatcher), forwards events, builds the native menus, and runs trainers as utility
+// processes. The only module of the back end that imports `electron`.
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  session,
+  shell,
+  utilityProcess,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+  type WebContents
+} from 'electron'
+import { BRIDGE_METHOD_NAMES, EVENT_CHANNEL, methodChannel, type BridgeEventMessage } from '../../shared/bridge'
+import type { EventName, EventPayload } from '../../shared/contract'
+import type { ForkTrainer, TrainerChannel } from '../engine/supervisor'
+import { createDispatcher, type DispatchResult } from '../services/dispatcher'
+import { openWorkbench, type WorkbenchService } from '../services/workbench'
+
+/** Set by electron-vite in development: the renderer's dev server. */
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+const rendererIndexPath = join(__dirname, '..', 'renderer', 'index.html')
+const rendererIndexUrl = pathToFileURL(rendererIndexPath).href
+const preloadPath = join(__dirname, '..', 'preload', 'index.js')
+
+/** External pages the app may open in the system browser: documentation only, https only. */
+const EXTERNAL_DOC_HOSTS = new Set(['keras.io', 'js.tensorflow.org', 'www.tensorflow.org'])
+const DOCS = { keras: 'https://keras.io/api/', tfjs: 'https://js.tensorflow.org/api/latest/' }
+
+let service: WorkbenchService | null = null
+let mainWindow: BrowserWindow | null = null
+
+/** Is this URL our renderer (the built index.html, or the dev server in development)? */
+function isRendererUrl(url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (devServerUrl) return parsed.origin === new URL(devServerUrl).origin
+  parsed.hash = ''
+  parsed.search = ''
+  return parsed.href === rendererIndexUrl
+}
+
+function isAllowedExternalUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'https:' && EXTERNAL_DOC_HOSTS.has(parsed.hostname) && parsed.username === '' && parsed.password === ''
+  } catch {
+    return false
+  }
+}
+
+function openExternalDoc(url: string): void {
+  if (isAllowedExternalUrl(url)) void shell.openExternal(url)
+}
+
+/** Only the top frame of our own window, showing our renderer, may call the back end. */
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame
+  if (!frame || frame.parent !== null) return false
+  if (!mainWindow || mainWindow.isDestroyed() || event.sender !== mainWindow.webContents) return false
+  return isRendererUrl(frame.url)
+}
+
+function sendEvent<E extends EventName>(event: E, payload: EventPayload<E>): void
+function sendEvent(event: EventName, payload: unknown): void
+function sendEvent(event: EventName, payload: unknown): void {
+  if (!mainWindow || mainWindow.isDestroyed()) return
+  const message: BridgeEventMessage = { event, payload }
+  mainWindow.webContents.send(EVENT_CHANNEL, message)
+}
+
+/** Trainers as Electron utility processes (the child talks over `process.parentPort`). */
+const forkUtilityTrainer: ForkTrainer = (entry, args) => {
+  const child = utilityProcess.fork(entry, args, { serviceName: 'Model Workbench trainer', stdio: 'inherit' })
+  const channel: TrainerChannel = {
+    send(message: unknown) {
+      child.postMessage(message)
+    },
+    on: ((event: 'message' | 'exit', callback: (...values: unknown[]) => void) => {
+      if (event === 'message') child.on('message', (message: unknown) => callback(message))
+      else child.on('exit', (code: number) => callback(code, null))
+    }) as TrainerChannel['on'],
+    kill() {
+      child.kill()
+    }
+  }
+  return channel
+}
+
+function contentSecurityPolicy(): string {
+  const connect = devServerUrl ? `'self' ${new URL(devServerUrl).origin} ${new URL(devServerUrl).origin.replace(/^http/, 'ws')}` : "'self'"
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src ${connect}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'"
+  ].join('; ')
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()], 'X-Content-Type-Options': ['nosniff'] } })
+  })
+  // Writing text to the clipboard (copying a summary or a run id) is the one capability the page may use.
+  ses.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'clipboard-sanitized-write'))
+  ses.setPermissionCheckHandler((_contents, permission) => permission === 'clipboard-sanitized-write')
+}
+
+/** Applied to every web contents the app ever creates. */
+function hardenContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isRendererUrl(url)) event.preventDefault()
+  })
+  contents.on('will-redirect', (event, url) => {
+    if (!isRendererUrl(url)) event.preventDefault()
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    openExternalDoc(url)
+    return { action: 'deny' }
+  })
+}
+
+function registerIpc(workbench: WorkbenchService): void {
+  const dispatch = createDispatcher(workbench.handlers)
+  for (const method of BRIDGE_METHOD_NAMES) {
+    ipcMain.handle(methodChannel(method), async (event, request: unknown): Promise<DispatchResult> => {
+      if (!isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'this page may not call the workbench' } }
+      return dispatch(method, request)
+    })
+  }
+  workbench.onEvent((event, payload) => sendEvent(event, payload))
+}
+
+function menuCommand(command: EventPayload<'menu.command'>['command']): MenuItemConstructorOptions['click'] {
+  return () => sendEvent('menu.command', { command })
+}
+
+function showAbout(): void {
+  const details = [`Version ${app.getVersion()}`, `Electron ${process.versions.electron}`, `Chromium ${process.versions.chrome}`, `Node.js ${process.versions.node}`, `Data: ${app.getPath('userData')}`]
+  const options = { type: 'info' as const, title: 'About Model Workbench', message: 'Model Workbench', detail: details.join('\n'), buttons: ['OK'] }
+  if (mainWindow && !mainWindow.isDestroyed()) void dialog.showMessageBox(mainWindow, options)
+  else void dialog.showMessageBox(options)
+}
+
+function buildMenu(): Menu {
+  const isMac = process.platform === 'darwin'
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'New Model', accelerator: 'CmdOrCtrl+N', click: menuCommand('new') },
+        { label: 'Open Model…', accelerator: 'CmdOrCtrl+O', click: menuCommand('open') },
+        { type: 'separator' },
+        { label: 'Import Data Set…', accelerator: 'CmdOrCtrl+I', click: menuCommand('import-dataset') },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: menuCommand('export') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' }
+      ]
+    },
+    {
+      label: 'Edit',
+      submenu: [
+        // Shown but not registered: Ctrl+Z goes to the page, so text fields keep their own undo
+        // and the designer handles the shortcut itself; the menu items act on the model.
+        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', registerAccelerator: false, click: menuCommand('undo') },
+        { label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z', registerAccelerator: false, click: menuCommand('redo') },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' }
+      ]
+    },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Data Sets', accelerator: 'CmdOrCtrl+1', click: menuCommand('view-datasets') },
+        { label: 'Designer', accelerator: 'CmdOrCtrl+2', click: menuCommand('view-designer') },
+        { label: 'Train', accelerator: 'CmdOrCtrl+3', click: menuCommand('view-train') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+4', click: menuCommand('view-runs') },
+        { label: 'Compare', accelerator: 'CmdOrCtrl+5', click: menuCommand('view-compare') },
+        { type: 'separator' },
+        ...(app.isPackaged ? [] : [{ role: 'reload' as const }, { role: 'forceReload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }]),
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' }
+      ]
+    },
+    {
+      role: 'help',
+      submenu: [
+        { label: 'Keras Layers Reference', click: () => openExternalDoc(DOCS.keras) },
+        { label: 'TensorFlow.js API Reference', click: () => openExternalDoc(DOCS.tfjs) },
+        { type: 'separator' },
+        { label: 'About Model Workbench', click: showAbout }
+      ]
+    }
+  ]
+  return Menu.buildFromTemplate(template)
+}
+
+function createMainWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    show: false,
+    title: 'Model Workbench',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false
+    }
+  })
+  window.once('ready-to-show', () => window.show())
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null
+  })
+  if (devServerUrl) void window.loadURL(devServerUrl)
+  else void window.loadFile(rendererIndexPath)
+  return window
+}
+
+async function start(): Promise<void> {
+  hardenSession()
+  service = await openWorkbench({ dataDir: app.getPath('userData'), host: 'electron', fork: forkUtilityTrainer })
+  registerIpc(service)
+  Menu.setApplicationMenu(buildMenu())
+  mainWindow = createMainWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow()
+  })
+}
+
+// The database has one writer: a second launch hands over to the running app.
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.focus()
+  })
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents))
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  let closing = false
+  app.on('before-quit', (event) => {
+    if (!service || closing) return
+    // Let running trainers stop and metrics flush before the process goes.
+    event.preventDefault()
+    closing = true
+    const open = service
+    service = null
+    open
+      .close()
+      .catch((error: unknown) => console.error('closing the workbench failed', error))
+      .finally(() => app.quit())
+  })
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Model Workbench could not start', error instanceof Error ? error.message : String(error))
+      app.exit(1)
+    })
+}
