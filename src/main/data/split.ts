@@ -35,9 +35,8 @@ export function splitRows(count: number, fractions: SplitFractions, seed: number
     random.shuffle(group)
     const testCount = Math.round(group.length * fractions.test)
     const validationCount = Math.round(group.length * fractions.validation)
-    test.push(...group.slice(0, testCount))
-    validation.push(...group.slice(testCount, testCount + validationCount))
-    train.push(...group.slice(testCount + validationCount))
+    // A loop, not push(...rows): spreading hundreds of thousands of rows overflows the stack.
+    for (let k = 0; k < group.length; k++) (k < testCount ? test : k < testCount + validationCount ? validation : train).push(group[k])
   }
   return {
     train: random.shuffle(Int32Array.from(train)),
