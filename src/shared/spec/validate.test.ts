@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { checkField, formatShape, inferShapes, validateSpec } from './validate'
+import { SpecValidationError, type LayerSpec, type ModelSpec } from './schema'
+import { LAYER_CLASSES } from './registry'
+
+const model = (inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: inputShape, layers })
+const messages = (raw: unknown): string[] => validateSpec(raw).errors.map((e) => e.message)
+
+describe('validateSpec', () => {
+  it('accepts a valid model and infers every layer', () => {
+    const result = validateSpec(model([28, 28, 1], [
+      { class_name: 'Conv2D', config: { filters: 8, kernel_size: 3, padding: 'same' } },
+      { class_name: 'MaxPooling2D', config: {} },
+      { class_name: 'Flatten', config: {} },
+      { class_name: 'Dense', config: { units: 10, activation: 'softmax' } }
+    ]))
+    expect(result.errors).toEqual([])
+    expect(result.ok).toBe(true)
+    expect(result.summary!.layers.map((l) => l.output_shape)).toEqual([[28, 28, 8], [14, 14, 8], [1568], [10]])
+    expect(result.summary!.total_params).toBe(3 * 3 * 8 + 8 + 1568 * 10 + 10)
+  })
+
+  it('names the layer (1-based) and field, in the documented format', () => {
+    const result = validateSpec(model([784], [{ class_name: 'Dense', config: { units: 8 } }, { class_name: 'Dropout', config: { rate: 0.1 } }, { class_name: 'Dense', config: { units: 0 } }]))
+    expect(result.ok).toBe(false)
+    expect(result.errors).toEqual([{ layer: 3, class_name: 'Dense', field: 'units', message: 'layer 3 (Dense): units must be a positive integer, got 0' }])
+    expect(messages(model([784], [{ class_name: 'Dense', config: { units: 4 } }, { class_name: 'Conv2D', config: { filters: 2, kernel_size: 3 } }]))).toEqual([
+      'layer 2 (Conv2D) needs a (height, width, channels) input but receives (4)'
+    ])
+    expect(messages(model([784], [{ class_name: 'Conv2D', config: { filters: 2, kernel_size: 3 } }]))).toEqual(['layer 1 (Conv2D) needs a (height, width, channels) input but receives (784)'])
+  })
+
+  it('reports field errors of several layers at once, and keeps the shapes it could infer', () => {
+    const result = validateSpec(model([10], [
+      { class_name: 'Dense', config: { units: 4 } },
+      { class_name: 'Dense', config: { units: 2.5 } },
+      { class_name: 'Dropout', config: { rate: 1 } },
+      { class_name: 'Activation', config: { activation: 'relux' } },
+      { class_name: 'Dense2', config: {} }
+    ]))
+    expect(result.errors.map((e) => [e.layer, e.field])).toEqual([[2, 'units'], [3, 'rate'], [4, 'activation'], [5, 'class_name']])
+    expect(result.errors[1]!.message).toBe('layer 3 (Dropout): rate must be number from 0 to 1 (exclusive), got 1')
+    expect(result.errors[2]!.message).toMatch(/^layer 4 \(Activation\): activation must be one of linear, sigmoid, .*, got "relux"$/)
+    expect(result.layers).toHaveLength(1)
+    expect(result.layers[0]!.output_shape).toEqual([4])
+  })
+
+  it('refuses unknown fields, missing required fields, unsupported Keras options and duplicate names', () => {
+    expect(messages(model([3], [{ class_name: 'Dense', config: { unit: 3 } }]))).toEqual([
+      'layer 1 (Dense): unknown field "unit"; Dense takes units, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, name, trainable, dtype',
+      'layer 1 (Dense): units is required'
+    ])
+    expect(messages(model([3], [{ class_name: 'Dense', config: { units: 3, kernel_constraint: { class_name: 'MaxNorm' } } }]))[0]).toMatch(/kernel_constraint is not supported by the workbench \(it must be null\)/)
+    expect(messages(model([3], [{ class_name: 'Dense', config: { units: 3, name: 'a' } }, { class_name: 'Dense', config: { units: 3, name: 'a' } }]))).toEqual([
+      'layer 2 (Dense): name "a" is already used by layer 1; layer names must be unique'
+    ])
+    expect(messages(model([3], [{ class_name: 'Dense', config: { units: 3, name: 'has space' } }]))[0]).toMatch(/^layer 1 \(Dense\): name must start with/)
+  })
+
+  it('checks initializers and regularizers', () => {
+    const dense = (extra: Record<string, unknown>): ModelSpec => model([3], [{ class_name: 'Dense', config: { units: 2, ...extra } }])
+    expect(validateSpec(dense({ kernel_initializer: { class_name: 'RandomUniform', config: { minval: -1, maxval: 1 } }, kernel_regularizer: { class_name: 'L1L2', config: { l1: 0.1, l2: 0.2 } } })).ok).toBe(true)
+    expect(validateSpec(dense({ kernel_initializer: 'he_normal', bias_regularizer: 'l2' })).ok).toBe(true)
+    expect(messages(dense({ kernel_initializer: 'glorot' }))[0]).toMatch(/^layer 1 \(Dense\): kernel_initializer must be one of glorot_uniform, .*, got "glorot"$/)
+    expect(messages(dense({ kernel_initializer: { class_name: 'RandomUniform', config: { minval: 1, maxval: -1 } } }))[0]).toBe('layer 1 (Dense): kernel_initializer minval must be below maxval, got [1, -1]')
+    expect(messages(dense({ kernel_initializer: { class_name: 'Zeros', config: { value: 1 } } }))[0]).toMatch(/unknown parameter "value" for Zeros/)
+    expect(messages(dense({ kernel_regularizer: { class_name: 'L2', config: { l2: -1 } } }))[0]).toBe('layer 1 (Dense): kernel_regularizer l2 must be a non-negative number, got -1')
+    expect(messages(dense({ kernel_regularizer: 'l3' }))[0]).toMatch(/kernel_regularizer must be null or one of l1, l2, l1_l2, got "l3"/)
+  })
+
+  it('checks an InputLayer: first only, any Keras spelling, agreeing with input_shape', () => {
+    const dense: LayerSpec = { class_name: 'Dense', config: { units: 2 } }
+    expect(validateSpec(model([4], [{ class_name: 'InputLayer', config: { input_shape: [4] } }, dense])).ok).toBe(true)
+    expect(validateSpec(model([4], [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 4] } }, dense])).ok).toBe(true)
+    expect(validateSpec(model([4], [{ class_name: 'InputLayer', config: { batch_shape: [null, 4] } }, dense])).ok).toBe(true)
+    expect(messages(model([784], [{ class_name: 'InputLayer', config: { input_shape: [28, 28] } }, dense]))).toEqual([
+      "layer 1 (InputLayer): input_shape (28, 28) does not agree with the model's input_shape (784)"
+    ])
+    expect(messages(model([4], [dense, { class_name: 'InputLayer', config: { input_shape: [2] } }]))).toEqual(['layer 2 (InputLayer) can only be the first layer; remove it or move it to the top'])
+    expect(messages(model([4], [{ class_name: 'InputLayer', config: { input_shape: [4] } }]))).toEqual(['the model has no layers; add at least one (a Dense layer, for example)'])
+  })
+
+  it('reports shape problems: flat Flatten, Reshape sizes, windows larger than the input, BatchNormalization axis', () => {
+    expect(messages(model([784], [{ class_name: 'Flatten', config: {} }]))[0]).toBe('layer 1 (Flatten) needs an input of 2 or more dimensions but receives (784); that input is already flat, so remove the Flatten layer')
+    expect(messages(model([784], [{ class_name: 'Reshape', config: { target_shape: [27, 27, 1] } }]))[0]).toBe('layer 1 (Reshape): target_shape (27, 27, 1) cannot hold the 784 values of its input (784)')
+    expect(messages(model([784], [{ class_name: 'Reshape', config: { target_shape: [-1, -1] } }]))[0]).toBe('layer 1 (Reshape): target_shape may contain -1 only once, got [-1,-1]')
+    expect(messages(model([5, 5, 2], [{ class_name: 'Conv2D', config: { filters: 1, kernel_size: 7 } }]))[0]).toBe('layer 1 (Conv2D): kernel_size (7, 7) does not fit its (5, 5) input with padding "valid"; use a smaller kernel_size or padding "same"')
+    expect(messages(model([5, 5, 2], [{ class_name: 'Conv2D', config: { filters: 1, kernel_size: 3, strides: 2, dilation_rate: 2 } }]))[0]).toMatch(/strides above 1 cannot be combined with a dilation_rate above 1/)
+    expect(messages(model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: 0 } }]))[0]).toBe('layer 1 (BatchNormalization): axis must be between -2 and 2 and not 0 (the batch axis) for its input (4, 5), got 0')
+  })
+
+  it('checks explicit weights against the inferred weight shapes', () => {
+    const ok = model([1], [{ class_name: 'Dense', config: { units: 3 }, weights: [[1, 2, 3], [0, 0, 0]] }])
+    expect(validateSpec(ok).ok).toBe(true)
+    expect(messages(model([1], [{ class_name: 'Dense', config: { units: 3 }, weights: [[1, 2], [0, 0, 0]] }]))).toEqual(['layer 1 (Dense): weights[0] (kernel, shape 1x3) needs 3 values, got 2'])
+    expect(messages(model([1], [{ class_name: 'Dense', config: { units: 3, use_bias: false }, weights: [[1, 2, 3], [0, 0, 0]] }]))).toEqual([
+      'layer 1 (Dense): weights holds 2 arrays but the layer has 1 weight tensors (kernel 1x3)'
+    ])
+  })
+
+  it('explains structural problems without throwing', () => {
+    expect(validateSpec(null).ok).toBe(false)
+    expect(messages({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [0], layers: [] })[0]).toMatch(/^input_shape must be a list of positive integers/)
+    expect(messages({ format: 'x', version: 1, name: 'm', input_shape: [1], layers: [] })[0]).toMatch(/^format must be "model-workbench\/spec", got "x"/)
+    const badLayer = validateSpec({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [1], layers: [{ class_name: 'Dense', config: 5 }] })
+    expect(badLayer.errors[0]).toMatchObject({ layer: 1, class_name: 'Dense', field: 'config' })
+  })
+
+  it('is fast enough to run on every keystroke', () => {
+    const layers: LayerSpec[] = Array.from({ length: 50 }, (_, i) => ({ class_name: 'Dense', config: { units: 16 + i } }))
+    const spec = model([784], layers)
+    const started = performance.now()
+    for (let i = 0; i < 200; i++) validateSpec(spec)
+    expect((performance.now() - started) / 200).toBeLessThan(5)
+  })
+})
+
+describe('inferShapes', () => {
+  it('counts seed 004: Dense(3, relu) on [1] then Dense(1) has 6 + 4 = 10 parameters', () => {
+    const summary = inferShapes(model([1], [{ class_name: 'Dense', config: { units: 3, activation: 'relu' } }, { class_name: 'Dense', config: { units: 1 } }]))
+    expect(summary.layers.map((l) => [l.index, l.name, l.class_name, l.input_shape, l.output_shape, l.params, l.trainable_params])).toEqual([
+      [1, 'dense_1', 'Dense', [1], [3], 6, 6],
+      [2, 'dense_2', 'Dense', [3], [1], 4, 4]
+    ])
+    expect(summary).toMatchObject({ input_shape: [1], output_shape: [1], total_params: 10, trainable_params: 10, non_trainable_params: 0 })
+  })
+
+  it('separates BatchNormalization moving statistics and frozen layers as non-trainable', () => {
+    const summary = inferShapes(model([6], [{ class_name: 'BatchNormalization', config: {} }, { class_name: 'Dense', config: { units: 2, trainable: false } }]))
+    expect(summary.layers.map((l) => [l.params, l.trainable_params])).toEqual([[24, 12], [14, 0]])
+    expect(summary.non_trainable_params).toBe(12 + 14)
+    expect(summary.layers[0]!.weights.map((w) => w.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
+  })
+
+  it('throws a SpecValidationError carrying the errors for an invalid spec', () => {
+    expect(() => inferShapes(model([1], [{ class_name: 'Dense', config: { units: -1 } }]))).toThrow(SpecValidationError)
+  })
+})
+
+describe('checkField and formatShape', () => {
+  it('accepts a single integer for a pair and refuses wrong lengths', () => {
+    const kernel = LAYER_CLASSES.Conv2D!.fields.find((f) => f.key === 'kernel_size')!
+    expect(checkField(kernel, 3)).toBeNull()
+    expect(checkField(kernel, [3, 3])).toBeNull()
+    expect(checkField(kernel, [3, 3, 3])).toBe('must be 2 positive integers, got [3,3,3]')
+    expect(checkField(kernel, undefined)).toBe('is required')
+  })
+  it('prints shapes like Keras', () => {
+    expect(formatShape([null, 28, 28, 1])).toBe('(None, 28, 28, 1)')
+    expect(formatShape([784])).toBe('(784)')
+  })
+})
