@@ -22,6 +22,7 @@ import type { EventName, EventPayload } from '../../shared/contract'
 import type { ForkTrainer, TrainerChannel } from '../engine/supervisor'
 import { createDispatcher, type DispatchResult } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
+import { isAllowedExternalUrl, rendererUrlCheck } from './trust'
 
 /** Set by electron-vite in development: the renderer's dev server. */
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -29,35 +30,13 @@ const rendererIndexPath = join(__dirname, '..', 'renderer', 'index.html')
 const rendererIndexUrl = pathToFileURL(rendererIndexPath).href
 const preloadPath = join(__dirname, '..', 'preload', 'index.js')
 
-/** External pages the app may open in the system browser: documentation only, https only. */
-const EXTERNAL_DOC_HOSTS = new Set(['keras.io', 'js.tensorflow.org', 'www.tensorflow.org'])
 const DOCS = { keras: 'https://keras.io/api/', tfjs: 'https://js.tensorflow.org/api/latest/' }
 
 let service: WorkbenchService | null = null
 let mainWindow: BrowserWindow | null = null
 
 /** Is this URL our renderer (the built index.html, or the dev server in development)? */
-function isRendererUrl(url: string): boolean {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return false
-  }
-  if (devServerUrl) return parsed.origin === new URL(devServerUrl).origin
-  parsed.hash = ''
-  parsed.search = ''
-  return parsed.href === rendererIndexUrl
-}
-
-function isAllowedExternalUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === 'https:' && EXTERNAL_DOC_HOSTS.has(parsed.hostname) && parsed.username === '' && parsed.password === ''
-  } catch {
-    return false
-  }
-}
+const isRendererUrl = rendererUrlCheck({ rendererIndexUrl, devServerUrl })
 
 function openExternalDoc(url: string): void {
   if (isAllowedExternalUrl(url)) void shell.openExternal(url)
