@@ -111,18 +111,17 @@ async function listFiveThousandRuns(): Promise<Figure> {
     return await withWorkbench('bench-runs', dataDir, [], async (page, session) => {
       await goTo(page, 'designer')
       await sleep(300)
-      // A view that renders only the visible rows (virtual scrolling) still lists all; count what it draws.
-      const result = await page.evaluate<{ ms: number; count: number }>(`window.__mwProbe.measureElementsAfterClick('nav-runs', '[data-testid="run-row"]', 1, 30000)`)
+      // The view renders only the visible rows (virtual scrolling) and states the total in aria-rowcount.
+      const listed = `[data-testid="runs-table"][aria-rowcount="${runs}"] [data-testid="run-row"]`
+      const result = await page.evaluate<{ ms: number; count: number }>(`window.__mwProbe.measureElementsAfterClick('nav-runs', ${JSON.stringify(listed)}, 1, 30000)`)
       await sleep(500)
-      const total = await byTestId(page, 'runs-table').innerText()
-      const listsAll = total.replace(/[\s,\u00a0\u202f]/g, '').includes(String(runs)) || (await byTestId(page, 'run-row').count()) === runs
       await session.screenshot('bench-runs')
       return {
         figure: `Runs view lists ${runs.toLocaleString('en')} runs`,
         measured: `${result.ms.toFixed(0)} ms`,
         target: '< 300 ms',
-        pass: result.ms < 300 && listsAll,
-        note: `${await byTestId(page, 'run-row').count()} rows in the DOM${listsAll ? '' : `; the view does not say it holds ${runs} runs`}`
+        pass: result.ms < 300,
+        note: `until the first frame showing rows of a table of ${runs} (aria-rowcount); ${result.count} rows rendered`
       }
     })
   } finally {

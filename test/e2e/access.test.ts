@@ -81,6 +81,8 @@ describe('browser host access control', () => {
       expect([401, 403]).toContain(refused?.status())
       await page.waitForTimeout(500)
       expect(await page.locator('[data-testid="nav-designer"]').count()).toBe(0)
+      // The refusal tells the user what is missing.
+      expect(await page.locator('body').innerText()).toMatch(/token/i)
       await session.screenshot('access-refused')
 
       const allowed = await page.goto(served.url)
