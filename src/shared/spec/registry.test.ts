@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { createLayer, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, resolveInitializer, resolveRegularizer, uniqueLayerName } from './registry'
+import { validateSpec } from './validate'
+
+describe('layer registry', () => {
+  it('describes every layer class the issue lists, with a category, description and form fields', () => {
+    expect(LAYER_CLASS_NAMES).toEqual(['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D'])
+    for (const info of Object.values(LAYER_CLASSES)) {
+      expect(info.description.length).toBeGreaterThan(10)
+      for (const field of info.fields) expect(['int', 'float', 'enum', 'bool', 'int_list', 'initializer', 'regularizer', 'activation']).toContain(field.kind)
+    }
+  })
+
+  it('creates layers with unique Keras-like names whose defaults validate', () => {
+    expect(createLayer('Dense').config.name).toBe('dense_1')
+    expect(createLayer('Dense', ['dense_1', 'dense_3']).config.name).toBe('dense_2')
+    expect(createLayer('MaxPooling2D', []).config).toMatchObject({ name: 'max_pooling2d_1', pool_size: [2, 2], strides: null, padding: 'valid' })
+    expect(() => createLayer('LSTM')).toThrow(/unknown layer class "LSTM"/)
+    const inputShapes: Record<string, number[]> = { Flatten: [28, 28, 1], Reshape: [784], Conv2D: [28, 28, 1], MaxPooling2D: [28, 28, 1], AveragePooling2D: [28, 28, 1], InputLayer: [784] }
+    for (const className of LAYER_CLASS_NAMES) {
+      const layers = [createLayer(className)]
+      if (className === 'InputLayer') layers.push(createLayer('Dense'))
+      const result = validateSpec({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: inputShapes[className] ?? [8], layers })
+      expect(result.errors, className).toEqual([])
+    }
+  })
+
+  it('names unnamed layers as Keras would, around the names already taken', () => {
+    expect(layerNames([{ class_name: 'Dense', config: {} }, { class_name: 'Dense', config: { name: 'dense_1' } }, { class_name: 'Dropout', config: {} }])).toEqual(['dense_2', 'dense_1', 'dropout_1'])
+    expect(uniqueLayerName('conv2d', ['conv2d_1'])).toBe('conv2d_2')
+  })
+
+  it('resolves initializers and regularizers from string names and Keras dicts', () => {
+    expect(resolveInitializer('glorot_uniform')).toEqual({ name: 'glorot_uniform', params: {}, seed: null })
+    expect(resolveInitializer({ class_name: 'RandomUniform', config: { minval: -1, maxval: 1, seed: 3 } })).toEqual({ name: 'random_uniform', params: { minval: -1, maxval: 1 }, seed: 3 })
+    expect(resolveInitializer({ class_name: 'RandomUniform' })!.params).toEqual({ minval: -0.05, maxval: 0.05 })
+    expect(resolveInitializer('nope')).toBeNull()
+    expect(resolveRegularizer(null)).toBeNull()
+    expect(resolveRegularizer('l2')).toEqual({ name: 'l2', l1: 0, l2: 0.01 })
+    expect(resolveRegularizer({ class_name: 'L1L2', config: { l2: 0.5 } })).toEqual({ name: 'l1_l2', l1: 0, l2: 0.5 })
+    expect(resolveRegularizer('l3')).toBeUndefined()
+  })
+})
