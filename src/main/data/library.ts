@@ -79,7 +79,14 @@ export class DatasetLibrary {
       // Not there yet (or unreadable): build it.
     }
     if (stale) await this.delete(id)
-    return writeAtomically(this.dataDir, id, (tempDir) => definition.build(tempDir, { resourcesDir: this.resourcesDir, mnistDir: this.mnistDir, onProgress }))
+    try {
+      return await writeAtomically(this.dataDir, id, (tempDir) => definition.build(tempDir, { resourcesDir: this.resourcesDir, mnistDir: this.mnistDir, onProgress }))
+    } catch (error) {
+      // Another process (a second window, the CLI) finished the same built-in first: use its copy.
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') return readDescriptor(this.dataDir, id)
+      throw error
+    }
   }
 
   list(): Promise<DatasetDescriptor[]> {
