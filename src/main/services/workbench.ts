@@ -67,6 +67,8 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const store = WorkbenchStore.open(join(dataDir, 'workbench.db'))
   store.recoverInterrupted()
   const library = new DatasetLibrary(dataDir)
+  // A crash in the middle of an import leaves a temp folder behind; nothing refers to it.
+  await library.removeStaleTempDirs()
   const listeners = new Set<EventListener>()
   const active = new Map<string, ActiveRun>()
   const uploads = new Map<string, { path: string; size: number; expected: number; name: string }>()
