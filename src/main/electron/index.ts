@@ -2,7 +2,7 @@
 // sandboxed window, serves the contract over IPC (every message sender-checked and validated by
 // the dispatcher), forwards events, builds the native menus, and runs trainers as utility
 // processes. The only module of the back end that imports `electron`.
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   app,
@@ -31,6 +31,10 @@ const rendererIndexUrl = pathToFileURL(rendererIndexPath).href
 const preloadPath = join(__dirname, '..', 'preload', 'index.js')
 
 const DOCS = { keras: 'https://keras.io/api/', tfjs: 'https://js.tensorflow.org/api/latest/' }
+
+/** `--data-dir=<dir>` (from `npm start -- --data-dir …`) replaces Electron's userData folder. */
+const dataDirArgument = process.argv.find((arg) => arg.startsWith('--data-dir='))?.slice('--data-dir='.length)
+if (dataDirArgument) app.setPath('userData', resolve(dataDirArgument))
 
 let service: WorkbenchService | null = null
 let mainWindow: BrowserWindow | null = null
