@@ -188,9 +188,11 @@ describe('designer store: undo and redo', () => {
 
   it('keeps a bounded history', () => {
     const designer = useDesignerStore()
-    designer.addLayer('Dense')
-    for (let i = 0; i < HISTORY_LIMIT + 20; i++) designer.setLayerField(0, 'activation', i % 2 ? 'relu' : 'tanh')
+    for (let i = 0; i < HISTORY_LIMIT + 20; i++) designer.addLayer('Dropout')
     expect(designer.past.length).toBe(HISTORY_LIMIT)
+    // The oldest snapshots went first: undoing everything leaves the first 20 layers.
+    while (designer.canUndo) designer.undo()
+    expect(designer.spec.layers).toHaveLength(20)
   })
 
   it('edits never alias the snapshots: undoing after a field change restores the old value', () => {
