@@ -69,7 +69,7 @@ function regularizer(tf: Tf, value: RegularizerValue): Regularizer | undefined {
   return tf.regularizers.l1l2({ l1: resolved.l1, l2: resolved.l2 })
 }
 
-function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: number, inputShape: number[] | undefined): Layer {
+function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: number, inputShape: number[] | undefined, outputShape: number[]): Layer {
   const c = resolvedConfig(layer)
   const init = (key: string): Initializer => initializer(tf, c[key] as InitializerValue, derivedSeed(seed, index, key))
   const reg = (key: string): Regularizer | undefined => regularizer(tf, c[key] as RegularizerValue)
@@ -92,7 +92,8 @@ function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: nu
     case 'Flatten':
       return L.flatten(common)
     case 'Reshape':
-      return L.reshape({ ...common, targetShape: c.target_shape as number[] })
+      // tfjs leaves a -1 unresolved at build time (and a following Flatten then fails), so pass the inferred shape.
+      return L.reshape({ ...common, targetShape: outputShape })
     case 'BatchNormalization':
       return L.batchNormalization({
         ...common, axis: c.axis as number, momentum: c.momentum as number, epsilon: c.epsilon as number,
@@ -129,7 +130,7 @@ export function buildModel(tf: Tf, spec: ModelSpec, options: { seed: number }): 
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' })
   spec.layers.forEach((layer, position) => {
     const first = position === 0 && layer.class_name !== 'InputLayer'
-    model.add(tfLayer(tf, layer, names[position]!, position + 1, options.seed, first ? [...spec.input_shape] : undefined))
+    model.add(tfLayer(tf, layer, names[position]!, position + 1, options.seed, first ? [...spec.input_shape] : undefined, shapes.layers[position]!.output_shape))
   })
   spec.layers.forEach((layer, position) => {
     if (!layer.weights) return
