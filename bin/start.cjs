@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds when out/ is missing or older than src/, then opens the desktop app where
 // Electron can start; where it cannot (no Electron binary, no display) it says why in one line and
-// serves the same workbench in the browser host instead. Passes --data-dir, --port, --host through.
+// serves the same workbench in the browser host instead (`--browser` asks for that outright).
+// Passes --data-dir, --port, --host through.
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -13,18 +14,23 @@ const PASSED_OPTIONS = ['--data-dir', '--port', '--host']
 /** --data-dir/--port/--host (as `--x v` or `--x=v`); anything else is refused so typos do not pass silently. */
 function parseArguments(argv) {
   const passed = []
+  let browser = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
+    if (arg === '--browser') {
+      browser = true
+      continue
+    }
     const eq = arg.indexOf('=')
     const name = eq > 0 ? arg.slice(0, eq) : arg
     if (!PASSED_OPTIONS.includes(name)) {
-      throw new Error(`unknown option ${arg}; npm start accepts ${PASSED_OPTIONS.join(', ')} (e.g. npm start -- --port 8080)`)
+      throw new Error(`unknown option ${arg}; npm start accepts ${[...PASSED_OPTIONS, '--browser'].join(', ')} (e.g. npm start -- --port 8080)`)
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i]
     if (value === undefined || value === '') throw new Error(`${name} needs a value`)
     passed.push(name, value)
   }
-  return passed
+  return { passed, browser }
 }
 
 function newestMtime(dir) {
@@ -48,6 +54,8 @@ function buildIsStale() {
 function build() {
   const reason = buildIsStale()
   if (!reason) return
+  // Tests of this script run beside others that read out/; they must not rebuild it under them.
+  if (process.env.MODEL_WORKBENCH_SKIP_BUILD === '1' && BUILT_FILES.every((file) => fs.existsSync(file))) return
   console.log(`Building (${reason}): npx electron-vite build`)
   const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' })
   if (result.status !== 0) {
@@ -81,21 +89,21 @@ function run(command, args) {
 }
 
 function main() {
-  let passed
+  let passed, browser
   try {
-    passed = parseArguments(process.argv.slice(2))
+    ;({ passed, browser } = parseArguments(process.argv.slice(2)))
   } catch (error) {
     console.error(`npm start: ${error.message}`)
     process.exit(2)
   }
   build()
-  const electron = findElectron()
+  const electron = browser ? { reason: 'you asked for the browser (--browser)' } : findElectron()
   if (electron.executable) {
     const dataDir = passed.indexOf('--data-dir')
     run(electron.executable, [root, ...(dataDir >= 0 ? [`--data-dir=${path.resolve(passed[dataDir + 1])}`] : [])])
     return
   }
-  console.log(`The desktop app cannot start here: ${electron.reason}. Serving the workbench in the browser instead.`)
+  console.log(browser ? 'Serving the workbench in the browser (--browser).' : `The desktop app cannot start here: ${electron.reason}. Serving the workbench in the browser instead.`)
   run(process.execPath, [path.join(root, 'bin', 'model-workbench.cjs'), 'serve', ...passed])
 }
 
