@@ -80,7 +80,7 @@ describe('workbench service', () => {
     // The better backends that could not load are named with a reason.
     if (detail.backend === 'wasm') expect(detail.backend_info?.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow'])
     for (const skipped of detail.backend_info?.skipped ?? []) expect(skipped.reason.length).toBeGreaterThan(10)
-    expect(detail.versions['@tensorflow/tfjs']).toMatch(/^\d+\.\d+\.\d+/)
+    expect(detail.versions.tfjs).toMatch(/^\d+\.\d+\.\d+/)
     expect(detail.dataset_fingerprint).toMatch(/^[a-f0-9]{64}$/)
     expect(events.some((e) => e.type === 'started')).toBe(true)
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(30)
