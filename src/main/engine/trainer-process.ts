@@ -71,7 +71,7 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
       validation = (await optionalSplit(job.dataDir, job.datasetId, config.validation.split)) ?? (await optionalSplit(job.dataDir, job.datasetId, 'test'))
     }
     const test = config.evaluate_test ? await optionalSplit(job.dataDir, job.datasetId, 'test') : null
-    const model = buildModel(tf, job.spec, { seed: config.seed }) as unknown as LayersModel
+    const model: LayersModel = buildModel(tf, job.spec, { seed: config.seed })
     await mkdir(job.runDir, { recursive: true })
     await writeFile(join(job.runDir, 'run.json'), JSON.stringify({ run_id: job.runId, dataset_id: job.datasetId, spec: job.spec, config, backend: info, versions }, null, 2))
     const outcome = await trainModel({
