@@ -66,10 +66,22 @@ function sortValue(run: RunSummary, column: RunColumn): string | number | null {
 }
 
 /** Words of the search box must all occur in the run's name, model, data set, tags, notes, optimizer or id. */
+// Summaries are replaced, never mutated, when a run changes, so a cache keyed by the object stays true.
+const haystacks = new WeakMap<RunSummary, string>()
+
+function haystackOf(run: RunSummary): string {
+  let text = haystacks.get(run)
+  if (text === undefined) {
+    text = [run.id, run.name, run.model_name, run.dataset_name, run.optimizer, run.status, run.backend ?? '', run.notes, ...run.tags.map((tag) => `#${tag} ${tag}`)].join('\n').toLowerCase()
+    haystacks.set(run, text)
+  }
+  return text
+}
+
 export function matchesSearch(run: RunSummary, search: string): boolean {
   const words = search.toLowerCase().split(/\s+/).filter(Boolean)
   if (words.length === 0) return true
-  const haystack = [run.id, run.name, run.model_name, run.dataset_name, run.optimizer, run.status, run.backend ?? '', run.notes, ...run.tags.map((tag) => `#${tag} ${tag}`)].join('\n').toLowerCase()
+  const haystack = haystackOf(run)
   return words.every((word) => haystack.includes(word))
 }
 
@@ -91,9 +103,10 @@ export function queryRuns(runs: readonly RunSummary[], query: RunQuery): RunSumm
 
 /** The slice of rows a virtualised table renders: the visible window plus `overscan` rows each side. */
 export function visibleWindow(scrollTop: number, viewportHeight: number, rowHeight: number, rowCount: number, overscan = 8): { start: number; end: number } {
-  const first = Math.floor(Math.max(0, scrollTop) / rowHeight)
+  // A scroll position past the end (the list just shrank) must not yield an empty window beyond it.
+  const first = Math.min(Math.floor(Math.max(0, scrollTop) / rowHeight), rowCount)
   const count = Math.ceil(viewportHeight / rowHeight)
-  const start = Math.max(0, first - overscan)
+  const start = Math.max(0, Math.min(first, rowCount - count) - overscan)
   const end = Math.min(rowCount, first + count + overscan)
   return { start, end: Math.max(start, end) }
 }
