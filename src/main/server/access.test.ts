@@ -39,6 +39,8 @@ describe('Host and Origin checks', () => {
     expect(hostAllowed(undefined, allowed)).toBe(false)
     expect(hostAllowed('192.168.1.4:5000', allowedHostHeaders('192.168.1.4', 5000))).toBe(true)
     expect(hostAllowed('anything.example:5000', allowedHostHeaders('0.0.0.0', 5000))).toBe(true)
+    expect(hostAllowed("x.example:5000; script-src *", allowedHostHeaders('0.0.0.0', 5000))).toBe(false)
+    expect(hostAllowed('x.example:5000/path', allowedHostHeaders('0.0.0.0', 5000))).toBe(false)
   })
 
   it('make the default port explicit', () => {

@@ -81,7 +81,8 @@ export function normalizeHostHeader(hostHeader: string): string {
 }
 
 export function hostAllowed(hostHeader: string | undefined, allowed: Set<string> | 'any'): boolean {
-  if (!hostHeader || hostHeader.length > 300) return false
+  // Only host-name characters: the Host is echoed into the CSP's connect-src.
+  if (!hostHeader || hostHeader.length > 300 || !/^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(hostHeader)) return false
   if (allowed === 'any') return true
   return allowed.has(normalizeHostHeader(hostHeader))
 }

@@ -133,6 +133,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return
     }
     const file = await resolveStaticFile(options.rendererDir, url.pathname)
+    if (!file && url.pathname === '/favicon.ico') {
+      // Browsers ask for it unprompted; the page declares its own icon if it has one.
+      response.writeHead(204, headers)
+      response.end()
+      return
+    }
     if (!file) {
       refuse(response, 404, `Not found: ${url.pathname}`, headers)
       return
