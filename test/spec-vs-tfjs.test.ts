@@ -64,7 +64,7 @@ describe('spec shape inference agrees with tfjs', () => {
       expect(outputShape[0]).toBeNull()
       expect(outputShape.slice(1), `${row.name} output shape`).toEqual(row.output_shape)
       expect(layer.countParams(), `${row.name} params`).toBe(row.params)
-      const trainable = layer.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0)
+      const trainable = layer.trainableWeights.reduce((sum, w) => sum + (w.shape as number[]).reduce((a, b) => a * b, 1), 0)
       expect(trainable, `${row.name} trainable params`).toBe(row.trainable_params)
       expect(layer.weights.map((w) => w.shape)).toEqual(row.weights.map((w) => w.shape))
       // The real tensor the layer produces has exactly the inferred shape.
