@@ -47,7 +47,7 @@ type Attempt = { ok: true; tf: Tf } | { ok: false; reason: string }
  * Where the wasm binaries live. The backend's own lookup uses the `__dirname` of its JS file,
  * which is wrong once that file is bundled into out/main; resolving the package works from the
  * sources and from the bundle (which keeps node_modules external). A copy next to the bundle
- * (out/main/wasm/) is the fallback for a packaged app without node_modules.
+ * (out/main/wasm/, seen from the bundle or its chunks folder) is the fallback for a packaged app without node_modules.
  */
 export function wasmBinaryFolder(): string | null {
   const candidates: string[] = []
@@ -56,7 +56,7 @@ export function wasmBinaryFolder(): string | null {
   } catch {
     // not resolvable from here: fall through to the copy next to the bundle
   }
-  candidates.push(join(__dirname, 'wasm'))
+  candidates.push(join(__dirname, 'wasm'), join(dirname(__dirname), 'wasm'))
   const found = candidates.find((folder) => existsSync(join(folder, 'tfjs-backend-wasm-simd.wasm')))
   return found ? found + '/' : null
 }

@@ -3,7 +3,7 @@
 // without saying goodbye into a `failed` run with the reason. Never blocks the event loop.
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Evaluation } from '../../shared/contract'
 import type { ProgressEvent } from '../../shared/run'
 import type { EndedEvent } from './training-loop'
@@ -39,13 +39,15 @@ export interface SupervisorOptions {
 }
 
 /**
- * The trainer's entry file: out/main/trainer.js next to this bundle when running built (the
- * package is CommonJS, so __dirname is the bundle's folder), else the TypeScript source run
- * through tsx (sources under tsx or vitest).
+ * The trainer's entry file: out/main/trainer.js when running built (the package is CommonJS,
+ * so __dirname is the folder of the bundle or of its shared chunk, out/main/chunks), else the
+ * TypeScript source run through tsx (sources under tsx or vitest).
  */
 export function trainerEntry(): { path: string; execArgv: string[] } {
-  const built = join(__dirname, 'trainer.js')
-  if (existsSync(built)) return { path: built, execArgv: [] }
+  for (const folder of [__dirname, dirname(__dirname)]) {
+    const built = join(folder, 'trainer.js')
+    if (existsSync(built)) return { path: built, execArgv: [] }
+  }
   return { path: join(__dirname, 'trainer-process.ts'), execArgv: ['--import', 'tsx'] }
 }
 
