@@ -1,23 +1,22 @@
-// Small synthetic data and a tiny seeded model for the engine tests (in-process, wasm/cpu).
+// Small synthetic data and small seeded models (through the spec builder) for the engine tests.
 import type { LayersModel } from '@tensorflow/tfjs'
 import type { Tf } from '../src/main/engine/backend'
 import type { TrainingData } from '../src/main/engine/training-loop'
 import { createRandom } from '../src/main/engine/seeded-random'
+import { buildModel } from '../src/main/engine/model-builder'
+import type { ModelSpec } from '../src/shared/spec'
 import { trainingConfigSchema, type TrainingConfigInput } from '../src/shared/training'
 
-/** Dense stack with seeded Glorot initialisers (a stand-in until tests use the spec builder). */
+/** A Dense stack built from a model spec by the app's own builder (seeded initialisers). */
 export function denseModel(tf: Tf, inputSize: number, layers: Array<{ units: number; activation: string }>, seed = 1): LayersModel {
-  const model = tf.sequential()
-  layers.forEach((layer, i) => {
-    model.add(tf.layers.dense({
-      units: layer.units,
-      activation: layer.activation as 'relu',
-      inputShape: i === 0 ? [inputSize] : undefined,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-      biasInitializer: 'zeros'
-    }))
-  })
-  return model
+  const spec = {
+    format: 'model-workbench/spec',
+    version: 1,
+    name: 'engine-test',
+    input_shape: [inputSize],
+    layers: layers.map((layer) => ({ class_name: 'Dense', config: { units: layer.units, activation: layer.activation } }))
+  } as ModelSpec
+  return buildModel(tf, spec, { seed })
 }
 
 export function config(input: Partial<TrainingConfigInput> & Pick<TrainingConfigInput, 'loss'>) {
