@@ -2,6 +2,7 @@
 export default {
   en: {
     'datasets.title': 'Data sets',
+    'datasets.count': '{n} data sets',
     'datasets.importCsv': 'Import CSV…',
     'datasets.importIdx': 'Import IDX…',
     'datasets.refresh': 'Refresh',
@@ -123,6 +124,7 @@ export default {
   },
   'zh-CN': {
     'datasets.title': '数据集',
+    'datasets.count': '共 {n} 个数据集',
     'datasets.importCsv': '导入 CSV…',
     'datasets.importIdx': '导入 IDX…',
     'datasets.refresh': '刷新',
