@@ -40,12 +40,15 @@ export const PAGE_PROBE_SCRIPT = String.raw`
     }
     return null
   }
-  /** Points per series (data items, or rows of the series' dataset). */
+  /**
+   * Points per series as given to the chart (before ECharts' own sampling for drawing), read
+   * from the series models: cheap enough to call on every frame, unlike getOption()'s deep copy.
+   */
   function chartPointCounts(testid) {
     const instance = chart(testid)
     if (!instance) return null
     const model = instance.getModel && instance.getModel()
-    if (model && model.getSeries) return model.getSeries().map((s) => s.getData().count())
+    if (model && model.getSeries) return model.getSeries().map((s) => (s.getRawData ? s.getRawData() : s.getData()).count())
     const option = instance.getOption()
     return (option.series || []).map((s) => (Array.isArray(s.data) ? s.data.length : 0))
   }
@@ -62,18 +65,17 @@ export const PAGE_PROBE_SCRIPT = String.raw`
     return record.finished
   }
   /**
-   * Clicks [data-testid=clickTestId] and measures, on every animation frame, until
+   * Clicks the element matching clickSelector and measures, on every animation frame, until
    * [data-testid=chartTestId] is a chart holding at least minSeries series of at least minPoints
    * points each and it has drawn them ('finished'). Resolves with
    * { ms, via: 'finished' | 'frame', counts } or rejects after timeoutMs.
    */
-  function measureChartAfterClick(clickTestId, chartTestId, minSeries, minPoints, timeoutMs) {
+  function measureChartAfterClick(clickSelector, chartTestId, minSeries, minPoints, timeoutMs) {
     return new Promise((resolve, reject) => {
-      const target = document.querySelector('[data-testid="' + clickTestId + '"]')
-      if (!target) return reject(new Error('nothing to click: ' + clickTestId))
+      const target = document.querySelector(clickSelector)
+      if (!target) return reject(new Error('nothing to click: ' + clickSelector))
       watched.delete(chartTestId)
       const full = (counts) => counts && counts.filter((n) => n >= minPoints).length >= minSeries
-      performance.mark('mw-click-' + clickTestId)
       const t0 = performance.now()
       target.click()
       function frame() {
@@ -82,11 +84,12 @@ export const PAGE_PROBE_SCRIPT = String.raw`
         if (finished) return resolve({ ms: finished.at - t0, via: 'finished', counts: finished.counts })
         const counts = chartPointCounts(chartTestId)
         // Drawn before the hook could catch its 'finished' (setOption draws synchronously): the first frame that sees it.
-        if (full(counts) && watchChart(chartTestId).length === 0 && watched.get(chartTestId).seenFullAt === undefined) {
+        if (full(counts) && watched.get(chartTestId).seenFullAt === undefined) {
           watched.get(chartTestId).seenFullAt = now
         }
         const seen = watched.get(chartTestId).seenFullAt
-        if (seen !== undefined && now - seen > 50) return resolve({ ms: seen - t0, via: 'frame', counts })
+        // Progressive rendering draws over several frames and ends with 'finished'; wait for it a while.
+        if (seen !== undefined && now - seen > 2000) return resolve({ ms: seen - t0, via: 'frame', counts })
         if (now - t0 > timeoutMs) return reject(new Error('chart ' + chartTestId + ' did not fill within ' + timeoutMs + ' ms; counts ' + JSON.stringify(counts)))
         requestAnimationFrame(frame)
       }
@@ -94,13 +97,13 @@ export const PAGE_PROBE_SCRIPT = String.raw`
     })
   }
   /**
-   * Clicks [data-testid=clickTestId] and resolves with the ms until selector matches at least
-   * minCount elements, measured at the first animation frame that sees them (the frame that paints them).
+   * Clicks the element matching clickSelector and resolves with the ms until selector matches at
+   * least minCount elements, measured at the first animation frame that sees them (the frame that paints them).
    */
-  function measureElementsAfterClick(clickTestId, selector, minCount, timeoutMs) {
+  function measureElementsAfterClick(clickSelector, selector, minCount, timeoutMs) {
     return new Promise((resolve, reject) => {
-      const target = document.querySelector('[data-testid="' + clickTestId + '"]')
-      if (!target) return reject(new Error('nothing to click: ' + clickTestId))
+      const target = document.querySelector(clickSelector)
+      if (!target) return reject(new Error('nothing to click: ' + clickSelector))
       const t0 = performance.now()
       target.click()
       function frame() {
