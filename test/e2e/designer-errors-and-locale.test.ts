@@ -41,6 +41,8 @@ describe('an invalid layer', () => {
     await session.screenshot('invalid-layer-designer')
 
     await goTo(page, 'train')
+    // Everything else is in order, so the layer is the one reason left.
+    await setControl(byTestId(page, 'train-dataset'), 'mnist')
     const start = byTestId(page, 'train-start')
     // A disabled Start is a refusal too; an enabled one must refuse on click.
     if (await start.isEnabled()) await start.click()
