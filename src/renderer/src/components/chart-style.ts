@@ -34,7 +34,7 @@ export function lineChartBase(frame: LineChartFrame): ChartOption {
       textStyle: { color: c.tooltipText, fontSize: 12 },
       valueFormatter: (value: unknown) => (typeof value === 'number' ? formatMetric(value) : String(value ?? ''))
     },
-    legend: frame.legend ? { top: 4, type: 'scroll', textStyle: { color: c.text, fontSize: 11 }, itemWidth: 14, itemHeight: 8, pageIconColor: c.text, pageTextStyle: { color: c.text } } : { show: false },
+    legend: frame.legend ? { top: 4, type: 'scroll', icon: 'roundRect', textStyle: { color: c.text, fontSize: 11 }, itemWidth: 12, itemHeight: 4, pageIconColor: c.text, pageTextStyle: { color: c.text } } : { show: false },
     xAxis: { type: 'value', name: frame.xName, nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...axisCommon },
     yAxis: { type: frame.logY ? 'log' : 'value', name: frame.yName, nameLocation: 'end', scale: true, ...axisCommon },
     dataZoom: frame.dataZoom ? [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', xAxisIndex: 0, height: 16, bottom: 8, textStyle: { color: c.text }, borderColor: c.axis }] : []
