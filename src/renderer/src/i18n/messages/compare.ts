@@ -22,7 +22,8 @@ export default {
     'compare.section.training': 'Training',
     'compare.section.architecture': 'Architecture',
     'compare.noDifferences': 'The runs share every setting.',
-    'compare.parallel': 'Parallel coordinates'
+    'compare.parallel': 'Parallel coordinates',
+    'compare.parallelEmpty': 'No hyperparameter differs between these runs, so there is nothing to plot against the metric. Compare runs trained with different settings.'
   },
   'zh-CN': {
     'compare.runs': '运行：',
@@ -46,6 +47,7 @@ export default {
     'compare.section.training': '训练',
     'compare.section.architecture': '网络结构',
     'compare.noDifferences': '这些运行的所有设置都相同。',
-    'compare.parallel': '平行坐标图'
+    'compare.parallel': '平行坐标图',
+    'compare.parallelEmpty': '这些运行的超参数完全相同，没有可与指标对照的维度。请对比使用不同设置训练的运行。'
   }
 }
