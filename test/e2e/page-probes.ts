@@ -1,6 +1,6 @@
 // Scripts installed in the page (context.addInitScript) that let tests and the renderer benchmark
 // observe what a user cannot read off the screen: the ECharts instance behind a chart container
-// (found through the Vue app's component tree, since the bundle keeps echarts' registry private;
+// (found through the Vue component tree from the mount container's _vnode, since the bundle keeps echarts' registry private;
 // the EChart component exposes `instance()`), the number of points a chart holds, the time of
 // its 'finished' events, and long tasks on the main thread.
 //
@@ -20,11 +20,12 @@ export const PAGE_PROBE_SCRIPT = String.raw`
     if (Array.isArray(vnode.children)) for (const child of vnode.children) componentsOf(child, out)
   }
   function allComponents() {
+    // Production builds keep no app._instance; the mount container's _vnode is the root's vnode.
     const host = document.querySelector('#app') || document.body.firstElementChild
-    const app = host && host.__vue_app__
-    if (!app || !app._instance) return []
-    const out = [app._instance]
-    componentsOf(app._instance.subTree, out)
+    const root = host && host._vnode
+    if (!root) return []
+    const out = []
+    componentsOf(root, out)
     return out
   }
   /** The ECharts instance rendered into [data-testid=testid], or null. */

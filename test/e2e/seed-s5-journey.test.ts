@@ -28,8 +28,8 @@ afterAll(async () => {
 
 /** Sets the hyperparameters of the Train view for one S5 run. */
 async function setS5Hyperparameters(learningRate: string): Promise<void> {
-  const datasets = await optionValues(byTestId(page, 'train-dataset'))
-  expect(datasets, 'the built-in MNIST is offered').toContain('mnist')
+  // A fresh data folder prepares its built-in data sets first; they appear when ready.
+  await expect.poll(() => optionValues(byTestId(page, 'train-dataset')), { message: 'the built-in MNIST is offered', timeout: 90_000, interval: 500 }).toContain('mnist')
   await setControl(byTestId(page, 'train-dataset'), 'mnist')
   await setControl(byTestId(page, 'hp-optimizer'), 'rmsprop')
   await setControl(byTestId(page, 'hp-learning-rate'), learningRate)

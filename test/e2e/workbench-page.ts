@@ -1,8 +1,9 @@
 // What a user does on the workbench's pages, in the terms of the data-testid hooks the views
 // carry (see the renderer briefing): open a view, drag a layer from the palette, set a property,
 // pick a select option, read a chart's point count. The tests read as user steps on top of it.
-import { expect } from 'vitest'
+// No vitest import: the renderer benchmark uses these helpers outside the test runner.
 import type { Locator, Page } from 'playwright-core'
+import { sleep } from './harness'
 
 export type ViewName = 'datasets' | 'designer' | 'train' | 'runs' | 'compare'
 
@@ -13,7 +14,8 @@ export function byTestId(page: Page | Locator, id: string): Locator {
 /** Opens the tokenized URL and waits for the shell (left navigation) to be there. */
 export async function openWorkbench(page: Page, url: string): Promise<void> {
   const response = await page.goto(url)
-  expect(response?.status(), `GET ${url}`).toBeLessThan(400)
+  const status = response?.status() ?? 0
+  if (status === 0 || status >= 400) throw new Error(`opening the workbench answered HTTP ${status}`)
   await byTestId(page, 'nav-designer').waitFor({ timeout: 30_000 })
 }
 
@@ -42,7 +44,16 @@ export async function dragLayerToCanvas(page: Page, className: string): Promise<
   if (!box) throw new Error('the designer canvas is not visible')
   // Drop near the bottom centre, so a designer that inserts by position appends.
   await byTestId(page, `palette-item-${className}`).dragTo(canvas, { targetPosition: { x: box.width / 2, y: Math.max(10, box.height - 30) } })
-  await expect.poll(() => cards.count(), { message: `dropping ${className} on the canvas adds a layer card`, timeout: 5_000 }).toBe(before + 1)
+  await waitUntil(async () => (await cards.count()) === before + 1, `dropping ${className} on the canvas adds a layer card (cards: ${before})`, 5_000)
+}
+
+/** Polls `condition` every 100 ms until it holds, or throws `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`)
+    await sleep(100)
+  }
 }
 
 /** The layer card at a position of the model (cards carry data-index). */
