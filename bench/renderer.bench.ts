@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import { freshDataDir, openBrowser, requireBuiltRenderer, requireChromium, serveWorkbench, sleep, type BrowserSession, type ServedWorkbench } from '../test/e2e/harness'
 import { LONG_TASK_SCRIPT } from '../test/e2e/page-probes'
 import { seedFinishedRuns } from '../test/e2e/seed-store'
-import { byTestId, goTo, openWorkbench, optionValues, setControl } from '../test/e2e/workbench-page'
+import { byTestId, goTo, openWorkbench, optionValues, setControl, waitUntil } from '../test/e2e/workbench-page'
 
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 20)
 
@@ -47,9 +47,10 @@ async function streamingLongTasks(): Promise<Figure> {
     const losses = await optionValues(byTestId(page, 'hp-loss'))
     if (losses.includes('categorical_crossentropy')) await setControl(byTestId(page, 'hp-loss'), 'categorical_crossentropy')
     await byTestId(page, 'train-start').click()
-    await page.waitForFunction(`/running|运行/i.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? '')`, undefined, { timeout: 120_000 })
+    // (Polled from here: waitForFunction's string predicates are eval'd in the page, which its CSP refuses.)
+    await waitUntil(async () => /running|运行/i.test(await byTestId(page, 'run-status').innerText()), 'the run starts', 120_000)
     // Count from the first batch on, not from page load or run start-up.
-    await page.waitForFunction(`/[1-9]/.test(document.querySelector('[data-testid="train-progress"]')?.textContent ?? '')`, undefined, { timeout: 120_000 })
+    await waitUntil(async () => /step [1-9]/i.test(await byTestId(page, 'train-progress').innerText()), 'the first batches arrive', 120_000)
     const supported = await page.evaluate<boolean>('window.__mwLongTasks !== null')
     if (!supported) return { figure: 'long tasks while streaming', measured: 'n/a', target: 'none > 50 ms', pass: null, note: "this Chromium reports no 'longtask' entries" }
     const windowStart = await page.evaluate<number>('performance.now()')
