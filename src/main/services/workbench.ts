@@ -13,7 +13,7 @@ import type { TrainingConfig } from '../../shared/training'
 import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
 import { evaluateRun, predictRun, startTraining, type ForkTrainer, type TrainingHandle } from '../engine/supervisor'
-import { WorkbenchStore, type MetricWriter } from '../store'
+import { END_STATUSES, WorkbenchStore, type EndStatus, type MetricWriter } from '../store'
 import { exportRun } from './exports'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { packageVersion } from './versions'
@@ -141,7 +141,8 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
       (end) => {
         writer.flush()
         writer.close()
-        store.finishRun(runId, end)
+        const status = (END_STATUSES as readonly string[]).includes(end.status) ? (end.status as EndStatus) : 'failed'
+        store.finishRun(runId, { ...end, status, error: status === end.status ? end.error : `trainer ended in state ${end.status}` })
         active.delete(runId)
         emit('run.progress', end)
         emit('runs.changed', { run_id: runId })
