@@ -31,6 +31,7 @@ const bridgedMethods: Record<MethodName, true> = {
   'runs.delete': true,
   'runs.evaluate': true,
   'runs.predict': true,
+  'runs.weights': true,
   'runs.export': true
 }
 

@@ -77,6 +77,8 @@ export const methods = {
   'runs.delete': method(z.object({ run_id: id }), ok),
   'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test') }), evaluationSchema),
   'runs.predict': method(z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(1000) }), z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable() })),
+  /** The trained layer weights (Keras get_weights), row-major. */
+  'runs.weights': method(z.object({ run_id: id }), z.array(z.object({ name: z.string(), layer: z.string(), shape: z.array(z.number()), values: z.array(z.number()) }))),
   'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS) }), z.object({ file_name: z.string(), mime: z.string(), data_base64: z.string() }))
 } as const
 

@@ -8,7 +8,6 @@ import { EXAMPLES } from '../../shared/examples'
 import type { ProgressEvent, RunDetail } from '../../shared/run'
 import { readSpec, type ModelSpec } from '../../shared/spec'
 import { trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
-import { readRunWeights } from '../engine/supervisor'
 import { createDispatcher } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
 import type { CliValues } from './main'
@@ -253,8 +252,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
     case 'weights':
       return withService(dataDir, async (service) => {
         if (!sub) throw new CliError('weights needs a run id', 2)
-        const run = await caller(service)('runs.get', { run_id: sub })
-        const weights = await readRunWeights({ runDir: join(service.dataDir, 'runs', run.id) })
+        const weights = await caller(service)('runs.weights', { run_id: sub })
         const human = weights.map((w) => `${w.name} shape (${w.shape.join(', ')})\n  ${w.values.slice(0, 12).map((v) => formatNumber(v)).join(' ')}${w.values.length > 12 ? ' …' : ''}\n`).join('')
         print(human, weights)
         return 0

@@ -12,7 +12,7 @@ import { validateSpec, type ModelSpec } from '../../shared/spec'
 import type { TrainingConfig } from '../../shared/training'
 import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
-import { evaluateRun, predictRun, startTraining, type ForkTrainer, type TrainingHandle } from '../engine/supervisor'
+import { evaluateRun, predictRun, readRunWeights, startTraining, type ForkTrainer, type TrainingHandle } from '../engine/supervisor'
 import { END_STATUSES, WorkbenchStore, type EndStatus, type MetricWriter } from '../store'
 import { exportRun } from './exports'
 import { WorkbenchError, type Handlers } from './dispatcher'
@@ -307,6 +307,10 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     'runs.predict': async ({ run_id, inputs }) => {
       const run = notFound(() => store.getRun(run_id))
       return predictRun({ runDir: join(dataDir, 'runs', run_id), spec: run.spec, config: run.config, inputs }, { fork: options.fork })
+    },
+    'runs.weights': async ({ run_id }) => {
+      notFound(() => store.getRunSummary(run_id))
+      return readRunWeights({ runDir: join(dataDir, 'runs', run_id) }, { fork: options.fork })
     },
     'runs.export': async ({ run_id, format }) => {
       const run = notFound(() => store.getRun(run_id))
