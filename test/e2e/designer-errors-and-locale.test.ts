@@ -88,3 +88,16 @@ describe('the language switch', () => {
     expect(await Promise.all(navIds.map((id) => byTestId(page, id).innerText()))).toEqual(english)
   })
 })
+
+describe('a seed template', () => {
+  it('loads its model in the designer and its training settings and data set in Train', async () => {
+    await goTo(page, 'designer')
+    await byTestId(page, 'template-S5').click()
+    await expect.poll(async () => (await byTestId(page, 'total-params').innerText()).replace(/\D/g, '')).toBe('25450')
+    await goTo(page, 'train')
+    await expect.poll(() => byTestId(page, 'hp-optimizer').inputValue()).toBe('rmsprop')
+    expect(await byTestId(page, 'hp-epochs').inputValue()).toBe('2')
+    expect(await byTestId(page, 'hp-batch-size').inputValue()).toBe('32')
+    expect(await byTestId(page, 'train-dataset').inputValue()).toBe('mnist')
+  })
+})
