@@ -27,7 +27,7 @@ describe('startRefusal', () => {
   })
   it('refuses an invalid model, naming the first error and its layer', () => {
     const refusal = startRefusal({ spec, validation: { ok: false, errors: [{ message: 'units must be positive', layer: 0 }] }, dataset: mnist, busy: false })
-    expect(refusal).toEqual({ key: 'train.refuse.invalidSpec', params: { count: 1, layer: '1', message: 'units must be positive' } })
+    expect(refusal).toEqual({ key: 'train.refuse.invalidSpec', params: { count: 1, message: 'units must be positive' } })
   })
   it('refuses when the input shape does not match the data set', () => {
     const refusal = startRefusal({ spec: { ...spec, input_shape: [28, 28] }, validation: ok, dataset: mnist, busy: false })

@@ -64,9 +64,9 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
   if (!input.dataset) return { key: 'train.refuse.noDataset' }
   if (input.spec.layers.length === 0) return { key: 'train.refuse.noLayers' }
   if (!input.validation.ok) {
+    // Spec messages already name the layer ("layer 1 (Dense): units must be …").
     const first = input.validation.errors[0]
-    const where = first && first.layer !== null && first.layer !== undefined ? String(first.layer + 1) : '—'
-    return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, layer: where, message: first?.message ?? '' } }
+    return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first?.message ?? '' } }
   }
   const modelShape = input.spec.input_shape
   const dataShape = input.dataset.feature_shape
