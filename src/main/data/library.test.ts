@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetLibrary, loadSplit } from './index'
 
-const SHARED = '/work/shared/datasets'
+// The project's shared folder sits beside the repository (CI clones it the same way).
+const SHARED = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets')
 const MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 const MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
