@@ -1,7 +1,7 @@
-// Which view is shown, and the runs the Compare view compares.
+// Which view is shown, the runs the Compare view compares and the run the Evaluate view opens.
 import { defineStore } from 'pinia'
 
-export const VIEWS = ['datasets', 'designer', 'train', 'runs', 'compare'] as const
+export const VIEWS = ['datasets', 'designer', 'train', 'runs', 'compare', 'evaluate'] as const
 export type ViewName = (typeof VIEWS)[number]
 
 /** A command for whichever view handles it (shortcuts and desktop menu items end up here). */
@@ -15,7 +15,7 @@ export interface ViewRequest {
 let requestSeq = 0
 
 export const useNavStore = defineStore('nav', {
-  state: () => ({ view: 'designer' as ViewName, compareIds: [] as string[], request: null as ViewRequest | null }),
+  state: () => ({ view: 'designer' as ViewName, compareIds: [] as string[], evaluateRunId: null as string | null, request: null as ViewRequest | null }),
   actions: {
     go(view: ViewName) {
       this.view = view
@@ -28,6 +28,11 @@ export const useNavStore = defineStore('nav', {
     compare(runIds: readonly string[]) {
       this.compareIds = [...new Set(runIds)]
       this.view = 'compare'
+    },
+    /** Opens the Evaluate & export view on this run. */
+    evaluate(runId: string) {
+      this.evaluateRunId = runId
+      this.view = 'evaluate'
     }
   }
 })
