@@ -7,7 +7,7 @@ import { echarts, type ChartOption } from '../../components/echarts'
 import { formatMetric } from '../../components/chart-style'
 import { chartColors } from '../../styles/theme'
 import { normaliseConfusionRows } from './evaluation-report'
-import type { Histogram } from './weight-stats'
+import { compactNumber, type Histogram } from './weight-stats'
 
 echarts.use([HeatmapChart])
 
@@ -97,8 +97,7 @@ export function regressionScatterOption(truth: readonly number[], predicted: rea
   const all = [...truth, ...predicted].filter(Number.isFinite)
   const low = all.length ? Math.min(...all) : 0
   const high = all.length ? Math.max(...all) : 1
-  const pad = (high - low || 1) * 0.05
-  const bounds = { min: Number((low - pad).toPrecision(3)), max: Number((high + pad).toPrecision(3)) }
+  const bounds = niceBounds(low, high)
   return {
     animation: false,
     color: c.palette,
@@ -123,6 +122,25 @@ export function regressionScatterOption(truth: readonly number[], predicted: rea
   }
 }
 
+/**
+ * Round axis bounds around [low, high] on a 1-2-5 step grid, so both axes of the scatter share
+ * one range and the end labels do not collide with the ticks ECharts picks between them.
+ */
+export function niceBounds(low: number, high: number, ticks = 5): { min: number; max: number } {
+  const span = high - low || Math.abs(high) || 1
+  const raw = span / ticks
+  const magnitude = 10 ** Math.floor(Math.log10(raw))
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude
+  let min = Math.floor(low / step) * step
+  let max = Math.ceil(high / step) * step
+  if (min === max) {
+    min -= step
+    max += step
+  }
+  // Floating steps such as 0.1 * 3 leave 0.30000000000000004 behind.
+  return { min: Number(min.toPrecision(12)), max: Number(max.toPrecision(12)) }
+}
+
 export interface HistogramLabels {
   value: string
   count: string
@@ -144,10 +162,10 @@ export function weightHistogramOption(hist: Histogram, theme: Theme, labels: His
       formatter: (params: unknown) => {
         const [item] = params as { dataIndex: number }[]
         const i = item?.dataIndex ?? 0
-        return `${labels.value}: ${formatMetric(hist.edges[i])} … ${formatMetric(hist.edges[i + 1])}<br>${labels.count}: ${hist.counts[i]}`
+        return `${labels.value}: ${compactNumber(hist.edges[i])} … ${compactNumber(hist.edges[i + 1])}<br>${labels.count}: ${hist.counts[i]}`
       }
     },
-    xAxis: { type: 'category', data: centres.map(formatMetric), name: labels.value, nameLocation: 'middle', nameGap: 26, ...axisStyle(theme), axisTick: { show: false } },
+    xAxis: { type: 'category', data: centres.map(compactNumber), name: labels.value, nameLocation: 'middle', nameGap: 26, ...axisStyle(theme), axisTick: { show: false } },
     yAxis: { type: 'value', name: labels.count, minInterval: 1, ...axisStyle(theme) },
     series: [{ type: 'bar', data: hist.counts, barCategoryGap: '8%' }]
   }

@@ -10,10 +10,10 @@ import {
   predictionOutcome,
   regressionErrors
 } from './evaluation-report'
-import { histogram, shapeText, weightStatistics } from './weight-stats'
+import { compactNumber, histogram, shapeText, weightStatistics } from './weight-stats'
 import { samplePixels } from './sample-image'
 import { base64ToBytes, byteSize, EXPORT_CHOICES, exportBlob } from './export-file'
-import { confusionHeatmapOption, regressionScatterOption, weightHistogramOption } from './evaluation-charts'
+import { confusionHeatmapOption, niceBounds, regressionScatterOption, weightHistogramOption } from './evaluation-charts'
 
 describe('splits and runs', () => {
   it('offers only the splits the data set holds, held-out data first', () => {
@@ -136,8 +136,15 @@ describe('predictions', () => {
     const option = regressionScatterOption([0, 10], [1, 8], 'dark', { truth: 'T', predicted: 'P', identity: 'y=x' }) as { series: { data: number[][] }[]; xAxis: { min: number; max: number } }
     expect(option.series[0].data).toEqual([[0, 1], [10, 8]])
     expect(option.series[1].data).toEqual([[option.xAxis.min, option.xAxis.min], [option.xAxis.max, option.xAxis.max]])
-    expect(option.xAxis.min).toBeLessThan(0)
-    expect(option.xAxis.max).toBeGreaterThan(10)
+    expect(option.xAxis.min).toBeLessThanOrEqual(0)
+    expect(option.xAxis.max).toBeGreaterThanOrEqual(10)
+  })
+
+  it('rounds the scatter bounds to a 1-2-5 grid around the data', () => {
+    expect(niceBounds(9.79, 12)).toEqual({ min: 9.5, max: 12 })
+    expect(niceBounds(-3.2, 47)).toEqual({ min: -10, max: 50 })
+    expect(niceBounds(0.1, 0.3)).toEqual({ min: 0.1, max: 0.3 })
+    expect(niceBounds(5, 5)).toEqual({ min: 4, max: 6 })
   })
 
   it('puts the known metrics first, in a fixed order', () => {
@@ -176,6 +183,10 @@ describe('weight statistics', () => {
     const option = weightHistogramOption({ edges: [0, 0.5, 1], counts: [2, 3] }, 'light', { value: 'v', count: 'n' }) as { series: { data: number[] }[]; xAxis: { data: string[] } }
     expect(option.series[0].data).toEqual([2, 3])
     expect(option.xAxis.data).toEqual(['0.25', '0.75'])
+  })
+
+  it('writes weight values in three significant digits so the table fits its panel', () => {
+    expect([compactNumber(0.0082561), compactNumber(-0.44831), compactNumber(123456), compactNumber(0.00001234), compactNumber(0)]).toEqual(['0.00826', '-0.448', '1.2e+5', '1.2e-5', '0'])
   })
 
   it('writes shapes the way Keras summaries read', () => {

@@ -54,3 +54,12 @@ export function histogram(values: ArrayLike<number>, bins: number, range?: { min
 export function shapeText(shape: readonly number[]): string {
   return shape.length ? shape.join(' × ') : '()'
 }
+
+/** Three significant digits, exponent form for tiny and huge values: weight tables are narrow. */
+export function compactNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value)
+  const abs = Math.abs(value)
+  if (abs === 0) return '0'
+  if (abs < 1e-3 || abs >= 1e5) return value.toExponential(1)
+  return String(Number(value.toPrecision(3)))
+}
