@@ -5,6 +5,7 @@ import {
   classReportAverages,
   confusionAccuracy,
   defaultRunId,
+  isMissingWeights,
   normaliseConfusionRows,
   orderedMetricNames,
   predictionOutcome,
@@ -40,6 +41,15 @@ describe('splits and runs', () => {
     expect(defaultRunId(runs.filter((r) => r.status !== 'finished'), null)).toBe('stopped')
     expect(defaultRunId([runs[3]], null)).toBeNull()
     expect(defaultRunId([], null)).toBeNull()
+  })
+})
+
+describe('missing weights', () => {
+  it('recognises the back end saying a run has no trained weights, and nothing else', () => {
+    expect(isMissingWeights({ code: 'internal', message: 'Run folder /x holds no saved model (best/ or last/); train the run first.' })).toBe(true)
+    expect(isMissingWeights(new Error('run "a" has no saved weights yet; export after it has trained at least one epoch'))).toBe(true)
+    expect(isMissingWeights({ code: 'timeout', message: 'runs.evaluate did not answer in 600 s' })).toBe(false)
+    expect(isMissingWeights('boom')).toBe(false)
   })
 })
 

@@ -144,3 +144,12 @@ export function orderedMetricNames(metrics: Record<string, number>): string[] {
   }
   return Object.keys(metrics).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
+
+/**
+ * Whether a failed call says the run has no trained weights on disk (it ended before saving any,
+ * or its folder was cleaned): the one failure the user fixes by training, not by retrying.
+ */
+export function isMissingWeights(error: unknown): boolean {
+  const message = typeof error === 'object' && error !== null && 'message' in error ? String((error as { message: unknown }).message) : String(error)
+  return /no saved (model|weights)/i.test(message)
+}
