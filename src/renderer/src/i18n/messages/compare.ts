@@ -3,6 +3,7 @@ export default {
   en: {
     'compare.runs': 'Runs:',
     'compare.remove': 'Remove from comparison',
+    'compare.toggleRun': 'Hide or show this run in every chart',
     'compare.add': 'Add a run',
     'compare.perBatch': 'Per-batch curves',
     'compare.loading': 'Loading {count} runs…',
@@ -15,6 +16,8 @@ export default {
     'compare.best': 'best',
     'compare.lowerBetter': 'lower is better',
     'compare.higherBetter': 'higher is better',
+    'compare.coincide': '{count} runs draw the same curve',
+    'compare.coincideHint': 'These runs drew exactly the same curve; their line alternates dashes of each colour.',
     'compare.diff': 'Hyperparameters and architecture',
     'compare.differing': '{count} of {total} differ',
     'compare.onlyDifferences': 'Only differences',
@@ -28,6 +31,7 @@ export default {
   'zh-CN': {
     'compare.runs': '运行：',
     'compare.remove': '移出对比',
+    'compare.toggleRun': '在所有图表中隐藏或显示此运行',
     'compare.add': '添加运行',
     'compare.perBatch': '显示每批次曲线',
     'compare.loading': '正在加载 {count} 条运行…',
@@ -40,6 +44,8 @@ export default {
     'compare.best': '最佳',
     'compare.lowerBetter': '越低越好',
     'compare.higherBetter': '越高越好',
+    'compare.coincide': '{count} 条运行的曲线重合',
+    'compare.coincideHint': '这些运行的曲线完全相同，重合的线条以各自颜色的虚线段交替绘制。',
     'compare.diff': '超参数与网络结构',
     'compare.differing': '{total} 项中有 {count} 项不同',
     'compare.onlyDifferences': '仅显示差异',

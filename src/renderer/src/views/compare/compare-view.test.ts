@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { metricChartSeries, metricNames, metricValue, parallelAxes, parallelRows, runLabels, xFieldOf } from './compare-view'
+import { coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames, metricValue, parallelAxes, parallelRows, runLabels, xFieldOf } from './compare-view'
 import { diffRuns } from '../../../../shared/compare'
 import { trainingConfigSchema } from '../../../../shared/training'
 import type { RunSeries } from '../../../../shared/run'
@@ -16,6 +16,11 @@ describe('metric charts', () => {
     expect(metricNames([a, b], false)).toEqual(['val_acc', 'val_auc', 'val_loss', 'loss'])
     expect(metricNames([a, b], true)).toContain('batch/loss')
     expect(metricNames([a], true)).not.toContain('test_acc')
+  })
+  it('judges scores, not the learning rate', () => {
+    expect(isScore('val_loss')).toBe(true)
+    expect(isScore('lr')).toBe(false)
+    expect(isScore('batch/lr')).toBe(false)
   })
   it('plots per-batch series against steps and the rest against epochs', () => {
     expect(xFieldOf('batch/loss')).toBe('step')
@@ -65,5 +70,43 @@ describe('parallel coordinates', () => {
     expect(data[0].at(-1)).toBe(0.1)
     expect(data[1].at(-1)).toBe(0.2)
     expect(data[0]).toHaveLength(axes.length)
+  })
+})
+
+describe('legend labels', () => {
+  it('drops the words every run shares and keeps what tells them apart', () => {
+    expect(legendLabels(['linear-2x lr=0.1', 'linear-2x lr=0.03'])).toEqual(['lr=0.1', 'lr=0.03'])
+  })
+  it('shows only the id when the runs share a name', () => {
+    expect(legendLabels(runLabels([{ id: 'run-1-151b67', name: 'random-binary on Random binary (noise)' }, { id: 'run-2-af1223', name: 'random-binary on Random binary (noise)' }]))).toEqual(['151b67', 'af1223'])
+  })
+  it('cuts long labels to the limit, keeping a trailing id', () => {
+    const [withId, plain] = legendLabels(['mnist-32 on MNIST with dropout (a8b2be)', 'mnist-512 on MNIST with a long name'])
+    expect(withId).toBe('mnist-32 on MN… (a8b2be)')
+    expect(withId.length).toBeLessThanOrEqual(24)
+    expect(plain).toBe('mnist-512 on MNIST with…')
+  })
+  it('never reduces a label to nothing', () => {
+    expect(legendLabels(['lr ', 'lr x'])).toEqual(['lr ', 'lr x'])
+    expect(legendLabels(['a b', 'a b c'])).toEqual(['b', 'b c'])
+    expect(legendLabels(['solo run name'])).toEqual(['solo run name'])
+  })
+})
+
+describe('coincident curves', () => {
+  const same = series({ loss: [1, 0.5, 0.25] })
+  const other = series({ loss: [1, 0.6, 0.3] })
+  it('groups runs whose curve is identical point for point', () => {
+    expect(coincidentGroups('loss', [same, other, series({ loss: [1, 0.5, 0.25] }), same])).toEqual([[0, 2, 3]])
+    expect(coincidentGroups('loss', [same, other])).toEqual([])
+    expect(coincidentGroups('val_loss', [same, same])).toEqual([])
+  })
+  it('interleaves the dashes of coincident runs so every colour shows, and leaves the others solid', () => {
+    const out = metricChartSeries('loss', [{ label: 'A', series: same }, { label: 'B', series: other }, { label: 'C', series: same }]) as { lineStyle: { type?: number[]; dashOffset?: number } }[]
+    expect(out[1].lineStyle.type).toBeUndefined()
+    expect(out[0].lineStyle.type).toEqual(out[2].lineStyle.type)
+    expect(out[0].lineStyle.dashOffset).not.toBe(out[2].lineStyle.dashOffset)
+    const [dash, gap] = out[0].lineStyle.type!
+    expect(gap).toBe(dash)
   })
 })

@@ -21,15 +21,48 @@ export function metricNames(series: readonly RunSeries[], includeBatch: boolean)
   return [...names].filter((name) => !name.startsWith('test_')).sort((a, b) => metricOrder(a) - metricOrder(b) || a.localeCompare(b))
 }
 
+/** Whether a series is a score with a better direction; the learning rate is a setting, not a score. */
+export function isScore(name: string): boolean {
+  return name !== 'lr' && name !== 'batch/lr'
+}
+
 /** Per-batch series are indexed by step; the rest by epoch. */
 export function xFieldOf(name: string): 'step' | 'epoch' {
   return name.startsWith('batch/') ? 'step' : 'epoch'
 }
 
+/**
+ * Groups of runs (indices into `runs`, two or more per group) whose curve for `name` is the same
+ * point for point: drawn plainly, the last one would hide the others completely.
+ */
+export function coincidentGroups(name: string, runs: readonly RunSeries[]): number[][] {
+  const field = xFieldOf(name)
+  const byCurve = new Map<string, number[]>()
+  runs.forEach((series, index) => {
+    const s = series[name]
+    if (!s || s.value.length === 0) return
+    const key = `${s[field].join(',')}|${s.value.join(',')}`
+    const group = byCurve.get(key)
+    if (group) group.push(index)
+    else byCurve.set(key, [index])
+  })
+  return [...byCurve.values()].filter((group) => group.length > 1)
+}
+
+/** Dash length (px) of the interleaved dashes that keep coincident curves visible. */
+const COINCIDENT_DASH = 6
+
 /** Line series for one metric chart: one per run, [x, y] pairs, with the options that keep 10 × 10 000 points fast. */
 export function metricChartSeries(name: string, runs: readonly { label: string; series: RunSeries }[]): object[] {
   const field = xFieldOf(name)
-  return runs.map(({ label, series }) => {
+  // Runs with the same curve take turns along it: member k of n draws every n-th dash, offset by k
+  // dashes, so the line shows all their colours instead of only the topmost one.
+  const dashOf = new Map<number, { type: number[]; dashOffset: number }>()
+  for (const group of coincidentGroups(name, runs.map((r) => r.series))) {
+    const n = group.length
+    group.forEach((runIndex, k) => dashOf.set(runIndex, { type: [COINCIDENT_DASH, COINCIDENT_DASH * (n - 1)], dashOffset: ((n - k) % n) * COINCIDENT_DASH }))
+  }
+  return runs.map(({ label, series }, runIndex) => {
     const s = series[name]
     const data: [number, number][] = []
     if (s) for (let i = 0; i < s.value.length; i++) data.push([s[field][i], s.value[i]])
@@ -45,7 +78,7 @@ export function metricChartSeries(name: string, runs: readonly { label: string; 
       large: big,
       largeThreshold: 2000,
       progressive: big ? 5000 : 0,
-      lineStyle: { width: big ? 1.2 : 1.8 },
+      lineStyle: { width: big ? 1.2 : 1.8, ...dashOf.get(runIndex) },
       emphasis: { disabled: big }
     }
   })
@@ -64,6 +97,32 @@ export function runLabels(runs: readonly Pick<RunDetail, 'id' | 'name'>[]): stri
   const counts = new Map<string, number>()
   for (const run of runs) counts.set(run.name, (counts.get(run.name) ?? 0) + 1)
   return runs.map((run) => ((counts.get(run.name) ?? 0) > 1 ? `${run.name} (${run.id.slice(-6)})` : run.name))
+}
+
+/**
+ * Legend text for each run label: what tells the runs apart. Leading words that every label
+ * shares are dropped ("linear-2x lr=0.1", "linear-2x lr=0.03" → "lr=0.1", "lr=0.03"; runs that
+ * share a name keep their id), then anything longer than `max` characters is cut with an
+ * ellipsis, keeping a trailing "(id)". The full label stays in the legend's tooltip.
+ */
+export function legendLabels(labels: readonly string[], max = 24): string[] {
+  let shared = 0
+  if (labels.length > 1) {
+    let prefix = labels[0]
+    for (const label of labels) while (!label.startsWith(prefix)) prefix = prefix.slice(0, -1)
+    // Only whole words, and never the whole of a label.
+    const lastSpace = prefix.lastIndexOf(' ')
+    shared = lastSpace >= 0 && labels.every((label) => label.length > lastSpace + 1) ? lastSpace + 1 : 0
+  }
+  return labels.map((label) => {
+    let text = label.slice(shared)
+    const idOnly = /^\(([^()]+)\)$/.exec(text)
+    if (idOnly) text = idOnly[1]
+    if (text.length <= max) return text
+    const id = /\s\([^()]{1,12}\)$/.exec(text)
+    if (id && id[0].length + 4 < max) return `${text.slice(0, max - id[0].length - 1).trimEnd()}…${id[0]}`
+    return `${text.slice(0, max - 1).trimEnd()}…`
+  })
 }
 
 export interface ParallelAxis {
