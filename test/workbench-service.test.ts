@@ -116,6 +116,16 @@ describe('workbench service', () => {
     expect(service.store.series(runId, 10)['batch/loss']!.value.length).toBeGreaterThan(0)
   })
 
+  it('refuses to evaluate, predict or read weights of a run that saved no model, saying why', async () => {
+    const run = service.store.createRun({ name: 'never trained', model_name: s7.spec.name, dataset: { id: 'linear-2x', name: 'y = 2x', fingerprint: 'f'.repeat(64) }, spec: s7.spec, config: config(s7.config) })
+    for (const [method, request] of [['runs.evaluate', { run_id: run.id }], ['runs.predict', { run_id: run.id, inputs: [[1]] }], ['runs.weights', { run_id: run.id }]] as const) {
+      const result = await call(method, request)
+      expect(result, method).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      expect((result as { error: { message: string } }).error.message).toMatch(/"never trained" has no saved weights yet/)
+    }
+    service.store.finishRun(run.id, { status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: 'test run', diverged_at_step: null })
+  })
+
   it('stops a run on request and records it as stopped', async () => {
     const { result } = (await call('runs.start', { spec: s5.spec, config: config({ ...s5.config, budget: { kind: 'epochs', epochs: 3 } }), dataset_id: 'mnist' })) as { result: { run_id: string } }
     await waitFor(() => service.store.getRun(result.run_id).status === 'running', 60_000, 'running')

@@ -89,7 +89,7 @@ export const events = {
   /** A long back-end job (import, evaluation): done of total, in the job's own units. */
   'job.progress': z.object({ job: z.string(), label: z.string(), done: z.number(), total: z.number() }),
   /** Desktop menu commands forwarded to the views (new, open, import, export, undo, redo). */
-  'menu.command': z.object({ command: z.enum(['new', 'open', 'import-dataset', 'export', 'undo', 'redo', 'view-datasets', 'view-designer', 'view-train', 'view-runs', 'view-compare']) })
+  'menu.command': z.object({ command: z.enum(['new', 'open', 'import-dataset', 'export', 'undo', 'redo', 'view-datasets', 'view-designer', 'view-train', 'view-runs', 'view-compare', 'view-evaluate']) })
 } as const
 
 export type Methods = typeof methods

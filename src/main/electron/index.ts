@@ -182,6 +182,7 @@ function buildMenu(): Menu {
         { label: 'Train', accelerator: 'CmdOrCtrl+3', click: menuCommand('view-train') },
         { label: 'Runs', accelerator: 'CmdOrCtrl+4', click: menuCommand('view-runs') },
         { label: 'Compare', accelerator: 'CmdOrCtrl+5', click: menuCommand('view-compare') },
+        { label: 'Evaluate && export', accelerator: 'CmdOrCtrl+6', click: menuCommand('view-evaluate') },
         { type: 'separator' },
         ...(app.isPackaged ? [] : [{ role: 'reload' as const }, { role: 'forceReload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }]),
         { role: 'resetZoom' },

@@ -14,7 +14,7 @@ import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type ForkTrainer, type TrainingHandle } from '../engine/supervisor'
 import { END_STATUSES, WorkbenchStore, type EndStatus, type MetricWriter } from '../store'
-import { exportRun } from './exports'
+import { exportRun, weightsFolder } from './exports'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { packageVersion } from './versions'
 
@@ -113,6 +113,13 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
     if (upload.size !== upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is incomplete (${upload.size} of ${upload.expected} bytes)`)
     return upload.path
+  }
+
+  /** The run's folder, refusing a run whose trainer has not saved a model yet. */
+  function trainedRunDir(runId: string, name: string): string {
+    const runDir = join(dataDir, 'runs', runId)
+    if (!weightsFolder(runDir)) throw new WorkbenchError('conflict', `run "${name}" has no saved weights yet: weights are saved after the first epoch (or when a run ends); train it longer or re-run it`)
+    return runDir
   }
 
   function activeRun(runId: string): ActiveRun {
@@ -302,15 +309,15 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     },
     'runs.evaluate': async ({ run_id, split }) => {
       const run = notFound(() => store.getRun(run_id))
-      return evaluateRun({ runDir: join(dataDir, 'runs', run_id), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: options.fork })
+      return evaluateRun({ runDir: trainedRunDir(run_id, run.name), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: options.fork })
     },
     'runs.predict': async ({ run_id, inputs }) => {
       const run = notFound(() => store.getRun(run_id))
-      return predictRun({ runDir: join(dataDir, 'runs', run_id), spec: run.spec, config: run.config, inputs }, { fork: options.fork })
+      return predictRun({ runDir: trainedRunDir(run_id, run.name), spec: run.spec, config: run.config, inputs }, { fork: options.fork })
     },
     'runs.weights': async ({ run_id }) => {
-      notFound(() => store.getRunSummary(run_id))
-      return readRunWeights({ runDir: join(dataDir, 'runs', run_id) }, { fork: options.fork })
+      const run = notFound(() => store.getRunSummary(run_id))
+      return readRunWeights({ runDir: trainedRunDir(run_id, run.name) }, { fork: options.fork })
     },
     'runs.export': async ({ run_id, format }) => {
       const run = notFound(() => store.getRun(run_id))

@@ -4,10 +4,11 @@ import { shortcutFor } from './shortcuts'
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods })
 
 describe('shortcutFor', () => {
-  it('maps Ctrl/Cmd+1..5 to the five views in nav order', () => {
+  it('maps Ctrl/Cmd+1..6 to the six views in nav order', () => {
     expect(shortcutFor(key('1', { ctrlKey: true }), false)).toEqual({ kind: 'view', view: 'datasets' })
     expect(shortcutFor(key('5', { metaKey: true }), true)).toEqual({ kind: 'view', view: 'compare' })
-    expect(shortcutFor(key('6', { ctrlKey: true }), false)).toBeNull()
+    expect(shortcutFor(key('6', { ctrlKey: true }), false)).toEqual({ kind: 'view', view: 'evaluate' })
+    expect(shortcutFor(key('7', { ctrlKey: true }), false)).toBeNull()
     expect(shortcutFor(key('1'), false)).toBeNull()
   })
   it('starts with Ctrl+Enter and stops with Esc, except Esc inside a text field', () => {

@@ -17,17 +17,17 @@ export interface KeyLike {
   altKey: boolean
 }
 
-const VIEW_KEYS: ViewName[] = ['datasets', 'designer', 'train', 'runs', 'compare']
+const VIEW_KEYS: ViewName[] = ['datasets', 'designer', 'train', 'runs', 'compare', 'evaluate']
 
 /**
- * The action for a key press, or null. Ctrl (Cmd on macOS) + 1..5 switch views, Ctrl+Enter
+ * The action for a key press, or null. Ctrl (Cmd on macOS) + 1..6 switch views, Ctrl+Enter
  * starts training, Esc stops it, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo. `inTextField`
  * leaves undo/redo and Esc to the field itself.
  */
 export function shortcutFor(event: KeyLike, inTextField: boolean): ShortcutAction | null {
   const mod = event.ctrlKey || event.metaKey
   if (event.altKey) return null
-  if (mod && !event.shiftKey && /^[1-5]$/.test(event.key)) return { kind: 'view', view: VIEW_KEYS[Number(event.key) - 1] }
+  if (mod && !event.shiftKey && /^[1-6]$/.test(event.key)) return { kind: 'view', view: VIEW_KEYS[Number(event.key) - 1] }
   if (mod && event.key === 'Enter') return { kind: 'train-start' }
   if (!mod && event.key === 'Escape' && !inTextField) return { kind: 'train-stop' }
   if (mod && !inTextField) {
