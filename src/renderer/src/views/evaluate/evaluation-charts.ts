@@ -1,15 +1,11 @@
 // ECharts options of the Evaluate view: the confusion matrix heatmap (counts in the cells, colour
 // normalised per true row), the predicted-vs-true scatter for regression and the weight
-// histogram. Pure builders over data + theme; the heatmap chart type is registered here because
-// only this view draws one.
-import { HeatmapChart } from 'echarts/charts'
+// histogram. Pure builders over data + theme.
 import { echarts, type ChartOption } from '../../components/echarts'
 import { formatMetric } from '../../components/chart-style'
 import { chartColors } from '../../styles/theme'
 import { normaliseConfusionRows } from './evaluation-report'
 import { compactNumber, type Histogram } from './weight-stats'
-
-echarts.use([HeatmapChart])
 
 type Theme = 'light' | 'dark'
 
