@@ -1,7 +1,7 @@
 // ECharts options of the Evaluate view: the confusion matrix heatmap (counts in the cells, colour
 // normalised per true row), the predicted-vs-true scatter for regression and the weight
 // histogram. Pure builders over data + theme.
-import { echarts, type ChartOption } from '../../components/echarts'
+import type { ChartOption } from '../../components/echarts'
 import { formatMetric } from '../../components/chart-style'
 import { chartColors } from '../../styles/theme'
 import { normaliseConfusionRows } from './evaluation-report'
