@@ -45,6 +45,12 @@ describe('headline and best metric', () => {
     expect(bestMetric(makeRun(5)).value).toBeCloseTo(0.051, 12)
     expect(bestMetric(makeRun(5, { final_metrics: {}, best_metrics: {} }))).toEqual({ name: null, value: null })
   })
+  it('has no headline for a run that only logged per-batch series', () => {
+    const stoppedEarly = makeRun(6, { final_metrics: { 'batch/loss': 2.15, 'batch/lr': 0.01 }, best_metrics: {} })
+    expect(headlineMetric(stoppedEarly)).toBeNull()
+    expect(bestMetric(stoppedEarly).value).toBeNull()
+    expect(headlineMetric(makeRun(7, { final_metrics: { 'batch/loss': 2, lr: 0.01, mae: 0.3 }, best_metrics: {} }))).toBe('mae')
+  })
 })
 
 describe('visibleWindow', () => {
@@ -61,6 +67,9 @@ describe('formatDuration', () => {
   it('reads like a person would say it', () => {
     expect(formatDuration(null)).toBe('—')
     expect(formatDuration(42.4)).toBe('42 s')
+    expect(formatDuration(0.04)).toBe('0.1 s')
+    expect(formatDuration(7.24)).toBe('7.2 s')
+    expect(formatDuration(9.97)).toBe('10 s')
     expect(formatDuration(185)).toBe('3 min 05 s')
     expect(formatDuration(7620)).toBe('2 h 07 min')
   })

@@ -17,9 +17,13 @@ export interface RunQuery {
 
 export const DEFAULT_RUN_QUERY: RunQuery = { search: '', status: 'all', datasetId: 'all', sortBy: 'created', descending: true }
 
-/** The validation metric a run is judged by: val accuracy when it has one, else val loss, else train loss. */
+/**
+ * The validation metric a run is judged by: val accuracy when it has one, else val loss, else
+ * train loss. Per-batch series and the learning rate never stand in for it (a run stopped in its
+ * first epoch has only those, and "best batch/loss" is no verdict on a run).
+ */
 export function headlineMetric(run: RunSummary): string | null {
-  const names = Object.keys({ ...run.final_metrics, ...run.best_metrics })
+  const names = Object.keys({ ...run.final_metrics, ...run.best_metrics }).filter((name) => !name.startsWith('batch/') && name !== 'lr')
   for (const name of ['val_acc', 'val_accuracy', 'val_mae', 'val_loss', 'acc', 'accuracy', 'loss']) if (names.includes(name)) return name
   return names.find((n) => n.startsWith('val_')) ?? names[0] ?? null
 }
@@ -111,9 +115,11 @@ export function visibleWindow(scrollTop: number, viewportHeight: number, rowHeig
   return { start, end: Math.max(start, end) }
 }
 
-/** Duration as a person reads it: 42 s, 3 min 05 s, 2 h 07 min. */
+/** Duration as a person reads it: 0.4 s, 7.2 s, 42 s, 3 min 05 s, 2 h 07 min. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—'
+  // Tenths below 10 s: small models train in well under a second, and "0 s" reads as "nothing ran".
+  if (seconds < 9.95) return `${Math.max(0.1, Math.round(seconds * 10) / 10).toFixed(1)} s`
   const s = Math.round(seconds)
   if (s < 60) return `${s} s`
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`
