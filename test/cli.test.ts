@@ -1,0 +1,103 @@
+// The command line as a user runs it: real processes, real exit codes, --json output.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = join(__dirname, '..')
+
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), ...args, '--data-dir', dataDir], { cwd: root, maxBuffer: 64 * 1024 * 1024 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+describe('model-workbench', () => {
+  let dataDir: string
+  const runIds: string[] = []
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mw-cli-'))
+  })
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('trains an example with flags and reports the run as JSON', async () => {
+    for (const lr of ['0.01', '0.02']) {
+      const result = await cli(dataDir, 'train', 'S7', '--epochs', '20', '--lr', lr, '--json')
+      expect(result.code, result.stderr).toBe(0)
+      const lines = result.stdout.trim().split('\n')
+      // Progress events first (one JSON object per line), then the run as a JSON document.
+      const events = lines.filter((l) => l.startsWith('{"type"')).map((l) => JSON.parse(l) as { type: string })
+      expect(events.filter((e) => e.type === 'epoch')).toHaveLength(20)
+      const detail = JSON.parse(lines.slice(lines.findIndex((l) => l === '{')).join('\n')) as { id: string; status: string; config: { optimizer: { learning_rate: number } } }
+      expect(detail.status).toBe('finished')
+      expect(detail.config.optimizer.learning_rate).toBe(Number(lr))
+      runIds.push(detail.id)
+    }
+  })
+
+  it('lists runs and compares two of them, showing the learning rate that differs', async () => {
+    const list = await cli(dataDir, 'runs', 'list', '--json')
+    expect(JSON.parse(list.stdout).map((r: { id: string }) => r.id).sort()).toEqual([...runIds].sort())
+    const compare = await cli(dataDir, 'runs', 'compare', ...runIds)
+    expect(compare.code).toBe(0)
+    const diffLine = compare.stdout.split('\n').find((l) => l.includes('learning_rate'))
+    expect(diffLine).toMatch(/0\.01\s+0\.02/)
+    expect(compare.stdout).not.toMatch(/^\S*batch_size/m)
+    expect(compare.stdout).toMatch(/Metrics \(final \/ best\)/)
+  })
+
+  it('imports a CSV, and refuses a broken one with the file, line and column, changing nothing', async () => {
+    const good = join(dataDir, 'points.csv')
+    writeFileSync(good, 'x1,x2,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${i % 2 ? 'odd' : 'even'}`).join('\n') + '\n')
+    const imported = await cli(dataDir, 'datasets', 'import', good, '--target', 'label', '--json')
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(JSON.parse(imported.stdout)).toMatchObject({ task: 'binary', classes: ['even', 'odd'], feature_shape: [2] })
+
+    const bad = join(dataDir, 'broken.csv')
+    writeFileSync(bad, 'x1,x2,label\n1,2,a\n3,oops,b\n')
+    const before = JSON.parse((await cli(dataDir, 'datasets', 'list', '--json')).stdout).length
+    const refused = await cli(dataDir, 'datasets', 'import', bad)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/broken\.csv line 3, column "x2": "oops" is not a number/)
+    expect(JSON.parse((await cli(dataDir, 'datasets', 'list', '--json')).stdout)).toHaveLength(before)
+  })
+
+  it('predicts with a trained run and prints its weights', async () => {
+    const predicted = await cli(dataDir, 'predict', runIds[0]!, '--input', '[[5],[6]]', '--json')
+    expect(predicted.code, predicted.stderr).toBe(0)
+    const { probabilities } = JSON.parse(predicted.stdout) as { probabilities: number[][] }
+    expect(probabilities).toHaveLength(2)
+    const weights = await cli(dataDir, 'weights', runIds[0]!, '--json')
+    expect(JSON.parse(weights.stdout).map((w: { shape: number[] }) => w.shape)).toEqual([[1, 3], [3], [3, 1], [1]])
+  })
+
+  it('reproduces a seed experiment as {id, metric, reported, reproduced, floor, pass}', async () => {
+    const result = await cli(dataDir, 'reproduce', 'S7', '--json')
+    expect(result.code, result.stderr).toBe(0)
+    const [row] = JSON.parse(result.stdout) as Record<string, unknown>[]
+    expect(row).toMatchObject({ id: 'S7', pass: true })
+    expect(Object.keys(row!)).toEqual(expect.arrayContaining(['id', 'metric', 'reported', 'reproduced', 'floor', 'pass']))
+  })
+
+  it('says what is wrong with bad usage and exits 2', async () => {
+    const unknown = await cli(dataDir, 'train', 'no-such-model.json')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/neither an example id .* nor a spec file/)
+    const badFlag = await cli(dataDir, 'train', 'S7', '--epochs', 'many')
+    expect(badFlag.code).toBe(2)
+    expect(badFlag.stderr).toMatch(/--epochs must be a number/)
+  })
+})
