@@ -126,6 +126,19 @@ describe('workbench service', () => {
     service.store.finishRun(run.id, { status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: 'test run', diverged_at_step: null })
   })
 
+  it('keeps a checkpoint of a run that crashes after its first epoch, so its weights can still be read', async () => {
+    const before = children.length
+    const { result } = (await call('runs.start', { spec: s7.spec, config: config({ ...s7.config, budget: { kind: 'epochs', epochs: 100_000 } }), dataset_id: 'linear-2x' })) as { result: { run_id: string } }
+    await waitFor(() => service.store.series(result.run_id, 10).loss, 60_000, 'an epoch')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    children[before]!.kill('SIGKILL')
+    await service.waitForRun(result.run_id)
+    expect(service.store.getRun(result.run_id).status).toBe('failed')
+    const weights = (await call('runs.weights', { run_id: result.run_id })) as { ok: true; result: { shape: number[] }[] }
+    expect(weights.ok).toBe(true)
+    expect(weights.result.map((w) => w.shape)).toEqual([[1, 3], [3], [3, 1], [1]])
+  })
+
   it('stops a run on request and records it as stopped', async () => {
     const { result } = (await call('runs.start', { spec: s5.spec, config: config({ ...s5.config, budget: { kind: 'epochs', epochs: 3 } }), dataset_id: 'mnist' })) as { result: { run_id: string } }
     await waitFor(() => service.store.getRun(result.run_id).status === 'running', 60_000, 'running')

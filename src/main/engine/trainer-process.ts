@@ -53,6 +53,8 @@ async function optionalSplit(dataDir: string, datasetId: string, split: 'validat
   }
 }
 
+const CHECKPOINT_EVERY_MS = 5_000
+
 async function backendFor(job: { spec: TrainingJob['spec']; config: TrainingJob['config'] }): Promise<SelectedBackend> {
   return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers) })
 }
@@ -74,8 +76,17 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
     const model: LayersModel = buildModel(tf, job.spec, { seed: config.seed })
     await mkdir(job.runDir, { recursive: true })
     await writeFile(join(job.runDir, 'run.json'), JSON.stringify({ run_id: job.runId, dataset_id: job.datasetId, spec: job.spec, config, backend: info, versions }, null, 2))
+    // A checkpoint of the current weights after the first epoch and then at most every few seconds,
+    // so that a run that crashes
+    // (or whose owner is killed) still leaves a model to evaluate and export.
+    let lastCheckpoint = -Infinity
+    const onEpochEnd = async (): Promise<void> => {
+      if (performance.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return
+      lastCheckpoint = performance.now()
+      await saveModelFolder(tf, model, join(job.runDir, 'last'))
+    }
     const outcome = await trainModel({
-      tf, model, config, runId: job.runId, backend: info, versions, emit, control,
+      tf, model, config, runId: job.runId, backend: info, versions, emit, control, onEpochEnd,
       data: { train, validation, test, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
     })
     // Last weights first, then the best ones (the model ends on whichever the config asked for).

@@ -79,6 +79,8 @@ export interface TrainOptions {
   progressEveryMs?: number
   /** Keep every step's loss and learning rate in the outcome (tests, determinism checks). */
   recordSteps?: boolean
+  /** Called after each epoch's bookkeeping, with the model holding that epoch's weights (checkpoints). */
+  onEpochEnd?: (epoch: number) => Promise<void>
 }
 
 export interface TrainingOutcome {
@@ -421,6 +423,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       epoch++
       break
     }
+    await options.onEpochEnd?.(epoch + 1)
     if (await checkControl()) {
       epoch++
       break
