@@ -76,9 +76,8 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
     const model: LayersModel = buildModel(tf, job.spec, { seed: config.seed })
     await mkdir(job.runDir, { recursive: true })
     await writeFile(join(job.runDir, 'run.json'), JSON.stringify({ run_id: job.runId, dataset_id: job.datasetId, spec: job.spec, config, backend: info, versions }, null, 2))
-    // A checkpoint of the current weights after the first epoch and then at most every few seconds,
-    // so that a run that crashes
-    // (or whose owner is killed) still leaves a model to evaluate and export.
+    // A checkpoint of the current weights after the first epoch and then at most every few
+    // seconds, so that a run that crashes (or whose owner is killed) still leaves a model.
     let lastCheckpoint = -Infinity
     const onEpochEnd = async (): Promise<void> => {
       if (performance.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return
