@@ -2,6 +2,13 @@
 // descriptions override the registry's English), summary.
 export default {
   en: {
+    'designer.example.S1': 'Breast cancer, one sigmoid hidden layer, 30 000 SGD steps',
+    'designer.example.S2': 'MNIST 6 000 raw images, 300 sigmoid units, 20 000 SGD steps',
+    'designer.example.S3': 'MNIST with Dropout, Keras SGD, 100 epochs',
+    'designer.example.S4': 'MNIST, Dense(512, relu), plain SGD, 5 epochs',
+    'designer.example.S5': 'MNIST, 32 relu units, RMSprop, 2 epochs',
+    'designer.example.S6': 'Random labels: a network memorises noise',
+    'designer.example.S7': 'y = 2x with three relu units',
     'designer.title': 'Designer',
     'designer.new': 'New',
     'designer.open': 'Open',
@@ -66,6 +73,13 @@ export default {
     'designer.layer.AveragePooling2D': 'Averages each pooling window.'
   },
   'zh-CN': {
+    'designer.example.S1': '乳腺癌：一个 sigmoid 隐藏层，SGD 训练 30 000 步',
+    'designer.example.S2': 'MNIST 6 000 张原始图像：300 个 sigmoid 单元，SGD 训练 20 000 步',
+    'designer.example.S3': 'MNIST 加 Dropout：Keras SGD，100 轮',
+    'designer.example.S4': 'MNIST：Dense(512, relu)，普通 SGD，5 轮',
+    'designer.example.S5': 'MNIST：32 个 relu 单元，RMSprop，2 轮',
+    'designer.example.S6': '随机标签：网络死记噪声',
+    'designer.example.S7': 'y = 2x：三个 relu 单元',
     'designer.title': '模型设计',
     'designer.new': '新建',
     'designer.open': '打开',
