@@ -1,17 +1,11 @@
 // Seeded pseudo-random numbers for the training loop: shuffles, validation splits and the
-// step budget's mini-batch draws, so that one seed gives one run, number for number.
+// step budget's mini-batch draws, so that one seed gives one run, number for number. The
+// index helpers here reuse scratch arrays, because they run once per training step.
 
-/** mulberry32: small, fast, and good enough to shuffle rows (not for cryptography). */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../../shared/random'
+
+/** The shared mulberry32 generator (src/shared/random.ts): one seed, one sequence. */
+export const createRandom: (seed: number) => () => number = mulberry32
 
 /** 0..n-1 in order. */
 export function range(n: number): Int32Array {
