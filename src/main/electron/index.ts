@@ -19,6 +19,7 @@ import {
 } from 'electron'
 import { BRIDGE_METHOD_NAMES, EVENT_CHANNEL, methodChannel, type BridgeEventMessage } from '../../shared/bridge'
 import type { EventName, EventPayload } from '../../shared/contract'
+import { contentSecurityPolicy } from '../../shared/csp'
 import type { ForkTrainer, TrainerChannel } from '../engine/supervisor'
 import { createDispatcher, type DispatchResult } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
@@ -80,27 +81,15 @@ const forkUtilityTrainer: ForkTrainer = (entry, args) => {
   return channel
 }
 
-function contentSecurityPolicy(): string {
-  const connect = devServerUrl ? `'self' ${new URL(devServerUrl).origin} ${new URL(devServerUrl).origin.replace(/^http/, 'ws')}` : "'self'"
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src ${connect}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'"
-  ].join('; ')
+function rendererPolicy(): string {
+  const dev = devServerUrl ? new URL(devServerUrl).origin : null
+  return contentSecurityPolicy(dev ? [dev, dev.replace(/^http/, 'ws')] : [])
 }
 
 function hardenSession(): void {
   const ses = session.defaultSession
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()], 'X-Content-Type-Options': ['nosniff'] } })
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [rendererPolicy()], 'X-Content-Type-Options': ['nosniff'] } })
   })
   // Writing text to the clipboard (copying a summary or a run id) is the one capability the page may use.
   ses.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'clipboard-sanitized-write'))

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
+import { contentSecurityPolicy } from '../../shared/csp'
 import { createDispatcher } from '../services/dispatcher'
 import type { WorkbenchService } from '../services/workbench'
 import {
@@ -47,26 +48,10 @@ export interface RunningServer {
 const DEFAULT_MAX_MESSAGE_BYTES = 9 * 1024 * 1024
 const HEARTBEAT_MS = 30_000
 
-function contentSecurityPolicy(hostHeader: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    // Vue's style bindings, ECharts and Vue Flow set inline styles.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://${hostHeader}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'"
-  ].join('; ')
-}
 
 function securityHeaders(hostHeader: string): Record<string, string> {
   return {
-    'Content-Security-Policy': contentSecurityPolicy(hostHeader),
+    'Content-Security-Policy': contentSecurityPolicy([`ws://${hostHeader}`]),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
