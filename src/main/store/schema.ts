@@ -79,7 +79,10 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     PRIMARY KEY (run_id, path)
   );
-  `
+  `,
+  // v2: the process that started a run, so that a second process opening the same data folder
+  // (the CLI while the app runs) does not take the other's live runs for interrupted ones.
+  `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -179,6 +179,19 @@ describe('recoverInterrupted', () => {
     expect(store.getRun(paused).error).toMatch(/was paused/)
     expect(store.recoverInterrupted()).toEqual([])
   })
+
+  it('leaves alone the active runs of another process that is still alive', () => {
+    const mine = store.createRun(sampleRunInput({ name: 'mine' })).id
+    const theirs = store.createRun(sampleRunInput({ name: 'theirs' })).id
+    const orphan = store.createRun(sampleRunInput({ name: 'orphan' })).id
+    const db = new Database(dbPath)
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(4242, theirs)
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(4343, orphan)
+    db.close()
+    // 4242 is alive, 4343 is gone; our own pid's runs cannot be active in a store we just opened.
+    expect(store.recoverInterrupted((pid) => pid === 4242).sort()).toEqual([mine, orphan].sort())
+    expect(store.getRun(theirs).status).toBe('queued')
+  })
 })
 
 describe('series', () => {

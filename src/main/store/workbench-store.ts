@@ -265,9 +265,9 @@ export class WorkbenchStore {
       this.db
         .prepare(
           `INSERT INTO runs (id, name, model_name, dataset_id, dataset_name, dataset_fingerprint, status, spec, config, seed,
-             optimizer, learning_rate, batch_size, epochs, steps, created_at)
+             optimizer, learning_rate, batch_size, epochs, steps, created_at, owner_pid)
            VALUES (@id, @name, @model_name, @dataset_id, @dataset_name, @dataset_fingerprint, 'queued', @spec, @config, @seed,
-             @optimizer, @learning_rate, @batch_size, @epochs, @steps, @created_at)`
+             @optimizer, @learning_rate, @batch_size, @epochs, @steps, @created_at, @owner_pid)`
         )
         .run({
           id,
@@ -283,6 +283,7 @@ export class WorkbenchStore {
           learning_rate: config.optimizer.learning_rate,
           batch_size: config.batch_size,
           epochs: config.budget.kind === 'epochs' ? config.budget.epochs : null,
+          owner_pid: process.pid,
           steps: config.budget.kind === 'steps' ? config.budget.steps : null,
           created_at: nowIso()
         })
@@ -334,10 +335,14 @@ export class WorkbenchStore {
    * longer progress (their trainer died with it). Marks them `interrupted` (never `finished`),
    * keeps their last reported metric values as final metrics, and returns their ids.
    */
-  recoverInterrupted(): string[] {
+  recoverInterrupted(isAlive: (pid: number) => boolean = processIsAlive): string[] {
     const detectedAt = nowIso()
     return this.db.transaction(() => {
-      const stale = this.db.prepare<[], { id: string; status: RunStatus; final_metrics: string }>(`SELECT id, status, final_metrics FROM runs WHERE status IN (${ACTIVE_SQL})`).all()
+      // Runs of another live process (the app while the CLI lists runs) are still going.
+      const stale = this.db
+        .prepare<[], { id: string; status: RunStatus; final_metrics: string; owner_pid: number | null }>(`SELECT id, status, final_metrics, owner_pid FROM runs WHERE status IN (${ACTIVE_SQL})`)
+        .all()
+        .filter((run) => run.owner_pid === null || run.owner_pid === process.pid || !isAlive(run.owner_pid))
       const update = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, final_metrics = ? WHERE id = ?`)
       for (const run of stale) {
         const error =
@@ -536,5 +541,15 @@ export class WorkbenchStore {
       values[name] = this.statements.lastValue.get(runId, name)?.value ?? NaN
     }
     return values
+  }
+}
+
+/** Whether a process with this id exists (signal 0 tests without sending anything). */
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
