@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames, metricValue, parallelAxes, parallelRows, runLabels, xFieldOf } from './compare-view'
+import { coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames, metricValue, parallelAxes, parallelAxisTitle, parallelRows, runLabels, xFieldOf } from './compare-view'
 import { diffRuns } from '../../../../shared/compare'
 import { trainingConfigSchema } from '../../../../shared/training'
 import type { RunSeries } from '../../../../shared/run'
@@ -62,6 +62,41 @@ describe('parallel coordinates', () => {
     const lastTraining = axes.map((a) => a.key).lastIndexOf('batch_size')
     expect(lastTraining).toBeLessThan(firstArchitecture)
     expect(parallelAxes(rows, 'val_loss', 2)).toHaveLength(3)
+  })
+  it('draws a learning-rate sweep on a log axis and a narrow range on a linear one', () => {
+    const sweep = diffRuns([0.001, 0.01, 0.1].map((lr, i) => ({ spec: spec(8), config: trainingConfigSchema.parse({ loss: 'mean_squared_error', batch_size: [4, 4, 2][i], optimizer: { name: 'sgd', learning_rate: lr } }) })))
+    const axes = parallelAxes(sweep, 'loss', 6, [1.5, 0.05, 0.02])
+    expect(axes.find((a) => a.key === 'optimizer.learning_rate')?.type).toBe('log')
+    expect(axes.find((a) => a.key === 'batch_size')).toEqual({ key: 'batch_size', type: 'value', integer: true })
+    expect(axes.find((a) => a.key === 'optimizer.learning_rate')?.integer).toBeUndefined()
+    expect(axes.at(-1)).toEqual({ key: 'loss', type: 'log' })
+    expect(parallelAxes(sweep, 'loss', 6, [0.5, 0.4, null]).at(-1)?.type).toBe('value')
+    expect(parallelAxes(sweep, 'loss', 6, [0.5, -1, 40]).at(-1)?.type).toBe('value')
+  })
+  it('gives no axis to settings that only another optimizer has', () => {
+    const mixed = diffRuns([
+      { spec: spec(8), config: trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'sgd', learning_rate: 0.01 } }) },
+      { spec: spec(8), config: trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'adam', learning_rate: 0.05 } }) }
+    ])
+    // The table still lists adam's beta_1 and sgd's momentum as differences…
+    expect(mixed.filter((r) => r.differs).map((r) => r.key)).toEqual(expect.arrayContaining(['optimizer.beta_1', 'optimizer.momentum']))
+    // …but the chart shows the optimizer and the learning rate, then the metric.
+    expect(parallelAxes(mixed, 'loss').map((a) => a.key)).toEqual(['optimizer.name', 'optimizer.learning_rate', 'loss'])
+  })
+  it('keeps one axis for a group of settings only some runs have when nothing else explains them', () => {
+    const stopped = diffRuns([
+      { spec: spec(8), config: trainingConfigSchema.parse({ loss: 'mean_squared_error' }) },
+      { spec: spec(8), config: trainingConfigSchema.parse({ loss: 'mean_squared_error', early_stopping: { patience: 3 } }) }
+    ])
+    const keys = parallelAxes(stopped, 'loss').map((a) => a.key)
+    expect(keys.filter((k) => k.startsWith('early_stopping.'))).toHaveLength(1)
+    expect(keys).not.toContain('early_stopping')
+  })
+  it('titles axes briefly', () => {
+    expect(parallelAxisTitle('optimizer.name')).toBe('optimizer')
+    expect(parallelAxisTitle('optimizer.learning_rate')).toBe('learning_rate')
+    expect(parallelAxisTitle('schedule.kind')).toBe('schedule')
+    expect(parallelAxisTitle('layers[1].units')).toBe('layers[1].units')
   })
   it('gives one row per run with its values on each axis', () => {
     const axes = parallelAxes(rows, 'val_loss', 3)

@@ -127,27 +127,74 @@ export function legendLabels(labels: readonly string[], max = 24): string[] {
 
 export interface ParallelAxis {
   key: string
-  type: 'value' | 'category'
+  type: 'value' | 'log' | 'category'
   categories?: string[]
+  /** Whole numbers only (batch size, units): the axis gets no ticks between them. */
+  integer?: boolean
+}
+
+/** Axis for numbers: logarithmic when they are all positive and span 20× or more (a learning-rate sweep), else linear. */
+function numericAxisType(values: readonly (number | null)[]): 'value' | 'log' {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v))
+  if (present.length < 2 || present.some((v) => v <= 0)) return 'value'
+  return Math.max(...present) / Math.min(...present) >= 20 ? 'log' : 'value'
+}
+
+function parentOf(key: string): string {
+  const dot = key.lastIndexOf('.')
+  return dot < 0 ? '' : key.slice(0, dot)
+}
+
+/** A row that differs only in which runs have it: every run that has it has the same value. */
+function differsOnlyInPresence(row: DiffRow): boolean {
+  const present = row.values.filter((v) => v !== null)
+  return present.length < row.values.length && present.every((v) => v === present[0])
 }
 
 /**
  * Axes of the parallel-coordinates chart: the hyperparameters that differ between the runs
- * (numbers as value axes, anything else as categories), at most `maxAxes`, then the metric.
+ * (numbers as value axes, logarithmic for wide positive ranges; anything else as categories),
+ * at most `maxAxes`, then the metric. A key that only some runs have and that has one value
+ * where present (adam's beta_1 beside sgd runs) repeats what a sibling key already shows
+ * (`optimizer.name`), so it gets no axis of its own; without such a sibling, one key per
+ * pattern of presence stands for its group.
  */
-export function parallelAxes(rows: readonly DiffRow[], metric: string, maxAxes = 8): ParallelAxis[] {
+export function parallelAxes(rows: readonly DiffRow[], metric: string, maxAxes = 6, metricValues: readonly (number | null)[] = []): ParallelAxis[] {
   const axes: ParallelAxis[] = []
-  const candidates = rows.filter((row) => row.differs)
+  const differing = rows.filter((row) => row.differs)
+  const explained = new Set(differing.filter((row) => !differsOnlyInPresence(row)).map((row) => parentOf(row.key)))
+  const presencePatterns = new Set<string>()
+  const candidates = differing.filter((row) => {
+    if (row.values.every((v) => v === null)) return false
+    if (!differsOnlyInPresence(row)) return true
+    const parent = parentOf(row.key)
+    if (explained.has(parent)) return false
+    const pattern = `${parent}|${row.values.map((v) => (v === null ? 0 : 1)).join('')}`
+    if (presencePatterns.has(pattern)) return false
+    presencePatterns.add(pattern)
+    return true
+  })
   // Training keys first: they are what people sweep; architecture keys after.
   candidates.sort((a, b) => (a.section === b.section ? 0 : a.section === 'training' ? -1 : 1))
   for (const row of candidates) {
     if (axes.length >= maxAxes) break
     const numeric = row.values.every((value) => value === null || typeof value === 'number')
-    if (numeric) axes.push({ key: row.key, type: 'value' })
+    if (numeric) {
+      const values = row.values as (number | null)[]
+      const integer = values.every((value) => value === null || Number.isInteger(value))
+      axes.push({ key: row.key, type: numericAxisType(values), ...(integer ? { integer } : {}) })
+    }
     else axes.push({ key: row.key, type: 'category', categories: [...new Set(row.values.map(formatDiffValue))] })
   }
-  axes.push({ key: metric, type: 'value' })
+  axes.push({ key: metric, type: numericAxisType(metricValues) })
   return axes
+}
+
+/** A short axis title: `optimizer.name` → `optimizer`, `optimizer.learning_rate` → `learning_rate`. */
+export function parallelAxisTitle(key: string): string {
+  const named = /^(.+)\.(name|kind)$/.exec(key)
+  if (named) return named[1]
+  return key.startsWith('optimizer.') ? key.slice('optimizer.'.length) : key
 }
 
 /** One line of the parallel chart per run: its value on every axis (null when missing). */
