@@ -20,6 +20,7 @@ const media = typeof window !== 'undefined' && window.matchMedia ? window.matchM
 const systemDark = ref(media?.matches ?? false)
 media?.addEventListener('change', (event) => {
   systemDark.value = event.matches
+  applyTheme()
 })
 
 export const themeChoice = ref<ThemeChoice>(readChoice())
@@ -27,9 +28,8 @@ export const effectiveTheme = computed<'light' | 'dark'>(() => (themeChoice.valu
 
 export function applyTheme(): void {
   if (typeof document === 'undefined') return
-  const root = document.documentElement
-  if (themeChoice.value === 'system') root.removeAttribute('data-theme')
-  else root.setAttribute('data-theme', themeChoice.value)
+  // Always the resolved theme, so the stylesheet needs one dark block, not a media-query copy.
+  document.documentElement.setAttribute('data-theme', effectiveTheme.value)
 }
 
 export function setTheme(choice: ThemeChoice): void {
