@@ -92,6 +92,17 @@ describe('model-workbench', () => {
     expect(Object.keys(row!)).toEqual(expect.arrayContaining(['id', 'metric', 'reported', 'reproduced', 'floor', 'pass']))
   })
 
+  it('trains a spec file with the loss that fits the data set when none is given', async () => {
+    const specPath = join(dataDir, 'circles.json')
+    const spec = { format: 'model-workbench/spec', version: 1, name: 'xor-net', input_shape: [2], layers: [{ class_name: 'Dense', config: { units: 4, activation: 'tanh' } }, { class_name: 'Dense', config: { units: 1, activation: 'sigmoid' } }] }
+    writeFileSync(specPath, JSON.stringify(spec))
+    const result = await cli(dataDir, 'train', specPath, '--dataset', 'circles', '--epochs', '3', '--json')
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stdout.trim().split('\n')
+    const detail = JSON.parse(lines.slice(lines.findIndex((l) => l === '{')).join('\n')) as { status: string; config: { loss: string; metrics: string[] } }
+    expect(detail).toMatchObject({ status: 'finished', config: { loss: 'binary_crossentropy', metrics: ['accuracy'] } })
+  })
+
   it('says what is wrong with bad usage and exits 2', async () => {
     const unknown = await cli(dataDir, 'train', 'no-such-model.json')
     expect(unknown.code).toBe(2)

@@ -1,6 +1,7 @@
 // The training configuration: everything besides the model that decides how a run trains.
 // Keras names (snake_case) so that a config reads like the Keras call it mirrors.
 import { z } from 'zod'
+import type { Task } from './dataset'
 
 const positive = z.number().positive()
 const unit = z.number().min(0).max(1)
@@ -91,3 +92,27 @@ export const trainingConfigSchema = z.object({
 })
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>
+
+/** Loss and metrics that fit a task: the labels are class indices for multiclass sets, hence the sparse loss. */
+export function lossForTask(task: Task): { loss: LossName; metrics: MetricName[] } {
+  switch (task) {
+    case 'binary':
+      return { loss: 'binary_crossentropy', metrics: ['accuracy'] }
+    case 'multiclass':
+      return { loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }
+    case 'regression':
+      return { loss: 'mean_squared_error', metrics: ['mae'] }
+  }
+}
+
+/** Losses that make sense for a task, the default first. */
+export function lossesForTask(task: Task): LossName[] {
+  switch (task) {
+    case 'binary':
+      return ['binary_crossentropy', 'mean_squared_error']
+    case 'multiclass':
+      return ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error']
+    case 'regression':
+      return ['mean_squared_error', 'mean_absolute_error']
+  }
+}

@@ -7,7 +7,7 @@ import { diffRuns } from '../../shared/compare'
 import { EXAMPLES } from '../../shared/examples'
 import type { ProgressEvent, RunDetail } from '../../shared/run'
 import { readSpec, type ModelSpec } from '../../shared/spec'
-import { trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
+import { lossForTask, trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
 import { createDispatcher } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
 import type { CliValues } from './main'
@@ -36,7 +36,7 @@ function number(value: string | undefined, flag: string): number | undefined {
 }
 
 /** The spec, config and data set of a `train` invocation: an example id or a spec file plus flags. */
-export function trainingRequest(target: string, values: CliValues): { spec: ModelSpec; config: TrainingConfigInput; dataset_id: string; name?: string } {
+export function trainingRequest(target: string, values: CliValues): { spec: ModelSpec; config: TrainingConfigInput; dataset_id: string; name?: string; loss_chosen: boolean } {
   const example = EXAMPLES.find((e) => e.id.toLowerCase() === target.toLowerCase())
   let spec: ModelSpec
   let config: TrainingConfigInput
@@ -57,7 +57,8 @@ export function trainingRequest(target: string, values: CliValues): { spec: Mode
     const read = readSpec(raw)
     if (!read.ok) throw new CliError(`${basename(path)}: ${read.errors.map((e) => e.message).join('; ')}`, 2)
     spec = read.spec
-    config = { loss: 'categorical_crossentropy' }
+    // Placeholder until the data set is known: `train` picks the loss from its task (lossForTask).
+    config = { loss: 'mean_squared_error' }
   }
   datasetId = values.dataset ?? datasetId
   if (!datasetId) throw new CliError('--dataset is required with a spec file (see `model-workbench datasets list`)', 2)
@@ -79,7 +80,7 @@ export function trainingRequest(target: string, values: CliValues): { spec: Mode
   if (split !== undefined) config.validation = split > 0 ? { kind: 'split', fraction: split } : { kind: 'none' }
   const parsed = trainingConfigSchema.safeParse(config)
   if (!parsed.success) throw new CliError(`invalid training options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 2)
-  return { spec, config: parsed.data, dataset_id: datasetId, name: values.name }
+  return { spec, config: parsed.data, dataset_id: datasetId, name: values.name, loss_chosen: Boolean(example || values.loss) }
 }
 
 /** Prints a run's progress like Keras's fit(verbose=1); returns when the run ends. */
@@ -148,9 +149,14 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
     }
     case 'train': {
       if (!sub) throw new CliError('train needs a spec file or an example id', 2)
-      const request = trainingRequest(sub, values)
+      const { loss_chosen, ...request } = trainingRequest(sub, values)
       return withService(dataDir, async (service) => {
         const call = caller(service)
+        if (!loss_chosen) {
+          const { task } = await call('datasets.get', { id: request.dataset_id })
+          const { loss, metrics } = lossForTask(task)
+          request.config = { ...request.config, loss, metrics: values.metrics ? request.config.metrics : metrics }
+        }
         const { run_id } = await call('runs.start', request)
         let interrupted = false
         const onSigint = () => {

@@ -202,7 +202,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
     const order = config.shuffle ? permutation(data.train.count, random) : range(data.train.count)
     const validationCount = Math.floor(data.train.count * config.validation.fraction)
     if (validationCount < 1 || validationCount >= data.train.count) {
-      throw new Error(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${data.train.count}.`)
+      throw new Error(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${data.train.count}; choose ${validationCount < 1 ? 'a larger fraction or no validation' : 'a smaller fraction'} (CLI: --validation-split).`)
     }
     trainRows = order.slice(0, data.train.count - validationCount)
     validation = toDevice(tf, data.train, data, plan, inputShape, order.slice(data.train.count - validationCount))

@@ -2,31 +2,9 @@
 // and whether Start is allowed (with the reason shown when it is not).
 import type { DatasetDescriptor, Task } from '../../../../shared/dataset'
 import type { ModelSpec } from '../../../../shared/spec'
-import { trainingConfigSchema, type LossName, type MetricName, type TrainingConfig } from '../../../../shared/training'
+import { lossForTask, lossesForTask, trainingConfigSchema, type TrainingConfig } from '../../../../shared/training'
 
-/** Loss and metrics that fit a task: the labels are class indices for multiclass sets, hence the sparse loss. */
-export function lossForTask(task: Task): { loss: LossName; metrics: MetricName[] } {
-  switch (task) {
-    case 'binary':
-      return { loss: 'binary_crossentropy', metrics: ['accuracy'] }
-    case 'multiclass':
-      return { loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }
-    case 'regression':
-      return { loss: 'mean_squared_error', metrics: ['mae'] }
-  }
-}
-
-/** Losses that make sense for a task, the default first. */
-export function lossesForTask(task: Task): LossName[] {
-  switch (task) {
-    case 'binary':
-      return ['binary_crossentropy', 'mean_squared_error']
-    case 'multiclass':
-      return ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error']
-    case 'regression':
-      return ['mean_squared_error', 'mean_absolute_error']
-  }
-}
+export { lossForTask, lossesForTask }
 
 /** A complete config that trains out of the box on a data set of this task. */
 export function defaultConfigForTask(task: Task): TrainingConfig {
