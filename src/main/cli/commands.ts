@@ -2,31 +2,20 @@
 // same contract validation, and prints a table or (--json) machine-readable output.
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import type { MethodName, Request, Response } from '../../shared/contract'
 import { diffRuns } from '../../shared/compare'
 import { EXAMPLES } from '../../shared/examples'
 import type { ProgressEvent, RunDetail } from '../../shared/run'
 import { readSpec, type ModelSpec } from '../../shared/spec'
 import { lossForTask, trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
-import { createDispatcher } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
 import type { CliValues } from './main'
 import { CliError, formatDuration, formatNumber, progressLine, table } from './output'
+import { caller } from './caller'
 import { reproduce } from './reproduce'
 
 type Out = (text: string) => void
 const out: Out = (text) => process.stdout.write(text)
 const err: Out = (text) => process.stderr.write(text)
-
-/** Calls a contract method with validation, turning contract errors into CLI errors. */
-export function caller(service: WorkbenchService) {
-  const dispatch = createDispatcher(service.handlers)
-  return async function call<M extends MethodName>(method: M, request: Request<M>): Promise<Response<M>> {
-    const result = await dispatch(method, request)
-    if (!result.ok) throw new CliError(result.error.message)
-    return result.result as Response<M>
-  }
-}
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined

@@ -3,7 +3,7 @@
 import { EXAMPLES, SEED_TARGETS } from '../../shared/examples'
 import { inferShapes } from '../../shared/spec'
 import type { WorkbenchService } from '../services/workbench'
-import { caller } from './commands'
+import { caller } from './caller'
 import { formatNumber } from './output'
 
 export interface ReproduceResult {
