@@ -1,7 +1,7 @@
 // The service end to end under plain Node: runs train in real child processes, the store records
 // them, and crashes of a trainer or of the process that owns the database are survived.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -137,6 +137,18 @@ describe('workbench service', () => {
     const weights = (await call('runs.weights', { run_id: result.run_id })) as { ok: true; result: { shape: number[] }[] }
     expect(weights.ok).toBe(true)
     expect(weights.result.map((w) => w.shape)).toEqual([[1, 3], [3], [3, 1], [1]])
+  })
+
+  it('imports an uploaded CSV and then discards the upload', async () => {
+    const csv = Buffer.from('a,b,label\n' + Array.from({ length: 30 }, (_, i) => `${i},${i % 5},${i % 2}`).join('\n') + '\n')
+    const begun = (await call('uploads.begin', { name: 'points.csv', size: csv.length })) as { ok: true; result: { file: string } }
+    const { file } = begun.result
+    expect(await call('uploads.chunk', { file, offset: 0, data_base64: csv.toString('base64') })).toMatchObject({ ok: true, result: { received: csv.length } })
+    expect(await call('uploads.finish', { file })).toMatchObject({ ok: true })
+    const imported = await call('datasets.importCsv', { file })
+    expect(imported).toMatchObject({ ok: true, result: { task: 'binary', feature_shape: [2] } })
+    expect(readdirSync(join(dataDir, 'uploads'))).toEqual([])
+    expect(await call('datasets.previewCsv', { file })).toMatchObject({ ok: false, error: { code: 'not_found' } })
   })
 
   it('stops a run on request and records it as stopped', async () => {

@@ -122,6 +122,16 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     return runDir
   }
 
+  /** An imported file is not needed again: the data set holds its tensors. */
+  async function discardUploads(files: (string | undefined)[]): Promise<void> {
+    for (const file of files) {
+      const upload = file ? uploads.get(file) : undefined
+      if (!upload) continue
+      uploads.delete(file!)
+      await rm(join(upload.path, '..'), { recursive: true, force: true })
+    }
+  }
+
   function activeRun(runId: string): ActiveRun {
     const run = active.get(runId)
     if (!run) throw new WorkbenchError('conflict', `run ${runId} is not running`)
@@ -210,6 +220,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
         emit('job.progress', { job: `import:${file}`, label: `Importing ${upload?.name ?? file}`, done, total })
       )
       store.registerDataset(descriptor)
+      await discardUploads([file])
       emit('datasets.changed', { id: descriptor.id })
       return descriptor
     },
@@ -225,6 +236,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
         (done, total) => emit('job.progress', { job: `import:${request.train_images}`, label: 'Importing IDX files', done, total })
       )
       store.registerDataset(descriptor)
+      await discardUploads([request.train_images, request.train_labels, request.test_images, request.test_labels])
       emit('datasets.changed', { id: descriptor.id })
       return descriptor
     },
