@@ -3,6 +3,7 @@
 // data set's preprocessing, asks the format to write into a fresh folder, then asks it to verify
 // what it wrote against the app's own predictions on held-out rows.
 import type { LayerSpec, ModelSpec } from '../../shared/spec'
+import type { TrainingConfig } from '../../shared/training'
 
 /** One weight tensor, row-major float32, in Keras's order and layout (Dense kernel is (in, out); Conv2D kernel is (kh, kw, in, out), NHWC data). */
 export interface ExportTensor {
@@ -82,6 +83,29 @@ export interface ExportModel {
   preprocessing: Preprocessing
   /** What the file holds, for README/metadata: run id and name, which weights and their epoch. */
   meta: ExportMeta
+  /** For the formats that reproduce the run (Keras script, PyTorch job): how it was trained and on what. Absent for model-only formats. */
+  training?: ExportTraining
+}
+
+/** One split as the network saw it: inputs already scaled (model_input), labels as stored (class index, or values). */
+export interface ExportSplit {
+  count: number
+  /** count × features, row-major. */
+  x: Float32Array
+  /** count × target_size (class index per row for classification). */
+  y: Float32Array
+}
+
+export interface ExportTraining {
+  config: TrainingConfig
+  seed: number
+  task: 'binary' | 'multiclass' | 'regression'
+  num_classes: number
+  target_size: number
+  /** The run's own splits; validation is the rows the run validated on (absent when it did not validate on held-out rows). */
+  data: { train: ExportSplit; validation?: ExportSplit; test?: ExportSplit }
+  /** The weights the run started from, when known (same layout as ExportModel.layers[i].weights). */
+  initial_weights?: Array<{ index: number; weights: ExportTensor[] }>
 }
 
 export interface ExportMeta {
