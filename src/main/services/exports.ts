@@ -1,6 +1,5 @@
 // Exports of a finished run: the trained model in TF.js layers format (a tar of model.json and
 // its weight files), a Python Keras script that reproduces the run, the spec, and the metrics.
-import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RunDetail } from '../../shared/run'
@@ -8,6 +7,7 @@ import { kerasScript } from '../../shared/keras-script'
 import type { EXPORT_FORMATS } from '../../shared/contract'
 import type { WorkbenchStore } from '../store'
 import { WorkbenchError } from './dispatcher'
+import { modelFolder } from '../engine/weights-store'
 
 export interface ExportedFile {
   file_name: string
@@ -43,15 +43,6 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80) || 'run'
 }
 
-/** The folder holding the weights to export: the best weights when kept, else the last. */
-export function weightsFolder(runDir: string): string | null {
-  for (const name of ['best', 'last']) {
-    const dir = join(runDir, name)
-    if (existsSync(join(dir, 'model.json'))) return dir
-  }
-  return null
-}
-
 export async function exportRun(input: { run: RunDetail; runDir: string; store: WorkbenchStore; format: (typeof EXPORT_FORMATS)[number] }): Promise<ExportedFile> {
   const { run, runDir, store, format } = input
   const base = safeName(run.name)
@@ -71,7 +62,7 @@ export async function exportRun(input: { run: RunDetail; runDir: string; store: 
       return { file_name: `${base}.metrics.csv`, mime: 'text/csv', data: Buffer.from(rows.join('\n') + '\n') }
     }
     case 'tfjs': {
-      const dir = weightsFolder(runDir)
+      const dir = modelFolder(runDir)
       if (!dir) throw new WorkbenchError('conflict', `run "${run.name}" has no saved weights yet; export after it has trained at least one epoch`)
       const names = (await readdir(dir)).sort()
       const files = await Promise.all(names.map(async (name) => ({ name, data: await readFile(join(dir, name)) })))

@@ -1,0 +1,92 @@
+// The data set methods: built-ins materialised on first use, CSV and IDX imports from uploads,
+// samples for the views. Every descriptor a caller sees is registered in the store.
+import type { DatasetDescriptor } from '../../shared/dataset'
+import type { ServiceContext } from './context'
+import { WorkbenchError, type Handlers } from './dispatcher'
+import type { Uploads } from './uploads'
+
+type DatasetMethods = 'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.previewCsv' | 'datasets.importCsv' | 'datasets.importIdx' | 'datasets.delete'
+
+export interface Datasets {
+  handlers: Pick<Handlers, DatasetMethods>
+  /** A data set's descriptor, materialising a built-in on first use; not_found for an unknown id. */
+  get(id: string): Promise<DatasetDescriptor>
+}
+
+export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets {
+  const { library, store, emit } = ctx
+
+  async function get(id: string): Promise<DatasetDescriptor> {
+    const builtin = library.builtins().find((b) => b.id === id)
+    try {
+      const descriptor = builtin
+        ? await library.ensureBuiltin(id, (done, total) => emit('job.progress', { job: `dataset:${id}`, label: `Preparing ${builtin.name}`, done, total }))
+        : await library.get(id)
+      store.registerDataset(descriptor)
+      return descriptor
+    } catch (error) {
+      if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; import it first or pick one from the Data sets view`)
+      throw error
+    }
+  }
+
+  let builtinsReady: Promise<void> | null = null
+  function ensureBuiltins(): Promise<void> {
+    builtinsReady ??= (async () => {
+      for (const builtin of library.builtins()) await get(builtin.id)
+    })().catch((error) => {
+      builtinsReady = null
+      throw error
+    })
+    return builtinsReady
+  }
+
+  return {
+    get,
+    handlers: {
+      'datasets.list': async () => {
+        await ensureBuiltins()
+        return library.list()
+      },
+      'datasets.get': async ({ id }) => get(id),
+      'datasets.samples': async ({ id, split, offset, count }) => {
+        await get(id)
+        return library.samples(id, split, offset, count)
+      },
+      'datasets.previewCsv': async ({ file, delimiter }) => library.previewCsv(uploads.path(file), { delimiter }),
+      'datasets.importCsv': async ({ file, ...rest }) => {
+        const name = uploads.name(file)
+        const descriptor = await library.importCsv({ ...rest, name: rest.name ?? name?.replace(/\.[^.]+$/, ''), path: uploads.path(file) }, (done, total) =>
+          emit('job.progress', { job: `import:${file}`, label: `Importing ${name ?? file}`, done, total })
+        )
+        store.registerDataset(descriptor)
+        await uploads.discard([file])
+        emit('datasets.changed', { id: descriptor.id })
+        return descriptor
+      },
+      'datasets.importIdx': async (request) => {
+        const descriptor = await library.importIdx(
+          {
+            ...request,
+            train_images: uploads.path(request.train_images),
+            train_labels: uploads.path(request.train_labels),
+            test_images: request.test_images ? uploads.path(request.test_images) : undefined,
+            test_labels: request.test_labels ? uploads.path(request.test_labels) : undefined
+          },
+          (done, total) => emit('job.progress', { job: `import:${request.train_images}`, label: 'Importing IDX files', done, total })
+        )
+        store.registerDataset(descriptor)
+        await uploads.discard([request.train_images, request.train_labels, request.test_images, request.test_labels])
+        emit('datasets.changed', { id: descriptor.id })
+        return descriptor
+      },
+      'datasets.delete': async ({ id }) => {
+        if (library.builtins().some((b) => b.id === id)) throw new WorkbenchError('conflict', `"${id}" is a built-in data set and cannot be deleted`)
+        await library.delete(id)
+        store.deleteDataset(id)
+        emit('datasets.changed', { id })
+        return { ok: true as const }
+      }
+    }
+  }
+}
