@@ -24,7 +24,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['bin/**/*.cjs'],
+    files: ['bin/**/*.cjs', 'test/electron/**/*.cjs', 'electron-builder.config.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   {

@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// `npm start`: builds when out/ is missing or older than src/, then opens the desktop app where
-// Electron can start; where it cannot (no Electron binary, no display) it says why in one line and
-// serves the same workbench in the browser host instead (`--browser` asks for that outright).
-// Passes --data-dir, --port, --host through.
+// `npm start`: builds when out/ is missing or older than src/, then opens the desktop app. Electron
+// 45 downloads its binary on first use, so when node_modules/electron/path.txt is missing this runs
+// Electron's own download (node_modules/electron/install.js, progress shown) and then starts the
+// app. Only where Electron really cannot start (no display, or the download failed) does it say why
+// in one line and serve the same workbench in the browser host instead (`--browser` asks for that
+// outright). Passes --data-dir, --port, --host through.
+//
+// For tests: MODEL_WORKBENCH_ELECTRON_PACKAGE names another electron package folder (path.txt,
+// dist/), and MODEL_WORKBENCH_ELECTRON_INSTALL another download script (run with this Node, cwd
+// the package folder), so the three paths (binary there, download works, download fails) can run
+// without a network.
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -64,23 +71,107 @@ function build() {
   }
 }
 
+function electronPackageDir() {
+  const override = process.env.MODEL_WORKBENCH_ELECTRON_PACKAGE
+  return override ? path.resolve(override) : path.join(root, 'node_modules', 'electron')
+}
+
 /**
- * The Electron executable, or why there is none. Reads node_modules/electron/path.txt itself:
- * require('electron') would try to download the binary.
+ * The downloaded Electron executable (named by path.txt, as the electron package itself reads
+ * it), or null. Reads the files itself: require('electron') would start the download silently.
  */
-function findElectron() {
-  const packageDir = path.join(root, 'node_modules', 'electron')
-  if (!fs.existsSync(path.join(packageDir, 'package.json'))) return { reason: 'the electron package is not installed (node_modules/electron is missing)' }
+function installedElectron(packageDir) {
   const pathFile = path.join(packageDir, 'path.txt')
-  if (!fs.existsSync(pathFile)) return { reason: "Electron's binary was never downloaded (node_modules/electron/path.txt and dist/ are missing, and this machine cannot fetch it)" }
-  const executable = path.join(packageDir, 'dist', fs.readFileSync(pathFile, 'utf8').trim())
-  if (!fs.existsSync(executable)) return { reason: `Electron's binary is missing (${path.relative(root, executable)} does not exist)` }
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' }
-  return { executable }
+  if (!fs.existsSync(pathFile)) return null
+  const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH || path.join(packageDir, 'dist')
+  const executable = path.join(distDir, fs.readFileSync(pathFile, 'utf8').trim())
+  return fs.existsSync(executable) ? executable : null
+}
+
+function displayMissing() {
+  if (process.platform !== 'linux') return null
+  if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return null
+  return 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)'
+}
+
+/** The first line of an error print-out that is not a stack frame ("TypeError: fetch failed"). */
+function errorLine(text) {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !line.startsWith('at '))
+  return lines.find((line) => /error/i.test(line)) ?? lines[0] ?? ''
+}
+
+/** The host Electron downloads from (its mirror settings, else GitHub). */
+function downloadHost() {
+  const mirror = process.env.ELECTRON_MIRROR || process.env.electron_config_mirror || process.env.npm_config_electron_mirror
+  try {
+    return mirror ? new URL(mirror).hostname : 'github.com'
+  } catch {
+    return 'github.com'
+  }
+}
+
+/** Why the download host cannot be reached by name, or null when it resolves (5 s at most). */
+function lookupProblem(host) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(`${host} did not resolve within 5 s`), 5000)
+    require('node:dns').lookup(host, (error) => {
+      clearTimeout(timer)
+      resolve(error ? `${host} cannot be reached: ${error.message}` : null)
+    })
+  })
+}
+
+/**
+ * Runs Electron's own download (the electron package's install.js, as `npx install-electron`
+ * does) in a child process. Its progress bar draws only on a terminal, so on a terminal its stderr
+ * is the terminal's; otherwise stderr is passed through and kept for the reason line.
+ * Resolves with the executable, or with why the download did not give one.
+ */
+async function downloadElectron(packageDir) {
+  const script = process.env.MODEL_WORKBENCH_ELECTRON_INSTALL ? path.resolve(process.env.MODEL_WORKBENCH_ELECTRON_INSTALL) : path.join(packageDir, 'install.js')
+  if (!fs.existsSync(script)) return { reason: `Electron's download script ${script} is missing; reinstall with npm ci` }
+  console.log(`Electron's binary is not downloaded yet; downloading it now (node ${path.relative(root, script) || script}) …`)
+  const onTerminal = Boolean(process.stderr.isTTY)
+  const env = { ...process.env }
+  delete env.ELECTRON_RUN_AS_NODE
+  const child = spawn(process.execPath, [script], { cwd: packageDir, env, stdio: ['ignore', 'inherit', onTerminal ? 'inherit' : 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (chunk) => {
+    process.stderr.write(chunk)
+    stderr = (stderr + chunk.toString()).slice(-8000)
+  })
+  const outcome = await new Promise((resolve) => {
+    child.once('error', (error) => resolve({ error: error.message }))
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  })
+  const executable = installedElectron(packageDir)
+  if (outcome.code === 0 && executable) return { executable }
+  const how = outcome.error
+    ? `could not run: ${outcome.error}`
+    : outcome.code === 0
+      ? 'ended without leaving a binary (path.txt or dist/ missing)'
+      : `exited with ${outcome.signal ?? `code ${outcome.code}`}`
+  const said = onTerminal ? 'its error is above' : errorLine(stderr)
+  const network = outcome.code === 0 ? null : await lookupProblem(downloadHost())
+  return { reason: `Electron's download failed (${how}${said ? `: ${said}` : ''}${network ? `; ${network}` : ''})` }
+}
+
+/** The Electron executable, downloading it when it is missing, or why there is none. */
+async function findElectron() {
+  const packageDir = electronPackageDir()
+  if (!fs.existsSync(path.join(packageDir, 'package.json'))) return { reason: `the electron package is not installed (${path.relative(root, packageDir) || packageDir} is missing); run npm ci` }
+  const executable = installedElectron(packageDir)
+  const noDisplay = displayMissing()
+  if (noDisplay) return { reason: executable ? noDisplay : `${noDisplay}; Electron's binary is not downloaded either (npm start fetches it where there is a display)` }
+  if (executable) return { executable }
+  return downloadElectron(packageDir)
 }
 
 function run(command, args) {
-  const child = spawn(command, args, { cwd: root, stdio: 'inherit' })
+  const env = { ...process.env }
+  // Set in the environment, it would make Electron run the app as a plain Node script.
+  delete env.ELECTRON_RUN_AS_NODE
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env })
   // Ctrl+C reaches the child through the terminal's process group; forwarding it too would make
   // the child's graceful shutdown see a second interrupt. Stay alive until the child has finished.
   process.on('SIGINT', () => undefined)
@@ -88,7 +179,7 @@ function run(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
 
-function main() {
+async function main() {
   let passed, browser
   try {
     ;({ passed, browser } = parseArguments(process.argv.slice(2)))
@@ -97,7 +188,7 @@ function main() {
     process.exit(2)
   }
   build()
-  const electron = browser ? { reason: 'you asked for the browser (--browser)' } : findElectron()
+  const electron = browser ? { reason: 'you asked for the browser (--browser)' } : await findElectron()
   if (electron.executable) {
     const dataDir = passed.indexOf('--data-dir')
     run(electron.executable, [root, ...(dataDir >= 0 ? [`--data-dir=${path.resolve(passed[dataDir + 1])}`] : [])])
@@ -107,4 +198,11 @@ function main() {
   run(process.execPath, [path.join(root, 'bin', 'model-workbench.cjs'), 'serve', ...passed])
 }
 
-main()
+module.exports = { installedElectron, electronPackageDir, displayMissing, errorLine }
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(`npm start: ${error.stack ?? error}`)
+    process.exit(1)
+  })
+}
