@@ -76,7 +76,7 @@ describe('training loop', () => {
     { kind: 'time_decay', decay: 0.01 },
     { kind: 'step_decay', drop: 0.5, every_epochs: 3 },
     { kind: 'exponential', decay_rate: 0.9, decay_steps: 10 },
-    { kind: 'reduce_on_plateau', monitor: 'loss', factor: 0.5, patience: 0, min_delta: 0.05, min_lr: 0 }
+    { kind: 'reduce_on_plateau', monitor: 'loss', factor: 0.5, patience: 0, min_delta: 0.05, cooldown: 0, min_lr: 0 }
   ]
   it.each(schedules)('schedule $kind reduces the loss', async (schedule) => {
     const { tf } = backend
@@ -112,10 +112,11 @@ describe('training loop', () => {
   it('stops early on a monitor that stops improving and restores the best weights', async () => {
     const { tf } = backend
     const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
-    // min_delta larger than any possible gain: epoch 1 stays the best, so patience 2 ends after epoch 4.
+    // min_delta larger than any possible gain: epoch 1 stays the best, so patience 2 ends after
+    // epoch 3 (Keras: wait >= patience, as tfjs's EarlyStopping; it was one epoch later before).
     const { events, promise } = run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 16, budget: { kind: 'epochs', epochs: 20 }, validation: { kind: 'split', fraction: 0.25 }, early_stopping: { monitor: 'val_loss', patience: 2, min_delta: 100, restore_best_weights: true } }) })
     const outcome = await promise
-    expect(outcome.epochs).toHaveLength(4)
+    expect(outcome.epochs).toHaveLength(3)
     expect(outcome.ended.best_epoch).toBe(1)
     expect(outcome.ended.status).toBe('finished')
     expect(events.some((e) => e.type === 'status' && /Early stopping/.test(e.message ?? ''))).toBe(true)
@@ -137,6 +138,53 @@ describe('training loop', () => {
     expect(outcome.stepLosses).toHaveLength(step - 1)
     expect(outcome.stepLosses.every(Number.isFinite)).toBe(true)
     expect(outcome.ended.error).toMatch(new RegExp(`step ${step}\\b`))
+  })
+
+  it('accepts the Keras name val_accuracy for val_acc and refuses a monitor the run does not report', async () => {
+    const { tf } = backend
+    const base = { loss: 'sparse_categorical_crossentropy' as const, optimizer: { name: 'sgd' as const, learning_rate: 0.1 }, batch_size: 16, budget: { kind: 'epochs' as const, epochs: 20 } }
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    // val_acc can only stay or rise by 1/30 steps: min_delta 2 makes epoch 1 the best, so patience 1 stops after epoch 2.
+    const keras = await run({ model, data: blobData(), config: config({ ...base, validation: { kind: 'split', fraction: 0.25 }, early_stopping: { monitor: 'val_accuracy', patience: 1, min_delta: 2 } }) }).promise
+    expect(keras.ended.status).toBe('finished')
+    expect(keras.epochs).toHaveLength(2)
+    expect(keras.ended.best_metrics.val_acc).toBe(keras.epochs[0].val_acc)
+
+    // No validation data: val_loss does not exist; the run is refused before the first step with the names that do.
+    const events: ProgressEvent[] = []
+    await expect(run({ model, data: blobData(), emit: (e) => events.push(e), config: config({ ...base, early_stopping: { monitor: 'val_loss', patience: 1 } }) }).promise).rejects.toThrow(/Early stopping monitors "val_loss".*no validation data.*Metrics it reports: loss, acc\b/)
+    expect(events.filter((e) => e.type === 'batch' || e.type === 'epoch')).toHaveLength(0)
+    await expect(run({ model, data: blobData(), config: config({ ...base, schedule: { kind: 'reduce_on_plateau', monitor: 'auc' } }) }).promise).rejects.toThrow(/Reduce-on-plateau monitors "auc".*add it/)
+  })
+
+  it('reduces the rate on a plateau after exactly `patience` epochs, then waits `cooldown` epochs (Keras)', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    // min_delta 100: only epoch 1 improves. Patience 2 reduces after epoch 3; with cooldown 2 the counter
+    // runs down over epochs 4 and 5, and as in Keras the epoch that brings it to 0 already counts
+    // (epoch 5: wait 1, epoch 6: wait 2), so the next reductions follow epochs 6 and 9.
+    const schedule: ScheduleConfig = { kind: 'reduce_on_plateau', monitor: 'loss', factor: 0.5, patience: 2, min_delta: 100, cooldown: 2, min_lr: 0 }
+    const outcome = await run({ model, data: blobData(), config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, schedule, batch_size: 64, budget: { kind: 'epochs', epochs: 9 } }) }).promise
+    // `lr` of an epoch is the rate its steps used: the reductions after epochs 3 and 6 show from epochs 4 and 7.
+    expect(outcome.epochs.map((e) => e.lr)).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025])
+  })
+
+  it('ends as diverged when the weights overflow although the loss stays finite (learning rate 1e308)', async () => {
+    const { tf } = backend
+    for (const [name, layers, data, loss] of [
+      ['binary', [{ units: 4, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], xorData(4), 'binary_crossentropy'],
+      ['softmax', [{ units: 4, activation: 'relu' }, { units: 3, activation: 'softmax' }], blobData(5), 'sparse_categorical_crossentropy']
+    ] as const) {
+      const model = denseModel(tf, 2, layers.map((l) => ({ ...l })))
+      const outcome = await run({ model, data, config: config({ loss, optimizer: { name: 'sgd', learning_rate: 1e308 }, batch_size: 4, budget: { kind: 'epochs', epochs: 5 } }) }).promise
+      expect(outcome.ended.status, name).toBe('diverged')
+      // The clipped cross-entropy stays finite; the first update makes the weights NaN, and step 2's outputs show it.
+      expect(outcome.ended.diverged_at_step, name).toBe(2)
+      expect(outcome.stepLosses.every(Number.isFinite), name).toBe(true)
+      expect(outcome.ended.error, name).toMatch(/outputs became NaN at step 2\b/)
+      expect(outcome.ended.final_metrics.test_loss, name).toBeUndefined()
+      tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+    }
   })
 
   it('keeps the tensor count flat across epochs', async () => {

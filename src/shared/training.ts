@@ -30,6 +30,8 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
     factor: z.number().gt(0).lt(1).default(0.1),
     patience: z.number().int().min(0).default(10),
     min_delta: z.number().min(0).default(1e-4),
+    /** Epochs to wait after a reduction before counting epochs without improvement again (Keras's cooldown). */
+    cooldown: z.number().int().min(0).default(0),
     min_lr: z.number().min(0).default(0)
   })
 ])
@@ -115,4 +117,69 @@ export function lossesForTask(task: Task): LossName[] {
     case 'regression':
       return ['mean_squared_error', 'mean_absolute_error']
   }
+}
+
+/** Keras's names for the metrics we store under shorter ones (Keras 2+ logs `accuracy`, `val_accuracy`). */
+const KERAS_METRIC_NAMES: Record<string, string> = { acc: 'accuracy', mse: 'mse', mae: 'mae' }
+const FROM_KERAS: Record<string, string> = { accuracy: 'acc', mean_squared_error: 'mse', mean_absolute_error: 'mae' }
+
+/** Our stored metric name for a monitor given either way: `val_accuracy` → `val_acc`, `accuracy` → `acc`; others unchanged. */
+export function canonicalMetricName(name: string): string {
+  const match = /^(val_|test_)?(.*)$/.exec(name)!
+  const prefix = match[1] ?? ''
+  const base = match[2]!
+  return prefix + (FROM_KERAS[base] ?? base)
+}
+
+/** The name Keras logs for one of our metric names: `val_acc` → `val_accuracy`. */
+export function kerasMetricName(name: string): string {
+  const match = /^(val_|test_)?(.*)$/.exec(name)!
+  return (match[1] ?? '') + (KERAS_METRIC_NAMES[match[2]!] ?? match[2]!)
+}
+
+/** The training metrics a run reports for `metrics`, in the order the engine's metric plan gives them (loss first). */
+export function trainMetricNames(metrics: readonly MetricName[]): string[] {
+  const wanted = new Set(metrics)
+  const names = ['loss']
+  if (wanted.has('accuracy')) names.push('acc')
+  if (wanted.has('mse')) names.push('mse')
+  if (wanted.has('mae')) names.push('mae')
+  if (wanted.has('precision')) names.push('precision')
+  if (wanted.has('recall')) names.push('recall')
+  if (wanted.has('auc')) names.push('auc')
+  return names
+}
+
+/**
+ * The per-epoch metric names a run with this config reports and may monitor: the training
+ * metrics, then the same with `val_` when it validates on held-out rows. (The names do not depend
+ * on the task; `lr` and the `test_` metrics are reported too but cannot be monitored.)
+ */
+export function monitorableMetricNames(config: Pick<TrainingConfig, 'metrics' | 'validation'>): string[] {
+  const names = trainMetricNames(config.metrics)
+  return config.validation.kind === 'none' ? names : [...names, ...names.map((name) => `val_${name}`)]
+}
+
+/**
+ * Refuses a monitor (early stopping's or reduce-on-plateau's) that the run will not report.
+ * Keras names (`val_accuracy`, `accuracy`) are accepted for ours. Returns the error message, with
+ * the names that do exist, or null when every monitor exists. `available` defaults to
+ * {@link monitorableMetricNames}.
+ */
+export function checkMonitor(config: Pick<TrainingConfig, 'metrics' | 'validation' | 'early_stopping' | 'schedule'>, available: readonly string[] = monitorableMetricNames(config)): string | null {
+  const monitors: Array<[string, string]> = []
+  if (config.early_stopping) monitors.push(['Early stopping', config.early_stopping.monitor])
+  if (config.schedule.kind === 'reduce_on_plateau') monitors.push(['Reduce-on-plateau', config.schedule.monitor])
+  for (const [what, monitor] of monitors) {
+    const name = canonicalMetricName(monitor)
+    if (available.includes(name)) continue
+    const base = name.replace(/^val_/, '')
+    let why: string
+    if (name.startsWith('val_') && !available.some((n) => n.startsWith('val_'))) why = 'the run has no validation data (choose a validation fraction or the data set\'s validation split, or monitor a training metric)'
+    else if (name.startsWith('test_')) why = 'test metrics are computed only once training has ended'
+    else if ((METRICS as readonly string[]).includes(base === 'acc' ? 'accuracy' : base)) why = `${base === 'acc' ? 'accuracy' : base} is not among the run's metrics (add it to the metrics)`
+    else why = 'no metric has that name'
+    return `${what} monitors "${monitor}", which this run does not report: ${why}. Metrics it reports: ${available.join(', ')} (Keras names such as val_accuracy are accepted).`
+  }
+  return null
 }

@@ -22,10 +22,18 @@ export function scheduledLearningRate(schedule: ScheduleConfig, baseRate: number
   }
 }
 
-/** Keras's ReduceLROnPlateau: after `patience` epochs without improvement, multiply by `factor`. */
+/**
+ * Keras's ReduceLROnPlateau (keras/src/callbacks/reduce_lr_on_plateau.py): an epoch improves when
+ * the monitored value beats the best by more than `min_delta`; after `patience` epochs without
+ * improvement (`wait >= patience`) the rate is multiplied by `factor` (not below `min_lr`, and only
+ * while it is above `min_lr`), then `cooldown` epochs pass before epochs without improvement count
+ * again. A NaN counts as no improvement, as in Keras. The direction is our `mode: 'auto'`
+ * ({@link metricPrefersHigher}); the Keras script passes it explicitly so that both agree.
+ */
 export class PlateauReducer {
-  private best = Number.POSITIVE_INFINITY
+  private best: number
   private wait = 0
+  private cooldownCounter = 0
   private readonly maximize: boolean
 
   constructor(
@@ -33,23 +41,32 @@ export class PlateauReducer {
     private rate: number
   ) {
     this.maximize = metricPrefersHigher(config.monitor)
-    if (this.maximize) this.best = Number.NEGATIVE_INFINITY
+    this.best = this.maximize ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
   }
 
   get learningRate(): number {
     return this.rate
   }
 
-  /** Feed one epoch's value of the monitored metric; returns the (possibly reduced) rate. */
+  /** Feed one epoch's value of the monitored metric (undefined: not reported, skipped with no effect); returns the (possibly reduced) rate. */
   observe(value: number | undefined): number {
-    if (value === undefined || !Number.isFinite(value)) return this.rate
+    if (value === undefined) return this.rate
+    const inCooldown = (): boolean => this.cooldownCounter > 0
+    if (inCooldown()) {
+      this.cooldownCounter--
+      this.wait = 0
+    }
     const improved = this.maximize ? value > this.best + this.config.min_delta : value < this.best - this.config.min_delta
     if (improved) {
       this.best = value
       this.wait = 0
-    } else if (++this.wait > this.config.patience) {
-      this.rate = Math.max(this.config.min_lr, this.rate * this.config.factor)
-      this.wait = 0
+    } else if (!inCooldown()) {
+      this.wait++
+      if (this.wait >= this.config.patience && this.rate > Math.fround(this.config.min_lr)) {
+        this.rate = Math.max(this.config.min_lr, this.rate * this.config.factor)
+        this.cooldownCounter = this.config.cooldown
+        this.wait = 0
+      }
     }
     return this.rate
   }
@@ -57,7 +74,7 @@ export class PlateauReducer {
 
 /** Keras's `mode: 'auto'`: accuracy-like metrics improve upwards, losses and errors downwards. */
 export function metricPrefersHigher(name: string): boolean {
-  return /(acc|auc|precision|recall)$/.test(name)
+  return /(acc|accuracy|auc|precision|recall)$/.test(name)
 }
 
 interface OptimizerWithRate {

@@ -9,8 +9,9 @@
 // Steps are counted from 1 in events: step n is the n-th optimizer update.
 import type { LayersModel, Tensor, Variable, Scalar, Tensor1D } from '@tensorflow/tfjs'
 import type { BackendInfo, MetricValues, ProgressEvent } from '../../shared/run'
-import type { OptimizerConfig, TrainingConfig } from '../../shared/training'
+import { canonicalMetricName, checkMonitor, type OptimizerConfig, type TrainingConfig } from '../../shared/training'
 import type { Tf } from './backend'
+import { EarlyStopper } from './early-stopping'
 import { applyLearningRate, metricPrefersHigher, PlateauReducer, scheduledLearningRate } from './learning-rate'
 import { denseLabels, planMetrics, type MetricPlan } from './metric-plan'
 import { createRandom, permutation, range, sampleWithoutReplacement } from './seeded-random'
@@ -181,8 +182,9 @@ export function modelInputShape(model: LayersModel): number[] {
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /**
- * Train `model` in place. Never throws for a diverging loss (that ends as `diverged`); throws
- * for configuration errors found before the first step (shapes, labels).
+ * Train `model` in place. Never throws for a diverging run (a non-finite loss, output or weight
+ * ends it as `diverged`); throws for configuration errors found before the first step (shapes,
+ * labels, a monitor the run does not report).
  */
 export async function trainModel(options: TrainOptions): Promise<TrainingOutcome> {
   const { tf, model, config, data, runId, emit } = options
@@ -192,6 +194,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   const plan = planMetrics({ loss: config.loss, metrics: config.metrics, outputUnits: outputUnits(model), task: data.task, numClasses: data.numClasses, targetSize: data.targetSize })
   const inputShape = modelInputShape(model)
   const random = createRandom(config.seed)
+  // The monitors must name metrics this run reports (Keras names accepted); refused before any work.
+  const willValidate = config.validation.kind !== 'none'
+  const monitorError = checkMonitor(config, willValidate ? [...plan.names, ...plan.names.map((name) => `val_${name}`)] : plan.names)
+  if (monitorError) throw new Error(monitorError)
 
   // Rows for training and validation (Keras's validation_split takes the tail of the rows;
   // we shuffle first when shuffle is on, so that class-sorted files still validate fairly).
@@ -231,16 +237,18 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   emit({ type: 'started', run_id: runId, backend: options.backend, total_steps: totalSteps, steps_per_epoch: stepsPerEpoch, epochs: byEpochs ? totalEpochs : null, versions: options.versions ?? {} })
   emit({ type: 'status', run_id: runId, status: 'running' })
 
-  // Early stopping and best-weights bookkeeping.
+  // Early stopping and best-weights bookkeeping (Keras's EarlyStopping; without early stopping
+  // it only tracks the best epoch of val_loss, or loss without validation).
   const stopping = config.early_stopping
-  let monitor = stopping?.monitor ?? (validation ? 'val_loss' : 'loss')
-  let monitorChecked = false
-  const monitorMode = (): 'min' | 'max' => (stopping && stopping.mode !== 'auto' ? stopping.mode : metricPrefersHigher(monitor) ? 'max' : 'min')
-  let bestValue: number | null = null
-  let bestEpoch: number | null = null
+  const monitor = canonicalMetricName(stopping?.monitor ?? (validation ? 'val_loss' : 'loss'))
+  const stopper = new EarlyStopper({
+    patience: stopping ? stopping.patience : Number.POSITIVE_INFINITY,
+    min_delta: stopping?.min_delta ?? 0,
+    mode: stopping && stopping.mode !== 'auto' ? stopping.mode : metricPrefersHigher(monitor) ? 'max' : 'min'
+  })
+  const plateauMonitor = config.schedule.kind === 'reduce_on_plateau' ? canonicalMetricName(config.schedule.monitor) : null
   let bestMetrics: MetricValues = {}
   let bestWeights: Tensor[] | null = null
-  let wait = 0
 
   const epochs: MetricValues[] = []
   const stepLosses: number[] = []
@@ -252,6 +260,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   let step = 0
   let rate = baseRate
   let pendingLosses: Scalar[] = []
+  /** Per pending step, the sum of the model's outputs on its batch: non-finite once any output is. */
+  let pendingOutputs: Scalar[] = []
   let pendingFirstStep = 1
   let epochStats: Tensor1D | null = null
   let epochSamples = 0
@@ -263,23 +273,41 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   let segmentStart = performance.now()
   const scratch = range(train.count)
 
-  /** Read the losses queued on the device; false when one is NaN/Inf (divergence). */
+  /** One scalar over every trainable weight: NaN or infinite as soon as any weight is (sum of per-variable sums). */
+  const weightsCheck = (): Scalar => tf.tidy(() => tf.addN(trainable.map((weight) => tf.sum(weight))) as Scalar)
+  const describe = (value: number): string => (Number.isNaN(value) ? 'NaN' : 'infinite')
+
+  /**
+   * Read the losses queued on the device, with the same read: each step's output sum and one
+   * check over the weights. False on divergence: a loss, an output or a weight that is NaN/Inf.
+   */
   const readLosses = async (epoch: number): Promise<boolean> => {
     if (pendingLosses.length === 0) return true
-    const stacked = tf.stack(pendingLosses)
-    const values = (await stacked.data()) as Float32Array
+    const n = pendingLosses.length
+    const stacked = tf.tidy(() => tf.concat([tf.stack(pendingLosses), tf.stack(pendingOutputs), weightsCheck().reshape([1])]))
+    const read = (await stacked.data()) as Float32Array
     stacked.dispose()
     tf.dispose(pendingLosses)
+    tf.dispose(pendingOutputs)
     pendingLosses = []
+    pendingOutputs = []
     lastRead = performance.now()
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) {
-        divergedAt = pendingFirstStep + i
-        status = 'diverged'
-        error = `The loss became ${Number.isNaN(values[i]) ? 'NaN' : 'infinite'} at step ${divergedAt} (epoch ${epoch + 1}); lower the learning rate, scale the inputs, or check the data for invalid values.`
-        return false
-      }
+    const values = read.subarray(0, n)
+    const diverge = (at: number, message: string): false => {
+      divergedAt = at
+      status = 'diverged'
+      error = message
+      return false
+    }
+    for (let i = 0; i < n; i++) {
+      const at = pendingFirstStep + i
+      const where = `at step ${at} (epoch ${epoch + 1})`
+      if (!Number.isFinite(values[i])) return diverge(at, `The loss became ${describe(values[i])} ${where}; lower the learning rate, scale the inputs, or check the data for invalid values.`)
+      if (!Number.isFinite(read[n + i])) return diverge(at, `The model's outputs became ${describe(read[n + i])} ${where} although the loss looked finite; lower the learning rate or scale the inputs.`)
       if (options.recordSteps) stepLosses.push(values[i])
+    }
+    if (!Number.isFinite(read[2 * n])) {
+      return diverge(step, `The weights became ${describe(read[2 * n])} by step ${step} (epoch ${epoch + 1}; the outputs of every step before were finite); lower the learning rate.`)
     }
     // Running mean over the epoch so far (batches of the epoch are full except maybe the last).
     for (let i = 0; i < values.length; i++) {
@@ -346,6 +374,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       if (options.recordSteps) stepLearningRates.push(rate)
 
       let batchStats: Tensor1D | null = null
+      let outputSum: Scalar | null = null
       const batchLoss = tf.tidy(() => {
         let xb: Tensor
         let yb: Tensor
@@ -361,6 +390,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
           const predictions = model.apply(xb, { training: true }) as Tensor
           let loss = plan.lossOf(tf, yb, predictions)
           batchStats = tf.keep(plan.batchStats(tf, yb, predictions, loss))
+          outputSum = tf.keep(tf.sum(predictions))
           if (hasRegularizers && calculateLosses) for (const extra of calculateLosses()) loss = tf.add(loss, extra)
           return loss
         }, true, trainable) as Scalar
@@ -376,6 +406,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       }
       epochSamples += size
       pendingLosses.push(batchLoss)
+      pendingOutputs.push(outputSum as unknown as Scalar)
       step++
 
       if (performance.now() - lastRead >= readEveryMs || pendingLosses.length >= 4096) {
@@ -395,31 +426,24 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
     metrics.lr = rate
     epochs.push(metrics)
     emit({ type: 'epoch', run_id: runId, step, epoch: epoch + 1, metrics })
-    if (plateau) plateau.observe(metrics[config.schedule.kind === 'reduce_on_plateau' ? config.schedule.monitor : 'val_loss'] ?? metrics.loss)
-
-    if (!monitorChecked) {
-      monitorChecked = true
-      if (metrics[monitor] === undefined) {
-        const fallback = monitor.replace(/^val_/, '')
-        emit({ type: 'status', run_id: runId, status: 'running', message: `The monitored metric "${monitor}" is not reported by this run (no validation data or metric not selected); monitoring "${metrics[fallback] !== undefined ? fallback : 'loss'}" instead.` })
-        monitor = metrics[fallback] !== undefined ? fallback : 'loss'
-      }
+    // The monitors were checked when the run started; one missing here fails the run, never a silent switch.
+    const missing = [plateauMonitor, monitor].find((name): name is string => name !== null && metrics[name] === undefined)
+    if (missing) {
+      status = 'failed'
+      error = `The monitored metric "${missing}" is missing from epoch ${epoch + 1}, which reported ${Object.keys(metrics).join(', ')}; the run cannot go on without it.`
+      epoch++
+      break
     }
-    const current = metrics[monitor]
-    const minDelta = stopping?.min_delta ?? 0
-    const improved = bestValue === null || (monitorMode() === 'max' ? current > bestValue + minDelta : current < bestValue - minDelta)
-    if (improved && Number.isFinite(current)) {
-      bestValue = current
-      bestEpoch = epoch + 1
+    if (plateau) plateau.observe(metrics[plateauMonitor!])
+    const { improved, stop } = stopper.observe(epoch, metrics[monitor]!)
+    if (improved) {
       bestMetrics = metrics
       if (bestWeights) tf.dispose(bestWeights)
       bestWeights = snapshotWeights()
-      wait = 0
-    } else {
-      wait++
     }
-    if (stopping && wait > stopping.patience) {
-      emit({ type: 'status', run_id: runId, status: 'running', message: `Early stopping after epoch ${epoch + 1}: ${monitor} has not improved for ${wait} epochs (best ${bestValue} at epoch ${bestEpoch}).` })
+    if (stopping && stop) {
+      const best = stopper.bestEpoch === null ? 'no epoch improved' : `best ${stopper.best} at epoch ${stopper.bestEpoch + 1}`
+      emit({ type: 'status', run_id: runId, status: 'running', message: `Early stopping after epoch ${epoch + 1}: ${monitor} has not improved for ${stopper.wait} epochs (${best}).` })
       epoch++
       break
     }
@@ -430,12 +454,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
     }
   }
   if (pendingLosses.length > 0) tf.dispose(pendingLosses)
+  if (pendingOutputs.length > 0) tf.dispose(pendingOutputs)
   epochStats?.dispose()
 
   const lastWeights = snapshotWeights()
-  if (stopping?.restore_best_weights && bestWeights && status !== 'diverged') model.setWeights(bestWeights)
+  const trained = status === 'finished' || status === 'stopped'
+  if (stopping?.restore_best_weights && bestWeights && trained) model.setWeights(bestWeights)
   const finalMetrics: MetricValues = { ...(epochs[epochs.length - 1] ?? {}) }
-  if (config.evaluate_test && data.test && status !== 'diverged') {
+  if (config.evaluate_test && data.test && trained) {
     const test = toDevice(tf, data.test, data, plan, inputShape)
     try {
       for (const [name, value] of Object.entries(await evaluateOnDevice(tf, model, plan, test))) finalMetrics[`test_${name}`] = value
@@ -446,6 +472,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   tf.dispose(tensorsToFree)
   optimizer.dispose()
 
+  const bestEpoch = stopper.bestEpoch === null ? null : stopper.bestEpoch + 1
   const ended: EndedEvent = { type: 'ended', run_id: runId, status, final_metrics: finalMetrics, best_metrics: bestMetrics, best_epoch: bestEpoch, error, diverged_at_step: divergedAt }
   return { ended, lastWeights, bestWeights, epochs, stepLosses, stepLearningRates }
 }
