@@ -25,16 +25,49 @@ export type Example = z.infer<typeof exampleSchema>
 export const savedModelSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), spec: modelSpecSchema, created_at: z.string() })
 export type SavedModel = z.infer<typeof savedModelSchema>
 
+/** Which saved weights of a run to use: `best` (the monitored best epoch) or `last`; absent means the run's default. */
+export const weightsChoiceSchema = z.enum(['best', 'last'])
+export type WeightsChoice = z.infer<typeof weightsChoiceSchema>
+/** Which weights a result came from, and their (1-based) epoch. */
+export const weightsUsedSchema = z.object({ which: weightsChoiceSchema, epoch: z.number().nullable(), default: z.boolean() })
+export type WeightsUsed = z.infer<typeof weightsUsedSchema>
+
 export const evaluationSchema = z.object({
   split: z.enum(['train', 'validation', 'test']),
   metrics: metricValuesSchema,
   /** confusion[true][predicted], classification only. */
   confusion: z.array(z.array(z.number())).nullable(),
-  per_class: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })).nullable()
+  per_class: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })).nullable(),
+  /** Which saved weights were evaluated. */
+  weights: weightsUsedSchema.optional()
 })
 export type Evaluation = z.infer<typeof evaluationSchema>
 
-export const EXPORT_FORMATS = ['tfjs', 'keras_script', 'metrics_csv', 'metrics_json', 'spec_json'] as const
+/** Formats with a trained model first (each verified by an independent reader), then scripts, metrics and the spec. */
+export const EXPORT_FORMATS = ['tfjs', 'keras', 'h5', 'onnx', 'pytorch', 'keras_script', 'torch_job', 'metrics_csv', 'metrics_json', 'spec_json'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export const verificationSchema = z.object({
+  verified_by: z.string().nullable(),
+  max_abs_diff: z.number().nullable(),
+  rows: z.number(),
+  note: z.string().nullable()
+})
+export type ExportVerification = z.infer<typeof verificationSchema>
+
+export const exportResultSchema = z.object({
+  file_name: z.string(),
+  mime: z.string(),
+  data_base64: z.string(),
+  format: z.enum(EXPORT_FORMATS),
+  /** The files of the export (inside the archive), with their sha256. */
+  files: z.array(z.object({ name: z.string(), size: z.number(), sha256: z.string() })),
+  weights: weightsUsedSchema.nullable(),
+  verification: verificationSchema.nullable()
+})
+export type ExportResult = z.infer<typeof exportResultSchema>
+
+const predictRecordSchema = z.record(z.string().max(200), z.union([z.string().max(1000), z.number(), z.null()]))
 
 function method<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
   return { request, response }
@@ -75,11 +108,19 @@ export const methods = {
   'runs.series': method(z.object({ run_id: id, max_points: z.number().int().min(10).max(100_000).default(5000) }), runSeriesSchema),
   'runs.update': method(z.object({ run_id: id, name: z.string().max(200).optional(), tags: z.array(z.string().max(60)).max(50).optional(), notes: z.string().max(20_000).optional() }), runSummarySchema),
   'runs.delete': method(z.object({ run_id: id }), ok),
-  'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test') }), evaluationSchema),
-  'runs.predict': method(z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(1000) }), z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable() })),
+  'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test'), weights: weightsChoiceSchema.optional() }), evaluationSchema),
+  /**
+   * Predictions for RAW inputs: `records` by column name (tables, as in the CSV file) or `inputs` as
+   * arrays of raw numbers (pixels 0–255, file values); the data set's scaling and encodings are
+   * applied as in training. `preprocessed: true` passes `inputs` to the network as they are.
+   */
+  'runs.predict': method(
+    z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(10_000).optional(), records: z.array(predictRecordSchema).max(10_000).optional(), preprocessed: z.boolean().default(false), weights: weightsChoiceSchema.optional() }),
+    z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable(), labels: z.array(z.string()).nullable(), weights: weightsUsedSchema })
+  ),
   /** The trained layer weights (Keras get_weights), row-major. */
   'runs.weights': method(z.object({ run_id: id }), z.array(z.object({ name: z.string(), layer: z.string(), shape: z.array(z.number()), values: z.array(z.number()) }))),
-  'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS) }), z.object({ file_name: z.string(), mime: z.string(), data_base64: z.string() }))
+  'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS), weights: weightsChoiceSchema.optional() }), exportResultSchema)
 } as const
 
 export const events = {

@@ -12,6 +12,7 @@ import type { CliValues } from './main'
 import { CliError, formatDuration, formatNumber, progressLine, table } from './output'
 import { caller } from './caller'
 import { reproduce } from './reproduce'
+import { exportCommand, predictCommand } from './model-commands'
 
 type Out = (text: string) => void
 const out: Out = (text) => process.stdout.write(text)
@@ -230,20 +231,9 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
         return 0
       })
     case 'predict':
-      return withService(dataDir, async (service) => {
-        if (!sub) throw new CliError('predict needs a run id', 2)
-        if (!values.input) throw new CliError("predict needs --input '[[...], ...]' (one array per row)", 2)
-        let inputs: number[][]
-        try {
-          inputs = JSON.parse(values.input)
-        } catch {
-          throw new CliError('--input must be JSON: an array of rows, each an array of numbers', 2)
-        }
-        const prediction = await caller(service)('runs.predict', { run_id: sub, inputs })
-        const human = table(['row', 'output', 'class'], prediction.probabilities.map((p, i) => [i, p.map((v) => formatNumber(v)).join(' '), prediction.classes?.[i] ?? '-']))
-        print(human, prediction)
-        return 0
-      })
+      return withService(dataDir, (service) => predictCommand(service, sub, values, print))
+    case 'export':
+      return withService(dataDir, (service) => exportCommand(service, sub, values, print))
     case 'weights':
       return withService(dataDir, async (service) => {
         if (!sub) throw new CliError('weights needs a run id', 2)

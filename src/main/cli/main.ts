@@ -19,7 +19,12 @@ Commands:
   datasets import <file.csv>       import a CSV (--target, --target-kind classes|regression, --scaling, --missing, --test, --validation, --name)
   datasets import --idx <train-images> <train-labels> [<test-images> <test-labels>]
   evaluate <run-id> [--split test] metrics, confusion matrix and per-class figures
-  predict <run-id> --input '[[…]]' probabilities and classes for the given rows
+  predict <run-id> --input-file rows.csv|rows.json [--raw | --preprocessed] [--weights best|last]
+                                   probabilities and class names for RAW rows (by column name, or
+                                   arrays of raw numbers: file values, 0–255 pixels); --input '[[…]]' for a few rows
+  export <run-id> --format F --out <dir> [--weights best|last]
+                                   F: tfjs|keras|h5|onnx|pytorch|keras-script|torch-job|metrics-csv|metrics-json|spec;
+                                   each model format is reloaded by an independent reader and compared
   weights <run-id>                 the trained layer weights (get_weights)
   examples                         the seeds' experiments shipped as examples
   reproduce [S1 … S7]              run the seeds' experiments; reported against reproduced
@@ -57,7 +62,14 @@ const options = {
   port: { type: 'string' },
   host: { type: 'string' },
   'no-open': { type: 'boolean', default: false },
-  quick: { type: 'boolean', default: false }
+  quick: { type: 'boolean', default: false },
+  'input-file': { type: 'string' },
+  raw: { type: 'boolean', default: false },
+  preprocessed: { type: 'boolean', default: false },
+  weights: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'save-spec': { type: 'string' }
 } satisfies ParseArgsConfig['options']
 
 export type CliValues = ReturnType<typeof parse>['values']

@@ -8,6 +8,8 @@ import type { Evaluation } from '../../shared/contract'
 import type { ProgressEvent } from '../../shared/run'
 import type { EndedEvent } from './training-loop'
 import type { LayerWeight, Prediction } from './run-analysis'
+import type { ExportJob, ExportJobResult } from '../export/job'
+export type { ExportJob, ExportJobResult } from '../export/job'
 import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 
 export type { EndedEvent } from './training-loop'
@@ -164,6 +166,10 @@ export function evaluateRun(job: EvaluateJob, opts: SupervisorOptions = {}): Pro
 
 export function predictRun(job: PredictJob, opts: SupervisorOptions = {}): Promise<Prediction> {
   return request<Prediction>({ type: 'predict', ...job }, opts)
+}
+
+export function exportRunJob(job: ExportJob, opts: SupervisorOptions = {}): Promise<ExportJobResult> {
+  return request<ExportJobResult>({ type: 'export', ...job }, opts)
 }
 
 export function readRunWeights(job: WeightsJob, opts: SupervisorOptions = {}): Promise<LayerWeight[]> {

@@ -2,6 +2,7 @@
 // request). Loads the data, builds the model, trains on the best backend, streams progress
 // events to its parent and writes model files to the run folder. It never opens the
 // database (the parent is its single writer) and exits when its parent goes away.
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LayersModel, Tensor } from '@tensorflow/tfjs'
@@ -13,6 +14,7 @@ import { selectBackend, specHasConvolution, type SelectedBackend } from './backe
 import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from './training-loop'
 import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
 import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
+import { runExportJob } from '../export/job'
 import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 
 interface ParentChannel {
@@ -79,10 +81,11 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
     // A checkpoint of the current weights after the first epoch and then at most every few
     // seconds, so that a run that crashes (or whose owner is killed) still leaves a model.
     let lastCheckpoint = -Infinity
-    const onEpochEnd = async (): Promise<void> => {
+    const onEpochEnd = async (epoch?: number): Promise<void> => {
       if (performance.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return
       lastCheckpoint = performance.now()
       await saveModelFolder(tf, model, join(job.runDir, 'last'))
+      if (epoch !== undefined) await writeFile(join(job.runDir, 'last', 'meta.json'), JSON.stringify({ which: 'last', epoch }))
     }
     const outcome = await trainModel({
       tf, model, config, runId: job.runId, backend: info, versions, emit, control, onEpochEnd,
@@ -92,9 +95,11 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
     const finalWeights = model.getWeights().map((w) => tf.keep(tf.clone(w)))
     model.setWeights(outcome.lastWeights)
     await saveModelFolder(tf, model, join(job.runDir, 'last'))
+    await writeFile(join(job.runDir, 'last', 'meta.json'), JSON.stringify({ which: 'last', epoch: outcome.epochs.length }))
     if (outcome.bestWeights) {
       model.setWeights(outcome.bestWeights)
       await saveModelFolder(tf, model, join(job.runDir, 'best'))
+      await writeFile(join(job.runDir, 'best', 'meta.json'), JSON.stringify({ which: 'best', epoch: outcome.ended.best_epoch }))
     }
     model.setWeights(finalWeights)
     tf.dispose([...finalWeights, ...outcome.lastWeights, ...(outcome.bestWeights ?? [])] as Tensor[])
@@ -105,9 +110,15 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
   await send(ended)
 }
 
+/** The model folder a job asked for, or the default (best when kept, else last). */
+function jobFolder(job: { runDir: string; weights?: 'best' | 'last' }): string | null {
+  if (job.weights) return existsSync(join(job.runDir, job.weights, 'model.json')) ? join(job.runDir, job.weights) : null
+  return modelFolder(job.runDir)
+}
+
 async function evaluateJob(job: EvaluateJob): Promise<unknown> {
   const { tf } = await backendFor(job)
-  const folder = modelFolder(job.runDir)
+  const folder = jobFolder(job)
   if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
   const model = await loadModelFolder(tf, folder)
   const split = await loadLabelled(job.dataDir, job.datasetId, job.split)
@@ -116,14 +127,14 @@ async function evaluateJob(job: EvaluateJob): Promise<unknown> {
 
 async function predictJob(job: PredictJob): Promise<unknown> {
   const { tf } = await backendFor(job)
-  const folder = modelFolder(job.runDir)
+  const folder = jobFolder(job)
   if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
   return predictRows(tf, await loadModelFolder(tf, folder), job.config.loss, job.inputs)
 }
 
 async function weightsJob(job: WeightsJob): Promise<unknown> {
   const { tf } = await selectBackend('auto')
-  const folder = modelFolder(job.runDir)
+  const folder = jobFolder(job)
   if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
   return readLayerWeights(await loadModelFolder(tf, folder))
 }
@@ -161,7 +172,8 @@ function main(): void {
       void runTraining(message, control, channel.send).finally(finish)
       return
     }
-    const work = message.type === 'evaluate' ? evaluateJob(message) : message.type === 'predict' ? predictJob(message) : weightsJob(message)
+    const work =
+      message.type === 'evaluate' ? evaluateJob(message) : message.type === 'predict' ? predictJob(message) : message.type === 'export' ? runExportJob(message) : weightsJob(message)
     work
       .then((result) => channel.send({ type: 'result', result }))
       .catch((error: Error) => channel.send({ type: 'error', message: error.message }))

@@ -4,6 +4,7 @@ import type { ModelSpec } from '../../shared/spec'
 import type { TrainingConfig } from '../../shared/training'
 import type { ProgressEvent } from '../../shared/run'
 import type { SplitName } from './run-analysis'
+import type { ExportJob } from '../export/job'
 
 export interface TrainingJob {
   runId: string
@@ -16,6 +17,8 @@ export interface TrainingJob {
 
 export interface EvaluateJob {
   runDir: string
+  /** Which saved weights to load (default: best when kept, else last). */
+  weights?: 'best' | 'last'
   dataDir: string
   datasetId: string
   spec: ModelSpec
@@ -25,6 +28,7 @@ export interface EvaluateJob {
 
 export interface PredictJob {
   runDir: string
+  weights?: 'best' | 'last'
   spec: ModelSpec
   config: TrainingConfig
   inputs: number[][]
@@ -32,6 +36,7 @@ export interface PredictJob {
 
 export interface WeightsJob {
   runDir: string
+  weights?: 'best' | 'last'
 }
 
 export type ToTrainer =
@@ -42,5 +47,6 @@ export type ToTrainer =
   | ({ type: 'evaluate' } & EvaluateJob)
   | ({ type: 'predict' } & PredictJob)
   | ({ type: 'weights' } & WeightsJob)
+  | ({ type: 'export' } & ExportJob)
 
 export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'error'; message: string }

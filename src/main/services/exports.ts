@@ -1,13 +1,7 @@
-// Exports of a finished run: the trained model in TF.js layers format (a tar of model.json and
-// its weight files), a Python Keras script that reproduces the run, the spec, and the metrics.
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+// Exports written from the store alone (no model): the spec and the metrics. The model formats
+// are written and verified by the export job (src/main/export/job.ts) in a trainer process.
 import type { RunDetail } from '../../shared/run'
-import { kerasScript } from '../../shared/keras-script'
-import type { EXPORT_FORMATS } from '../../shared/contract'
 import type { WorkbenchStore } from '../store'
-import { WorkbenchError } from './dispatcher'
-import { modelFolder } from '../engine/weights-store'
 
 export interface ExportedFile {
   file_name: string
@@ -39,34 +33,60 @@ export function tarArchive(files: { name: string; data: Buffer }[]): Buffer {
   return Buffer.concat(blocks)
 }
 
-function safeName(name: string): string {
+export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80) || 'run'
 }
 
-export async function exportRun(input: { run: RunDetail; runDir: string; store: WorkbenchStore; format: (typeof EXPORT_FORMATS)[number] }): Promise<ExportedFile> {
-  const { run, runDir, store, format } = input
+/** What a metrics export says about its run besides the series: the config, seed, data and test metrics. */
+function runRecord(run: RunDetail) {
+  const test = Object.fromEntries(Object.entries(run.final_metrics).filter(([name]) => name.startsWith('test_')))
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    model_name: run.model_name,
+    dataset: { id: run.dataset_id, name: run.dataset_name, fingerprint: run.dataset_fingerprint },
+    seed: run.seed,
+    config: run.config,
+    backend: run.backend,
+    versions: run.versions,
+    best_epoch: run.best_epoch,
+    final_metrics: run.final_metrics,
+    best_metrics: run.best_metrics,
+    test_metrics: test,
+    created_at: run.created_at,
+    duration_s: run.duration_s
+  }
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? JSON.stringify(value) : value
+}
+
+export function exportRunFile(input: { run: RunDetail; store: WorkbenchStore; format: 'spec_json' | 'metrics_json' | 'metrics_csv' }): ExportedFile {
+  const { run, store, format } = input
   const base = safeName(run.name)
-  switch (format) {
-    case 'spec_json':
-      return { file_name: `${base}.spec.json`, mime: 'application/json', data: Buffer.from(JSON.stringify(run.spec, null, 2)) }
-    case 'keras_script':
-      return { file_name: `${base}.py`, mime: 'text/x-python', data: Buffer.from(kerasScript(run.spec, run.config, { runName: run.name, datasetName: run.dataset_name })) }
-    case 'metrics_json':
-    case 'metrics_csv': {
-      const series = store.series(run.id, 1_000_000)
-      if (format === 'metrics_json') return { file_name: `${base}.metrics.json`, mime: 'application/json', data: Buffer.from(JSON.stringify(series)) }
-      const rows = ['name,step,epoch,value']
-      for (const [name, s] of Object.entries(series)) {
-        for (let i = 0; i < s.value.length; i++) rows.push(`${name.includes(',') ? JSON.stringify(name) : name},${s.step[i]},${s.epoch[i]},${s.value[i]}`)
-      }
-      return { file_name: `${base}.metrics.csv`, mime: 'text/csv', data: Buffer.from(rows.join('\n') + '\n') }
-    }
-    case 'tfjs': {
-      const dir = modelFolder(runDir)
-      if (!dir) throw new WorkbenchError('conflict', `run "${run.name}" has no saved weights yet; export after it has trained at least one epoch`)
-      const names = (await readdir(dir)).sort()
-      const files = await Promise.all(names.map(async (name) => ({ name, data: await readFile(join(dir, name)) })))
-      return { file_name: `${base}.tfjs.tar`, mime: 'application/x-tar', data: tarArchive(files) }
+  if (format === 'spec_json') return { file_name: `${base}.spec.json`, mime: 'application/json', data: Buffer.from(JSON.stringify(run.spec, null, 2)) }
+  const series = store.series(run.id, 1_000_000)
+  const record = runRecord(run)
+  if (format === 'metrics_json') return { file_name: `${base}.metrics.json`, mime: 'application/json', data: Buffer.from(JSON.stringify({ run: record, series }, null, 1)) }
+  // Comment lines first (pandas: read_csv(path, comment='#')), then one row per point; the test
+  // metrics come last with the step and epoch the run ended at.
+  const rows = [
+    `# run ${csvCell(run.name)} (${run.id}), status ${run.status}`,
+    `# dataset ${csvCell(run.dataset_name)} fingerprint ${run.dataset_fingerprint}, seed ${run.seed}`,
+    `# config ${JSON.stringify(run.config)}`,
+    'name,step,epoch,value'
+  ]
+  let lastStep = 0
+  let lastEpoch = 0
+  for (const [name, s] of Object.entries(series)) {
+    for (let i = 0; i < s.value.length; i++) {
+      rows.push(`${csvCell(name)},${s.step[i]},${s.epoch[i]},${s.value[i]}`)
+      lastStep = Math.max(lastStep, s.step[i]!)
+      lastEpoch = Math.max(lastEpoch, s.epoch[i]!)
     }
   }
+  for (const [name, value] of Object.entries(record.test_metrics)) rows.push(`${csvCell(name)},${lastStep},${lastEpoch},${value}`)
+  return { file_name: `${base}.metrics.csv`, mime: 'text/csv', data: Buffer.from(rows.join('\n') + '\n') }
 }

@@ -4,7 +4,10 @@
 import { rm } from 'node:fs/promises'
 import type { ProgressEvent } from '../../shared/run'
 import type { MetricPoint } from '../../shared/run'
-import { validateSpec, type ModelSpec } from '../../shared/spec'
+import type { DatasetDescriptor } from '../../shared/dataset'
+import { inferShapes, validateSpec, type ModelSpec } from '../../shared/spec'
+import { encodeRecords, modelPreprocessing } from '../export/preprocessing'
+import { checkSpecLimits } from '../../shared/spec/limits'
 import type { TrainingConfig } from '../../shared/training'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type TrainingHandle } from '../engine/supervisor'
 import { END_STATUSES, type EndStatus, type MetricWriter } from '../store'
@@ -12,6 +15,7 @@ import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { packageVersion } from './versions'
+import { chooseWeights } from './weights-choice'
 
 type RunMethods =
   | 'runs.start'
@@ -57,6 +61,35 @@ export function progressToMetricPoints(event: ProgressEvent, now: number): Metri
     return Object.entries(event.metrics).map(([name, value]) => ({ step: event.step, epoch: event.epoch, name, value, time: now }))
   }
   return []
+}
+
+/**
+ * The network's input rows for a predict request: raw rows by column name (encoded as in the data
+ * set's import) or raw number arrays, scaled as in training; `preprocessed` passes arrays as they are.
+ */
+export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor, request: { inputs?: number[][]; records?: Array<Record<string, unknown>>; preprocessed: boolean }): number[][] {
+  const features = spec.input_shape.reduce((a, b) => a * b, 1)
+  const last = inferShapes(spec).layers.at(-1)
+  const outputSize = (last?.output_shape.at(-1) as number | null | undefined) ?? 1
+  const activation = String(spec.layers.at(-1)?.config.activation ?? 'linear')
+  const { preprocessing, scaling } = modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid') })
+  let raw: number[][]
+  if (request.records) {
+    if (request.inputs) throw new WorkbenchError('bad_input', 'give either records (rows by column name) or inputs (rows of numbers), not both')
+    if (request.preprocessed) throw new WorkbenchError('bad_input', 'records by column name are raw by definition; drop --preprocessed, or give inputs as already-scaled numbers')
+    const encoded = encodeRecords(preprocessing, request.records)
+    if (encoded.errors.length) throw new WorkbenchError('bad_input', `${encoded.errors.slice(0, 5).join('; ')}${encoded.errors.length > 5 ? `; and ${encoded.errors.length - 5} more` : ''}`)
+    raw = Array.from({ length: request.records.length }, (_, r) => Array.from(encoded.raw.subarray(r * features, (r + 1) * features)))
+  } else if (request.inputs) {
+    raw = request.inputs
+  } else {
+    throw new WorkbenchError('bad_input', 'nothing to predict: give records (rows by column name) or inputs (rows of numbers)')
+  }
+  raw.forEach((row, r) => {
+    if (row.length !== features) throw new WorkbenchError('bad_input', `row ${r + 1} has ${row.length} values but the model takes ${features} (${preprocessing.feature_names.length ? preprocessing.feature_names.slice(0, 8).join(', ') + (features > 8 ? ', …' : '') : `shape ${spec.input_shape.join('×')}`})`)
+  })
+  if (request.preprocessed || !scaling) return raw
+  return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
 }
 
 export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
@@ -113,6 +146,8 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
   async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }): Promise<{ run_id: string }> {
     const checked = validateSpec(request.spec)
     if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`)
+    const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
+    if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`)
     const descriptor = await datasets.get(request.dataset_id)
     const wanted = descriptor.feature_shape.join('x')
     const got = request.spec.input_shape.join('x')
@@ -173,13 +208,20 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
         emit('runs.changed', { run_id })
         return { ok: true as const }
       },
-      'runs.evaluate': async ({ run_id, split }) => {
+      'runs.evaluate': async ({ run_id, split, weights }) => {
         const run = notFound(() => store.getRun(run_id))
-        return evaluateRun({ runDir: trainedRunDir(run_id, run.name), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: ctx.fork })
+        const chosen = chooseWeights(run, folders, weights)
+        const evaluation = await evaluateRun({ runDir: folders.dir(run_id), weights: chosen.which, dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: ctx.fork })
+        return { ...evaluation, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default } }
       },
-      'runs.predict': async ({ run_id, inputs }) => {
+      'runs.predict': async ({ run_id, inputs, records, preprocessed, weights }) => {
         const run = notFound(() => store.getRun(run_id))
-        return predictRun({ runDir: trainedRunDir(run_id, run.name), spec: run.spec, config: run.config, inputs }, { fork: ctx.fork })
+        const chosen = chooseWeights(run, folders, weights)
+        const descriptor = await datasets.get(run.dataset_id)
+        const rows = predictionInputs(run.spec, descriptor, { inputs, records, preprocessed })
+        const prediction = await predictRun({ runDir: folders.dir(run_id), weights: chosen.which, spec: run.spec, config: run.config, inputs: rows }, { fork: ctx.fork })
+        const labels = prediction.classes && descriptor.classes.length ? prediction.classes.map((c) => descriptor.classes[c] ?? String(c)) : null
+        return { ...prediction, labels, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default } }
       },
       'runs.weights': async ({ run_id }) => {
         const run = notFound(() => store.getRunSummary(run_id))
