@@ -8,7 +8,7 @@ import type { DatasetDescriptor } from '../../shared/dataset'
 import { inferShapes, validateSpec, type ModelSpec } from '../../shared/spec'
 import { encodeRecords, modelPreprocessing } from '../export/preprocessing'
 import { checkSpecLimits } from '../../shared/spec/limits'
-import type { TrainingConfig } from '../../shared/training'
+import { checkMonitor, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type TrainingHandle } from '../engine/supervisor'
 import { END_STATUSES, type EndStatus, type MetricWriter } from '../store'
 import { notFound, type ServiceContext } from './context'
@@ -148,6 +148,8 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
     if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`)
     const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
     if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`)
+    const monitorProblem = checkMonitor(trainingConfigSchema.parse(request.config))
+    if (monitorProblem) throw new WorkbenchError('bad_input', monitorProblem)
     const descriptor = await datasets.get(request.dataset_id)
     const wanted = descriptor.feature_shape.join('x')
     const got = request.spec.input_shape.join('x')
