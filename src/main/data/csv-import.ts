@@ -5,7 +5,7 @@
 // scale on the training rows and write float32 tensors.
 import { open, stat } from 'node:fs/promises'
 import type { CsvImportOptions, CsvPreview, DatasetDescriptor, SplitName } from '../../shared/dataset'
-import { readCsvRows } from './csv-reader'
+import { fileProblem, readCsvRows, textEncodingProblem } from './csv-reader'
 import { DataImportError } from './errors'
 import { applyScaler, fitScaler } from './scaling'
 import { splitRows, takeRows } from './split'
@@ -49,13 +49,18 @@ async function readHead(path: string): Promise<string> {
   try {
     handle = await open(path, 'r')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new DataImportError(path, 'the file does not exist')
-    throw error
+    throw fileProblem(path, error) ?? error
   }
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES)
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0)
+    let bytesRead: number
+    try {
+      bytesRead = (await handle.read(buffer, 0, SNIFF_BYTES, 0)).bytesRead
+    } catch (error) {
+      throw fileProblem(path, error) ?? error
+    }
+    const encoding = textEncodingProblem(buffer.subarray(0, bytesRead))
+    if (encoding) throw new DataImportError(path, encoding.problem, { offset: encoding.offset })
     let text = buffer.subarray(0, bytesRead).toString('utf8')
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
     return text
@@ -150,12 +155,26 @@ export async function previewCsv(path: string, options: { delimiter?: string } =
 }
 
 async function fileSize(path: string): Promise<number> {
+  let info
   try {
-    return (await stat(path)).size
+    info = await stat(path)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new DataImportError(path, 'the file does not exist')
-    throw error
+    throw fileProblem(path, error) ?? error
+  }
+  if (info.isDirectory()) throw new DataImportError(path, 'this is a folder, not a CSV file; pick the file inside it')
+  if (!info.isFile()) throw new DataImportError(path, 'this is not a regular file (a device or a pipe?); pick a CSV file')
+  return info.size
+}
+
+/** Refuses two columns with one name (`a,a,label`): roles and feature names would be ambiguous. */
+function checkUniqueNames(path: string, names: readonly string[]): void {
+  const seen = new Map<string, number>()
+  for (let i = 0; i < names.length; i++) {
+    const earlier = seen.get(names[i])
+    if (earlier !== undefined) {
+      throw new DataImportError(path, `columns ${earlier + 1} and ${i + 1} are both named ${JSON.stringify(names[i])}; column names must be unique — rename one in the header (roles and features are chosen by name)`, { line: 1 })
+    }
+    seen.set(names[i], i)
   }
 }
 
@@ -237,20 +256,25 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
   const firstRow = dialect.sample[0]
   const names = hasHeader ? firstRow.map((name, i) => name.trim() || `column ${i + 1}`) : firstRow.map((_, i) => `column ${i + 1}`)
   const width = names.length
+  if (hasHeader) checkUniqueNames(path, names)
   if (width < 2) throw new DataImportError(path, `only one column found (delimiter ${JSON.stringify(delimiter)}); a data set needs at least one feature and a target — pick the right delimiter`, { line: 1 })
 
   // Roles: listed ones as given; by default the last column is the target.
   const roles: Role[] = names.map(() => 'feature')
   const explicit = options.roles ?? {}
+  const nameSet = new Set(names)
+  // Own keys only: a column named "constructor" or "__proto__" is not a role from Object's prototype.
+  const roleOf = (name: string): Role | undefined => (Object.hasOwn(explicit, name) ? explicit[name] : undefined)
   for (const key of Object.keys(explicit)) {
-    if (!names.includes(key)) throw new DataImportError(path, `roles name a column "${key}" that the header does not have (columns: ${names.map((n) => JSON.stringify(n)).join(', ')})`, { line: 1 })
+    if (!nameSet.has(key)) throw new DataImportError(path, `roles name a column "${key}" that the header does not have (columns: ${names.map((n) => JSON.stringify(n)).join(', ')})`, { line: 1 })
   }
   names.forEach((name, i) => {
-    if (explicit[name]) roles[i] = explicit[name]
+    const role = roleOf(name)
+    if (role) roles[i] = role
   })
   if (!roles.includes('target')) {
     const last = names.length - 1
-    if (explicit[names[last]] === undefined) roles[last] = 'target'
+    if (roleOf(names[last]) === undefined) roles[last] = 'target'
     else throw new DataImportError(path, 'no target column: give one column the role "target"')
   }
   if (!roles.includes('feature')) throw new DataImportError(path, 'no feature column: at least one column must have the role "feature"')
@@ -358,7 +382,14 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
   let classIndex = new Map<string, number>()
   if (targetKind === 'classes') {
     if (targets.length > 1) throw new DataImportError(path, `${targets.length} target columns (${targets.map((t) => JSON.stringify(t.scan.name)).join(', ')}); a classification target is one column`)
-    if (firstTarget.scan.tooManyCategories) throw new DataImportError(path, `more than ${MAX_CATEGORIES} distinct target values: too many to be classes; import it as a regression target`, { column: firstTarget.scan.name })
+    if (firstTarget.scan.tooManyCategories) {
+      // Numbers can be a regression target; text cannot, so never send text there (and back).
+      const advice =
+        firstTarget.type === 'numeric'
+          ? 'import it as a regression target (target kind "regression")'
+          : 'text cannot be a regression target either, so this column is probably not a label (an id, a name, free text?): pick another target column, or group its values into fewer classes before importing'
+      throw new DataImportError(path, `more than ${MAX_CATEGORIES} distinct target values: too many to be classes; ${advice}`, { column: firstTarget.scan.name })
+    }
     classes = sortCategories(firstTarget.scan.categories.keys(), firstTarget.type === 'numeric')
     if (classes.length < 2) {
       throw new DataImportError(path, `the target has only one class (${JSON.stringify(classes[0] ?? '')}); a classifier needs at least two — check the target column or pick another`, { column: firstTarget.scan.name })
@@ -366,7 +397,12 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
     classIndex = new Map(classes.map((name, i) => [name, i]))
   } else {
     for (const target of targets) {
-      if (target.type !== 'numeric') throw new DataImportError(path, `a regression target must be numeric, but this column holds text such as ${quoteForMessage(target.scan.firstText?.cell ?? '')}; import it as classes instead`, { column: target.scan.name, line: target.scan.firstText?.line })
+      if (target.type !== 'numeric') {
+        const advice = target.scan.tooManyCategories
+          ? `it has more than ${MAX_CATEGORIES} distinct values, too many to be classes as well, so it is probably not a label: pick another target column`
+          : 'import it as classes instead (target kind "classes")'
+        throw new DataImportError(path, `a regression target must be numeric, but this column holds text such as ${quoteForMessage(target.scan.firstText?.cell ?? '')}; ${advice}`, { column: target.scan.name, line: target.scan.firstText?.line })
+      }
     }
   }
 
@@ -443,6 +479,7 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
   if (scaler) for (const tensors of Object.values(splits)) applyScaler(scaler, tensors.x, encodedWidth)
 
   const task = targetKind === 'classes' ? taskForClasses(classes.length) : 'regression'
+  const columnOf = new Map(columns.map((col) => [col.scan, col]))
   const std = (scan: ColumnScan) => (scan.count > 0 ? Math.sqrt(scan.m2 / scan.count) : null)
   const draft: DescriptorDraft = {
     format_version: 1,
@@ -467,7 +504,7 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
     feature_names: featureNames,
     splits: { train: { count: 0 } },
     columns: scans.map((scan) => {
-      const col = columns.find((c) => c.scan === scan)
+      const col = columnOf.get(scan)
       const numeric = col?.type === 'numeric'
       return {
         name: scan.name,

@@ -1,9 +1,58 @@
 // Streaming CSV reading: rows come out one at a time from a file of any size (the file is never
 // one string), with quoted fields (delimiters, quotes and newlines inside), CRLF or LF, a
-// leading byte-order mark stripped, and the physical line each row starts on.
+// leading byte-order mark stripped, and the physical line each row starts on. Hostile shapes are
+// refused as they are met, cheaply: more than MAX_COLUMNS fields or MAX_ROW_CHARS characters in a
+// row, UTF-16/UTF-32 text (by byte-order mark or NUL bytes), a folder instead of a file.
 import { createReadStream } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
 import { DataImportError } from './errors'
+
+/** Fields one row may have: past this a one-line "table" is a hostile or mis-delimited file. */
+export const MAX_COLUMNS = 10_000
+/** Characters one row may span (1 MiB), quoted newlines included. */
+export const MAX_ROW_CHARS = 1024 * 1024
+
+const ROW_LIMIT_TEXT = '1 MiB'
+
+function group(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
+}
+
+const TO_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)"; or `iconv -f <encoding> -t UTF-8`) and import that file'
+
+/**
+ * Why the first bytes of a file are not UTF-8 (or ASCII) text: a UTF-16/UTF-32 byte-order mark,
+ * or NUL bytes, which text never holds (every other byte for UTF-16, three of four for UTF-32).
+ */
+export function textEncodingProblem(bytes: Uint8Array): { problem: string; offset: number } | null {
+  const b = bytes
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return { problem: `the file is UTF-32 text (little-endian, byte-order mark FF FE 00 00), not UTF-8; ${TO_UTF8}`, offset: 0 }
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return { problem: `the file is UTF-32 text (big-endian, byte-order mark 00 00 FE FF), not UTF-8; ${TO_UTF8}`, offset: 0 }
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { problem: `the file is UTF-16 text (little-endian, byte-order mark FF FE), not UTF-8; ${TO_UTF8}`, offset: 0 }
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { problem: `the file is UTF-16 text (big-endian, byte-order mark FE FF), not UTF-8; ${TO_UTF8}`, offset: 0 }
+  const first = b.indexOf(0)
+  if (first < 0) return null
+  // Count NULs by position modulo 4 over the sample: text in UTF-16 has them at every other byte.
+  const zerosAt = [0, 0, 0, 0]
+  const sample = Math.min(b.length, 64 * 1024)
+  for (let i = 0; i < sample; i++) if (b[i] === 0) zerosAt[i % 4]++
+  const quarter = sample / 4
+  const mostly = (n: number) => n > quarter * 0.6
+  if (mostly(zerosAt[1]) && mostly(zerosAt[2]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-32 text (little-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first }
+  if (mostly(zerosAt[0]) && mostly(zerosAt[1]) && mostly(zerosAt[2]) && !mostly(zerosAt[3])) return { problem: `the file looks like UTF-32 text (big-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first }
+  if (mostly(zerosAt[1]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-16 text (little-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first }
+  if (mostly(zerosAt[0]) && mostly(zerosAt[2]) && !mostly(zerosAt[1])) return { problem: `the file looks like UTF-16 text (big-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first }
+  return { problem: `the file holds a NUL byte at byte ${first}: it is a binary file (a spreadsheet, an archive?), not CSV text; export the table as CSV (UTF-8) and import that`, offset: first }
+}
+
+/** The errno codes of reading a path that is not a readable file, as DataImportErrors naming it. */
+export function fileProblem(path: string, error: unknown, kind = 'CSV'): DataImportError | null {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT') return new DataImportError(path, 'the file does not exist')
+  if (code === 'EISDIR') return new DataImportError(path, `this is a folder, not a ${kind} file; pick the file inside it`)
+  if (code === 'EACCES' || code === 'EPERM') return new DataImportError(path, 'the file cannot be read (permission denied)')
+  return null
+}
 
 export interface CsvRow {
   fields: string[]
@@ -73,6 +122,7 @@ class CsvChunkParser {
           }
           for (let k = p + 1; k < q; k++) if (text.charCodeAt(k) === LF) linesInRow++
           fields.push(value)
+          if (fields.length > MAX_COLUMNS) throw this.tooManyColumns(startLine)
           p = q
           if (p >= length) {
             if (!final) return { consumed: rowStart, stopped: false }
@@ -108,6 +158,7 @@ class CsvChunkParser {
           break
         }
         fields.push(text.slice(p, q))
+        if (fields.length > MAX_COLUMNS) throw this.tooManyColumns(startLine)
         if (code === delimiter) {
           p = q + 1
           if (p >= length && final) {
@@ -123,6 +174,7 @@ class CsvChunkParser {
         break
       }
       if (!rowComplete) return { consumed: rowStart, stopped: false }
+      if (p - rowStart > MAX_ROW_CHARS) throw this.rowTooLong(startLine)
       this.line = startLine + linesInRow + 1
       rowStart = p
       // Blank lines separate nothing in a table: skip them.
@@ -130,6 +182,15 @@ class CsvChunkParser {
       if (!emit({ fields, line: startLine })) return { consumed: rowStart, stopped: true }
     }
     return { consumed: rowStart, stopped: false }
+  }
+
+  tooManyColumns(line: number): DataImportError {
+    const delimiter = JSON.stringify(String.fromCharCode(this.delimiterCode))
+    return new DataImportError(this.path, `more than ${group(MAX_COLUMNS)} fields in one row (delimiter ${delimiter}); the workbench imports tables of at most ${group(MAX_COLUMNS)} columns — check the delimiter, or drop columns before importing`, { line })
+  }
+
+  rowTooLong(line: number): DataImportError {
+    return new DataImportError(this.path, `a row longer than ${ROW_LIMIT_TEXT} (${group(MAX_ROW_CHARS)} characters) starts on this line; a table row is never that long — is a quote left open, or is this not a CSV file?`, { line })
   }
 
   /** Index after the line ending at `at` (LF, CRLF or a lone CR), or -1 when CRLF may be split across chunks. */
@@ -159,6 +220,10 @@ export async function readCsvRows(path: string, options: CsvReadOptions, onRow: 
   }
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (bytesRead === 0) {
+        const encoding = textEncodingProblem(chunk)
+        if (encoding) throw new DataImportError(path, encoding.problem, { offset: encoding.offset })
+      }
       bytesRead += chunk.length
       let text = decoder.write(chunk)
       if (first && text.length > 0) {
@@ -168,6 +233,8 @@ export async function readCsvRows(path: string, options: CsvReadOptions, onRow: 
       text = pending.length > 0 ? pending + text : text
       const result = parser.parse(text, false, emit)
       pending = result.consumed === 0 ? text : text.slice(result.consumed)
+      // An unfinished row past the limit: refuse now rather than buffer the rest of the file.
+      if (pending.length > MAX_ROW_CHARS) throw parser.rowTooLong(parser.line)
       options.onBytes?.(bytesRead)
       if (result.stopped) {
         stopped = true
@@ -181,10 +248,7 @@ export async function readCsvRows(path: string, options: CsvReadOptions, onRow: 
     }
   } catch (error) {
     if (error instanceof DataImportError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new DataImportError(path, 'the file does not exist')
-    if (code === 'EISDIR') throw new DataImportError(path, 'this is a folder, not a CSV file')
-    throw error
+    throw fileProblem(path, error) ?? error
   } finally {
     stream.destroy()
   }

@@ -82,8 +82,19 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
       },
       'datasets.delete': async ({ id }) => {
         if (library.builtins().some((b) => b.id === id)) throw new WorkbenchError('conflict', `"${id}" is a built-in data set and cannot be deleted`)
-        await library.delete(id)
-        store.deleteDataset(id)
+        try {
+          await library.delete(id)
+        } catch (error) {
+          // Never the server's folder in the answer: the id is all the caller named.
+          if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; it may have been deleted already — refresh the Data sets view`)
+          throw error
+        }
+        // The store may never have seen a set that was imported by another process and not yet listed.
+        try {
+          store.deleteDataset(id)
+        } catch (error) {
+          if (!(error instanceof Error && /not found/i.test(error.message))) throw error
+        }
         emit('datasets.changed', { id })
         return { ok: true as const }
       }

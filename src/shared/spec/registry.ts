@@ -42,6 +42,8 @@ export const INITIALIZERS: Record<string, { class_name: string; label: string; p
   ones: { class_name: 'Ones', label: 'Ones', params: [], seeded: false },
   constant: { class_name: 'Constant', label: 'Constant', params: [{ key: 'value', label: 'Value', default: 0 }], seeded: false }
 }
+// Null prototypes: a name such as "toString", "constructor" or "__proto__" is not in the tables.
+Object.setPrototypeOf(INITIALIZERS, null)
 export const INITIALIZER_NAMES = Object.keys(INITIALIZERS)
 const INITIALIZER_BY_CLASS = new Map(Object.entries(INITIALIZERS).map(([name, info]) => [info.class_name, name]))
 
@@ -68,6 +70,7 @@ export const REGULARIZERS: Record<string, { class_name: string; label: string; d
   l2: { class_name: 'L2', label: 'L2', defaults: { l1: 0, l2: 0.01 } },
   l1_l2: { class_name: 'L1L2', label: 'L1 + L2', defaults: { l1: 0.01, l2: 0.01 } }
 }
+Object.setPrototypeOf(REGULARIZERS, null)
 const REGULARIZER_BY_CLASS = new Map(Object.entries(REGULARIZERS).map(([name, info]) => [info.class_name, name]))
 
 export interface ResolvedRegularizer {
@@ -250,6 +253,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
   }
 }
 
+Object.setPrototypeOf(LAYER_CLASSES, null)
 export const LAYER_CLASS_NAMES = Object.keys(LAYER_CLASSES)
 
 /** Keys every layer may carry besides its own fields. */
@@ -276,10 +280,17 @@ export function createLayer(className: string, existingNames: Iterable<string> =
 export function layerNames(layers: readonly LayerSpec[]): string[] {
   const explicit = layers.map((layer) => (typeof layer.config.name === 'string' && layer.config.name ? layer.config.name : null))
   const taken = new Set(explicit.filter((name): name is string => name !== null))
+  // The first free <base>_<n> only grows as names are taken, so each base resumes where it left
+  // off: linear in the number of layers (uniqueLayerName per layer would be quadratic).
+  const nextNumber = new Map<string, number>()
   return layers.map((layer, i) => {
     const own = explicit[i]
     if (own) return own
-    const name = uniqueLayerName(LAYER_CLASSES[layer.class_name]?.name_base ?? layer.class_name.toLowerCase(), taken)
+    const base = LAYER_CLASSES[layer.class_name]?.name_base ?? layer.class_name.toLowerCase()
+    let n = nextNumber.get(base) ?? 1
+    while (taken.has(`${base}_${n}`)) n++
+    const name = `${base}_${n}`
+    nextNumber.set(base, n + 1)
     taken.add(name)
     return name
   })

@@ -1,6 +1,7 @@
 // Validation, shape inference and parameter counting for a model spec, in one pass over its layers.
 // Pure and fast (the designer calls it on every keystroke); its figures must equal what tfjs builds.
 import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
+import { MAX_LAYERS, groupDigits } from './limits'
 import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
 
 export interface WeightShape {
@@ -89,7 +90,7 @@ function inBounds(field: FieldDescriptor, value: number): boolean {
 
 function checkInitializer(value: unknown): string | null {
   const names = Object.keys(INITIALIZERS)
-  if (typeof value === 'string') return value in INITIALIZERS ? null : `must be one of ${names.join(', ')}, got ${show(value)}`
+  if (typeof value === 'string') return Object.hasOwn(INITIALIZERS, value) ? null : `must be one of ${names.join(', ')}, got ${show(value)}`
   if (!isPlainObject(value) || typeof value.class_name !== 'string') return `must be an initializer name (${names.join(', ')}) or {class_name, config}, got ${show(value)}`
   const resolved = resolveInitializer(value as InitializerValue)
   if (!resolved) return `has an unknown initializer class ${show(value.class_name)}; use one of ${Object.values(INITIALIZERS).map((i) => i.class_name).join(', ')}`
@@ -113,7 +114,7 @@ function checkInitializer(value: unknown): string | null {
 function checkRegularizer(value: unknown): string | null {
   if (value === null) return null
   const names = Object.keys(REGULARIZERS)
-  if (typeof value === 'string') return value in REGULARIZERS ? null : `must be null or one of ${names.join(', ')}, got ${show(value)}`
+  if (typeof value === 'string') return Object.hasOwn(REGULARIZERS, value) ? null : `must be null or one of ${names.join(', ')}, got ${show(value)}`
   if (!isPlainObject(value) || typeof value.class_name !== 'string') return `must be null, a regularizer name (${names.join(', ')}) or {class_name, config}, got ${show(value)}`
   if (resolveRegularizer(value as RegularizerValue) === undefined) return `has an unknown regularizer class ${show(value.class_name)}; use L1, L2 or L1L2`
   const config = value.config ?? {}
@@ -164,7 +165,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
 /** Config values with defaults applied and pairs expanded, for the shape rules and the builder. */
 export function resolvedConfig(layer: LayerSpec): Record<string, unknown> {
-  const info = LAYER_CLASSES[layer.class_name]
+  const info = Object.hasOwn(LAYER_CLASSES, layer.class_name) ? LAYER_CLASSES[layer.class_name] : undefined
   const config: Record<string, unknown> = { ...layer.config }
   if (!info) return config
   for (const field of info.fields) {
@@ -295,7 +296,8 @@ function analyse(spec: ModelSpec): Analysis {
     const fail = (rest: string, field?: string): void => {
       errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: prefix + rest })
     }
-    const info = LAYER_CLASSES[className]
+    // Own entries only: "toString", "constructor" or "__proto__" are unknown layers, not Object's members.
+    const info = Object.hasOwn(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
     if (!info) {
       fail(`: unknown layer class "${className}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name')
       shape = null
@@ -311,7 +313,7 @@ function analyse(spec: ModelSpec): Analysis {
         if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable')
       } else if (key === 'dtype') {
         if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype')
-      } else if (info.fixed && key in info.fixed) {
+      } else if (info.fixed && Object.hasOwn(info.fixed, key)) {
         if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key)
       } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
         // batch_input_shape / batch_shape: checked below as the input shape.
@@ -395,6 +397,11 @@ function structuralErrors(issues: readonly { path: readonly PropertyKey[]; messa
 
 /** Checks a spec completely. Never throws; errors name the layer (1-based) and field at fault. */
 export function validateSpec(raw: unknown): ValidationResult {
+  // A huge spec is refused before any per-layer work (parsing, names, shapes).
+  const count = isPlainObject(raw) && Array.isArray(raw.layers) ? raw.layers.length : 0
+  if (count > MAX_LAYERS) {
+    return { ok: false, errors: [{ layer: null, field: 'layers', message: `the model has ${groupDigits(count)} layers, more than the ${groupDigits(MAX_LAYERS)} the workbench accepts; use fewer layers` }], layers: [], summary: null }
+  }
   const parsed = modelSpecSchema.safeParse(raw)
   if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues, raw), layers: [], summary: null }
   const spec = parsed.data
