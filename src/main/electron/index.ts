@@ -1,15 +1,17 @@
 // The desktop host: opens the workbench in Electron's userData folder, shows the renderer in a
 // sandboxed window, serves the contract over IPC (every message sender-checked and validated by
 // the dispatcher), forwards events, builds the native menus, and runs trainers as utility
-// processes. The only module of the back end that imports `electron`.
+// processes. The only module of the back end that imports `electron`. The renderer is served from
+// app://workbench (app-protocol.ts), not file://. MODEL_WORKBENCH_SMOKE=1 runs the scripted
+// self-test of smoke.ts in the real window (npm run test:electron).
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import {
   app,
   BrowserWindow,
   dialog,
   ipcMain,
   Menu,
+  protocol,
   session,
   shell,
   utilityProcess,
@@ -23,12 +25,13 @@ import { contentSecurityPolicy } from '../../shared/csp'
 import type { ForkTrainer, TrainerChannel } from '../engine/supervisor'
 import { createDispatcher, type DispatchResult } from '../services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createRendererProtocolHandler, RENDERER_INDEX_URL } from './app-protocol'
+import { runSmokeTest } from './smoke'
 import { isAllowedExternalUrl, rendererUrlCheck } from './trust'
 
 /** Set by electron-vite in development: the renderer's dev server. */
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
-const rendererIndexPath = join(__dirname, '..', 'renderer', 'index.html')
-const rendererIndexUrl = pathToFileURL(rendererIndexPath).href
+const rendererDir = join(__dirname, '..', 'renderer')
 const preloadPath = join(__dirname, '..', 'preload', 'index.js')
 
 const DOCS = { keras: 'https://keras.io/api/', tfjs: 'https://js.tensorflow.org/api/latest/' }
@@ -37,11 +40,14 @@ const DOCS = { keras: 'https://keras.io/api/', tfjs: 'https://js.tensorflow.org/
 const dataDirArgument = process.argv.find((arg) => arg.startsWith('--data-dir='))?.slice('--data-dir='.length)
 if (dataDirArgument) app.setPath('userData', resolve(dataDirArgument))
 
+// Must happen before `ready`: app:// becomes a standard, secure origin for the renderer.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }])
+
 let service: WorkbenchService | null = null
 let mainWindow: BrowserWindow | null = null
 
-/** Is this URL our renderer (the built index.html, or the dev server in development)? */
-const isRendererUrl = rendererUrlCheck({ rendererIndexUrl, devServerUrl })
+/** Is this URL our renderer (app://workbench/index.html, or the dev server in development)? */
+const isRendererUrl = rendererUrlCheck({ rendererIndexUrl: RENDERER_INDEX_URL, devServerUrl })
 
 function openExternalDoc(url: string): void {
   if (isAllowedExternalUrl(url)) void shell.openExternal(url)
@@ -219,17 +225,30 @@ function createMainWindow(): BrowserWindow {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null
   })
-  if (devServerUrl) void window.loadURL(devServerUrl)
-  else void window.loadFile(rendererIndexPath)
+  void window.loadURL(devServerUrl ?? RENDERER_INDEX_URL)
   return window
+}
+
+function startSmokeTest(window: BrowserWindow): void {
+  void runSmokeTest({
+    window,
+    dataDir: app.getPath('userData'),
+    reportFile: process.env.MODEL_WORKBENCH_SMOKE_REPORT || null,
+    menuCommand: (command) => sendEvent('menu.command', { command }),
+    quit: () => app.quit(),
+    fail: () => app.exit(1)
+  })
 }
 
 async function start(): Promise<void> {
   hardenSession()
+  // Files of the built renderer folder only, real paths checked (the handler refuses the rest).
+  protocol.handle(APP_SCHEME, createRendererProtocolHandler({ root: rendererDir, policy: rendererPolicy }))
   service = await openWorkbench({ dataDir: app.getPath('userData'), host: 'electron', fork: forkUtilityTrainer })
   registerIpc(service)
   Menu.setApplicationMenu(buildMenu())
   mainWindow = createMainWindow()
+  if (process.env.MODEL_WORKBENCH_SMOKE === '1') startSmokeTest(mainWindow)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow()
   })

@@ -1,25 +1,30 @@
 import { describe, expect, it } from 'vitest'
+import { RENDERER_INDEX_URL } from './app-protocol'
 import { isAllowedExternalUrl, rendererUrlCheck } from './trust'
 
 describe('rendererUrlCheck', () => {
-  const packaged = rendererUrlCheck({ rendererIndexUrl: 'file:///opt/mw/out/renderer/index.html' })
+  const packaged = rendererUrlCheck({ rendererIndexUrl: RENDERER_INDEX_URL })
 
-  it('accepts only our built index.html, with any hash or query', () => {
-    expect(packaged('file:///opt/mw/out/renderer/index.html')).toBe(true)
-    expect(packaged('file:///opt/mw/out/renderer/index.html#/runs')).toBe(true)
-    expect(packaged('file:///opt/mw/out/renderer/index.html?x=1')).toBe(true)
-    expect(packaged('file:///opt/mw/out/renderer/other.html')).toBe(false)
-    expect(packaged('file:///opt/mw/out/renderer/../renderer/index.html')).toBe(true) // the URL parser folds the dots away
-    expect(packaged('file:///tmp/index.html')).toBe(false)
-    expect(packaged('https://evil.example/out/renderer/index.html')).toBe(false)
+  it('accepts only our index.html on the app:// origin, with any hash or query', () => {
+    expect(RENDERER_INDEX_URL).toBe('app://workbench/index.html')
+    expect(packaged('app://workbench/index.html')).toBe(true)
+    expect(packaged('app://workbench/index.html#/runs')).toBe(true)
+    expect(packaged('app://workbench/index.html?x=1')).toBe(true)
+    expect(packaged('app://workbench/sub/../index.html')).toBe(true) // the URL parser folds the dots away
+    expect(packaged('app://workbench/other.html')).toBe(false)
+    expect(packaged('app://workbench/')).toBe(false)
+    expect(packaged('app://evil/index.html')).toBe(false)
+    expect(packaged('app://workbench.evil/index.html')).toBe(false)
+    expect(packaged('file:///opt/mw/out/renderer/index.html')).toBe(false)
+    expect(packaged('https://workbench/index.html')).toBe(false)
     expect(packaged('not a url')).toBe(false)
   })
 
   it('in development accepts the dev server origin only', () => {
-    const dev = rendererUrlCheck({ rendererIndexUrl: 'file:///x/index.html', devServerUrl: 'http://localhost:5173/' })
+    const dev = rendererUrlCheck({ rendererIndexUrl: RENDERER_INDEX_URL, devServerUrl: 'http://localhost:5173/' })
     expect(dev('http://localhost:5173/src/main.ts')).toBe(true)
     expect(dev('http://localhost:5174/')).toBe(false)
-    expect(dev('file:///x/index.html')).toBe(false)
+    expect(dev('app://workbench/index.html')).toBe(false)
   })
 })
 

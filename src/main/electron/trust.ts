@@ -5,8 +5,9 @@
 export const EXTERNAL_DOC_HOSTS: ReadonlySet<string> = new Set(['keras.io', 'js.tensorflow.org', 'www.tensorflow.org'])
 
 /**
- * A check for "this URL shows our renderer": the built index.html (any hash or query, nothing
- * else under file://), or in development the dev server's origin.
+ * A check for "this URL shows our renderer": the built index.html as the app:// protocol serves
+ * it (app://workbench/index.html, any hash or query; no other page, no file:// URL), or in
+ * development the dev server's origin.
  */
 export function rendererUrlCheck(options: { rendererIndexUrl: string; devServerUrl?: string }): (url: string) => boolean {
   const devOrigin = options.devServerUrl ? new URL(options.devServerUrl).origin : null
