@@ -63,7 +63,9 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
     if (layer.getClassName() !== 'BatchNormalization') return
     const next = layer.getWeights().map((w, i) => {
       const n = w.size
-      const values = Float32Array.from({ length: n }, () => (i === 3 ? 0.5 + random() : random() - 0.5))
+      // The variance must stay positive; it is not always the 4th weight (center/scale false drop beta/gamma).
+      const variance = layer.weights[i]!.name.includes('moving_variance')
+      const values = Float32Array.from({ length: n }, () => (variance ? 0.5 + random() : random() - 0.5))
       return tf.tensor(values, w.shape)
     })
     layer.setWeights(next)

@@ -1,0 +1,55 @@
+// More models for the ONNX and TF.js exporter tests, beyond test/export-fixtures.ts: one per
+// activation the registry offers, and convolution/pooling variants (strides, dilation, 'same'
+// average pooling, Reshape, Dense on a rank-3 tensor, BatchNormalization without beta), and one
+// that tfjs computes unlike Keras (BatchNormalization on a non-last axis).
+import { ACTIVATIONS } from '../src/shared/spec/registry'
+import type { ExportModel } from '../src/main/export/types'
+import type { ModelSpec } from '../src/shared/spec'
+import { spec } from './export-fixtures'
+
+/** Dense with the activation, then the same activation as its own layer (wide input range, so both branches of relu/elu/… are hit). */
+export const ACTIVATION_SPECS: Record<string, ModelSpec> = Object.fromEntries(
+  ACTIVATIONS.map((activation) => [
+    activation,
+    spec(`act-${activation}`, [5], [
+      { class_name: 'Dense', config: { units: 7, activation, kernel_initializer: { class_name: 'RandomNormal', config: { mean: 0, stddev: 1.5 } } } },
+      { class_name: 'Dense', config: { units: 4 } },
+      { class_name: 'Activation', config: { activation } }
+    ])
+  ])
+)
+
+export const MORE_SPECS = {
+  /** Strided 'same' conv, 'same' average pooling (padded cells excluded), dilated conv, strided 'same' max pooling, Reshape, rank-3 Dense. */
+  convMix: spec('conv-mix', [9, 9, 2], [
+    { class_name: 'Conv2D', config: { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: 'same', activation: 'selu' } },
+    { class_name: 'AveragePooling2D', config: { pool_size: [2, 2], strides: [1, 1], padding: 'same' } },
+    { class_name: 'Conv2D', config: { filters: 2, kernel_size: [2, 2], dilation_rate: [2, 2], padding: 'same', activation: 'swish' } },
+    { class_name: 'MaxPooling2D', config: { pool_size: [3, 3], strides: [2, 2], padding: 'same' } },
+    { class_name: 'Dropout', config: { rate: 0.5 } },
+    { class_name: 'Flatten', config: {} },
+    { class_name: 'Reshape', config: { target_shape: [3, -1] } },
+    { class_name: 'BatchNormalization', config: { axis: -1, epsilon: 0.01 } },
+    { class_name: 'Dense', config: { units: 4, activation: 'elu' } },
+    { class_name: 'Flatten', config: {} },
+    { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }
+  ]),
+  /** 'valid' average pooling with strides, a conv without bias, an InputLayer, softmax straight after a conv (over channels). */
+  convValid: spec('conv-valid', [7, 6, 3], [
+    { class_name: 'InputLayer', config: { input_shape: [7, 6, 3] } },
+    { class_name: 'Conv2D', config: { filters: 4, kernel_size: [3, 2], padding: 'valid', use_bias: false, activation: 'relu6' } },
+    { class_name: 'AveragePooling2D', config: { pool_size: [2, 2], strides: [2, 1], padding: 'valid' } },
+    { class_name: 'BatchNormalization', config: { epsilon: 0.1, center: false } },
+    { class_name: 'Conv2D', config: { filters: 3, kernel_size: [1, 1], activation: 'softmax' } }
+  ])
+} satisfies Record<string, ModelSpec>
+
+/** BatchNormalization over axis 1 of a (3, 6) tensor: tfjs applies its statistics along the last axis instead. */
+export const BN_AXIS1_SPEC = spec('bn-axis-1', [3, 6], [{ class_name: 'BatchNormalization', config: { axis: 1 } }, { class_name: 'Flatten', config: {} }, { class_name: 'Dense', config: { units: 2 } }])
+
+/** A hand-made ExportModel whose second layer is a class no format knows (for refusal tests). */
+export function modelWithUnknownLayer(base: ExportModel, className = 'QuantumEntangler'): ExportModel {
+  const first = base.layers[0]!
+  const fake = { ...first, index: 1, class_name: className, name: 'entangler_1', config: { name: 'entangler_1' }, spec: { class_name: className, config: {} }, weights: [] }
+  return { ...base, layers: [first, fake] }
+}
