@@ -1,13 +1,15 @@
 // Errors the run store throws: a code the service maps to a contract error, a message a person can read.
 
-export type StoreErrorCode = 'not_found' | 'conflict' | 'bad_input' | 'incompatible'
+/** `busy`: another process kept the database locked past the busy timeout and the bounded retries. */
+export type StoreErrorCode = 'not_found' | 'conflict' | 'bad_input' | 'incompatible' | 'busy'
 
 export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
-    message: string
+    message: string,
+    options?: { cause?: unknown }
   ) {
-    super(message)
+    super(message, options)
     this.name = 'StoreError'
   }
 }

@@ -2,6 +2,7 @@
 // trainer reporting every batch costs one commit per ~200 ms instead of one per point.
 import type Database from 'better-sqlite3'
 import type { MetricPoint } from '../../shared/run'
+import { DEFAULT_BUSY, isBusyError, writeTransaction, type BusyOptions } from './busy'
 
 export interface MetricWriterOptions {
   /** Longest a point waits in memory before it is committed (ms). */
@@ -17,12 +18,30 @@ export const DEFAULT_MAX_BUFFERED_ROWS = 1000
 
 type InsertMany = (runId: string, points: readonly MetricPoint[]) => void
 
-/** Prepares the one statement every writer of a store shares. */
-export function createMetricInserter(db: Database.Database): InsertMany {
+/** Prepares the one statement every writer of a store shares; each call is one IMMEDIATE transaction, retried while busy. */
+export function createMetricInserter(db: Database.Database, busy: Pick<BusyOptions, 'retryBudgetMs'> = DEFAULT_BUSY): InsertMany {
   const insert = db.prepare('INSERT INTO metrics (run_id, step, epoch, name, value, time) VALUES (?, ?, ?, ?, ?, ?)')
-  return db.transaction((runId: string, points: readonly MetricPoint[]) => {
-    for (const p of points) insert.run(runId, p.step, p.epoch, p.name, p.value, p.time)
-  })
+  return (runId, points) =>
+    writeTransaction(
+      db,
+      `save ${points.length} metric points of run ${runId}`,
+      () => {
+        for (const p of points) insert.run(runId, p.step, p.epoch, p.name, p.value, p.time)
+      },
+      busy
+    )
+}
+
+/** A flush that failed; `kept` when the points stayed in the buffer for another try (the database was locked). */
+export class MetricWriteError extends Error {
+  constructor(
+    message: string,
+    readonly kept: boolean,
+    cause: unknown
+  ) {
+    super(message, { cause })
+    this.name = 'MetricWriteError'
+  }
 }
 
 export class MetricWriter {
@@ -67,14 +86,22 @@ export class MetricWriter {
       this.buffer.push(point)
     }
     if (this.buffer.length >= this.maxBufferedRows) this.flush()
-    else if (this.buffer.length > 0 && this.timer === null) {
+    else this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.buffer.length > 0 && this.timer === null) {
       this.timer = setTimeout(() => this.flushInBackground(), this.flushIntervalMs)
       // A pending flush must not keep a finished process alive; close() flushes what is left.
       this.timer.unref()
     }
   }
 
-  /** Commits everything buffered in one transaction. On failure the buffered points are dropped (they would fail again) and the error says how many. */
+  /**
+   * Commits everything buffered in one transaction. When the database stayed locked past the
+   * retries, the points go back to the buffer for the next flush (nothing is lost while this
+   * process lives); other failures drop them (they would fail again). Either way the error says how many.
+   */
   flush(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer)
@@ -87,21 +114,37 @@ export class MetricWriter {
       this.insertMany(this.runId, points)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
-      const hint = /FOREIGN KEY/i.test(reason) ? ' (the run no longer exists in the store)' : ''
-      throw new Error(`Could not save ${points.length} metric points of run ${this.runId}${hint}: ${reason}`, { cause })
+      const kept = isBusyError(cause) && !this.closed
+      if (kept) {
+        this.buffer = points.concat(this.buffer)
+        this.schedule()
+      }
+      const hint = /FOREIGN KEY/i.test(reason) ? ' (the run no longer exists in the store)' : kept ? ' (kept in memory; retried at the next flush)' : ''
+      throw new MetricWriteError(`Could not save ${points.length} metric points of run ${this.runId}${hint}: ${reason}`, kept, cause)
     }
     this.flushed += points.length
   }
 
-  /** Flushes what is left and stops accepting points. Safe to call twice. */
+  /**
+   * Flushes what is left and stops accepting points. Safe to call twice. When the database is
+   * still locked the writer stays open with its points (the error has `kept: true`): call close
+   * again later.
+   */
   close(): void {
     if (this.closed) return
     try {
       this.flush()
-    } finally {
-      this.closed = true
-      this.onClose(this)
+    } catch (error) {
+      if (error instanceof MetricWriteError && error.kept) throw error
+      this.markClosed()
+      throw error
     }
+    this.markClosed()
+  }
+
+  private markClosed(): void {
+    this.closed = true
+    this.onClose(this)
   }
 
   private flushInBackground(): void {

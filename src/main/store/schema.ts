@@ -1,5 +1,6 @@
 // The run store's tables and their migrations, versioned by `PRAGMA user_version`.
 import type Database from 'better-sqlite3'
+import { writeTransaction } from './busy'
 import { StoreError } from './errors'
 
 /**
@@ -82,26 +83,47 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // v2: the process that started a run, so that a second process opening the same data folder
   // (the CLI while the app runs) does not take the other's live runs for interrupted ones.
-  `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;`
+  `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;`,
+  // v3: the owner's host and process start time (a pid alone may be reused), a heartbeat the
+  // owner refreshes while the run is active, and the status a run had when another process found
+  // its owner silent and marked it interrupted (the owner, if it was only slow, takes it back).
+  `
+  ALTER TABLE runs ADD COLUMN owner_host TEXT;
+  ALTER TABLE runs ADD COLUMN owner_start TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+  ALTER TABLE runs ADD COLUMN interrupted_from TEXT;
+  `
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
 
-/** Brings the database to SCHEMA_VERSION; each step commits with its version bump, so a crash mid-way leaves a consistent earlier version. */
+function tooNew(dbPath: string, version: number): StoreError {
+  return new StoreError(
+    'incompatible',
+    `The database ${dbPath} has schema version ${version}, newer than this Model Workbench understands (${SCHEMA_VERSION}). Update Model Workbench, or choose another data folder.`
+  )
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION; each step commits with its version bump, so a crash
+ * mid-way leaves a consistent earlier version. Each step reads the version inside a write-locked
+ * transaction, so two processes opening a new data folder at once do not both run it.
+ */
 export function migrate(db: Database.Database, dbPath: string): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number
-  if (from > SCHEMA_VERSION) {
-    throw new StoreError(
-      'incompatible',
-      `The database ${dbPath} has schema version ${from}, newer than this Model Workbench understands (${SCHEMA_VERSION}). Update Model Workbench, or choose another data folder.`
-    )
-  }
-  for (let version = from; version < SCHEMA_VERSION; version++) {
-    db.transaction(() => {
+  const readVersion = () => db.pragma('user_version', { simple: true }) as number
+  const from = readVersion()
+  if (from > SCHEMA_VERSION) throw tooNew(dbPath, from)
+  for (;;) {
+    const done = writeTransaction(db, 'upgrade the run database', () => {
+      const version = readVersion()
+      if (version > SCHEMA_VERSION) throw tooNew(dbPath, version)
+      if (version === SCHEMA_VERSION) return true
       db.exec(MIGRATIONS[version])
       // user_version cannot take a bound parameter; version is an integer we control.
       db.pragma(`user_version = ${version + 1}`)
-    })()
+      return false
+    })
+    if (done) break
   }
   return { from, to: SCHEMA_VERSION }
 }

@@ -166,6 +166,10 @@ describe('recoverInterrupted', () => {
     const writer = store.metricWriter(running)
     writer.append([...points('loss', 5), { step: 5, epoch: 0, name: 'loss', value: NaN, time: 2000 }, { step: 4, epoch: 0, name: 'acc', value: 0.5, time: 1999 }])
     store.close()
+    // The previous owner: a process that had this pid but started at another time (pid reuse).
+    const raw = new Database(dbPath)
+    raw.prepare("UPDATE runs SET owner_start = 'an earlier start'").run()
+    raw.close()
 
     store = WorkbenchStore.open(dbPath)
     expect(store.recoverInterrupted().sort()).toEqual([queued, running, paused].sort())
@@ -188,9 +192,10 @@ describe('recoverInterrupted', () => {
     db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(4242, theirs)
     db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(4343, orphan)
     db.close()
-    // 4242 is alive, 4343 is gone; our own pid's runs cannot be active in a store we just opened.
-    expect(store.recoverInterrupted((pid) => pid === 4242).sort()).toEqual([mine, orphan].sort())
+    // 4242 is alive, 4343 is gone; this very process (same pid and start time) is alive too.
+    expect(store.recoverInterrupted((pid) => pid === 4242)).toEqual([orphan])
     expect(store.getRun(theirs).status).toBe('queued')
+    expect(store.getRun(mine).status).toBe('queued')
   })
 })
 

@@ -1,6 +1,10 @@
 // The run store: one SQLite database (WAL, foreign keys) holding data sets, saved model specs,
-// runs with their config snapshots and results, metric series and artifacts. The main process
-// is its only writer; trainers report to it and never open the database themselves.
+// runs with their config snapshots and results, metric series and artifacts. Several processes
+// may open one data folder at once (the app, `serve`, the command line): each read-then-write
+// runs in an IMMEDIATE transaction, busy answers are retried for a bounded time, and each run
+// records its owner process (host, pid, start time) and a heartbeat, so that any process can
+// tell a live run from one whose owner died. Trainers report to their owner and never open the
+// database themselves.
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -10,10 +14,44 @@ import type { DatasetDescriptor } from '../../shared/dataset'
 import { ACTIVE_STATUSES, type BackendInfo, type MetricValues, type RunDetail, type RunSeries, type RunStatus, type RunSummary } from '../../shared/run'
 import type { ModelSpec } from '../../shared/spec'
 import type { TrainingConfig } from '../../shared/training'
+import { DEFAULT_BUSY, withBusyRetry, writeTransaction, type BusyOptions } from './busy'
 import { StoreError, runNotFound } from './errors'
 import { evenlySpacedIndices } from './downsample'
 import { MetricWriter, createMetricInserter, type MetricWriterOptions } from './metric-writer'
+import { describeOwner, ownerState, systemProbe, type OwnerState, type ProcessProbe } from './process-owner'
 import { migrate } from './schema'
+
+export { processIsAlive } from './process-owner'
+
+export interface StoreOptions extends Partial<BusyOptions> {
+  /** A run whose heartbeat is older than this is taken for interrupted by other processes (ms). */
+  staleAfterMs?: number
+  /** How processes are checked (tests pass their own). */
+  probe?: ProcessProbe
+}
+
+export const DEFAULT_STALE_AFTER_MS = 30_000
+
+/** Who owns an active run and how it looks from here. */
+export interface RunOwnerInfo {
+  status: RunStatus
+  owner: { host: string | null; pid: number | null; start: string | null }
+  /** ms since the epoch of the owner's last heartbeat. */
+  heartbeat_at: number | null
+  /** This very process. */
+  self: boolean
+  state: OwnerState
+}
+
+interface ActiveRow {
+  id: string
+  status: RunStatus
+  final_metrics: string
+  owner_pid: number | null
+  owner_host: string | null
+  owner_start: string | null
+  heartbeat_at: number | null
+}
 
 export type DatasetRef = Pick<DatasetDescriptor, 'id' | 'name' | 'fingerprint'>
 
@@ -177,12 +215,19 @@ export class WorkbenchStore {
   private readonly insertMetrics: ReturnType<typeof createMetricInserter>
   private readonly statements
   private closed = false
+  private readonly busy: BusyOptions
+  private readonly probe: ProcessProbe
+  readonly staleAfterMs: number
 
   private constructor(
     private readonly db: Database.Database,
-    readonly path: string
+    readonly path: string,
+    options: StoreOptions
   ) {
-    this.insertMetrics = createMetricInserter(db)
+    this.busy = { busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY.busyTimeoutMs, retryBudgetMs: options.retryBudgetMs ?? DEFAULT_BUSY.retryBudgetMs }
+    this.probe = options.probe ?? systemProbe
+    this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS
+    this.insertMetrics = createMetricInserter(db, this.busy)
     this.statements = {
       runStatus: db.prepare<[string], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
       runSummary: db.prepare<[string], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
@@ -197,12 +242,18 @@ export class WorkbenchStore {
            ) WHERE i IN (SELECT value FROM json_each(?)) ORDER BY i`
         )
         .raw(true),
-      lastValue: db.prepare<[string, string], { value: number | null }>('SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC, rowid DESC LIMIT 1')
+      lastValue: db.prepare<[string, string], { value: number | null }>('SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC, rowid DESC LIMIT 1'),
+      activeRuns: db.prepare<[], ActiveRow>(`SELECT id, status, final_metrics, owner_pid, owner_host, owner_start, heartbeat_at FROM runs WHERE status IN (${ACTIVE_SQL})`),
+      activeRun: db.prepare<[string], ActiveRow & { interrupted_from: RunStatus | null }>('SELECT id, status, final_metrics, owner_pid, owner_host, owner_start, heartbeat_at, interrupted_from FROM runs WHERE id = ?')
     }
   }
 
-  /** Opens (creating folders and file as needed) and migrates the database at `dbPath`. */
-  static open(dbPath: string): WorkbenchStore {
+  /**
+   * Opens (creating folders and file as needed) and migrates the database at `dbPath`. Options:
+   * SQLite's busy timeout and the retry budget after it (5 s each by default), and how old a
+   * heartbeat may get before other processes take a run for interrupted (30 s).
+   */
+  static open(dbPath: string, options: StoreOptions = {}): WorkbenchStore {
     if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true })
     let db: Database.Database
     try {
@@ -211,8 +262,10 @@ export class WorkbenchStore {
       throw new StoreError('incompatible', `Cannot open the run database ${dbPath}: ${(cause as Error).message}. Check that the folder is writable.`)
     }
     try {
-      db.pragma('busy_timeout = 5000')
-      const mode = db.pragma('journal_mode = WAL', { simple: true })
+      const budget = { retryBudgetMs: options.retryBudgetMs ?? DEFAULT_BUSY.retryBudgetMs }
+      db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY.busyTimeoutMs))}`)
+      // Switching a new file to WAL writes it; another process may be doing the same.
+      const mode = withBusyRetry('open the run database', () => db.pragma('journal_mode = WAL', { simple: true }), budget)
       if (mode !== 'wal' && dbPath !== ':memory:') throw new Error(`journal mode is ${String(mode)}, WAL is required (is the folder on a network file system?)`)
       // With WAL, NORMAL loses nothing when the process is killed; only a power cut may drop the last commits.
       db.pragma('synchronous = NORMAL')
@@ -223,7 +276,11 @@ export class WorkbenchStore {
       if (cause instanceof StoreError) throw cause
       throw new StoreError('incompatible', `${dbPath} is not a usable Model Workbench database: ${(cause as Error).message}. Move it aside and restart to start a fresh one.`)
     }
-    return new WorkbenchStore(db, dbPath)
+    return new WorkbenchStore(db, dbPath, options)
+  }
+
+  get isClosed(): boolean {
+    return this.closed
   }
 
   /** Flushes every open metric writer, then closes the database. */
@@ -261,15 +318,16 @@ export class WorkbenchStore {
     const { config } = input
     const name = input.name.trim()
     if (name === '') throw new StoreError('bad_input', 'A run needs a non-empty name.')
+    const owner = this.probe.self
+    const insert = this.db.prepare(
+      `INSERT INTO runs (id, name, model_name, dataset_id, dataset_name, dataset_fingerprint, status, spec, config, seed,
+         optimizer, learning_rate, batch_size, epochs, steps, created_at, owner_pid, owner_host, owner_start, heartbeat_at)
+       VALUES (@id, @name, @model_name, @dataset_id, @dataset_name, @dataset_fingerprint, 'queued', @spec, @config, @seed,
+         @optimizer, @learning_rate, @batch_size, @epochs, @steps, @created_at, @owner_pid, @owner_host, @owner_start, @heartbeat_at)`
+    )
     try {
-      this.db
-        .prepare(
-          `INSERT INTO runs (id, name, model_name, dataset_id, dataset_name, dataset_fingerprint, status, spec, config, seed,
-             optimizer, learning_rate, batch_size, epochs, steps, created_at, owner_pid)
-           VALUES (@id, @name, @model_name, @dataset_id, @dataset_name, @dataset_fingerprint, 'queued', @spec, @config, @seed,
-             @optimizer, @learning_rate, @batch_size, @epochs, @steps, @created_at, @owner_pid)`
-        )
-        .run({
+      this.write('record the new run', () =>
+        insert.run({
           id,
           name,
           model_name: input.model_name,
@@ -283,10 +341,14 @@ export class WorkbenchStore {
           learning_rate: config.optimizer.learning_rate,
           batch_size: config.batch_size,
           epochs: config.budget.kind === 'epochs' ? config.budget.epochs : null,
-          owner_pid: process.pid,
+          owner_pid: owner.pid,
+          owner_host: owner.host,
+          owner_start: owner.start,
+          heartbeat_at: Date.now(),
           steps: config.budget.kind === 'steps' ? config.budget.steps : null,
           created_at: nowIso()
         })
+      )
     } catch (cause) {
       if ((cause as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new StoreError('conflict', `A run with id ${JSON.stringify(id)} already exists; choose another id or leave it out to get a fresh one.`)
@@ -300,8 +362,8 @@ export class WorkbenchStore {
   markRunning(runId: string, info: RunningInfo): void {
     this.transition(runId, ['queued', 'running'], 'mark it running', () => {
       this.db
-        .prepare(`UPDATE runs SET status = 'running', backend = ?, backend_info = ?, versions = ?, started_at = ? WHERE id = ?`)
-        .run(info.backend_info.name, JSON.stringify(info.backend_info), JSON.stringify(info.versions), info.started_at ?? nowIso(), runId)
+        .prepare(`UPDATE runs SET status = 'running', backend = ?, backend_info = ?, versions = ?, started_at = ?, heartbeat_at = ?, interrupted_from = NULL, error = NULL WHERE id = ?`)
+        .run(info.backend_info.name, JSON.stringify(info.backend_info), JSON.stringify(info.versions), info.started_at ?? nowIso(), Date.now(), runId)
     })
   }
 
@@ -311,7 +373,7 @@ export class WorkbenchStore {
       throw new StoreError('bad_input', `setStatus only pauses or resumes a run (got ${JSON.stringify(status)}); use finishRun to end it.`)
     }
     this.transition(runId, ACTIVE_STATUSES, `set it ${status}`, () => {
-      this.db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId)
+      this.db.prepare('UPDATE runs SET status = ?, heartbeat_at = ?, interrupted_from = NULL, error = NULL WHERE id = ?').run(status, Date.now(), runId)
     })
   }
 
@@ -323,7 +385,7 @@ export class WorkbenchStore {
     this.transition(runId, ACTIVE_STATUSES, `end it as ${end.status}`, () => {
       this.db
         .prepare(
-          `UPDATE runs SET status = ?, ended_at = ?, final_metrics = ?, best_metrics = ?, best_epoch = ?, error = ?, diverged_at_step = ?
+          `UPDATE runs SET status = ?, ended_at = ?, final_metrics = ?, best_metrics = ?, best_epoch = ?, error = ?, diverged_at_step = ?, interrupted_from = NULL
            WHERE id = ?`
         )
         .run(end.status, end.ended_at ?? nowIso(), metricsToJson(end.final_metrics), metricsToJson(end.best_metrics), end.best_epoch, end.error, end.diverged_at_step, runId)
@@ -331,32 +393,95 @@ export class WorkbenchStore {
   }
 
   /**
-   * For the owner starting up: runs a previous owner left queued, running or paused can no
-   * longer progress (their trainer died with it). Marks them `interrupted` (never `finished`),
-   * keeps their last reported metric values as final metrics, and returns their ids.
+   * For a process opening the data folder: runs left queued, running or paused by an owner that
+   * is gone can no longer progress (their trainer died with it). Marks them `interrupted` (never
+   * `finished`), keeps their last reported metric values as final metrics, and returns their ids.
+   * Runs of another live process (the app while the CLI lists runs) are left alone. `isAlive`
+   * replaces the pid check (tests).
    */
-  recoverInterrupted(isAlive: (pid: number) => boolean = processIsAlive): string[] {
-    const detectedAt = nowIso()
-    return this.db.transaction(() => {
-      // Runs of another live process (the app while the CLI lists runs) are still going.
-      const stale = this.db
-        .prepare<[], { id: string; status: RunStatus; final_metrics: string; owner_pid: number | null }>(`SELECT id, status, final_metrics, owner_pid FROM runs WHERE status IN (${ACTIVE_SQL})`)
-        .all()
-        .filter((run) => run.owner_pid === null || run.owner_pid === process.pid || !isAlive(run.owner_pid))
-      const update = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, final_metrics = ? WHERE id = ?`)
-      for (const run of stale) {
-        const error =
-          run.status === 'queued'
-            ? `Interrupted: the workbench closed before this run started (noticed at ${detectedAt}). Start it again to train.`
-            : `Interrupted: the workbench or its trainer process stopped while this run was ${run.status} (noticed at ${detectedAt}). Metrics up to the last saved batch are kept; start a new run to train again.`
-        const final = run.final_metrics === '{}' ? metricsToJson(this.lastValues(run.id)) : run.final_metrics
-        update.run(error, final, run.id)
-      }
-      return stale.map((r) => r.id)
-    })()
+  recoverInterrupted(isAlive?: (pid: number) => boolean): string[] {
+    const probe: ProcessProbe = isAlive ? { self: this.probe.self, isAlive, startTime: () => null } : this.probe
+    return this.reapOrphanedRuns({ startup: true, probe })
   }
 
-  listRuns(): RunSummary[] {
+  /**
+   * What every process that lists or reads runs calls first: an active run whose owner is dead
+   * (same host: its pid is gone, or belongs to a process started at another time) or whose
+   * heartbeat is older than `staleAfterMs` (an owner on another host, or one that hangs) is
+   * recorded as `interrupted` (W&B's "crashed"). A silent owner that turns out to be alive takes
+   * its run back with its next heartbeat or status write. Returns the ids it marked.
+   */
+  reapOrphanedRuns(options: { now?: number; startup?: boolean; probe?: ProcessProbe } = {}): string[] {
+    const now = options.now ?? Date.now()
+    const probe = options.probe ?? this.probe
+    // A plain read first: most calls find nothing to do and take no write lock.
+    const candidates = new Map<string, string>()
+    for (const row of this.statements.activeRuns.all()) {
+      const reason = this.orphanReason(row, now, options.startup === true, probe)
+      if (reason !== null) candidates.set(row.id, reason)
+    }
+    if (candidates.size === 0) return []
+    const detectedAt = new Date(now).toISOString()
+    return this.write('mark runs of a stopped owner interrupted', () => {
+      const update = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, final_metrics = ?, interrupted_from = ? WHERE id = ?`)
+      const marked: string[] = []
+      for (const [id, kind] of candidates) {
+        // Re-read under the write lock: the owner may have ended it or beaten since.
+        const row = this.statements.activeRun.get(id)
+        if (row === undefined || !(ACTIVE_STATUSES as readonly string[]).includes(row.status)) continue
+        const reason = this.orphanReason(row, now, options.startup === true, probe)
+        if (reason === null) continue
+        const stale = kind.startsWith('stale:')
+        const why = stale ? reason.slice('stale:'.length) : reason
+        const error =
+          row.status === 'queued'
+            ? `Interrupted: ${why} before this run started (noticed at ${detectedAt}). Start it again to train.`
+            : `Interrupted: ${why} while this run was ${row.status} (noticed at ${detectedAt}). Metrics up to the last saved batch are kept; start a new run to train again.`
+        const final = row.final_metrics === '{}' ? metricsToJson(this.lastValues(id)) : row.final_metrics
+        // Only a run taken for stale may come back (its owner may just have been slow).
+        update.run(error, final, stale ? row.status : null, id)
+        marked.push(id)
+      }
+      return marked
+    })
+  }
+
+  /**
+   * The owner's heartbeat for the runs it is training: refreshes their heartbeat and takes back
+   * any that another process marked interrupted while this one was silent. Returns the ids it
+   * took back and those no longer in the store as an active run of this process (deleted
+   * elsewhere), whose trainers the caller should stop.
+   */
+  heartbeat(runIds: readonly string[], now = Date.now()): { revived: string[]; gone: string[] } {
+    if (runIds.length === 0) return { revived: [], gone: [] }
+    return this.write('record the heartbeat of active runs', () => {
+      const revived: string[] = []
+      const gone: string[] = []
+      const beat = this.db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?')
+      const revive = this.db.prepare(`UPDATE runs SET status = interrupted_from, interrupted_from = NULL, error = NULL, final_metrics = '{}', heartbeat_at = ? WHERE id = ?`)
+      for (const id of runIds) {
+        const row = this.statements.activeRun.get(id)
+        if (row === undefined || !this.ownedHere(row)) gone.push(id)
+        else if ((ACTIVE_STATUSES as readonly string[]).includes(row.status)) beat.run(now, id)
+        else if (row.status === 'interrupted' && row.interrupted_from !== null) {
+          revive.run(now, id)
+          revived.push(id)
+        } else gone.push(id)
+      }
+      return { revived, gone }
+    })
+  }
+
+  /** The run's status and owner as this process sees them (for "running in another process" answers). */
+  runOwner(runId: string): RunOwnerInfo {
+    const row = this.statements.activeRun.get(runId)
+    if (row === undefined) throw runNotFound(runId)
+    const owner = { host: row.owner_host, pid: row.owner_pid, start: row.owner_start }
+    const self = this.ownedHere(row)
+    return { status: row.status, owner, heartbeat_at: row.heartbeat_at, self, state: self ? 'alive' : ownerState(owner, this.probe) }
+  }
+
+    listRuns(): RunSummary[] {
     return this.statements.listRuns.all().map(toSummary)
   }
 
@@ -413,18 +538,23 @@ export class WorkbenchStore {
       sets.push('notes = ?')
       values.push(patch.notes)
     }
-    if (sets.length > 0) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, runId)
+    if (sets.length > 0) {
+      const { changes } = this.write(`update run ${runId}`, () => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, runId))
+      if (changes === 0) throw runNotFound(runId)
+    }
     return this.getRunSummary(runId)
   }
 
   /** Deletes an ended run with its metrics and artifact records (not the files: see listArtifacts). */
   deleteRun(runId: string): void {
-    const status = this.requireRun(runId)
-    if ((ACTIVE_STATUSES as readonly string[]).includes(status)) {
-      throw new StoreError('conflict', `Run ${runId} is ${status}; stop it before deleting it.`)
-    }
-    for (const writer of this.writers) if (writer.runId === runId) writer.close()
-    this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
+    this.write(`delete run ${runId}`, () => {
+      const status = this.requireRun(runId)
+      if ((ACTIVE_STATUSES as readonly string[]).includes(status)) {
+        throw new StoreError('conflict', `Run ${runId} is ${status}; stop it before deleting it.`)
+      }
+      for (const writer of this.writers) if (writer.runId === runId) writer.close()
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
+    })
   }
 
   /** A buffered writer for one run's metrics; the store flushes it on close(). */
@@ -444,12 +574,11 @@ export class WorkbenchStore {
 
   /** Adds a data set, or replaces the record of one with the same id. */
   registerDataset(descriptor: DatasetDescriptor): void {
-    this.db
-      .prepare(
+    const upsert = this.db.prepare(
         `INSERT INTO datasets (id, name, descriptor, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, descriptor = excluded.descriptor, fingerprint = excluded.fingerprint, created_at = excluded.created_at`
-      )
-      .run(descriptor.id, descriptor.name, JSON.stringify(descriptor), descriptor.fingerprint, descriptor.created_at)
+    )
+    this.write(`record data set ${descriptor.id}`, () => upsert.run(descriptor.id, descriptor.name, JSON.stringify(descriptor), descriptor.fingerprint, descriptor.created_at))
   }
 
   listDatasets(): DatasetDescriptor[] {
@@ -467,7 +596,7 @@ export class WorkbenchStore {
 
   /** Removes the data set's record; runs trained on it keep its name and fingerprint. */
   deleteDataset(id: string): void {
-    const { changes } = this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id)
+    const { changes } = this.write(`delete data set ${id}`, () => this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id))
     if (changes === 0) throw new StoreError('not_found', `Data set ${JSON.stringify(id)} not found in the run store.`)
   }
 
@@ -477,12 +606,12 @@ export class WorkbenchStore {
   saveModel(name: string, spec: ModelSpec): SavedModel {
     const trimmed = name.trim()
     if (trimmed === '') throw new StoreError('bad_input', 'A saved model needs a non-empty name.')
-    return this.db.transaction(() => {
+    return this.write(`save model ${JSON.stringify(trimmed)}`, () => {
       const { latest } = this.db.prepare<[string], { latest: number | null }>('SELECT max(version) AS latest FROM models WHERE name = ?').get(trimmed)!
       const model: SavedModel = { id: newId('model'), name: trimmed, version: (latest ?? 0) + 1, spec, created_at: nowIso() }
       this.db.prepare('INSERT INTO models (id, name, version, spec, created_at) VALUES (?, ?, ?, ?, ?)').run(model.id, model.name, model.version, JSON.stringify(spec), model.created_at)
       return model
-    })()
+    })
   }
 
   /** Every saved version, grouped by name, newest version first. */
@@ -503,13 +632,14 @@ export class WorkbenchStore {
 
   /** Records a file a run produced (weights, checkpoint, export); the same path again replaces its record. */
   addArtifact(runId: string, kind: string, path: string, sha256: string): void {
-    this.requireRun(runId)
-    this.db
-      .prepare(
-        `INSERT INTO artifacts (run_id, kind, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, sha256 = excluded.sha256, created_at = excluded.created_at`
-      )
-      .run(runId, kind, path, sha256, nowIso())
+    const upsert = this.db.prepare(
+      `INSERT INTO artifacts (run_id, kind, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, sha256 = excluded.sha256, created_at = excluded.created_at`
+    )
+    this.write(`record an artifact of run ${runId}`, () => {
+      this.requireRun(runId)
+      upsert.run(runId, kind, path, sha256, nowIso())
+    })
   }
 
   listArtifacts(runId: string): Artifact[] {
@@ -525,14 +655,49 @@ export class WorkbenchStore {
     return row.status
   }
 
+  /** A write (or read-then-write) in an IMMEDIATE transaction, retried while another process holds the lock. */
+  private write<T>(action: string, work: () => T): T {
+    return writeTransaction(this.db, action, work, this.busy)
+  }
+
+  /**
+   * Read-then-write of a run's status under the write lock. A run another process marked
+   * interrupted because this process was silent is this process's to take back.
+   */
   private transition(runId: string, allowedFrom: readonly RunStatus[], action: string, apply: () => void): void {
-    this.db.transaction(() => {
-      const status = this.requireRun(runId)
-      if (!allowedFrom.includes(status)) {
-        throw new StoreError('conflict', `Cannot ${action}: run ${runId} is already ${status}.`)
+    this.write(`${action} (run ${runId})`, () => {
+      const row = this.statements.activeRun.get(runId)
+      if (row === undefined) throw runNotFound(runId)
+      const takenBack = row.status === 'interrupted' && row.interrupted_from !== null && this.ownedHere(row)
+      if (!allowedFrom.includes(row.status) && !takenBack) {
+        throw new StoreError('conflict', `Cannot ${action}: run ${runId} is already ${row.status}.`)
       }
       apply()
-    })()
+    })
+  }
+
+  /** Recorded as owned by this very process (host, pid and start time). */
+  private ownedHere(row: Pick<ActiveRow, 'owner_pid' | 'owner_host' | 'owner_start'>): boolean {
+    const self = this.probe.self
+    return row.owner_pid === self.pid && (row.owner_host === null || row.owner_host === self.host) && row.owner_start === self.start
+  }
+
+  /** Why an active run can no longer progress, or null while its owner may still be working on it. A `stale:` prefix marks a silent but possibly live owner. */
+  private orphanReason(row: ActiveRow, now: number, startup: boolean, probe: ProcessProbe): string | null {
+    const owner = { host: row.owner_host, pid: row.owner_pid, start: row.owner_start }
+    // Databases from before owners were recorded: no process can claim the run.
+    if (owner.pid === null) return 'the workbench or its trainer process stopped'
+    const self = probe.self
+    if ((owner.host === null || owner.host === self.host) && owner.pid === self.pid) {
+      if (owner.start !== null && self.start !== null) return owner.start === self.start ? null : `the workbench that owned it (${describeOwner(owner)}, an earlier process with this pid) stopped`
+      // No start times (no /proc): at start-up, an active run under our own pid is a previous process's.
+      return startup ? 'the workbench or its trainer process stopped' : null
+    }
+    if (ownerState(owner, probe) === 'dead') return `the workbench that owned it (${describeOwner(owner)}) stopped`
+    if (row.heartbeat_at !== null && now - row.heartbeat_at > this.staleAfterMs) {
+      return `stale:the workbench that owned it (${describeOwner(owner)}) sent no heartbeat for ${Math.round((now - row.heartbeat_at) / 1000)} s`
+    }
+    return null
   }
 
   private lastValues(runId: string): MetricValues {
@@ -541,15 +706,5 @@ export class WorkbenchStore {
       values[name] = this.statements.lastValue.get(runId, name)?.value ?? NaN
     }
     return values
-  }
-}
-
-/** Whether a process with this id exists (signal 0 tests without sending anything). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
