@@ -97,14 +97,14 @@ export async function writeTensors(dir: string, draft: DescriptorDraft, splits: 
     for (const kind of ['x', 'y'] as const) files.push({ name: tensorFileName(kind, split), bytes: bytesOf(tensors[kind]) })
     splitInfo[split] = numClasses > 0 ? { count: tensors.count, class_counts: classCounts(tensors.y, numClasses) } : { count: tensors.count }
   }
-  for (const file of files) await writeFile(join(dir, file.name), file.bytes)
+  for (const file of files) await writeFile(join(dir, file.name), file.bytes, { mode: 0o600 })
   const descriptor = datasetDescriptorSchema.parse({
     ...draft,
     splits: splitInfo,
     fingerprint: fingerprintTensors(files, layoutOf(draft)),
     created_at: createdAt.toISOString()
   })
-  await writeFile(join(dir, DESCRIPTOR_FILE), JSON.stringify(descriptor, null, 2) + '\n')
+  await writeFile(join(dir, DESCRIPTOR_FILE), JSON.stringify(descriptor, null, 2) + '\n', { mode: 0o600 })
   return descriptor
 }
 
