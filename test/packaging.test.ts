@@ -37,8 +37,7 @@ const { Minimatch } = nodeRequire('minimatch') as { Minimatch: new (pattern: str
 const unpackFilter = new FileMatcher(root, join(root, 'app'), (s) => s, config.asarUnpack).createFilter()
 const isUnpacked = (path: string): boolean => unpackFilter(join(root, ...path.split('/')), statSync(join(root, ...path.split('/'))))
 
-const PLATFORMS = { linux: 'linux', win: 'win32', mac: 'darwin' } as const
-type Platform = keyof typeof PLATFORMS
+type Platform = 'linux' | 'win' | 'mac'
 
 /** A production-dependency file reaches the package of this platform: no exclusion of ours or electron-builder's drops it. */
 function shippedOn(platform: Platform, path: string): boolean {
