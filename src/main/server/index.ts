@@ -16,6 +16,7 @@ import {
   tokenCookie,
   tokensMatch
 } from './access'
+import { TokenGuessLimiter, type GuessLimitOptions } from './rate-limit'
 import { broadcastEvent, serveRpcSocket } from './rpc-socket'
 import { openStaticFile, resolveStaticFile } from './static-files'
 
@@ -34,6 +35,8 @@ export interface StartServerOptions {
   token?: string
   /** Largest WebSocket message accepted, in bytes. */
   maxMessageBytes?: number
+  /** How wrong tokens are throttled per remote address (tests shorten the delays). */
+  guessLimits?: Partial<GuessLimitOptions>
 }
 
 export interface RunningServer {
@@ -81,7 +84,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let port = options.port ?? 0
   let allowedHosts: ReturnType<typeof allowedHostHeaders> = new Set()
 
-  const authenticated = (request: IncomingMessage) => tokensMatch(token, presentedToken(request.headers, port))
+  const limiter = new TokenGuessLimiter(options.guessLimits)
+  const tooManyGuesses = (retryAfterS: number) => `Refused: too many wrong tokens from this address; wait ${retryAfterS} s and open the URL that \`serve\` printed.`
+
+  /**
+   * Checks a presented token through the guess limiter: 'none' when nothing was presented (not a
+   * guess), else whether it matched, or the seconds to wait when this address guessed too often.
+   */
+  async function checkToken(request: IncomingMessage, presented: string | undefined | null): Promise<'none' | 'ok' | 'wrong' | { retryAfterS: number }> {
+    if (presented === undefined || presented === null) return 'none'
+    const address = request.socket.remoteAddress ?? 'unknown'
+    const admission = await limiter.admit(address)
+    if (!admission.admitted) return { retryAfterS: admission.retryAfterS }
+    if (tokensMatch(token, presented)) {
+      limiter.succeeded(address)
+      return 'ok'
+    }
+    limiter.failed(address)
+    return 'wrong'
+  }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const hostHeader = request.headers.host
@@ -99,7 +120,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const url = new URL(request.url ?? '/', 'http://workbench.invalid')
     const queryToken = url.searchParams.get('token')
     if (queryToken !== null) {
-      if (!isRead || !tokensMatch(token, queryToken)) {
+      const verdict = isRead ? await checkToken(request, queryToken) : 'wrong'
+      if (typeof verdict === 'object') {
+        refuse(response, 429, tooManyGuesses(verdict.retryAfterS), { ...headers, 'Retry-After': String(verdict.retryAfterS) })
+        return
+      }
+      if (verdict !== 'ok') {
         refuse(response, 401, 'Refused: wrong token. Open the workbench with the URL that `serve` printed.', headers)
         return
       }
@@ -109,7 +135,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       response.end()
       return
     }
-    if (!authenticated(request)) {
+    const verdict = await checkToken(request, presentedToken(request.headers, port))
+    if (typeof verdict === 'object') {
+      refuse(response, 429, tooManyGuesses(verdict.retryAfterS), { ...headers, 'Retry-After': String(verdict.retryAfterS) })
+      return
+    }
+    if (verdict !== 'ok') {
       refuse(response, 401, 'Refused: this workbench needs its token. Open the URL that `serve` printed (it ends in ?token=…).', headers)
       return
     }
@@ -138,7 +169,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     stream.pipe(response)
   }
 
-  function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy())
     const hostHeader = request.headers.host
     if (!hostAllowed(hostHeader, allowedHosts)) return refuseUpgrade(socket, 403, 'Forbidden')
@@ -147,8 +178,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const url = new URL(request.url ?? '/', 'http://workbench.invalid')
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found')
     const queryToken = url.searchParams.get('token')
-    const ok = queryToken !== null ? tokensMatch(token, queryToken) : authenticated(request)
-    if (!ok) return refuseUpgrade(socket, 401, 'Unauthorized')
+    const verdict = await checkToken(request, queryToken !== null ? queryToken : presentedToken(request.headers, port))
+    if (typeof verdict === 'object') return refuseUpgrade(socket, 429, 'Too Many Requests')
+    if (verdict !== 'ok') return refuseUpgrade(socket, 401, 'Unauthorized')
+    if (socket.destroyed) return
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))
   }
 
@@ -180,7 +213,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       else response.destroy()
     })
   })
-  server.on('upgrade', handleUpgrade)
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(request, socket, head).catch(() => socket.destroy())
+  })
   server.headersTimeout = 20_000
   server.requestTimeout = 60_000
 

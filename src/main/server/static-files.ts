@@ -63,12 +63,16 @@ export async function resolveStaticFile(root: string, urlPath: string): Promise<
   } catch {
     return null
   }
-  if (candidate !== realRoot && !candidate.startsWith(realRoot + sep)) return null
+  const inside = (path: string) => path === realRoot || path.startsWith(realRoot + sep)
+  if (!inside(candidate)) return null
   try {
     const info = await stat(candidate)
     if (info.isDirectory()) {
-      const index = join(candidate, 'index.html')
+      // A folder's index.html is resolved like any other path: a symlink leading out is refused.
+      const index = await realpath(join(candidate, 'index.html'))
+      if (!inside(index)) return null
       const indexInfo = await stat(index)
+      if (!indexInfo.isFile()) return null
       return { path: index, size: indexInfo.size, mime: mimeType(index) }
     }
     if (!info.isFile()) return null

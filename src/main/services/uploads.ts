@@ -1,19 +1,45 @@
 // Files reaching the back end: uploads.begin/chunk/finish write into <dataDir>/uploads/<id>/ and
 // importers get the server-side path (the client never chooses one). An upload is discarded once
 // its import succeeds and kept after a failure, for another try.
+//
+// Hostile or confused clients are refused cheaply: the announced size and the number of uploads
+// held at once are capped, a chunk is written only at the offset received so far and one at a
+// time per upload (two chunks sent together at one offset: the second is refused, never both
+// written), data that is not strict base64 is bad_input. Each upload folder names its owner
+// process (owner.json); at start-up folders whose owner is gone are removed.
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { ServiceContext } from './context'
 import { WorkbenchError, type Handlers } from './dispatcher'
 
 const UPLOAD_ID = /^upload-[a-f0-9]{16}$/
+/** Largest file one upload may announce: 4 GiB. */
+export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3
+/** Uploads held at once (begun and not yet imported or discarded). */
+export const MAX_OPEN_UPLOADS = 16
+/** An upload untouched this long may be dropped to make room for a new one. */
+export const UPLOAD_IDLE_MS = 10 * 60 * 1000
+export const OWNER_FILE = 'owner.json'
+/** Standard base64 with padding, as btoa and Buffer write it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 interface Upload {
   path: string
   size: number
   expected: number
   name: string
+  touched: number
+  /** The tail of this upload's chunk queue: chunks run one after another, each checking its offset when its turn comes. */
+  queue: Promise<unknown>
+}
+
+/** Runs `work` after every earlier task of the upload (a per-upload promise lock). */
+function serialised<T>(upload: Upload, work: () => Promise<T>): Promise<T> {
+  const run = upload.queue.then(work, work)
+  upload.queue = run.catch(() => undefined)
+  return run
 }
 
 export interface Uploads {
@@ -24,11 +50,69 @@ export interface Uploads {
   name(file: string): string | undefined
   /** An imported file is not needed again: the data set holds its tensors. */
   discard(files: (string | undefined)[]): Promise<void>
+  /** Resolves once the start-up sweep of stale upload folders is done. */
+  ready: Promise<void>
   close(): Promise<void>
+}
+
+interface UploadOwner {
+  host: string
+  pid: number
+  started_at: string
+}
+
+function processIsRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Whether an upload folder still belongs to a live process (this one included). */
+async function ownerAlive(dir: string): Promise<boolean> {
+  let owner: Partial<UploadOwner>
+  try {
+    owner = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as Partial<UploadOwner>
+  } catch {
+    return false // no owner file (a crash between mkdir and its write, or an older version): stale
+  }
+  // Another machine sharing the folder cannot be checked: leave its uploads alone.
+  if (typeof owner.host === 'string' && owner.host !== hostname()) return true
+  return typeof owner.pid === 'number' && processIsRunning(owner.pid)
+}
+
+/** Removes upload folders whose owner process is gone; never one of a live process. */
+export async function removeStaleUploads(root: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(root)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    const dir = join(root, name)
+    if (await ownerAlive(dir)) continue
+    await rm(dir, { recursive: true, force: true })
+    removed.push(name)
+  }
+  return removed
+}
+
+function group(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
 }
 
 export function createUploads(ctx: ServiceContext): Uploads {
   const uploads = new Map<string, Upload>()
+  const root = join(ctx.dataDir, 'uploads')
+  const ready = removeStaleUploads(root).then(
+    () => undefined,
+    () => undefined
+  )
 
   function path(file: string): string {
     const upload = uploads.get(file)
@@ -37,12 +121,24 @@ export function createUploads(ctx: ServiceContext): Uploads {
     return upload.path
   }
 
+  async function remove(file: string): Promise<void> {
+    const upload = uploads.get(file)
+    if (!upload) return
+    uploads.delete(file)
+    await rm(join(upload.path, '..'), { recursive: true, force: true })
+  }
+
   async function discard(files: (string | undefined)[]): Promise<void> {
-    for (const file of files) {
-      const upload = file ? uploads.get(file) : undefined
-      if (!upload) continue
-      uploads.delete(file!)
-      await rm(join(upload.path, '..'), { recursive: true, force: true })
+    for (const file of files) if (file) await remove(file)
+  }
+
+  /** Makes room for one more upload by dropping idle ones; refuses when every slot is busy. */
+  async function makeRoom(): Promise<void> {
+    if (uploads.size < MAX_OPEN_UPLOADS) return
+    const now = Date.now()
+    for (const [file, upload] of [...uploads]) if (now - upload.touched > UPLOAD_IDLE_MS) await serialised(upload, () => remove(file))
+    if (uploads.size >= MAX_OPEN_UPLOADS) {
+      throw new WorkbenchError('conflict', `${MAX_OPEN_UPLOADS} uploads are already open (the most the workbench holds at once); import or finish those first, or try again in ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes when idle ones expire`)
     }
   }
 
@@ -50,40 +146,63 @@ export function createUploads(ctx: ServiceContext): Uploads {
     path,
     name: (file) => uploads.get(file)?.name,
     discard,
+    ready,
     async close() {
-      for (const upload of uploads.values()) await rm(join(upload.path, '..'), { recursive: true, force: true })
+      await ready
+      for (const file of [...uploads.keys()]) await remove(file)
     },
     handlers: {
       'uploads.begin': async ({ name, size }) => {
+        await ready
+        const trimmed = name.trim()
+        if (trimmed === '.' || trimmed === '..' || trimmed === '' || /[\0]/.test(name)) throw new WorkbenchError('bad_input', `${JSON.stringify(name)} is not a file name; upload a file, not a folder`)
+        if (size > MAX_UPLOAD_BYTES) throw new WorkbenchError('bad_input', `"${name}" has ${group(size)} bytes, more than the ${group(MAX_UPLOAD_BYTES)} bytes (4 GiB) one upload may hold; import a smaller file or a subset of it`)
+        await makeRoom()
         const file = `upload-${randomBytes(8).toString('hex')}`
-        const dir = join(ctx.dataDir, 'uploads', file)
-        await mkdir(dir, { recursive: true })
-        // Keep the user's file name (for messages) but never let it pick the path.
-        const safeName = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) || 'upload'
+        const dir = join(root, file)
+        await mkdir(dir, { recursive: true, mode: 0o700 })
+        const owner: UploadOwner = { host: hostname(), pid: process.pid, started_at: new Date().toISOString() }
+        await writeFile(join(dir, OWNER_FILE), JSON.stringify(owner) + '\n', { mode: 0o600 })
+        // Keep the user's file name (for messages) but never let it pick the path; never the owner file's name either.
+        let safeName = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120)
+        if (/^\.+$/.test(safeName) || safeName === '' || safeName === OWNER_FILE) safeName = `upload${safeName === OWNER_FILE ? '-owner.json' : ''}`
         const filePath = join(dir, safeName)
-        await (await open(filePath, 'w')).close()
-        uploads.set(file, { path: filePath, size: 0, expected: size, name })
+        await (await open(filePath, 'w', 0o600)).close()
+        uploads.set(file, { path: filePath, size: 0, expected: size, name, touched: Date.now(), queue: Promise.resolve() })
         return { file }
       },
       'uploads.chunk': async ({ file, offset, data_base64 }) => {
         const upload = uploads.get(file)
         if (!upload) throw new WorkbenchError('not_found', `upload "${file}" not found; start the upload again`)
-        if (offset !== upload.size) throw new WorkbenchError('conflict', `upload "${upload.name}": chunk at byte ${offset} but ${upload.size} bytes received so far`)
-        const bytes = Buffer.from(data_base64, 'base64')
-        if (upload.size + bytes.length > upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is larger than the announced ${upload.expected} bytes`)
-        const handle = await open(upload.path, 'a')
-        try {
-          await handle.write(bytes)
-        } finally {
-          await handle.close()
+        if (data_base64.length % 4 !== 0 || !BASE64.test(data_base64)) {
+          throw new WorkbenchError('bad_input', `upload "${upload.name}": the chunk at byte ${offset} is not valid base64 (standard alphabet A–Z a–z 0–9 + /, padded with = to a multiple of 4 characters)`)
         }
-        upload.size += bytes.length
-        return { received: upload.size }
+        const bytes = Buffer.from(data_base64, 'base64')
+        // One chunk at a time per upload; the offset is checked when the chunk's turn comes, so of
+        // two chunks sent together at one offset the first is written and the second refused.
+        return serialised(upload, async () => {
+          if (uploads.get(file) !== upload) throw new WorkbenchError('not_found', `upload "${upload.name}" was discarded; start the upload again`)
+          if (offset !== upload.size) throw new WorkbenchError('conflict', `upload "${upload.name}": chunk at byte ${offset} but ${upload.size} bytes received so far; send the chunk at byte ${upload.size}`)
+          if (upload.size + bytes.length > upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is larger than the announced ${upload.expected} bytes`)
+          const handle = await open(upload.path, 'r+')
+          try {
+            // Positional write at the accepted offset, never an append.
+            if (bytes.length > 0) await handle.write(bytes, 0, bytes.length, offset)
+          } finally {
+            await handle.close()
+          }
+          upload.size = offset + bytes.length
+          upload.touched = Date.now()
+          return { received: upload.size }
+        })
       },
       'uploads.finish': async ({ file }) => {
-        path(file)
-        const upload = uploads.get(file)!
-        return { file, size: (await stat(upload.path)).size }
+        const upload = uploads.get(file)
+        if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
+        return serialised(upload, async () => {
+          path(file)
+          return { file, size: (await stat(upload.path)).size }
+        })
       }
     }
   }

@@ -10,13 +10,14 @@ import { validateSpec } from '../../shared/spec'
 import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
 import type { ForkTrainer } from '../engine/supervisor'
-import { WorkbenchStore } from '../store'
+import { WorkbenchStore, type StoreOptions } from '../store'
 import type { ServiceContext } from './context'
 import { createDatasets } from './datasets-service'
+import { secureDataFolder } from './data-folder'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { createExports } from './exports-service'
 import { RunFolders } from './run-folders'
-import { createRuns } from './runs-service'
+import { createRuns, type RunsOptions } from './runs-service'
 import { createUploads } from './uploads'
 import { packageVersion } from './versions'
 
@@ -39,17 +40,23 @@ export interface OpenWorkbenchOptions {
   dataDir: string
   host: 'electron' | 'browser'
   fork?: ForkTrainer
+  /** Busy timeout, retry budget and heartbeat staleness of the run database (defaults: 5 s, 5 s, 30 s). */
+  store?: StoreOptions
+  /** Heartbeat interval of this process's runs (default 5 s). */
+  runs?: RunsOptions
 }
 
 export async function openWorkbench(options: OpenWorkbenchOptions): Promise<WorkbenchService> {
   const dataDir = options.dataDir
   const folders = new RunFolders(dataDir)
+  await secureDataFolder(dataDir)
   await mkdir(folders.root, { recursive: true })
   await mkdir(join(dataDir, 'uploads'), { recursive: true })
-  const store = WorkbenchStore.open(join(dataDir, 'workbench.db'))
+  const store = WorkbenchStore.open(join(dataDir, 'workbench.db'), options.store)
+  // Runs whose owner died (this folder may be shared with other live processes: their runs stay).
   store.recoverInterrupted()
   const library = new DatasetLibrary(dataDir)
-  // A crash in the middle of an import leaves a temp folder behind; nothing refers to it.
+  // A process that died mid-import leaves a temp folder behind; those of live processes stay.
   await library.removeStaleTempDirs()
   const listeners = new Set<EventListener>()
 
@@ -66,7 +73,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const ctx: ServiceContext = { dataDir, host: options.host, store, library, folders, fork: options.fork, emit }
   const uploads = createUploads(ctx)
   const datasets = createDatasets(ctx, uploads)
-  const runs = createRuns(ctx, datasets)
+  const runs = createRuns(ctx, datasets, options.runs)
   const exports = createExports(ctx)
 
   const handlers: Handlers = {
