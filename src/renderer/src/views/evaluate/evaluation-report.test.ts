@@ -13,7 +13,8 @@ import {
 } from './evaluation-report'
 import { compactNumber, histogram, shapeText, weightStatistics } from './weight-stats'
 import { samplePixels } from './sample-image'
-import { base64ToBytes, byteSize, EXPORT_CHOICES, exportBlob } from './export-file'
+import { EXPORT_FORMATS } from '../../../../shared/contract'
+import { base64ToBytes, byteSize, EXPORT_CHOICES, exportBlob, formatDelta, verificationState } from './export-file'
 import { confusionHeatmapOption, niceBounds, regressionScatterOption, weightHistogramOption } from './evaluation-charts'
 
 describe('splits and runs', () => {
@@ -228,7 +229,12 @@ describe('sample images and exports', () => {
   })
 
   it('offers every export format once, with the test ids the end-to-end tests use', () => {
-    expect(EXPORT_CHOICES.map((c) => c.format).sort()).toEqual(['keras_script', 'metrics_csv', 'metrics_json', 'spec_json', 'tfjs'])
+    expect(EXPORT_CHOICES.map((c) => c.format).sort()).toEqual([...EXPORT_FORMATS].sort())
+    expect(new Set(EXPORT_CHOICES.map((c) => c.testid)).size).toBe(EXPORT_CHOICES.length)
+    expect(verificationState({ verified_by: 'onnxruntime-node 1.30.0', max_abs_diff: 2e-7, rows: 200, note: null })).toBe('ok')
+    expect(verificationState({ verified_by: null, max_abs_diff: null, rows: 0, note: 'python3 with torch not found' })).toBe('unverified')
+    expect(verificationState(null)).toBe('none')
+    expect(formatDelta(3.14e-7)).toBe('3.1e-7')
     expect(EXPORT_CHOICES.map((c) => c.testid)).toEqual(expect.arrayContaining(['export-tfjs', 'export-keras', 'export-metrics-csv']))
     expect(byteSize(512)).toBe('512 B')
     expect(byteSize(2048)).toBe('2.0 KB')

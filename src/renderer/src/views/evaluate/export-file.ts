@@ -1,17 +1,43 @@
-// The files a run can be exported as (one button each) and the turn of the back end's base64
-// answer into a Blob the page can hand to a download link.
-import type { EXPORT_FORMATS } from '../../../../shared/contract'
+// The files a run can be exported as (one button each), how a verification reads, and the turn of
+// the back end's base64 answer into a Blob the page can hand to a download link.
+import type { ExportFormat, ExportVerification } from '../../../../shared/contract'
 
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+export type { ExportFormat } from '../../../../shared/contract'
 
-/** Buttons in the order shown, with their test ids and whether they need trained weights. */
-export const EXPORT_CHOICES: readonly { format: ExportFormat; testid: string; needsWeights: boolean }[] = [
-  { format: 'tfjs', testid: 'export-tfjs', needsWeights: true },
-  { format: 'keras_script', testid: 'export-keras', needsWeights: false },
-  { format: 'metrics_csv', testid: 'export-metrics-csv', needsWeights: false },
-  { format: 'metrics_json', testid: 'export-metrics-json', needsWeights: false },
-  { format: 'spec_json', testid: 'export-spec-json', needsWeights: false }
+export interface ExportChoice {
+  format: ExportFormat
+  testid: string
+  /** Needs trained weights (the model formats and the training job seeded from them). */
+  needsWeights: boolean
+  group: 'model' | 'script' | 'record'
+}
+
+/** Buttons in the order shown: trained models first (each verified on held-out rows), then scripts, then records. */
+export const EXPORT_CHOICES: readonly ExportChoice[] = [
+  { format: 'tfjs', testid: 'export-tfjs', needsWeights: true, group: 'model' },
+  { format: 'keras', testid: 'export-keras3', needsWeights: true, group: 'model' },
+  { format: 'h5', testid: 'export-h5', needsWeights: true, group: 'model' },
+  { format: 'onnx', testid: 'export-onnx', needsWeights: true, group: 'model' },
+  { format: 'pytorch', testid: 'export-pytorch', needsWeights: true, group: 'model' },
+  { format: 'keras_script', testid: 'export-keras', needsWeights: true, group: 'script' },
+  { format: 'torch_job', testid: 'export-torch-job', needsWeights: true, group: 'script' },
+  { format: 'metrics_csv', testid: 'export-metrics-csv', needsWeights: false, group: 'record' },
+  { format: 'metrics_json', testid: 'export-metrics-json', needsWeights: false, group: 'record' },
+  { format: 'spec_json', testid: 'export-spec-json', needsWeights: false, group: 'record' }
 ]
+
+/** How close an export's answers came to the app's: 'ok' within float32 noise, 'unverified' when no reader ran. */
+export function verificationState(v: ExportVerification | null): 'ok' | 'unverified' | 'none' {
+  if (!v) return 'none'
+  return v.verified_by && v.max_abs_diff !== null ? 'ok' : 'unverified'
+}
+
+/** 3.1e-7 style, for max |Δ|. */
+export function formatDelta(value: number | null): string {
+  if (value === null) return '–'
+  if (value === 0) return '0'
+  return value.toExponential(1)
+}
 
 export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   const binary = atob(base64)
