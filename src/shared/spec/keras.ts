@@ -61,11 +61,51 @@ export function toKerasModelJson(spec: ModelSpec): KerasModelJson {
   return { class_name: 'Sequential', config: { name: spec.name, layers }, keras_version: KERAS_JSON_VERSION, backend: 'tensorflow' }
 }
 
-export type KerasImportResult = { ok: true; spec: ModelSpec; warnings: string[] } | { ok: false; errors: SpecError[]; warnings: string[] }
+/** Where a spec layer came from in the Keras file: its position in config.layers (InputLayer included), name and class. */
+export interface KerasLayerSource {
+  position: number
+  name: string
+  class_name: string
+}
+
+/**
+ * A leading Rescaling or Normalization layer, read as the model's input scaling
+ * (model_input = (raw − offset) · scale per flattened feature) instead of a spec layer.
+ * `scaling` is null when the values live in the weights file (an adapted Normalization):
+ * the file reader completes it with scalingFromKerasLayer and the layer's variables.
+ */
+export interface KerasScalingLayer {
+  position: number
+  name: string
+  class_name: 'Rescaling' | 'Normalization'
+  config: Record<string, unknown>
+  scaling: { offset: number[]; scale: number[] } | null
+}
+
+export interface KerasImportDetails {
+  /** One entry per spec layer, in order. */
+  sources: KerasLayerSource[]
+  scaling_layer: KerasScalingLayer | null
+  /** The file follows Keras 3 (module keys, keras_version 3.x): its activations mean what Keras 3 computes. */
+  keras3: boolean
+}
+
+export type KerasImportResult =
+  | { ok: true; spec: ModelSpec; warnings: string[]; details: KerasImportDetails }
+  | { ok: false; errors: SpecError[]; warnings: string[] }
+
+export interface KerasImportOptions {
+  /** keras_version from the file's metadata (h5 attribute, metadata.json), when it is not in the JSON itself. */
+  keras_version?: string | null
+  /** Weights come with the architecture: initializers no longer matter, so an unknown one is dropped with a notice instead of refused. */
+  with_weights?: boolean
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
+
+const has = (table: object, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key)
 
 /** Keys Keras writes that carry nothing the workbench models when they hold these values. */
 const INERT: Record<string, unknown[]> = {
@@ -88,7 +128,17 @@ const INERT: Record<string, unknown[]> = {
   adjustment: [null],
   sparse: [false],
   ragged: [false],
-  seed: [null]
+  seed: [null],
+  autocast: [true],
+  optional: [false]
+}
+
+/** Keys that never change what a layer computes at inference or in training, whatever their value: dropped with a notice. */
+const IGNORABLE: Record<string, string> = {
+  autocast: 'mixed-precision casting of inputs',
+  input_spec: 'an input check',
+  build_config: 'build information',
+  shared_object_id: 'object sharing'
 }
 
 /** Keras 2.0 wrote Glorot/He/LeCun as VarianceScaling; read those back as their names. */
@@ -100,23 +150,6 @@ function fromVarianceScaling(config: Record<string, unknown>): string | null {
   if (scale === 2 && mode === 'fan_in') return uniform ? 'HeUniform' : 'HeNormal'
   if (scale === 1 && mode === 'fan_in') return uniform ? 'LecunUniform' : 'LecunNormal'
   return null
-}
-
-function importSerialized(value: unknown): unknown {
-  if (!isObject(value) || typeof value.class_name !== 'string') return value
-  let className = value.class_name
-  const config: Record<string, unknown> = isObject(value.config) ? { ...value.config } : {}
-  if (className === 'VarianceScaling') {
-    const named = fromVarianceScaling(config)
-    if (named) {
-      className = named
-      delete config.scale
-      delete config.mode
-      delete config.distribution
-    }
-  }
-  if (config.seed === null) delete config.seed
-  return { class_name: className, config }
 }
 
 function dtypeName(value: unknown): unknown {
@@ -134,9 +167,116 @@ function unwrap(json: Record<string, unknown>): Record<string, unknown> {
   return current
 }
 
-/** Reads a Keras Sequential model.to_json() (Keras 2 or 3) into a spec, then validates it. */
-export function fromKerasModelJson(input: unknown): KerasImportResult {
+/** Activation spellings of tfjs (hardSigmoid) and Keras 3 (silu) read as the workbench's names. */
+const ACTIVATION_ALIASES: Record<string, string> = { hardSigmoid: 'hard_sigmoid', silu: 'swish', softPlus: 'softplus', softSign: 'softsign' }
+
+function activationName(value: unknown): unknown {
+  // Keras 3 may serialise a built-in activation as {class_name: 'function', config: 'relu'}.
+  const name = isObject(value) && typeof value.config === 'string' ? value.config : value
+  if (typeof name === 'string' && has(ACTIVATION_ALIASES, name)) return ACTIVATION_ALIASES[name]
+  return name === null ? 'linear' : name
+}
+
+const SCALING_CLASSES = ['Rescaling', 'Normalization'] as const
+
+function product(values: readonly number[]): number {
+  return values.reduce((a, b) => a * b, 1)
+}
+
+function flatNumbers(value: unknown): number[] | null {
+  if (typeof value === 'number') return [value]
+  if (!Array.isArray(value)) return null
+  const out: number[] = []
+  for (const item of value) {
+    const inner = flatNumbers(item)
+    if (!inner) return null
+    out.push(...inner)
+  }
+  return out
+}
+
+/**
+ * Per flattened feature, the index into values kept over `keep` axes (0-based sample axes, sorted):
+ * how Keras broadcasts a Normalization mean (or a Rescaling scale) over one sample.
+ */
+function broadcastIndex(inputShape: number[], keep: number[]): number[] {
+  const total = product(inputShape)
+  const index: number[] = new Array<number>(total)
+  const strides = inputShape.map((_, d) => product(inputShape.slice(d + 1)))
+  for (let f = 0; f < total; f++) {
+    let at = 0
+    for (const d of keep) {
+      const coordinate = Math.floor(f / strides[d]!) % inputShape[d]!
+      at = at * inputShape[d]! + coordinate
+    }
+    index[f] = at
+  }
+  return index
+}
+
+/** Values for every feature, broadcast like Keras over the last axis (or one value for all). */
+function perFeature(values: number[], inputShape: number[], keep: number[]): number[] | null {
+  const total = product(inputShape)
+  if (values.length === 1) return new Array<number>(total).fill(values[0]!)
+  const size = product(keep.map((d) => inputShape[d]!))
+  if (values.length !== size) return null
+  return broadcastIndex(inputShape, keep).map((i) => values[i]!)
+}
+
+/**
+ * The input scaling a leading Rescaling or Normalization layer applies, as (raw − offset) · scale
+ * per flattened feature of `inputShape` (one sample). Normalization values come from its config
+ * (mean, variance) or, after adapt(), from its variables (`weights`: mean, variance, count).
+ * Returns an error text when the layer computes something else (invert, a zero scale, unbroadcastable values).
+ */
+export function scalingFromKerasLayer(
+  className: string,
+  config: Record<string, unknown>,
+  inputShape: number[],
+  weights?: number[][]
+): { ok: true; offset: number[]; scale: number[] } | { ok: false; message: string; needs_weights?: boolean } {
+  const rank = inputShape.length
+  if (className === 'Rescaling') {
+    const scale = flatNumbers(config.scale ?? 1)
+    const offset = flatNumbers(config.offset ?? 0)
+    if (!scale || !offset) return { ok: false, message: 'its scale and offset must be numbers or lists of numbers' }
+    const s = perFeature(scale, inputShape, [rank - 1])
+    const b = perFeature(offset, inputShape, [rank - 1])
+    if (!s || !b) return { ok: false, message: `its scale (${scale.length} values) and offset (${offset.length}) do not broadcast over the input ${JSON.stringify(inputShape)}` }
+    if (s.some((v) => v === 0 || !Number.isFinite(v))) return { ok: false, message: 'its scale is 0 for some feature, which the input scaling cannot hold' }
+    // x · s + b = (x − (−b / s)) · s
+    return { ok: true, offset: b.map((v, i) => -v / s[i]!), scale: s }
+  }
+  if (className === 'Normalization') {
+    if (config.invert === true) return { ok: false, message: 'invert=True (it de-normalises its inputs), which the input scaling cannot hold' }
+    const rawAxis = config.axis === undefined ? [-1] : config.axis === null ? [] : Array.isArray(config.axis) ? config.axis : [config.axis]
+    if (!rawAxis.every((a): a is number => Number.isInteger(a))) return { ok: false, message: `its axis ${JSON.stringify(config.axis)} is not a list of integers` }
+    // Keras counts axes with the batch axis (0); -1 is the last.
+    const keep = [...new Set(rawAxis.map((a) => (a < 0 ? a + rank + 1 : a) - 1))].sort((a, b) => a - b)
+    if (keep.some((d) => d < 0 || d >= rank)) return { ok: false, message: `its axis ${JSON.stringify(config.axis)} does not fit the input ${JSON.stringify(inputShape)}` }
+    let mean = config.mean === null || config.mean === undefined ? null : flatNumbers(config.mean)
+    let variance = config.variance === null || config.variance === undefined ? null : flatNumbers(config.variance)
+    if (mean === null && weights && weights.length >= 2) {
+      mean = weights[0]!
+      variance = weights[1]!
+    }
+    if (!mean || !variance) return { ok: false, message: 'it has no mean and variance (neither in its config nor as adapted variables)', needs_weights: true }
+    const m = perFeature(mean, inputShape, keep)
+    const v = perFeature(variance, inputShape, keep)
+    if (!m || !v) return { ok: false, message: `its mean (${mean.length} values) does not broadcast over the input ${JSON.stringify(inputShape)} with axis ${JSON.stringify(config.axis)}` }
+    if (v.some((x) => !(x >= 0) || !Number.isFinite(x))) return { ok: false, message: 'its variance has a negative or non-finite value' }
+    // Keras divides by max(sqrt(variance), epsilon = 1e-7).
+    return { ok: true, offset: m, scale: v.map((x) => 1 / Math.max(Math.sqrt(x), 1e-7)) }
+  }
+  return { ok: false, message: `${className} is not a scaling layer` }
+}
+
+/** Reads a Keras Sequential model.to_json() (Keras 2 or 3, tfjs topologies, .keras config.json) into a spec, then validates it. */
+export function fromKerasModelJson(input: unknown, options: KerasImportOptions = {}): KerasImportResult {
   const warnings: string[] = []
+  const notice = (text: string): void => {
+    if (!warnings.includes(text)) warnings.push(text)
+  }
   const fail = (message: string): KerasImportResult => ({ ok: false, errors: [{ layer: null, message }], warnings })
   let json = input
   if (typeof json === 'string') {
@@ -152,11 +292,15 @@ export function fromKerasModelJson(input: unknown): KerasImportResult {
     return fail(`only Keras Sequential models can be imported; this one is ${typeof top.class_name === 'string' ? `a ${top.class_name}` : 'not a Keras model (no class_name)'}`)
   }
   const config = top.config
-  const rawLayers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null
+  const rawLayers: unknown[] | null = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null
   if (!rawLayers) return fail('the Sequential model has no layer list (config.layers)')
+  const version = options.keras_version ?? (typeof top.keras_version === 'string' ? top.keras_version : typeof json.keras_version === 'string' ? json.keras_version : null)
+  const keras3 = typeof top.module === 'string' || rawLayers.some((raw) => isObject(raw) && typeof raw.module === 'string') || (version !== null && /^3\./.test(version))
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'imported'
   let inputShape: unknown = isObject(config) && Array.isArray(config.build_input_shape) ? config.build_input_shape.slice(1) : undefined
   const layers: LayerSpec[] = []
+  const sources: KerasLayerSource[] = []
+  let scalingLayer: KerasScalingLayer | null = null
   const errors: SpecError[] = []
 
   rawLayers.forEach((raw: unknown, position: number) => {
@@ -166,30 +310,85 @@ export function fromKerasModelJson(input: unknown): KerasImportResult {
     }
     const className = raw.class_name
     const source = raw.config
+    const layerName = typeof source.name === 'string' ? source.name : `${className} ${position + 1}`
+    const where = `Keras layer ${position + 1} (${className} "${layerName}")`
     const batchShape = source.batch_input_shape ?? source.batch_shape
     const declared = Array.isArray(batchShape) ? batchShape.slice(1) : Array.isArray(source.input_shape) ? source.input_shape : typeof source.input_dim === 'number' ? [source.input_dim] : undefined
     if (className === 'InputLayer') {
-      if (layers.length > 0) errors.push({ layer: null, message: `Keras layer ${position + 1} (InputLayer) comes after other layers; only a leading InputLayer can be imported` })
+      if (layers.length > 0 || scalingLayer) errors.push({ layer: null, message: `Keras layer ${position + 1} (InputLayer) comes after other layers; only a leading InputLayer can be imported` })
       inputShape = declared ?? inputShape
       return
     }
-    if (declared !== undefined && layers.length === 0) inputShape = declared
-    const info = LAYER_CLASSES[className]
+    if (declared !== undefined && layers.length === 0 && !scalingLayer) inputShape = declared
+    if ((SCALING_CLASSES as readonly string[]).includes(className)) {
+      if (layers.length > 0 || scalingLayer) {
+        errors.push({ layer: null, class_name: className, message: `${where}: ${className} is supported only as the first layer, where it becomes the input scaling; move the scaling before every other layer or remove it` })
+        return
+      }
+      scalingLayer = { position, name: layerName, class_name: className as KerasScalingLayer['class_name'], config: structuredClone(source), scaling: null }
+      return
+    }
+    const info = has(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
     const configOut: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(source)) {
       if (['batch_input_shape', 'batch_shape', 'input_shape', 'input_dim'].includes(key)) continue
       if (key === 'dtype') {
         const dtype = dtypeName(value)
-        if (dtype !== 'float32' && dtype !== undefined && dtype !== null) warnings.push(`${className} "${String(source.name)}": dtype ${JSON.stringify(dtype)} is trained as float32`)
+        if (dtype !== 'float32' && dtype !== undefined && dtype !== null) notice(`${className} "${layerName}": dtype ${JSON.stringify(dtype)} is trained as float32`)
         continue
       }
-      if (key in INERT && INERT[key]!.some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
+      if (has(INERT, key) && INERT[key]!.some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
+      if (key === 'quantization_config') {
+        if (value === null) {
+          notice(`quantization_config (written by Keras 3.13+) is not used by the workbench: dropped (it is null, the layers are not quantized)`)
+          continue
+        }
+        errors.push({ layer: null, class_name: className, field: key, message: `${where}: the layer is quantized (quantization_config ${JSON.stringify(value)}); the workbench computes in float32 only: import the model saved before quantization` })
+        continue
+      }
       const field = info?.fields.find((f) => f.key === key)
-      if (field?.kind === 'initializer' || field?.kind === 'regularizer') configOut[key] = importSerialized(value)
-      else if (className === 'BatchNormalization' && key === 'axis' && Array.isArray(value) && value.length === 1) configOut[key] = value[0]
-      else configOut[key] = structuredClone(value)
+      if (field?.kind === 'initializer') {
+        const converted = importInitializer(value, `${className} "${layerName}" ${key}`, notice, options.with_weights === true)
+        if (converted !== undefined) configOut[key] = converted
+        continue
+      }
+      if (field?.kind === 'regularizer') {
+        configOut[key] = importRegularizer(value)
+        continue
+      }
+      if (field?.kind === 'activation') {
+        const activation = activationName(value)
+        if (keras3 && activation === 'hard_sigmoid') {
+          errors.push({
+            layer: null, class_name: className, field: key,
+            message: `${where}: activation hard_sigmoid means relu6(x + 3) / 6 in Keras 3, not the workbench's max(0, min(1, 0.2·x + 0.5)) (Keras 2, tfjs); the imported model would answer differently, so it is refused: use sigmoid or retrain`
+          })
+          continue
+        }
+        configOut[key] = activation
+        continue
+      }
+      if (className === 'BatchNormalization' && key === 'axis' && Array.isArray(value) && value.length === 1) {
+        configOut[key] = value[0]
+        continue
+      }
+      if (field || key === 'name' || key === 'trainable' || (info?.fixed && has(info.fixed, key))) {
+        configOut[key] = structuredClone(value)
+        continue
+      }
+      if (info && has(IGNORABLE, key)) {
+        notice(`${className} "${layerName}": ${key} (${IGNORABLE[key]}) is not used by the workbench: dropped`)
+        continue
+      }
+      if (info && (value === null || value === false)) {
+        notice(`${className} "${layerName}": ${key}=${JSON.stringify(value)} is not a setting the workbench knows; it is off, so it was dropped`)
+        continue
+      }
+      // Anything else may change the computation: left in, so that validation refuses it by name.
+      configOut[key] = structuredClone(value)
     }
     layers.push({ class_name: className, config: configOut })
+    sources.push({ position, name: layerName, class_name: className })
   })
   if (errors.length) return { ok: false, errors, warnings }
   if (!Array.isArray(inputShape) || inputShape.length === 0) {
@@ -198,5 +397,48 @@ export function fromKerasModelJson(input: unknown): KerasImportResult {
   const candidate = { format: SPEC_FORMAT, version: SPEC_VERSION, name, input_shape: inputShape, layers }
   const checked = validateSpec(candidate)
   if (!checked.ok || !checked.spec) return { ok: false, errors: checked.errors, warnings }
-  return { ok: true, spec: normalizeSpec(checked.spec), warnings }
+  const found = scalingLayer as KerasScalingLayer | null
+  if (found) {
+    const scaling = scalingFromKerasLayer(found.class_name, found.config, checked.spec.input_shape)
+    if (scaling.ok) found.scaling = { offset: scaling.offset, scale: scaling.scale }
+    else if (!scaling.needs_weights) return fail(`Keras layer ${found.position + 1} (${found.class_name} "${found.name}") cannot become the input scaling: ${scaling.message}`)
+  }
+  return { ok: true, spec: normalizeSpec(checked.spec), warnings, details: { sources, scaling_layer: found, keras3 } }
+}
+
+function importInitializer(value: unknown, where: string, notice: (text: string) => void, withWeights: boolean): unknown {
+  if (!isObject(value) || typeof value.class_name !== 'string') return value
+  let className = value.class_name
+  const config: Record<string, unknown> = isObject(value.config) ? { ...value.config } : {}
+  if (className === 'VarianceScaling') {
+    const named = fromVarianceScaling(config)
+    if (named) {
+      className = named
+      delete config.scale
+      delete config.mode
+      delete config.distribution
+    }
+  }
+  const resolved = resolveInitializer({ class_name: className, config })
+  if (!resolved) {
+    if (withWeights) {
+      notice(`${where}: initializer ${className} is not one the workbench has; the weights come with the file, so the layer's default initializer stands in (it matters only for training from scratch)`)
+      return undefined
+    }
+    return { class_name: className, config }
+  }
+  const known = new Set([...INITIALIZERS[resolved.name]!.params.map((p) => p.key), 'seed'])
+  for (const key of Object.keys(config)) {
+    if (known.has(key)) continue
+    notice(`${where}: initializer parameter ${key}=${JSON.stringify(config[key])} (${className}) is not used by the workbench: dropped`)
+    delete config[key]
+  }
+  if (config.seed === null) delete config.seed
+  return { class_name: className, config }
+}
+
+function importRegularizer(value: unknown): unknown {
+  if (!isObject(value) || typeof value.class_name !== 'string') return value
+  const config: Record<string, unknown> = isObject(value.config) ? { ...value.config } : {}
+  return { class_name: value.class_name, config }
 }

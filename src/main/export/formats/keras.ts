@@ -1,0 +1,205 @@
+// Keras 3 `.keras` export: a zip of metadata.json, config.json (serialize_keras_object form of a
+// Sequential starting with an InputLayer) and model.weights.h5, laid out as keras/src/saving/
+// saving_lib.py writes it: the model's own (empty) `vars`, then `layers/<snake_case class>[_<n>]/vars/<i>`
+// per layer of Sequential.layers, named by class and a per-class counter, with an empty `vars`
+// group for a layer without variables. The input scaling is the first layer (Rescaling or a
+// Normalization built from constants, which holds no variables). Verified by our own reader.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { zipSync } from 'fflate'
+import { resolveInitializer, resolveRegularizer, INITIALIZERS, REGULARIZERS, type InitializerValue, type RegularizerValue } from '../../../shared/spec'
+import type { ExportLayer, ExportModel, ExportSample, Exporter, Verification } from '../types'
+import { preprocessPy } from '../helpers/preprocess-py'
+import { importModelBytes } from '../import'
+import {
+  KERAS3_VERSION,
+  checkKerasModel,
+  extraLayerNames,
+  kerasActivation,
+  kerasReadme,
+  kerasSupports,
+  loadH5wasm,
+  scalingLayerConfig,
+  toSnakeCase,
+  verifyByImport
+} from './keras-shared'
+
+export const KERAS_FILE = 'model.keras'
+
+type Json = Record<string, unknown>
+
+const DTYPE_POLICY = (): Json => ({ module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null })
+
+function serialized(module: string, className: string, config: Json): Json {
+  return { module, class_name: className, config, registered_name: null }
+}
+
+/** An initializer as Keras 3 serialises it: {module: 'keras.initializers', class_name: 'GlorotUniform', config: {seed: null}, …}. */
+function initializer(value: unknown): Json {
+  const resolved = resolveInitializer(value as InitializerValue)
+  if (!resolved) return serialized('keras.initializers', 'GlorotUniform', { seed: null })
+  const info = INITIALIZERS[resolved.name]!
+  const config: Json = { ...resolved.params }
+  if (info.seeded) config.seed = resolved.seed
+  return serialized('keras.initializers', info.class_name, config)
+}
+
+function regularizer(value: unknown): Json | null {
+  const resolved = resolveRegularizer(value as RegularizerValue)
+  if (!resolved) return null
+  const config = resolved.name === 'l1' ? { l1: resolved.l1 } : resolved.name === 'l2' ? { l2: resolved.l2 } : { l1: resolved.l1, l2: resolved.l2 }
+  return serialized('keras.regularizers', REGULARIZERS[resolved.name]!.class_name, config)
+}
+
+const pair = (value: unknown): unknown => (typeof value === 'number' ? [value, value] : value)
+
+/** One layer's Keras 3 get_config(), from the full config the app trained with. */
+function layerConfig(layer: ExportLayer): Json {
+  const c = layer.config
+  const common: Json = { name: layer.name, trainable: c.trainable !== false, dtype: DTYPE_POLICY() }
+  switch (layer.class_name) {
+    case 'Dense':
+      return {
+        ...common, units: c.units, activation: kerasActivation(c.activation), use_bias: c.use_bias,
+        kernel_initializer: initializer(c.kernel_initializer), bias_initializer: initializer(c.bias_initializer),
+        kernel_regularizer: regularizer(c.kernel_regularizer), bias_regularizer: regularizer(c.bias_regularizer),
+        kernel_constraint: null, bias_constraint: null
+      }
+    case 'Activation':
+      return { ...common, activation: kerasActivation(c.activation) }
+    case 'Dropout':
+      return { ...common, rate: c.rate, seed: c.seed ?? null, noise_shape: null }
+    case 'Flatten':
+      return { ...common, data_format: 'channels_last' }
+    case 'Reshape':
+      return { ...common, target_shape: layer.output_shape }
+    case 'BatchNormalization':
+      return {
+        ...common, axis: c.axis, momentum: c.momentum, epsilon: c.epsilon, center: c.center, scale: c.scale,
+        beta_initializer: initializer(c.beta_initializer), gamma_initializer: initializer(c.gamma_initializer),
+        moving_mean_initializer: initializer(c.moving_mean_initializer), moving_variance_initializer: initializer(c.moving_variance_initializer),
+        beta_regularizer: regularizer(c.beta_regularizer), gamma_regularizer: regularizer(c.gamma_regularizer),
+        beta_constraint: null, gamma_constraint: null, synchronized: false
+      }
+    case 'Conv2D':
+      return {
+        ...common, filters: c.filters, kernel_size: pair(c.kernel_size), strides: pair(c.strides), padding: c.padding,
+        data_format: 'channels_last', dilation_rate: pair(c.dilation_rate), groups: 1, activation: kerasActivation(c.activation), use_bias: c.use_bias,
+        kernel_initializer: initializer(c.kernel_initializer), bias_initializer: initializer(c.bias_initializer),
+        kernel_regularizer: regularizer(c.kernel_regularizer), bias_regularizer: regularizer(c.bias_regularizer),
+        kernel_constraint: null, bias_constraint: null
+      }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+      return { ...common, pool_size: pair(c.pool_size), padding: c.padding, strides: pair(c.strides ?? c.pool_size), data_format: 'channels_last' }
+    default:
+      throw new Error(`no Keras 3 config for ${layer.class_name}`)
+  }
+}
+
+/** A layer entry of config.layers, with the shape it was built on. */
+function layerEntry(className: string, config: Json, inputShape: number[] | null): Json {
+  return { module: 'keras.layers', class_name: className, config, registered_name: null, ...(inputShape ? { build_config: { input_shape: [null, ...inputShape] } } : {}) }
+}
+
+/** One weights group per Keras layer, in Sequential.layers order (the scaling layer first): its path and variables. */
+export interface KerasWeightsGroup {
+  path: string
+  vars: Array<{ shape: number[]; data: Float32Array }>
+}
+
+/** config.json (serialize_keras_object of the Sequential) and the weights layout it goes with. */
+export function kerasArchiveContent(model: ExportModel): { config: Json; groups: KerasWeightsGroup[] } {
+  checkKerasModel(model, 'keras')
+  const names = extraLayerNames(model)
+  const scaling = scalingLayerConfig(model, 'keras')
+  const batchShape = [null, ...model.input_shape]
+  const layers: Json[] = [layerEntry('InputLayer', { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: names.input }, null)]
+  const weighted: Array<{ class_name: string; vars: KerasWeightsGroup['vars'] }> = []
+  if (scaling) {
+    layers.push(layerEntry(scaling.class_name, { name: names.scaling, trainable: true, dtype: DTYPE_POLICY(), ...scaling.settings }, model.input_shape))
+    weighted.push({ class_name: scaling.class_name, vars: [] })
+  }
+  for (const layer of model.layers) {
+    layers.push(layerEntry(layer.class_name, layerConfig(layer), layer.input_shape))
+    weighted.push({ class_name: layer.class_name, vars: layer.weights.map((w) => ({ shape: w.shape, data: w.data })) })
+  }
+  const used = new Map<string, number>()
+  const groups = weighted.map(({ class_name, vars }) => {
+    const base = toSnakeCase(class_name)
+    const count = used.get(base)
+    used.set(base, count === undefined ? 0 : count + 1)
+    return { path: count === undefined ? base : `${base}_${count + 1}`, vars }
+  })
+  const config: Json = {
+    module: 'keras',
+    class_name: 'Sequential',
+    config: { name: model.spec.name.replace(/\//g, '_') || 'sequential', trainable: true, dtype: DTYPE_POLICY(), layers, build_input_shape: batchShape },
+    registered_name: null,
+    build_config: { input_shape: batchShape },
+    compile_config: null
+  }
+  return { config, groups }
+}
+
+/** model.weights.h5 as H5IOStore writes it. */
+async function writeWeightsH5(path: string, groups: KerasWeightsGroup[]): Promise<void> {
+  const h5wasm = await loadH5wasm()
+  const file = new h5wasm.File(path, 'w')
+  try {
+    file.create_group('vars')
+    const layers = file.create_group('layers')
+    for (const group of groups) {
+      const vars = layers.create_group(group.path).create_group('vars')
+      group.vars.forEach((v, i) => vars.create_dataset({ name: String(i), data: v.data, shape: v.shape, dtype: '<f' }))
+    }
+  } finally {
+    file.close()
+  }
+}
+
+/** Keras's date_saved format: 2026-12-01@09:12:06. */
+function dateSaved(iso: string): string {
+  const date = new Date(iso)
+  const valid = Number.isNaN(date.getTime()) ? new Date() : date
+  const p = (n: number): string => String(n).padStart(2, '0')
+  return `${valid.getUTCFullYear()}-${p(valid.getUTCMonth() + 1)}-${p(valid.getUTCDate())}@${p(valid.getUTCHours())}:${p(valid.getUTCMinutes())}:${p(valid.getUTCSeconds())}`
+}
+
+/** The .keras archive's bytes. */
+export async function kerasArchive(model: ExportModel): Promise<Uint8Array> {
+  const { config, groups } = kerasArchiveContent(model)
+  const scratch = await mkdtemp(join(tmpdir(), 'mw-keras-'))
+  try {
+    const weightsPath = join(scratch, 'model.weights.h5')
+    await writeWeightsH5(weightsPath, groups)
+    const encoder = new TextEncoder()
+    const metadata = { keras_version: KERAS3_VERSION, date_saved: dateSaved(model.meta.created_at) }
+    return zipSync({
+      'metadata.json': encoder.encode(JSON.stringify(metadata)),
+      'config.json': encoder.encode(JSON.stringify(config)),
+      'model.weights.h5': new Uint8Array(await readFile(weightsPath))
+    })
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+export const kerasExporter: Exporter = {
+  id: 'keras',
+  label: 'Keras 3 (.keras)',
+  holds: ['model.keras (Keras 3: architecture, trained weights, input scaling as its first layer)', 'preprocessing.json', 'preprocess.py', 'README.md'],
+  supports: kerasSupports,
+  async write(model: ExportModel, dir: string): Promise<string[]> {
+    const archive = await kerasArchive(model)
+    await writeFile(join(dir, KERAS_FILE), archive)
+    await writeFile(join(dir, 'preprocessing.json'), JSON.stringify(model.preprocessing, null, 2) + '\n')
+    await writeFile(join(dir, 'preprocess.py'), preprocessPy(model.preprocessing))
+    await writeFile(join(dir, 'README.md'), kerasReadme(model, KERAS_FILE, 'keras'))
+    return [KERAS_FILE, 'preprocessing.json', 'preprocess.py', 'README.md']
+  },
+  async verify(_model: ExportModel, dir: string, sample: ExportSample): Promise<Verification> {
+    return verifyByImport(sample, async () => importModelBytes(KERAS_FILE, new Uint8Array(await readFile(join(dir, KERAS_FILE)))))
+  }
+}

@@ -1,0 +1,147 @@
+// Reader for TF.js layers models: model.json (modelTopology + weightsManifest) with its weight
+// files, given alongside or packed in a tar (our .tfjs.tar export: flat ustar entries).
+import { inferShapes } from '../../../shared/spec'
+import { WorkbenchError } from '../../services/dispatcher'
+import type { ModelImport } from './types'
+import { kerasSpec } from './keras-files'
+import { assignWeights, type ReadTensor } from './weights'
+
+interface ManifestEntry {
+  name: string
+  shape: number[]
+  dtype?: string
+  quantization?: { dtype: string; scale?: number; min?: number }
+}
+
+interface ManifestGroup {
+  paths: string[]
+  weights: ManifestEntry[]
+}
+
+/** Whether `data` is a ustar archive ("ustar" magic at offset 257 of the first header). */
+export function isTar(data: Uint8Array): boolean {
+  return data.length >= 512 && new TextDecoder().decode(data.subarray(257, 262)) === 'ustar'
+}
+
+/** The regular files of a ustar archive by name (directories and links skipped). */
+export function readTar(data: Uint8Array, what: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>()
+  const text = (from: number, length: number): string => new TextDecoder().decode(data.subarray(from, from + length)).replace(/\0.*$/s, '')
+  let at = 0
+  while (at + 512 <= data.length) {
+    const header = data.subarray(at, at + 512)
+    if (header.every((b) => b === 0)) break
+    const name = text(at, 100)
+    const prefix = text(at + 345, 155)
+    const size = parseInt(text(at + 124, 12).trim() || '0', 8)
+    const type = text(at + 156, 1)
+    if (!Number.isFinite(size) || size < 0) throw new WorkbenchError('bad_input', `${what} is a damaged tar archive (bad size in the header of "${name}")`)
+    const start = at + 512
+    if (start + size > data.length) throw new WorkbenchError('bad_input', `${what} is a truncated tar archive ("${name}" needs ${size} bytes, ${data.length - start} are left); copy or download it again`)
+    if (type === '0' || type === '' || type === '\0') {
+      const full = prefix ? `${prefix}/${name}` : name
+      files.set(full.replace(/^\.\//, ''), data.subarray(start, start + size))
+    }
+    at = start + Math.ceil(size / 512) * 512
+  }
+  return files
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 }
+
+function decode(entry: ManifestEntry, bytes: Uint8Array, what: string): ReadTensor {
+  const count = entry.shape.reduce((a, b) => a * b, 1)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const data = new Float32Array(count)
+  const q = entry.quantization
+  if (q) {
+    if (q.dtype !== 'uint8' && q.dtype !== 'uint16') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is quantized as ${q.dtype}; the workbench reads float32 and uint8/uint16 affine-quantized TF.js weights only`)
+    const scale = q.scale ?? 1
+    const min = q.min ?? 0
+    for (let i = 0; i < count; i++) data[i] = (q.dtype === 'uint8' ? view.getUint8(i) : view.getUint16(i * 2, true)) * scale + min
+    return { shape: entry.shape, data }
+  }
+  const dtype = entry.dtype ?? 'float32'
+  if (dtype !== 'float32') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is ${dtype}; model weights must be float32`)
+  for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true)
+  return { shape: entry.shape, data }
+}
+
+/** 'dense_1/kernel' → ['dense_1', 'kernel']; tfjs may add a _<n> suffix to a variable it created twice. */
+function split(name: string): { layer: string; variable: string } {
+  const cut = name.lastIndexOf('/')
+  const layer = cut >= 0 ? name.slice(0, cut) : ''
+  const variable = (cut >= 0 ? name.slice(cut + 1) : name).replace(/_\d+$/, '')
+  return { layer, variable }
+}
+
+/**
+ * Reads a TF.js layers model. `weightFiles` holds the files the manifest names (by path as written
+ * there, or by base name); without a manifest the model is architecture only.
+ */
+export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8Array>, name: string): ModelImport {
+  if (typeof modelJson !== 'object' || modelJson === null || !('modelTopology' in modelJson)) {
+    throw new WorkbenchError('bad_input', `${name} is not a TF.js model.json (no modelTopology)`)
+  }
+  const json = modelJson as { modelTopology: unknown; weightsManifest?: ManifestGroup[]; format?: string }
+  if (json.format !== undefined && json.format !== 'layers-model') {
+    throw new WorkbenchError('bad_input', `${name} is a TF.js ${json.format} model; only layers models (tf.LayersModel, Keras-converted) can be imported`)
+  }
+  const topology = json.modelTopology as { keras_version?: unknown; model_config?: { keras_version?: unknown } }
+  const version = typeof topology?.keras_version === 'string' ? topology.keras_version : typeof topology?.model_config?.keras_version === 'string' ? topology.model_config.keras_version : null
+  const parsed = kerasSpec(json, { keras_version: version !== null && /^3\./.test(version) ? version : null, with_weights: Array.isArray(json.weightsManifest) }, name)
+  if (parsed.details.scaling_layer) {
+    throw new WorkbenchError('bad_input', `${name}: TF.js has no ${parsed.details.scaling_layer.class_name} layer; the model.json was not written by TF.js`)
+  }
+  if (!Array.isArray(json.weightsManifest)) {
+    return { source: 'tfjs', spec: parsed.spec, weights: null, notices: [...parsed.notices, 'the model.json has no weightsManifest: architecture only'], scaling: null, keras_version: version }
+  }
+  const byName = new Map<string, ReadTensor>()
+  const order: string[] = []
+  for (const group of json.weightsManifest) {
+    const parts = group.paths.map((path) => {
+      const base = path.split('/').pop() ?? path
+      const file = weightFiles.get(path) ?? weightFiles.get(base)
+      if (!file) throw new WorkbenchError('bad_input', `${name} needs the weights file "${path}" beside it; give the model.json together with its weight files (or the .tfjs.tar)`)
+      return file
+    })
+    const total = parts.reduce((sum, part) => sum + part.length, 0)
+    const buffer = new Uint8Array(total)
+    let at = 0
+    for (const part of parts) {
+      buffer.set(part, at)
+      at += part.length
+    }
+    let offset = 0
+    for (const entry of group.weights) {
+      const bytes = entry.shape.reduce((a, b) => a * b, 1) * (BYTES[entry.quantization?.dtype ?? entry.dtype ?? 'float32'] ?? 4)
+      if (offset + bytes > buffer.length) throw new WorkbenchError('bad_input', `${name}: the weight files end before weight ${entry.name} (${offset + bytes} bytes needed, ${buffer.length} given); they are truncated or belong to another model`)
+      byName.set(entry.name, decode(entry, buffer.subarray(offset, offset + bytes), name))
+      order.push(entry.name)
+      offset += bytes
+    }
+  }
+  // Each layer's weights by "<layer name>/<variable>"; a model whose names do not match takes them in manifest order.
+  const expected = parsed.spec.layers.map((layer) => String(layer.config.name))
+  const matched = expected.map((layerName) => order.filter((n) => split(n).layer === layerName || split(n).layer.endsWith(`/${layerName}`)))
+  const perLayer: ReadTensor[][] = []
+  if (matched.flat().length === order.length) {
+    matched.forEach((names, i) => {
+      // Keras order: kernel, bias; gamma, beta, moving_mean, moving_variance (names the file does not use keep their place).
+      const keras = parsed.spec.layers[i]!.class_name === 'BatchNormalization' ? ['gamma', 'beta', 'moving_mean', 'moving_variance'] : ['kernel', 'bias']
+      const sorted = names.every((n) => keras.includes(split(n).variable)) ? [...names].sort((a, b) => keras.indexOf(split(a).variable) - keras.indexOf(split(b).variable)) : names
+      perLayer.push(sorted.map((n) => byName.get(n)!))
+    })
+  } else {
+    parsed.notices.push('the weight names do not match the layer names: weights were taken in manifest order')
+    const queue = order.map((n) => byName.get(n)!)
+    let next = 0
+    for (const layer of inferShapes(parsed.spec).layers) {
+      const layerWeights: ReadTensor[] = []
+      for (let k = 0; k < layer.weights.length && next < queue.length; k++) layerWeights.push(queue[next++]!)
+      perLayer.push(layerWeights)
+    }
+  }
+  const weights = assignWeights(parsed.spec, perLayer, name)
+  return { source: 'tfjs', spec: parsed.spec, weights, notices: parsed.notices, scaling: null, keras_version: version }
+}

@@ -1,0 +1,230 @@
+// The Keras exporters (.keras, legacy .h5) on every fixture model: written, read back by our own
+// importer and rebuilt by the app's builder with equal predictions, and every group, dataset,
+// shape and attribute listed by Debian's h5py and checked against what Keras 3 writes and reads.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FIXTURE_SPECS, fixture, spec } from './export-fixtures'
+import { kerasExporter } from '../src/main/export/formats/keras'
+import { h5Exporter } from '../src/main/export/formats/h5'
+import { toSnakeCase } from '../src/main/export/formats/keras-shared'
+import { ExportRefusal, PARITY_TOLERANCE, type ExportModel } from '../src/main/export/types'
+
+const PYTHON = '/usr/bin/python3'
+const h5pyMissing = ((): string | null => {
+  const probe = spawnSync(PYTHON, ['-c', 'import h5py'], { encoding: 'utf8' })
+  if (probe.error) return `${PYTHON} not found`
+  return probe.status === 0 ? null : `${PYTHON} has no h5py (apt install python3-h5py)`
+})()
+if (h5pyMissing) console.warn(`export-keras: h5py structure checks skipped: ${h5pyMissing}`)
+
+// Lists what h5py sees: every group, dataset (shape, dtype) and attribute (numpy type, value) of
+// model.weights.h5 inside the .keras zip and of the legacy .h5, plus the archive's JSON files.
+const DUMP = String.raw`
+import h5py, io, json, sys, zipfile
+import numpy as np
+
+def value(v):
+    if isinstance(v, bytes): return {"kind": "bytes", "value": v.decode("utf8")}
+    if isinstance(v, str): return {"kind": "str", "value": v}
+    if isinstance(v, np.ndarray):
+        return {"kind": "array", "dtype": v.dtype.str, "shape": list(v.shape), "value": [x.decode("utf8") if isinstance(x, bytes) else float(x) for x in v.tolist()]}
+    return {"kind": type(v).__name__, "value": str(v)}
+
+def walk(f):
+    out = {"groups": [], "datasets": {}, "attrs": {}}
+    out["attrs"][""] = {k: value(v) for k, v in f.attrs.items()}
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            out["datasets"][name] = {"shape": list(obj.shape), "dtype": obj.dtype.str}
+        else:
+            out["groups"].append(name)
+        if len(obj.attrs): out["attrs"][name] = {k: value(v) for k, v in obj.attrs.items()}
+    f.visititems(visit)
+    return out
+
+keras_path, h5_path = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(keras_path) as z:
+    names = z.namelist()
+    config = json.loads(z.read("config.json"))
+    metadata = json.loads(z.read("metadata.json"))
+    with h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as w:
+        weights = walk(w)
+with h5py.File(h5_path, "r") as f:
+    legacy = walk(f)
+print(json.dumps({"zip_names": names, "config": config, "metadata": metadata, "weights": weights, "legacy": legacy}))
+`
+
+interface H5Dump {
+  groups: string[]
+  datasets: Record<string, { shape: number[]; dtype: string }>
+  attrs: Record<string, Record<string, { kind: string; value: unknown; dtype?: string; shape?: number[] }>>
+}
+interface Dump {
+  zip_names: string[]
+  config: Record<string, unknown> & { config: { layers: Array<Record<string, unknown> & { class_name: string; config: Record<string, unknown> }> } }
+  metadata: { keras_version: string; date_saved: string }
+  weights: H5Dump
+  legacy: H5Dump
+}
+
+/** What Keras 3's saving_lib would write for `model`: per Sequential layer (scaling first) its class-counter path and variable shapes. */
+function expectedKerasPaths(model: ExportModel): Array<{ path: string; shapes: number[][] }> {
+  const classes = [...(model.scaling ? [model.scaling.uniform ? 'Rescaling' : 'Normalization'] : []), ...model.layers.map((l) => l.class_name)]
+  const shapes = [...(model.scaling ? [[]] : []), ...model.layers.map((l) => l.weights.map((w) => w.shape))]
+  const seen = new Map<string, number>()
+  return classes.map((className, i) => {
+    const base = toSnakeCase(className)
+    const n = seen.get(base)
+    seen.set(base, n === undefined ? 0 : n + 1)
+    return { path: `layers/${n === undefined ? base : `${base}_${n + 1}`}`, shapes: shapes[i]! }
+  })
+}
+
+const folders: string[] = []
+afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })))
+
+const CASES = Object.entries(FIXTURE_SPECS).map(([name, s]) => ({ name, s, scaling: name === 'cnn' ? ('divide255' as const) : ('standard' as const) }))
+
+describe('Keras exporters', () => {
+  it('name weights groups the way Keras does (snake_case class names)', () => {
+    expect(['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Rescaling', 'InputLayer'].map(toSnakeCase)).toEqual([
+      'dense', 'conv2d', 'max_pooling2d', 'average_pooling2d', 'batch_normalization', 'rescaling', 'input_layer'
+    ])
+  })
+
+  it.each(CASES)('$name: .keras and .h5 are written, read back with equal predictions, and h5py sees the Keras layout', async ({ name, s, scaling }) => {
+    const f = await fixture(s, { scaling, rows: 16 })
+    const dir = mkdtempSync(join(tmpdir(), `mw-keras-${name}-`))
+    folders.push(dir)
+    try {
+      expect(f.model.layers.every((layer) => kerasExporter.supports(layer) && h5Exporter.supports(layer))).toBe(true)
+      const kerasDir = join(dir, 'keras')
+      const h5Dir = join(dir, 'h5')
+      execFileSync('mkdir', ['-p', kerasDir, h5Dir])
+      expect(await kerasExporter.write(f.model, kerasDir)).toEqual(['model.keras', 'preprocessing.json', 'preprocess.py', 'README.md'])
+      expect(await h5Exporter.write(f.model, h5Dir)).toEqual(['model.h5', 'preprocessing.json', 'preprocess.py', 'README.md'])
+
+      const keras = await kerasExporter.verify!(f.model, kerasDir, f.sample)
+      const h5 = await h5Exporter.verify!(f.model, h5Dir, f.sample)
+      for (const v of [keras, h5]) {
+        expect(v.verified_by).toMatch(/^model-workbench reader \(h5wasm \d+\.\d+\.\d+\)$/)
+        expect(v.rows).toBe(16)
+        expect(v.max_abs_diff).not.toBeNull()
+        expect(v.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
+      }
+      console.log(`export-keras ${name}: max |Δ| .keras ${keras.max_abs_diff!.toExponential(2)}, .h5 ${h5.max_abs_diff!.toExponential(2)} over ${keras.rows} rows`)
+
+      if (h5pyMissing) return
+      const run = spawnSync(PYTHON, ['-c', DUMP, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5')], { encoding: 'utf8' })
+      expect(run.stderr).toBe('')
+      const dump = JSON.parse(run.stdout) as Dump
+
+      // .keras: the three files, metadata, config in serialize_keras_object form.
+      expect(dump.zip_names.sort()).toEqual(['config.json', 'metadata.json', 'model.weights.h5'])
+      expect(dump.metadata.keras_version).toMatch(/^3\.\d+\.\d+$/)
+      expect(dump.metadata.date_saved).toMatch(/^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/)
+      const batchShape = [null, ...f.model.input_shape]
+      expect(dump.config).toMatchObject({ module: 'keras', class_name: 'Sequential', registered_name: null, build_config: { input_shape: batchShape }, compile_config: null })
+      const layers = dump.config.config.layers
+      expect(layers[0]).toEqual({ module: 'keras.layers', class_name: 'InputLayer', registered_name: null, config: { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: 'input_layer' } })
+      const scalingClass = f.model.scaling!.uniform ? 'Rescaling' : 'Normalization'
+      expect(layers[1]).toMatchObject({ module: 'keras.layers', class_name: scalingClass, registered_name: null, build_config: { input_shape: batchShape } })
+      if (scalingClass === 'Rescaling') expect(layers[1]!.config).toEqual({ name: 'rescaling', trainable: true, dtype: layers[2]!.config.dtype, scale: f.model.scaling!.uniform!.scale, offset: -f.model.scaling!.uniform!.offset * f.model.scaling!.uniform!.scale + 0 })
+      else {
+        const n = f.model.input_shape.reduce((a, b) => a * b, 1)
+        expect(layers[1]!.config).toMatchObject({ axis: [-1], invert: false })
+        expect((layers[1]!.config.mean as number[]).length).toBe(n)
+        expect((layers[1]!.config.variance as number[])[1]).toBeCloseTo((0.5 + 1) ** 2, 10)
+      }
+      layers.slice(2).forEach((entry, i) => {
+        const layer = f.model.layers[i]!
+        expect(entry).toMatchObject({ module: 'keras.layers', class_name: layer.class_name, registered_name: null, build_config: { input_shape: [null, ...layer.input_shape] } })
+        expect(entry.config).toMatchObject({ name: layer.name, trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null } })
+        if (layer.class_name === 'Dense') {
+          expect(entry.config).toMatchObject({ units: layer.config.units, kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null } })
+        }
+      })
+
+      // model.weights.h5: the model's own empty vars, then layers/<class>[_n]/vars/<i>, empty vars for layers without variables.
+      const expected = expectedKerasPaths(f.model)
+      const wantGroups = ['layers', 'vars', ...expected.flatMap((e) => [e.path, `${e.path}/vars`])].sort()
+      expect(dump.weights.groups.sort()).toEqual(wantGroups)
+      const wantDatasets = Object.fromEntries(expected.flatMap((e) => e.shapes.map((shape, v) => [`${e.path}/vars/${v}`, { shape, dtype: '<f4' }])))
+      expect(dump.weights.datasets).toEqual(wantDatasets)
+      const firstDense = f.model.layers.find((l) => l.class_name === 'Dense')!
+      const densePath = expected[f.model.layers.indexOf(firstDense) + (f.model.scaling ? 1 : 0)]!.path
+      expect(densePath).toBe('layers/dense')
+      expect(dump.weights.datasets['layers/dense/vars/0']!.shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
+
+      // Legacy .h5: root attributes, model_weights/layer_names, per layer weight_names and datasets.
+      const root = dump.legacy.attrs['']!
+      expect(root.keras_version).toEqual({ kind: 'str', value: dump.metadata.keras_version })
+      expect(root.backend).toEqual({ kind: 'str', value: 'tensorflow' })
+      expect(root.model_config!.kind).toBe('bytes')
+      const modelConfig = JSON.parse(root.model_config!.value as string) as { class_name: string; config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }
+      expect(modelConfig.class_name).toBe('Sequential')
+      expect(modelConfig.config.layers[0]).toMatchObject({ class_name: 'InputLayer', config: { batch_input_shape: batchShape, dtype: 'float32' } })
+      expect(modelConfig.config.layers[1]!.class_name).toBe(scalingClass)
+      const scalingName = String(modelConfig.config.layers[1]!.config.name)
+      const layerNames = [scalingName, ...f.model.layers.map((l) => l.name)]
+      const mw = dump.legacy.attrs['model_weights']!
+      expect(mw.layer_names).toMatchObject({ kind: 'array', dtype: expect.stringMatching(/^\|S\d+$/), value: layerNames })
+      expect(mw.backend).toEqual({ kind: 'bytes', value: 'tensorflow' })
+      expect(mw.keras_version).toEqual({ kind: 'bytes', value: dump.metadata.keras_version })
+      const wantLegacy: Record<string, { shape: number[]; dtype: string }> = {}
+      for (const layer of f.model.layers) {
+        const names = dump.legacy.attrs[`model_weights/${layer.name}`]!.weight_names!
+        if (layer.weights.length === 0) {
+          expect(names).toEqual({ kind: 'array', dtype: '<f8', shape: [0], value: [] })
+          continue
+        }
+        expect(names).toMatchObject({ kind: 'array', dtype: expect.stringMatching(/^\|S\d+$/), value: layer.weights.map((w) => `${layer.name}/${w.name}`) })
+        for (const w of layer.weights) wantLegacy[`model_weights/${layer.name}/${layer.name}/${w.name}`] = { shape: w.shape, dtype: '<f4' }
+      }
+      expect(dump.legacy.attrs[`model_weights/${scalingName}`]!.weight_names).toMatchObject({ kind: 'array', shape: [0] })
+      expect(dump.legacy.attrs['model_weights/top_level_model_weights']!.weight_names).toMatchObject({ kind: 'array', shape: [0] })
+      expect(dump.legacy.datasets).toEqual(wantLegacy)
+      expect(wantLegacy[`model_weights/${firstDense.name}/${firstDense.name}/kernel`]!.shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
+    } finally {
+      f.dispose()
+    }
+  })
+
+  it('refuses a layer Keras 3 computes differently, naming it, and writes nothing wrong', async () => {
+    const f = await fixture(spec('hs', [3], [{ class_name: 'Dense', config: { units: 2, activation: 'hard_sigmoid' } }]), { scaling: 'none', rows: 2 })
+    const dir = mkdtempSync(join(tmpdir(), 'mw-keras-refuse-'))
+    folders.push(dir)
+    try {
+      expect(kerasExporter.supports(f.model.layers[0]!)).toBe(false)
+      expect(h5Exporter.supports(f.model.layers[0]!)).toBe(false)
+      for (const exporter of [kerasExporter, h5Exporter]) {
+        const error = await exporter.write(f.model, dir).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(ExportRefusal)
+        expect((error as ExportRefusal).layer).toEqual({ index: 0, class_name: 'Dense', name: 'dense_1' })
+        expect((error as Error).message).toMatch(/layer 1 \(Dense "dense_1"\) uses hard_sigmoid, which Keras 3 computes as relu6\(x \+ 3\) \/ 6/)
+      }
+    } finally {
+      f.dispose()
+    }
+  })
+
+  it('writes a model without scaling with no scaling layer', async () => {
+    const f = await fixture(FIXTURE_SPECS.linear, { scaling: 'none', rows: 4 })
+    const dir = mkdtempSync(join(tmpdir(), 'mw-keras-plain-'))
+    folders.push(dir)
+    try {
+      await kerasExporter.write(f.model, dir)
+      const v = await kerasExporter.verify!(f.model, dir, f.sample)
+      expect(v.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
+      const { kerasArchiveContent } = await import('../src/main/export/formats/keras')
+      const content = kerasArchiveContent(f.model)
+      expect((content.config.config as { layers: Array<{ class_name: string }> }).layers.map((l) => l.class_name)).toEqual(['InputLayer', 'Dense'])
+      expect(content.groups.map((g) => g.path)).toEqual(['dense'])
+    } finally {
+      f.dispose()
+    }
+  })
+})
