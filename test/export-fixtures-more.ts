@@ -2,10 +2,14 @@
 // activation the registry offers, and convolution/pooling variants (strides, dilation, 'same'
 // average pooling, Reshape, Dense on a rank-3 tensor, BatchNormalization without beta), and one
 // that tfjs computes unlike Keras (BatchNormalization on a non-last axis).
+import * as tf from '@tensorflow/tfjs'
 import { ACTIVATIONS } from '../src/shared/spec/registry'
+import { buildModel } from '../src/main/engine/model-builder'
+import { createRandom } from '../src/main/engine/seeded-random'
+import { inputScaling, referenceSample } from '../src/main/export/from-tfjs'
 import type { ExportModel } from '../src/main/export/types'
 import type { ModelSpec } from '../src/shared/spec'
-import { spec } from './export-fixtures'
+import { fixture, spec, type Fixture } from './export-fixtures'
 
 /** Dense with the activation, then the same activation as its own layer (wide input range, so both branches of relu/elu/… are hit). */
 export const ACTIVATION_SPECS: Record<string, ModelSpec> = Object.fromEntries(
@@ -52,4 +56,28 @@ export function modelWithUnknownLayer(base: ExportModel, className = 'QuantumEnt
   const first = base.layers[0]!
   const fake = { ...first, index: 1, class_name: className, name: 'entangler_1', config: { name: 'entangler_1' }, spec: { class_name: className, config: {} }, weights: [] }
   return { ...base, layers: [first, fake] }
+}
+
+/**
+ * The fixture's model with another input scaling (uniform with an offset, per channel, …): the
+ * app's predictions are recomputed with that scaling from the same seeded tfjs model.
+ * Only for specs without BatchNormalization (fixture() moves those statistics after building).
+ */
+export async function fixtureWithScaling(s: ModelSpec, offset: number[], scale: number[], options: { rows?: number; seed?: number; raw?: Float32Array } = {}): Promise<Fixture> {
+  if (s.layers.some((l) => l.class_name === 'BatchNormalization')) throw new Error('fixtureWithScaling: no BatchNormalization')
+  const seed = options.seed ?? 3
+  const base = await fixture(s, { scaling: 'none', rows: options.rows ?? 16, seed })
+  const model = buildModel(tf, s, { seed })
+  const scaling = inputScaling(offset, scale)
+  const random = createRandom(seed + 1)
+  const features = offset.length
+  const raw = options.raw ?? Float32Array.from({ length: base.sample.rows * features }, (_, i) => offset[i % features]! + (random() * 4 - 2) / scale[i % features]!)
+  const sample = referenceSample(tf, model, s, raw, scaling)
+  model.dispose()
+  const exportModel: ExportModel = {
+    ...base.model,
+    scaling,
+    preprocessing: { ...base.model.preprocessing, scaling: { method: 'standard', offset, scale }, scaling_in_model: true }
+  }
+  return { model: exportModel, sample, dispose: () => base.dispose() }
 }
