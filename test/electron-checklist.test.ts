@@ -47,7 +47,7 @@ const rec = vi.hoisted(() => {
     exposed: new Map<string, Record<string, unknown>>(),
     invoked: [] as { channel: string; args: unknown[] }[],
     rendererListeners: new Map<string, Listener[]>(),
-    app: null as unknown as Emitter & Record<string, unknown>
+    app: null as unknown as { quit(): void }
   }
   class FakeContents extends Emitter {
     windowOpenHandler: null | ((details: { url: string }) => { action: string }) = null
@@ -176,7 +176,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Quitting closes the workbench (the before-quit handler), then quits for real.
-  ;(state.app.quit as () => void)()
+  state.app.quit()
   const deadline = Date.now() + 20_000
   while (state.quitCalls < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   rmSync(state.userData, { recursive: true, force: true })
