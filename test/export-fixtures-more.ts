@@ -7,7 +7,7 @@ import { ACTIVATIONS } from '../src/shared/spec/registry'
 import { buildModel } from '../src/main/engine/model-builder'
 import { createRandom } from '../src/main/engine/seeded-random'
 import { inputScaling, referenceSample } from '../src/main/export/from-tfjs'
-import type { ExportModel } from '../src/main/export/types'
+import type { ExportModel, Preprocessing } from '../src/main/export/types'
 import type { ModelSpec } from '../src/shared/spec'
 import { fixture, spec, type Fixture } from './export-fixtures'
 
@@ -80,4 +80,61 @@ export async function fixtureWithScaling(s: ModelSpec, offset: number[], scale: 
     preprocessing: { ...base.model.preprocessing, scaling: { method: 'standard', offset, scale }, scaling_in_model: true }
   }
   return { model: exportModel, sample, dispose: () => base.dispose() }
+}
+
+/** A table with a numeric column that fills, a categorical one and one that refuses missing values. */
+export function tablePreprocessing(scalingInModel: boolean): Preprocessing {
+  return {
+    format: 'model-workbench/preprocessing',
+    version: 1,
+    kind: 'table',
+    input_shape: [5],
+    columns: [
+      { name: 'age', kind: 'numeric', feature_index: 0, fill: 40 },
+      { name: 'color', kind: 'categorical', categories: ['blue', 'green', 'red'], feature_indices: [1, 2, 3] },
+      { name: 'income', kind: 'numeric', feature_index: 4, fill: null }
+    ],
+    feature_names: ['age', 'color=blue', 'color=green', 'color=red', 'income'],
+    missing: 'fill',
+    scaling: { method: 'standard', offset: [30, 0, 0, 0, 1000], scale: [0.1, 1, 1, 1, 0.01] },
+    scaling_in_model: scalingInModel,
+    image: null,
+    output: { task: 'multiclass', kind: 'probabilities', size: 3, class_names: ['low', 'mid', 'high'], threshold: null }
+  }
+}
+
+export const RECORDS = [
+  { age: 35, color: 'red', income: 1200 },
+  { age: '', color: ' green ', income: '980.5' },
+  { color: 'blue', income: 1000 }
+]
+export const ENCODED = [35, 0, 0, 1, 1200, 40, 0, 1, 0, 980.5, 40, 1, 0, 0, 1000]
+
+/** A softmax classifier on that table, with its scaling (one-hot features unscaled), predicting the encoded RECORDS. */
+export async function tableCategoricalFixture(): Promise<Fixture> {
+  const s = spec('table-cat', [5], [{ class_name: 'Dense', config: { units: 4, activation: 'relu' } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }])
+  const pre = tablePreprocessing(true)
+  const f = await fixtureWithScaling(s, pre.scaling!.offset, pre.scaling!.scale, { raw: Float32Array.from(ENCODED) })
+  return { ...f, model: { ...f.model, preprocessing: pre } }
+}
+
+/**
+ * The JavaScript example under `heading` in an export's README, made runnable on RECORDS: module
+ * paths replaced (`paths`: quoted name → quoted path), the rows placeholder filled, and the
+ * decoded first row replaced by every row's decoded output printed as JSON.
+ */
+export function readmeScript(readme: string, heading: string, paths: Record<string, string>): string {
+  const section = readme.slice(readme.indexOf(heading))
+  const match = /```js\n([\s\S]*?)```/.exec(section)
+  if (!match) throw new Error(`no js example under ${heading}`)
+  let code = match[1]!
+  for (const [name, path] of Object.entries(paths)) code = code.split(`require(${name})`).join(`require(${path})`)
+  code = code.replace(/const rows = \[\/\*[^*]*\*\/\]/, `const rows = ${JSON.stringify(RECORDS)}`)
+  // print every row, not just the first: the example's last statement decodes row 0
+  code = code.replace(/console\.log\(decode\((.*?)\)\)\s*\/\/ the first row/, (_all, first: string) => {
+    const all = first.endsWith('[0]') ? `${first.slice(0, -3)}.map((r) => decode(r))` : `rows.map((_, i) => decode(${first.replace(/slice\(0, (\d+)\)/, (_m, n: string) => `slice(i * ${n}, (i + 1) * ${n})`)}))`
+    return `console.log(JSON.stringify(${all}))`
+  })
+  if (!code.includes('JSON.stringify(')) throw new Error('the README example no longer ends with decode(...) // the first row')
+  return code
 }

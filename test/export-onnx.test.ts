@@ -3,15 +3,15 @@
 // onnxruntime-node with the app's predictions on raw rows, Debian's onnx checker (full_check)
 // as an independent reader of the file, and refusal of layers ONNX cannot hold.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { onnx } from 'onnx-proto'
 import { onnxExporter, samePadding } from '../src/main/export/formats/onnx'
 import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main/export/types'
 import { FIXTURE_SPECS, fixture, type Fixture } from './export-fixtures'
-import { ACTIVATION_SPECS, BN_AXIS1_SPEC, MORE_SPECS, modelWithUnknownLayer } from './export-fixtures-more'
+import { ACTIVATION_SPECS, BN_AXIS1_SPEC, MORE_SPECS, RECORDS, modelWithUnknownLayer, readmeScript, tableCategoricalFixture } from './export-fixtures-more'
 
 const PYTHON = '/usr/bin/python3'
 const pythonOnnx = (() => {
@@ -131,6 +131,21 @@ describe('ONNX exporter', () => {
   it.each(Object.keys(ACTIVATION_SPECS))('activation %s maps exactly', async (name) => {
     const f = await fixture(ACTIVATION_SPECS[name]!, { scaling: 'none', rows: 24 })
     await exportAndVerify(`act_${name}`, f)
+    f.dispose()
+  })
+
+  it('a table with a categorical column runs with the README\'s own JavaScript example (onnxruntime-node + preprocess.js)', async () => {
+    const f = await tableCategoricalFixture()
+    const { dir } = await exportAndVerify('tableCategorical', f)
+    const script = readmeScript(readFileSync(join(dir, 'README.md'), 'utf8'), '## JavaScript', { "'onnxruntime-node'": JSON.stringify(resolve('node_modules/onnxruntime-node')) })
+    writeFileSync(join(dir, 'run.cjs'), script)
+    const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'run.cjs')], { cwd: dir, encoding: 'utf8' })) as Array<{ label: string; scores: number[] }>
+    expect(out).toHaveLength(RECORDS.length)
+    let max = 0
+    out.flatMap((r) => r.scores).forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]!))))
+    expect(max).toBeLessThan(PARITY_TOLERANCE)
+    diffs['tableCategorical(README JS example)'] = max
+    expect(out.map((r) => r.label)).toEqual(out.map((r) => ['low', 'mid', 'high'][r.scores.indexOf(Math.max(...r.scores))]))
     f.dispose()
   })
 

@@ -12,10 +12,10 @@ import { scalingPlan, tfjsExporter } from '../src/main/export/formats/tfjs'
 import { onnxExporter } from '../src/main/export/formats/onnx'
 import { PREPROCESS_JS, preprocessJs } from '../src/main/export/helpers/preprocess-js'
 import { inputScaling } from '../src/main/export/from-tfjs'
-import { ExportRefusal, PARITY_TOLERANCE, type ExportModel, type Preprocessing } from '../src/main/export/types'
+import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main/export/types'
 import { LAYER_CLASS_NAMES } from '../src/shared/spec/registry'
 import { FIXTURE_SPECS, fixture, spec, type Fixture } from './export-fixtures'
-import { ACTIVATION_SPECS, BN_AXIS1_SPEC, MORE_SPECS, fixtureWithScaling, modelWithUnknownLayer } from './export-fixtures-more'
+import { ACTIVATION_SPECS, BN_AXIS1_SPEC, ENCODED, MORE_SPECS, RECORDS, fixtureWithScaling, modelWithUnknownLayer, readmeScript, tableCategoricalFixture, tablePreprocessing } from './export-fixtures-more'
 
 const root = mkdtempSync(join(tmpdir(), 'export-tfjs-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -201,34 +201,6 @@ describe('TF.js exporter', () => {
   })
 })
 
-/** A table with a numeric column that fills, a categorical one and one that refuses missing values. */
-function tablePreprocessing(scalingInModel: boolean): Preprocessing {
-  return {
-    format: 'model-workbench/preprocessing',
-    version: 1,
-    kind: 'table',
-    input_shape: [5],
-    columns: [
-      { name: 'age', kind: 'numeric', feature_index: 0, fill: 40 },
-      { name: 'color', kind: 'categorical', categories: ['blue', 'green', 'red'], feature_indices: [1, 2, 3] },
-      { name: 'income', kind: 'numeric', feature_index: 4, fill: null }
-    ],
-    feature_names: ['age', 'color=blue', 'color=green', 'color=red', 'income'],
-    missing: 'fill',
-    scaling: { method: 'standard', offset: [30, 0, 0, 0, 1000], scale: [0.1, 1, 1, 1, 0.01] },
-    scaling_in_model: scalingInModel,
-    image: null,
-    output: { task: 'multiclass', kind: 'probabilities', size: 3, class_names: ['low', 'mid', 'high'], threshold: null }
-  }
-}
-
-const RECORDS = [
-  { age: 35, color: 'red', income: 1200 },
-  { age: '', color: ' green ', income: '980.5' },
-  { color: 'blue', income: 1000 }
-]
-const ENCODED = [35, 0, 0, 1, 1200, 40, 0, 1, 0, 980.5, 40, 1, 0, 0, 1000]
-
 function runNode(dir: string, script: string): unknown {
   writeFileSync(join(dir, 'run.cjs'), script)
   return JSON.parse(execFileSync(process.execPath, [join(dir, 'run.cjs')], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
@@ -289,34 +261,20 @@ describe('preprocess.js', () => {
     expect(result.d).toEqual(['cat', 'dog'])
   })
 
-  it('feeds the exported TF.js model in node as the README says, answering like the app', async () => {
-    const s = spec('table-cat', [5], [{ class_name: 'Dense', config: { units: 4, activation: 'relu' } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }])
-    const pre = tablePreprocessing(true)
-    const f = await fixtureWithScaling(s, pre.scaling!.offset, pre.scaling!.scale, { raw: Float32Array.from(ENCODED) })
-    const model: ExportModel = { ...f.model, preprocessing: { ...pre, scaling_in_model: true } }
+  it('feeds the exported TF.js model in node with the README\'s own Node example, answering like the app', async () => {
+    const f = await tableCategoricalFixture()
     const dir = join(root, 'table-cat')
     mkdirSync(dir, { recursive: true })
-    await tfjsExporter.write(model, dir)
-    const tfjsPath = JSON.stringify(resolve('node_modules/@tensorflow/tfjs'))
-    const out = runNode(dir, `
-      const tf = require(${tfjsPath})
-      const { readFileSync } = require('fs')
-      const { preprocessRows, decode } = require('./preprocess.js')
-      ;(async () => {
-        await tf.setBackend('cpu')
-        const json = JSON.parse(readFileSync('model.json', 'utf8'))
-        const weightData = new Uint8Array(readFileSync('weights.bin')).buffer
-        const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }))
-        const rows = ${JSON.stringify(RECORDS)}
-        const y = model.predict(tf.tensor(preprocessRows(rows), [rows.length, 5])).arraySync()
-        console.log(JSON.stringify({ y, labels: y.map((r) => decode(r).label) }))
-      })()`) as { y: number[][]; labels: string[] }
-    const got = Float32Array.from(out.y.flat())
+    await tfjsExporter.write(f.model, dir)
+    const script = readmeScript(readFileSync(join(dir, 'README.md'), 'utf8'), '## Node', { "'@tensorflow/tfjs'": JSON.stringify(resolve('node_modules/@tensorflow/tfjs')) })
+    const out = runNode(dir, script) as Array<{ label: string; scores: number[] }>
+    expect(out).toHaveLength(RECORDS.length)
+    const got = Float32Array.from(out.flatMap((r) => r.scores))
     let max = 0
     got.forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]!))))
     expect(max).toBeLessThan(PARITY_TOLERANCE)
-    diffs['tableCategorical(node, preprocess.js)'] = max
-    expect(out.labels.every((l) => ['low', 'mid', 'high'].includes(l))).toBe(true)
+    diffs['tableCategorical(README Node example)'] = max
+    expect(out.map((r) => r.label)).toEqual(out.map((r) => ['low', 'mid', 'high'][r.scores.indexOf(Math.max(...r.scores))]))
     f.dispose()
   })
 })

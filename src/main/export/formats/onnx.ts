@@ -309,7 +309,11 @@ export function onnxModel(model: ExportModel): onnx.ModelProto {
 
 function readme(model: ExportModel): string {
   const shape = `(rows, ${model.input_shape.join(', ')})`
-  const example = model.input_shape.length === 1 ? `[[${Array.from({ length: Math.min(model.input_shape[0]!, 4) }, (_, i) => `${i + 1}.0`).join(', ')}${model.input_shape[0]! > 4 ? ', …' : ''}]]` : null
+  const features = model.input_shape.reduce((a, b) => a * b, 1)
+  const pythonInput =
+    model.preprocessing.kind === 'image'
+      ? `x = np.zeros((1, ${model.input_shape.join(', ')}), dtype=np.float32)  # raw pixel values, shape ${shape}`
+      : `x = np.array([[${Array.from({ length: Math.min(features, 4) }, (_, i) => `${i + 1}.0`).join(', ')}${features > 4 ? `, ...  # ${features} raw values` : ''}]], dtype=np.float32).reshape(-1, ${model.input_shape.join(', ')})`
   return [
     ...headerSection(model, 'ONNX'),
     `\`model.onnx\`: ONNX IR version ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}. Input \`input\`, output \`output\`.`,
@@ -323,7 +327,7 @@ function readme(model: ExportModel): string {
     '```python',
     'import numpy as np, onnxruntime as ort',
     "session = ort.InferenceSession('model.onnx', providers=['CPUExecutionProvider'])",
-    `x = np.asarray(${example ?? '...'}, dtype=np.float32).reshape(-1, ${model.input_shape.join(', ')})  # raw values, shape ${shape}`,
+    pythonInput,
     "y = session.run(['output'], {'input': x})[0]",
     '```',
     '',
@@ -332,11 +336,13 @@ function readme(model: ExportModel): string {
     '```js',
     "const ort = require('onnxruntime-node')",
     `const { preprocessRows, decode } = require('./${PREPROCESS_JS}')`,
-    "const session = await ort.InferenceSession.create('model.onnx')",
-    `const rows = [/* raw records${model.preprocessing.kind === 'table' ? ' by column name' : ' as flat arrays'} */]`,
-    `const input = new ort.Tensor('float32', preprocessRows(rows), [rows.length, ${model.input_shape.join(', ')}])`,
-    'const { output } = await session.run({ input })',
-    `const first = decode(output.data.slice(0, ${model.output_shape.reduce((a, b) => a * b, 1)}))`,
+    ';(async () => {',
+    "  const session = await ort.InferenceSession.create('model.onnx')",
+    `  const rows = [/* raw records${model.preprocessing.kind === 'table' ? ' by column name' : ' as flat arrays'} */]`,
+    `  const input = new ort.Tensor('float32', preprocessRows(rows), [rows.length, ${model.input_shape.join(', ')}])`,
+    '  const { output } = await session.run({ input })',
+    `  console.log(decode(output.data.slice(0, ${model.output_shape.reduce((a, b) => a * b, 1)})))  // the first row`,
+    '})()',
     '```',
     '',
     `\`preprocessing.json\` describes the columns, encodings, scaling and class names (also in the model's metadata, key \`preprocessing\`); \`${PREPROCESS_JS}\` turns a raw record into the input row.`,
