@@ -74,7 +74,7 @@ export const pytorchExporter: Exporter = {
     return ['model.py', 'model.safetensors', 'preprocessing.json', 'preprocess.py', 'README.md']
   },
 
-  verify(model: ExportModel, dir: string, sample: ExportSample): Promise<Verification> {
+  verify(_model: ExportModel, dir: string, sample: ExportSample): Promise<Verification> {
     return verifyTorchFolder(dir, sample)
   }
 }
