@@ -4,6 +4,17 @@ import type { DatasetDescriptor } from '../../shared/dataset'
 import type { ServiceContext } from './context'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import type { Uploads } from './uploads'
+import { DataImportError } from '../data/errors'
+
+/** A bad file is the caller's input: DataImportErrors (file, line and what to do) answer bad_input. */
+async function importing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof DataImportError) throw new WorkbenchError('bad_input', error.message)
+    throw error
+  }
+}
 
 type DatasetMethods = 'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.previewCsv' | 'datasets.importCsv' | 'datasets.importIdx' | 'datasets.delete'
 
@@ -53,11 +64,13 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
         await get(id)
         return library.samples(id, split, offset, count)
       },
-      'datasets.previewCsv': async ({ file, delimiter }) => library.previewCsv(uploads.path(file), { delimiter }),
+      'datasets.previewCsv': async ({ file, delimiter }) => importing(() => library.previewCsv(uploads.path(file), { delimiter })),
       'datasets.importCsv': async ({ file, ...rest }) => {
         const name = uploads.name(file)
-        const descriptor = await library.importCsv({ ...rest, name: rest.name ?? name?.replace(/\.[^.]+$/, ''), path: uploads.path(file) }, (done, total) =>
-          emit('job.progress', { job: `import:${file}`, label: `Importing ${name ?? file}`, done, total })
+        const descriptor = await importing(() =>
+          library.importCsv({ ...rest, name: rest.name ?? name?.replace(/\.[^.]+$/, ''), path: uploads.path(file) }, (done, total) =>
+            emit('job.progress', { job: `import:${file}`, label: `Importing ${name ?? file}`, done, total })
+          )
         )
         store.registerDataset(descriptor)
         await uploads.discard([file])
@@ -65,7 +78,7 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
         return descriptor
       },
       'datasets.importIdx': async (request) => {
-        const descriptor = await library.importIdx(
+        const descriptor = await importing(() => library.importIdx(
           {
             ...request,
             train_images: uploads.path(request.train_images),
@@ -74,7 +87,7 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
             test_labels: request.test_labels ? uploads.path(request.test_labels) : undefined
           },
           (done, total) => emit('job.progress', { job: `import:${request.train_images}`, label: 'Importing IDX files', done, total })
-        )
+        ))
         store.registerDataset(descriptor)
         await uploads.discard([request.train_images, request.train_labels, request.test_images, request.test_labels])
         emit('datasets.changed', { id: descriptor.id })

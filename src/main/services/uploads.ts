@@ -22,8 +22,26 @@ export const MAX_OPEN_UPLOADS = 16
 /** An upload untouched this long may be dropped to make room for a new one. */
 export const UPLOAD_IDLE_MS = 10 * 60 * 1000
 export const OWNER_FILE = 'owner.json'
-/** Standard base64 with padding, as btoa and Buffer write it. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** Announced bytes of all open uploads together: 8 GiB. */
+export const MAX_OPEN_UPLOAD_BYTES = 8 * 1024 ** 3
+
+/**
+ * Strict standard base64 (A–Z a–z 0–9 + /, `=` padding only at the end, length a multiple of 4),
+ * as btoa and Buffer write it. A plain loop: a regular expression over an 8 MiB chunk can
+ * exhaust V8's backtracking stack.
+ */
+export function isStrictBase64(text: string): boolean {
+  const length = text.length
+  if (length % 4 !== 0) return false
+  let padding = 0
+  if (length > 0 && text.charCodeAt(length - 1) === 61) padding = length > 1 && text.charCodeAt(length - 2) === 61 ? 2 : 1
+  for (let i = 0; i < length - padding; i++) {
+    const c = text.charCodeAt(i)
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47
+    if (!ok) return false
+  }
+  return true
+}
 
 interface Upload {
   path: string
@@ -132,13 +150,25 @@ export function createUploads(ctx: ServiceContext): Uploads {
     for (const file of files) if (file) await remove(file)
   }
 
-  /** Makes room for one more upload by dropping idle ones; refuses when every slot is busy. */
-  async function makeRoom(): Promise<void> {
-    if (uploads.size < MAX_OPEN_UPLOADS) return
+  const announced = () => [...uploads.values()].reduce((sum, upload) => sum + upload.expected, 0)
+
+  /**
+   * Makes room for an upload of `size` bytes: drops uploads idle for UPLOAD_IDLE_MS, then complete
+   * ones kept after a failed import (least recently used first); an upload still receiving chunks
+   * is never dropped, so when those fill every slot the new one is refused.
+   */
+  async function makeRoom(size: number): Promise<void> {
+    const full = () => uploads.size >= MAX_OPEN_UPLOADS || announced() + size > MAX_OPEN_UPLOAD_BYTES
+    if (!full()) return
     const now = Date.now()
-    for (const [file, upload] of [...uploads]) if (now - upload.touched > UPLOAD_IDLE_MS) await serialised(upload, () => remove(file))
+    const byAge = [...uploads].sort((a, b) => a[1].touched - b[1].touched)
+    for (const [file, upload] of byAge) if (full() && now - upload.touched > UPLOAD_IDLE_MS) await serialised(upload, () => remove(file))
+    for (const [file, upload] of byAge) if (full() && uploads.has(file) && upload.size === upload.expected) await serialised(upload, () => remove(file))
     if (uploads.size >= MAX_OPEN_UPLOADS) {
-      throw new WorkbenchError('conflict', `${MAX_OPEN_UPLOADS} uploads are already open (the most the workbench holds at once); import or finish those first, or try again in ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes when idle ones expire`)
+      throw new WorkbenchError('conflict', `${MAX_OPEN_UPLOADS} uploads are still receiving data (the most the workbench holds at once); finish or import those first, or try again in ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes when idle ones expire`)
+    }
+    if (full()) {
+      throw new WorkbenchError('conflict', `open uploads already announce ${group(announced())} bytes; with ${group(size)} more they would pass the ${group(MAX_OPEN_UPLOAD_BYTES)} bytes (8 GiB) held at once — finish or import those first`)
     }
   }
 
@@ -157,7 +187,7 @@ export function createUploads(ctx: ServiceContext): Uploads {
         const trimmed = name.trim()
         if (trimmed === '.' || trimmed === '..' || trimmed === '' || /[\0]/.test(name)) throw new WorkbenchError('bad_input', `${JSON.stringify(name)} is not a file name; upload a file, not a folder`)
         if (size > MAX_UPLOAD_BYTES) throw new WorkbenchError('bad_input', `"${name}" has ${group(size)} bytes, more than the ${group(MAX_UPLOAD_BYTES)} bytes (4 GiB) one upload may hold; import a smaller file or a subset of it`)
-        await makeRoom()
+        await makeRoom(size)
         const file = `upload-${randomBytes(8).toString('hex')}`
         const dir = join(root, file)
         await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -172,9 +202,10 @@ export function createUploads(ctx: ServiceContext): Uploads {
         return { file }
       },
       'uploads.chunk': async ({ file, offset, data_base64 }) => {
+        await ready
         const upload = uploads.get(file)
         if (!upload) throw new WorkbenchError('not_found', `upload "${file}" not found; start the upload again`)
-        if (data_base64.length % 4 !== 0 || !BASE64.test(data_base64)) {
+        if (!isStrictBase64(data_base64)) {
           throw new WorkbenchError('bad_input', `upload "${upload.name}": the chunk at byte ${offset} is not valid base64 (standard alphabet A–Z a–z 0–9 + /, padded with = to a multiple of 4 characters)`)
         }
         const bytes = Buffer.from(data_base64, 'base64')
@@ -197,6 +228,7 @@ export function createUploads(ctx: ServiceContext): Uploads {
         })
       },
       'uploads.finish': async ({ file }) => {
+        await ready
         const upload = uploads.get(file)
         if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
         return serialised(upload, async () => {

@@ -1,0 +1,189 @@
+// The bad-file table: every hostile or broken file we know of, as bytes, with the contract error
+// code and the words the person must see (Netron-style: one row per file, kept forever). Each row
+// goes the way a user's file goes — uploads.begin/chunk/finish, then datasets.importCsv or
+// importIdx through the dispatcher of a real workbench — except the rows that name a path no
+// upload can produce (a folder). Rows that must import are in the table too ("ok").
+// The bombs are bounded in time and memory: each is refused before it can allocate its size.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ContractError } from '../src/shared/contract'
+import { DataImportError } from '../src/main/data/errors'
+import { MAX_COLUMNS, MAX_ROW_CHARS } from '../src/main/data/csv-reader'
+import { MAX_IDX_BYTES } from '../src/main/data/idx'
+import { createDispatcher } from '../src/main/services/dispatcher'
+import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
+
+type Bytes = Buffer | string
+
+interface Row {
+  name: string
+  /** CSV file, or IDX images + labels. */
+  csv?: Bytes
+  csvOptions?: Record<string, unknown>
+  idx?: { images: Bytes; labels: Bytes }
+  /** A server-side path instead of an upload (what no upload can be: a folder). */
+  path?: 'folder-csv' | 'folder-idx'
+  code: ContractError['code'] | 'ok'
+  text: string[]
+  /** Bound on the time the refusal may take (bombs). */
+  maxMs?: number
+}
+
+function idxImages(count: number, rows: number, cols: number, pixels = count * rows * cols): Buffer {
+  const header = Buffer.alloc(16)
+  header.writeUInt32BE(0x803, 0)
+  header.writeUInt32BE(count, 4)
+  header.writeUInt32BE(rows, 8)
+  header.writeUInt32BE(cols, 12)
+  return Buffer.concat([header, Buffer.alloc(pixels, 7)])
+}
+
+function idxLabels(labels: number[]): Buffer {
+  const header = Buffer.alloc(8)
+  header.writeUInt32BE(0x801, 0)
+  header.writeUInt32BE(labels.length, 4)
+  return Buffer.concat([header, Buffer.from(labels)])
+}
+
+const labels4 = idxLabels([0, 1, 0, 1])
+const table = (rows: number, header = 'x,y,label') => [header, ...Array.from({ length: rows }, (_, i) => `${i},${i * 2},${i % 2 ? 'b' : 'a'}`)].join('\n') + '\n'
+const utf16le = (text: string) => Buffer.from(text, 'utf16le')
+const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16()
+/** 1 MiB of zeros, gzipped once: repeated, a multi-member gzip that inflates 1 000:1. */
+const zerosMember = gzipSync(Buffer.alloc(1 << 20))
+const wideHeader = Array.from({ length: MAX_COLUMNS + 1 }, (_, i) => `c${i}`).join(',')
+
+const rows: Row[] = [
+  { name: 'well-formed table', csv: table(20), code: 'ok', text: [] },
+  { name: 'header names that are Object members (__proto__, constructor, toString)', csv: table(20, '__proto__,constructor,toString'), csvOptions: { roles: { constructor: 'feature' } }, code: 'ok', text: [] },
+  { name: 'duplicate header names (a,a,label)', csv: 'a,a,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n', code: 'bad_input', text: ['columns 1 and 2 are both named "a"', 'rename one'] },
+  { name: 'duplicate header names chosen as target', csv: 'a,b,a\n1,2,x\n3,4,y\n', csvOptions: { roles: { a: 'target' } }, code: 'bad_input', text: ['columns 1 and 3 are both named "a"'] },
+  { name: 'UTF-16 LE with byte-order mark', csv: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(table(60))]), code: 'bad_input', text: ['UTF-16 text (little-endian, byte-order mark FF FE)', 'save it as UTF-8'] },
+  { name: 'UTF-16 BE with byte-order mark', csv: Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(table(60))]), code: 'bad_input', text: ['UTF-16 text (big-endian, byte-order mark FE FF)'] },
+  { name: 'UTF-16 LE without byte-order mark', csv: utf16le(table(60)), code: 'bad_input', text: ['looks like UTF-16 text (little-endian, no byte-order mark'] },
+  { name: 'UTF-32 LE with byte-order mark', csv: Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from(Uint32Array.from([...table(10)].map((c) => c.charCodeAt(0))).buffer)]), code: 'bad_input', text: ['UTF-32 text (little-endian'] },
+  { name: 'binary file (zip) named .csv', csv: Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x08\x00', 'latin1'), Buffer.from('lorem ipsum dolor sit amet '.repeat(40))]), code: 'bad_input', text: ['holds a NUL byte at byte 5', 'binary file'] },
+  { name: `more than ${MAX_COLUMNS} columns`, csv: `${wideHeader}\n${wideHeader}\n`, code: 'bad_input', text: ['line 1: more than 10 000 fields in one row', 'at most 10 000 columns'], maxMs: 3000 },
+  { name: 'a row longer than 1 MiB', csv: `x,label\n${'9'.repeat(MAX_ROW_CHARS + 10)},a\n1,b\n`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB'], maxMs: 3000 },
+  { name: 'a quote opened and never closed in a 3 MiB file', csv: `x,label\n1,"a\n${'2,b\n'.repeat(800_000)}`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB', 'is a quote left open'], maxMs: 5000 },
+  { name: 'one 4 MiB line of commas', csv: ','.repeat(4 << 20), code: 'bad_input', text: ['line 1: more than 10 000 fields'], maxMs: 3000 },
+  {
+    name: 'text target with 5 000 distinct values',
+    csv: ['x,name', ...Array.from({ length: 5000 }, (_, i) => `${i},person-${i}`)].join('\n'),
+    code: 'bad_input',
+    text: ['more than 1000 distinct target values: too many to be classes', 'text cannot be a regression target either', 'pick another target column']
+  },
+  {
+    name: 'text target with 5 000 distinct values, asked as regression',
+    csv: ['x,name', ...Array.from({ length: 5000 }, (_, i) => `${i},person-${i}`)].join('\n'),
+    csvOptions: { target_kind: 'regression' },
+    code: 'bad_input',
+    text: ['a regression target must be numeric', 'too many to be classes as well', 'pick another target column']
+  },
+  {
+    name: 'integer target with 5 000 distinct values, asked as classes',
+    csv: ['x,y', ...Array.from({ length: 5000 }, (_, i) => `${i},${i}`)].join('\n'),
+    csvOptions: { target_kind: 'classes' },
+    code: 'bad_input',
+    text: ['too many to be classes', 'import it as a regression target']
+  },
+  { name: 'a folder instead of a CSV file', path: 'folder-csv', code: 'bad_input', text: ['some-folder.csv: this is a folder, not a CSV file'] },
+  { name: 'a folder instead of an IDX file', path: 'folder-idx', code: 'bad_input', text: ['some-folder.idx: this is a folder, not an IDX image file'] },
+  {
+    name: 'gzip bomb: header announcing 1 GiB of pixels',
+    idx: { images: gzipSync(idxImages(1 << 20, 32, 32, 1 << 20)), labels: labels4 },
+    code: 'bad_input',
+    text: ['the header announces 1 073 741 824 bytes of data, more than the 512 MiB'],
+    maxMs: 2000
+  },
+  {
+    name: `gzip bomb: 4 small images, then ${MAX_IDX_BYTES / (1 << 20) + 88} MiB of zeros (multi-member gzip)`,
+    idx: { images: Buffer.concat([gzipSync(idxImages(4, 2, 2)), ...Array.from({ length: MAX_IDX_BYTES / (1 << 20) + 88 }, () => zerosMember)]), labels: labels4 },
+    code: 'bad_input',
+    text: ['the data is larger than the 512 MiB (536 870 912 bytes)', 'after decompression'],
+    maxMs: 8000
+  },
+  { name: 'gzip of 64 MiB of zeros (no IDX header)', idx: { images: Buffer.concat(Array.from({ length: 64 }, () => zerosMember)), labels: labels4 }, code: 'bad_input', text: ['wrong magic number 0x00000000'], maxMs: 2000 },
+  { name: 'raw IDX header announcing 10⁹ images', idx: { images: idxImages(1_000_000_000, 28, 28, 10), labels: labels4 }, code: 'bad_input', text: ['the header announces 784 000 000 000 bytes'], maxMs: 1000 },
+  { name: 'IDX cut inside its header', idx: { images: idxImages(4, 2, 2).subarray(0, 10), labels: labels4 }, code: 'bad_input', text: ['the IDX header is cut off after 10 bytes (expected 16)'] },
+  { name: 'well-formed IDX pair', idx: { images: idxImages(4, 2, 2), labels: labels4 }, code: 'ok', text: [] }
+]
+
+describe('bad-file table', () => {
+  let dataDir: string
+  let service: WorkbenchService
+  let call: ReturnType<typeof createDispatcher>
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mw-bad-files-'))
+    service = await openWorkbench({ dataDir, host: 'browser' })
+    call = createDispatcher(service.handlers)
+  })
+  afterAll(async () => {
+    await service.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function upload(name: string, bytes: Bytes): Promise<string> {
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
+    const begun = await call('uploads.begin', { name, size: data.length })
+    if (!begun.ok) throw new Error(begun.error.message)
+    const file = (begun.result as { file: string }).file
+    const step = 6 << 20
+    for (let offset = 0; offset < data.length || offset === 0; offset += step) {
+      const chunk = await call('uploads.chunk', { file, offset, data_base64: data.subarray(offset, offset + step).toString('base64') })
+      if (!chunk.ok) throw new Error(chunk.error.message)
+      if (data.length === 0) break
+    }
+    const finished = await call('uploads.finish', { file })
+    if (!finished.ok) throw new Error(finished.error.message)
+    return file
+  }
+
+  it.each(rows)('$name', async (row) => {
+    const started = performance.now()
+    let answer: { ok: true } | { ok: false; error: ContractError }
+    if (row.path) {
+      // No upload is a folder: the library gets the path, as the command line passes it.
+      const folder = join(dataDir, 'inputs', row.path === 'folder-csv' ? 'some-folder.csv' : 'some-folder.idx')
+      await mkdir(folder, { recursive: true })
+      try {
+        if (row.path === 'folder-csv') await service.datasets.importCsv({ path: folder } as never)
+        else await service.datasets.importIdx({ train_images: folder, train_labels: folder, validation: 0, seed: 1, scaling: 'divide255' } as never)
+        answer = { ok: true }
+      } catch (error) {
+        expect(error).toBeInstanceOf(DataImportError)
+        answer = { ok: false, error: { code: 'bad_input', message: (error as Error).message } }
+      }
+    } else if (row.csv !== undefined) {
+      const file = await upload('table.csv', row.csv)
+      answer = await call('datasets.importCsv', { file, ...row.csvOptions })
+    } else {
+      const images = await upload('images.idx.gz', row.idx!.images)
+      const labelsFile = await upload('labels.idx', row.idx!.labels)
+      answer = await call('datasets.importIdx', { train_images: images, train_labels: labelsFile, validation: 0 })
+    }
+    const elapsed = performance.now() - started
+    if (row.code === 'ok') {
+      expect(answer, JSON.stringify(answer)).toMatchObject({ ok: true })
+    } else {
+      expect(answer.ok, 'the import should have been refused').toBe(false)
+      const error = (answer as { error: ContractError }).error
+      expect(error.code).toBe(row.code)
+      for (const part of row.text) expect(error.message).toContain(part)
+      // The user's file name, never the server's folder.
+      expect(error.message).not.toContain(dataDir)
+    }
+    if (row.maxMs) expect(elapsed, `refused in ${Math.round(elapsed)} ms`).toBeLessThan(row.maxMs)
+  })
+
+  it('the bombs never grew the heap or the buffers by their size', () => {
+    // Every row above has run in this process: a 1 GiB or 600 MiB allocation would still show in the peak RSS.
+    const peakMiB = process.resourceUsage().maxRSS / 1024
+    expect(peakMiB).toBeLessThan(900)
+  })
+})
