@@ -119,6 +119,11 @@ export function lossesForTask(task: Task): LossName[] {
   }
 }
 
+/** Keras's `mode: 'auto'`: accuracy-like metrics improve upwards, losses and errors downwards. */
+export function metricPrefersHigher(name: string): boolean {
+  return /(acc|accuracy|auc|precision|recall)$/.test(name)
+}
+
 /** Keras's names for the metrics we store under shorter ones (Keras 2+ logs `accuracy`, `val_accuracy`). */
 const KERAS_METRIC_NAMES: Record<string, string> = { acc: 'accuracy', mse: 'mse', mae: 'mae' }
 const FROM_KERAS: Record<string, string> = { accuracy: 'acc', mean_squared_error: 'mse', mean_absolute_error: 'mae' }

@@ -1,6 +1,8 @@
 // Learning-rate schedules (pure) and the one place that knows how each tfjs optimizer
 // stores its learning rate.
-import type { ScheduleConfig } from '../../shared/training'
+import { metricPrefersHigher, type ScheduleConfig } from '../../shared/training'
+
+export { metricPrefersHigher }
 
 /**
  * The learning rate for one optimizer step. `step` counts applied updates from 0 (Keras's
@@ -72,10 +74,6 @@ export class PlateauReducer {
   }
 }
 
-/** Keras's `mode: 'auto'`: accuracy-like metrics improve upwards, losses and errors downwards. */
-export function metricPrefersHigher(name: string): boolean {
-  return /(acc|accuracy|auc|precision|recall)$/.test(name)
-}
 
 interface OptimizerWithRate {
   learningRate: number
