@@ -10,18 +10,46 @@ import { WorkbenchError } from '../../services/dispatcher'
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
 
-/** Whether `data` starts an HDF5 file (the superblock sits at 0, 512, 1024, 2048, …). */
-export function isHdf5(data: Uint8Array): boolean {
+/** Where the HDF5 superblock starts (0, 512, 1024, 2048, …), or −1 when `data` is not HDF5. */
+function superblockAt(data: Uint8Array): number {
   for (let at = 0; at + SIGNATURE.length <= data.length; at = at === 0 ? 512 : at * 2) {
-    if (SIGNATURE.every((byte, i) => data[at + i] === byte)) return true
+    if (SIGNATURE.every((byte, i) => data[at + i] === byte)) return at
     if (at > 1 << 20) break
   }
-  return false
+  return -1
+}
+
+export function isHdf5(data: Uint8Array): boolean {
+  return superblockAt(data) >= 0
+}
+
+/**
+ * The file length the superblock records (base address + end-of-file address), so that a
+ * truncated file is named as such before HDF5 prints its error stack; null when unreadable.
+ */
+function recordedLength(data: Uint8Array, at: number): number | null {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  const version = data[at + 8]
+  const offsets = version === undefined ? 0 : version <= 1 ? data[at + 13]! : data[at + 9]!
+  if (offsets !== 4 && offsets !== 8) return null
+  const first = version === 0 ? at + 24 : version === 1 ? at + 28 : at + 12
+  const read = (p: number): number | null => {
+    if (p + offsets > data.length) return null
+    return offsets === 4 ? view.getUint32(p, true) : Number(view.getBigUint64(p, true))
+  }
+  const base = read(first)
+  const eof = read(first + 2 * offsets)
+  return base === null || eof === null ? null : base + eof
 }
 
 /** Opens `data` as HDF5, gives it to `use`, and removes the temporary copy. */
 export async function withHdf5<T>(data: Uint8Array, what: string, use: (file: H5File) => T): Promise<T> {
-  if (!isHdf5(data)) throw new WorkbenchError('bad_input', `${what} is not an HDF5 file (no HDF5 signature); export the model again with Keras (model.save)`)
+  const at = superblockAt(data)
+  if (at < 0) throw new WorkbenchError('bad_input', `${what} is not an HDF5 file (no HDF5 signature); export the model again with Keras (model.save)`)
+  const recorded = recordedLength(data, at)
+  if (recorded === null || recorded > data.length) {
+    throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${recorded === null ? 'its superblock is cut off' : `truncated: ${data.length} bytes of the ${recorded} it records`}); copy or download it again`)
+  }
   const h5wasm = await loadH5wasm()
   const folder = mkdtempSync(join(tmpdir(), 'mw-h5-'))
   const path = join(folder, 'file.h5')
@@ -30,6 +58,7 @@ export async function withHdf5<T>(data: Uint8Array, what: string, use: (file: H5
     let file: H5File
     try {
       file = new h5wasm.File(path, 'r')
+      if (file.file_id < 0n) throw new Error('H5Fopen failed')
     } catch (error) {
       throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${(error as Error).message}); it may be truncated, so copy or download it again`)
     }

@@ -1,0 +1,214 @@
+// Model import: our own Keras exports come back as the same spec, weights and scaling; Keras 3.13
+// and Keras 2 JSON, TF.js model folders and .tfjs.tar archives read; unknown layers refused by
+// name; damaged or foreign files refused with a message that says what is wrong (one table).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { zipSync } from 'fflate'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FIXTURE_SPECS, fixture, spec } from './export-fixtures'
+import { kerasArchive } from '../src/main/export/formats/keras'
+import { writeLegacyH5 } from '../src/main/export/formats/h5'
+import { loadH5wasm } from '../src/main/export/formats/keras-shared'
+import { importModelBytes, importModelFile, specWithWeights } from '../src/main/export/import'
+import { buildModel } from '../src/main/engine/model-builder'
+import { saveModelFolder } from '../src/main/engine/weights-store'
+import { tarArchive } from '../src/main/services/exports'
+import { WorkbenchError } from '../src/main/services/dispatcher'
+import { normalizeSpec, type ModelSpec } from '../src/shared/spec'
+
+const FIXTURES = join(__dirname, 'fixtures', 'keras')
+const scratch = mkdtempSync(join(tmpdir(), 'mw-import-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+const withoutWeights = (s: ModelSpec): ModelSpec => normalizeSpec({ ...s, layers: s.layers.map(({ weights: _w, ...layer }) => layer) })
+/** Keras writes a pooling layer's strides resolved (null → pool_size), tfjs its initializers with their seeds: the same computation. */
+const comparable = (layers: ModelSpec['layers']): unknown =>
+  layers.map((layer) => {
+    const config: Record<string, unknown> = { ...layer.config }
+    if (layer.class_name.endsWith('Pooling2D') && config.strides === null) config.strides = config.pool_size
+    for (const [key, value] of Object.entries(config)) {
+      if (key.endsWith('_initializer') && typeof value === 'object' && value !== null) config[key] = (value as { class_name: string }).class_name
+    }
+    for (const [key, value] of Object.entries(config)) if (key.endsWith('_initializer') && typeof value === 'string') config[key] = value.replace(/_/g, '').toLowerCase()
+    return { class_name: layer.class_name, config }
+  })
+
+describe('round trips through our own Keras exports', () => {
+  it.each(Object.entries(FIXTURE_SPECS))('%s: .keras and .h5 give back the spec, every weight and the scaling', async (name, s) => {
+    const f = await fixture(s, { scaling: name === 'cnn' ? 'divide255' : 'standard', rows: 2 })
+    try {
+      const h5Path = join(scratch, `${name}.h5`)
+      await writeLegacyH5(f.model, h5Path)
+      const fromKeras = await importModelBytes(`${name}.keras`, await kerasArchive(f.model))
+      const fromH5 = await importModelBytes(`${name}.h5`, new Uint8Array(readFileSync(h5Path)))
+      for (const imported of [fromKeras, fromH5]) {
+        expect(comparable(imported.spec.layers)).toEqual(comparable(withoutWeights(s).layers))
+        expect(imported.spec.input_shape).toEqual(s.input_shape)
+        expect(imported.weights).toEqual(f.model.layers.map((layer) => layer.weights.map((w) => Array.from(w.data))))
+        const scaling = f.model.scaling!
+        expect(imported.scaling!.uniform === null).toBe(scaling.uniform === null)
+        imported.scaling!.offset.forEach((o, i) => expect(o).toBeCloseTo(scaling.offset[i]!, 9))
+        imported.scaling!.scale.forEach((v, i) => expect(v / scaling.scale[i]!).toBeCloseTo(1, 12))
+        expect(imported.notices.some((n) => /became the input scaling/.test(n))).toBe(true)
+      }
+      expect(fromKeras).toMatchObject({ source: 'keras', keras_version: expect.stringMatching(/^3\./) })
+      expect(fromH5).toMatchObject({ source: 'h5', keras_version: expect.stringMatching(/^3\./) })
+    } finally {
+      f.dispose()
+    }
+  })
+
+  it('a preprocessing.json beside the file comes with the import', async () => {
+    const f = await fixture(FIXTURE_SPECS.table, { rows: 2 })
+    try {
+      const dir = join(scratch, 'with-preprocessing')
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'model.keras'), await kerasArchive(f.model))
+      writeFileSync(join(dir, 'preprocessing.json'), JSON.stringify(f.model.preprocessing))
+      const imported = await importModelFile(join(dir, 'model.keras'))
+      expect(imported.preprocessing).toEqual(f.model.preprocessing)
+    } finally {
+      f.dispose()
+    }
+  })
+})
+
+describe('Keras JSON', () => {
+  it('reads a Keras 3.13 model.to_json(), dropping quantization_config and initializer input_axes with notices', async () => {
+    const imported = await importModelFile(join(FIXTURES, 'keras-3.13-mlp.to_json.json'))
+    expect(imported.source).toBe('keras_json')
+    expect(imported.weights).toBeNull()
+    expect(imported.spec.input_shape).toEqual([8])
+    expect(imported.spec.layers.map((l) => [l.class_name, l.config.name])).toEqual([
+      ['Dense', 'dense'], ['BatchNormalization', 'batch_normalization'], ['Dropout', 'dropout'], ['Dense', 'dense_1']
+    ])
+    expect(imported.spec.layers[0]!.config).toMatchObject({ units: 16, activation: 'relu', kernel_initializer: 'glorot_uniform' })
+    expect(imported.notices).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^quantization_config \(written by Keras 3\.13\+\) is not used by the workbench: dropped/),
+      expect.stringMatching(/^Dense "dense" kernel_initializer: initializer parameter input_axes=null \(GlorotUniform\) is not used by the workbench: dropped/),
+      expect.stringMatching(/output_axes=null/)
+    ]))
+    // The result builds in tfjs as is.
+    buildModel(tf, imported.spec, { seed: 1 }).dispose()
+  })
+
+  it('reads a legacy Keras 2 model.to_json() (Conv2D, BatchNormalization axis [3], L2 regularizer)', async () => {
+    const imported = await importModelFile(join(FIXTURES, 'keras-2.15-cnn.to_json.json'))
+    expect(imported).toMatchObject({ source: 'keras_json', keras_version: '2.15.0', notices: [] })
+    expect(imported.spec.input_shape).toEqual([8, 8, 1])
+    expect(imported.spec.layers.map((l) => l.class_name)).toEqual(['Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Flatten', 'Dense'])
+    expect(imported.spec.layers[2]!.config.axis).toBe(3)
+    expect(imported.spec.layers[4]!.config.kernel_regularizer).toEqual({ class_name: 'L2', config: { l2: 0.0001 } })
+  })
+
+  it('refuses an unknown layer by its exact name, and a scaling layer that is not first', async () => {
+    const lstm = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 5, 2] } }, { class_name: 'LSTM', config: { name: 'lstm', units: 3 } }] } }
+    await expect(importModelBytes('lstm.json', new TextEncoder().encode(JSON.stringify(lstm)))).rejects.toThrow(/lstm\.json cannot be imported: layer 1 \(LSTM\): unknown layer class "LSTM"/)
+    const late = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 2] } }, { class_name: 'Dense', config: { name: 'd', units: 2 } }, { class_name: 'Rescaling', config: { name: 'r', scale: 2, offset: 0 } }] } }
+    await expect(importModelBytes('late.json', new TextEncoder().encode(JSON.stringify(late)))).rejects.toThrow(/Keras layer 3 \(Rescaling "r"\): Rescaling is supported only as the first layer/)
+  })
+})
+
+describe('TF.js models', () => {
+  it('reads a run folder (model.json + weights.bin) and our .tfjs.tar with every weight', async () => {
+    await tf.setBackend('cpu')
+    const s = FIXTURE_SPECS.binary
+    const model = buildModel(tf, s, { seed: 5 })
+    try {
+      const folder = join(scratch, 'tfjs-run')
+      await saveModelFolder(tf, model, folder)
+      const expected = model.layers.map((layer) => layer.getWeights().map((w) => Array.from(w.dataSync())))
+      const fromFolder = await importModelFile(join(folder, 'model.json'))
+      expect(fromFolder.source).toBe('tfjs')
+      expect(comparable(fromFolder.spec.layers)).toEqual(comparable(withoutWeights(s).layers))
+      expect(fromFolder.weights).toEqual(expected)
+      const tar = tarArchive(['model.json', 'weights.bin'].map((name) => ({ name, data: readFileSync(join(folder, name)) })))
+      const fromTar = await importModelBytes('run.tfjs.tar', new Uint8Array(tar))
+      expect(fromTar.weights).toEqual(expected)
+      expect(fromTar.spec).toEqual(fromFolder.spec)
+      // And the imported weights rebuild the same model.
+      const rebuilt = buildModel(tf, specWithWeights(fromTar), { seed: 99 })
+      const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5]])
+      expect(Array.from((rebuilt.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()))
+      rebuilt.dispose()
+      x.dispose()
+    } finally {
+      model.dispose()
+    }
+  })
+})
+
+describe('refused files', () => {
+  const encoder = new TextEncoder()
+  let real: { keras: Uint8Array; h5: Uint8Array; tar: Uint8Array } | null = null
+  const files = async (): Promise<{ keras: Uint8Array; h5: Uint8Array; tar: Uint8Array }> => {
+    if (real) return real
+    const f = await fixture(FIXTURE_SPECS.mnistMlp, { rows: 1 })
+    const h5Path = join(scratch, 'bad-source.h5')
+    await writeLegacyH5(f.model, h5Path)
+    const keras = await kerasArchive(f.model)
+    f.dispose()
+    const model = buildModel(tf, FIXTURE_SPECS.linear, { seed: 1 })
+    const folder = join(scratch, 'bad-tfjs')
+    await saveModelFolder(tf, model, folder)
+    model.dispose()
+    const tar = new Uint8Array(tarArchive(['model.json', 'weights.bin'].map((name) => ({ name, data: readFileSync(join(folder, name)) }))))
+    real = { keras, h5: new Uint8Array(readFileSync(h5Path)), tar }
+    return real
+  }
+  const weightsOnlyH5 = async (): Promise<Uint8Array> => {
+    const h5wasm = await loadH5wasm()
+    const path = join(scratch, 'weights-only.h5')
+    const file = new h5wasm.File(path, 'w')
+    file.create_attribute('layer_names', ['dense'], [1], 'S5')
+    file.create_group('dense')
+    file.close()
+    return new Uint8Array(readFileSync(path))
+  }
+  const kerasZip = (entries: Record<string, unknown>): Uint8Array => zipSync(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, encoder.encode(typeof v === 'string' ? v : JSON.stringify(v))])))
+  const sequential = (layers: unknown[]): unknown => ({ module: 'keras', class_name: 'Sequential', config: { name: 's', layers } })
+  const input2 = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'input_layer' } }
+
+  // Netron style: each file and the words its refusal must contain.
+  const TABLE: Array<[string, string, () => Promise<Uint8Array>, RegExp]> = [
+    ['empty file', 'model.keras', async () => new Uint8Array(0), /^model\.keras is empty \(0 bytes\)/],
+    ['truncated .keras', 'model.keras', async () => (await files()).keras.subarray(0, Math.floor((await files()).keras.length / 2)), /^model\.keras is a damaged zip archive .*truncated/],
+    ['.keras that is not a zip', 'model.keras', async () => encoder.encode('hello'), /^model\.keras is not a \.keras archive \(not a zip file\)/],
+    ['zip without config.json', 'other.keras', async () => kerasZip({ 'readme.txt': 'x' }), /^other\.keras has no config\.json/],
+    ['.keras without weights', 'model.keras', async () => kerasZip({ 'config.json': sequential([input2, { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 1 } }]) }), /has no model\.weights\.h5/],
+    ['.keras of a Functional model', 'f.keras', async () => kerasZip({ 'config.json': { module: 'keras.src.models.functional', class_name: 'Functional', config: {} } }), /only Keras Sequential models can be imported; this one is a Functional/],
+    ['.keras with an unknown layer', 'u.keras', async () => kerasZip({ 'config.json': sequential([input2, { module: 'keras.layers', class_name: 'GRU', config: { name: 'gru', units: 2 } }]), 'model.weights.h5': (await files()).h5 }), /layer 1 \(GRU\): unknown layer class "GRU"/],
+    ['.keras with hard_sigmoid (Keras 3 meaning)', 'hs.keras', async () => kerasZip({ 'config.json': sequential([input2, { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 1, activation: 'hard_sigmoid' } }]) }), /activation hard_sigmoid means relu6\(x \+ 3\) \/ 6 in Keras 3/],
+    ['quantized Dense', 'q.keras', async () => kerasZip({ 'config.json': sequential([input2, { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 1, quantization_config: { mode: 'int8' } } }]) }), /the layer is quantized/],
+    ['.h5 that is text', 'model.h5', async () => encoder.encode('not hdf5 at all'), /^model\.h5 is not an HDF5 file \(no HDF5 signature\)/],
+    ['truncated .h5', 'model.h5', async () => (await files()).h5.subarray(0, 1200), /^model\.h5 is damaged: HDF5 cannot open it \(truncated: 1200 bytes of the \d+ it records\)/],
+    ['weights-only .h5', 'weights.h5', weightsOnlyH5, /holds no model_config: it is a weights-only file/],
+    ['model.json that is not JSON', 'model.json', async () => encoder.encode('{oops'), /^model\.json is not valid JSON/],
+    ['model.json without its weights', 'model.json', async () => new TextEncoder().encode(JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 1, batch_input_shape: [null, 1] } }] } }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [1, 1], dtype: 'float32' }] }] })), /needs the weights file "weights\.bin" beside it/],
+    ['truncated .tfjs.tar', 'run.tfjs.tar', async () => (await files()).tar.subarray(0, 700), /truncated tar archive/],
+    ['binary of another kind', 'model.bin', async () => new Uint8Array([0, 1, 2, 3, 4, 5]), /^model\.bin is not a model file the workbench reads; expected a Keras \.keras or \.h5 file/]
+  ]
+
+  it.each(TABLE)('%s → refused', async (_what, name, bytes, message) => {
+    const error = await importModelBytes(name, await bytes()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WorkbenchError)
+    expect((error as WorkbenchError).code).toBe('bad_input')
+    expect((error as Error).message).toMatch(message)
+  })
+
+  it('a missing file is not_found', async () => {
+    await expect(importModelFile(join(scratch, 'nope.keras'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no such file/) })
+  })
+})
+
+describe('spec JSON', () => {
+  it('reads our own spec, weights split out', async () => {
+    const s = spec('w', [2], [{ class_name: 'Dense', config: { units: 1 }, weights: [[0.5, -1], [0.25]] }])
+    const imported = await importModelBytes('w.spec.json', new TextEncoder().encode(JSON.stringify(s)))
+    expect(imported.source).toBe('spec')
+    expect(imported.weights).toEqual([[[0.5, -1], [0.25]]])
+    expect(imported.spec.layers[0]!.weights).toBeUndefined()
+  })
+})
