@@ -26,7 +26,7 @@ if (!pythonOnnx.ok) console.warn(`export-onnx: SKIPPING the onnx checker test: $
 
 const root = mkdtempSync(join(tmpdir(), 'export-onnx-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
-const written: Array<{ name: string; path: string; outputShape: number[] }> = []
+const written: Array<{ name: string; path: string; outputShape: number[]; readme: string }> = []
 const diffs: Record<string, number> = {}
 
 function decode(dir: string): onnx.ModelProto {
@@ -44,7 +44,7 @@ async function exportAndVerify(name: string, f: Fixture): Promise<{ dir: string;
   expect(verification.max_abs_diff).not.toBeNull()
   expect(verification.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
   diffs[name] = verification.max_abs_diff!
-  written.push({ name, path: join(dir, 'model.onnx'), outputShape: f.model.output_shape })
+  written.push({ name, path: join(dir, 'model.onnx'), outputShape: f.model.output_shape, readme: join(dir, 'README.md') })
   return { dir, proto: decode(dir), files }
 }
 
@@ -185,6 +185,9 @@ describe('ONNX exporter', () => {
       'print(json.dumps(out))'
     ].join('\n')
     const result = JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(written.map((w) => w.path))], { encoding: 'utf8' })) as Record<string, { ir: number; opset: number[]; output: Array<string | number>; meta: string[] }>
+    // The READMEs' Python examples are valid Python (onnxruntime itself is not installed here to run them).
+    const examples = written.map((w) => /```python\n([\s\S]*?)```/.exec(readFileSync(w.readme, 'utf8'))![1]!)
+    execFileSync(PYTHON, ['-c', 'import ast, json, sys\nfor src in json.loads(sys.argv[1]): ast.parse(src)', JSON.stringify(examples)])
     for (const w of written) {
       const r = result[w.path]!
       expect(r.ir, w.name).toBe(8)

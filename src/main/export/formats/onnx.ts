@@ -311,9 +311,9 @@ function readme(model: ExportModel): string {
   const shape = `(rows, ${model.input_shape.join(', ')})`
   const features = model.input_shape.reduce((a, b) => a * b, 1)
   const pythonInput =
-    model.preprocessing.kind === 'image'
-      ? `x = np.zeros((1, ${model.input_shape.join(', ')}), dtype=np.float32)  # raw pixel values, shape ${shape}`
-      : `x = np.array([[${Array.from({ length: Math.min(features, 4) }, (_, i) => `${i + 1}.0`).join(', ')}${features > 4 ? `, ...  # ${features} raw values` : ''}]], dtype=np.float32).reshape(-1, ${model.input_shape.join(', ')})`
+    model.preprocessing.kind !== 'image' && model.input_shape.length === 1 && features <= 8
+      ? `x = np.array([[${Array.from({ length: features }, (_, i) => `${i + 1}.0`).join(', ')}]], dtype=np.float32)  # one row of ${features} raw values`
+      : `x = np.zeros((1, ${model.input_shape.join(', ')}), dtype=np.float32)  # one row of raw ${model.preprocessing.kind === 'image' ? 'pixel values' : 'values'}, shape ${shape}`
   return [
     ...headerSection(model, 'ONNX'),
     `\`model.onnx\`: ONNX IR version ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}. Input \`input\`, output \`output\`.`,
