@@ -8,6 +8,7 @@ import type { ProgressEvent, RunDetail } from '../../shared/run'
 import { readSpec, type ModelSpec } from '../../shared/spec'
 import { lossForTask, trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
+import { FORCE_STOP_AFTER_MS } from '../services/runs-service'
 import type { CliValues } from './main'
 import { CliError, formatDuration, formatNumber, progressLine, table } from './output'
 import { caller } from './caller'
@@ -148,12 +149,22 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           request.config = { ...request.config, loss, metrics: values.metrics ? request.config.metrics : metrics }
         }
         const { run_id } = await call('runs.start', request)
-        let interrupted = false
+        // Ctrl-C once: the trainer (in its own process group, so the terminal's SIGINT reaches
+        // only this process) finishes its batch, saves, and the run is recorded `stopped`.
+        // Twice: the trainer is killed (a second runs.stop, at least FORCE_STOP_AFTER_MS after
+        // the first); the run is still recorded `stopped`. Three times: this process exits.
+        let presses = 0
+        let firstAt = 0
         const onSigint = () => {
-          if (interrupted) process.exit(130)
-          interrupted = true
-          err('\nstopping (Ctrl-C again to abort)…\n')
-          void call('runs.stop', { run_id }).catch(() => undefined)
+          presses++
+          if (presses === 1) {
+            firstAt = Date.now()
+            err('\nstopping after this batch (Ctrl-C again to stop at once)…\n')
+            void call('runs.stop', { run_id }).catch(() => undefined)
+          } else if (presses === 2) {
+            err('\nstopping at once (Ctrl-C again to leave without waiting)…\n')
+            setTimeout(() => void call('runs.stop', { run_id }).catch(() => undefined), Math.max(0, firstAt + FORCE_STOP_AFTER_MS - Date.now()))
+          } else process.exit(130)
         }
         process.on('SIGINT', onSigint)
         const ended = await followRun(service, run_id, json)

@@ -2,12 +2,11 @@
 // CSV and IDX imports, listing, samples for the views, deletion — plus loadSplit for training.
 import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { csvImportOptionsSchema, idxImportOptionsSchema, type CsvImportOptions, type CsvPreview, type DatasetDescriptor, type IdxImportOptions, type SplitName, type Task } from '../../shared/dataset'
 import { builtinDefinitions, BUILTIN_VERSION, findMnistDir, findResourcesDir, type BuiltinInfo } from './builtins'
 import { importCsvInto, previewCsv } from './csv-import'
 import { importIdxInto } from './idx-import'
-import { datasetsRoot, listDescriptors, readDescriptor, readSplitRows, removeStaleTempDirs, writeAtomically } from './tensor-store'
+import { datasetsRoot, listDescriptors, ownedTempName, readDescriptor, readSplitRows, removeStaleTempDirs, writeAtomically } from './tensor-store'
 
 export interface DatasetLibraryOptions {
   /** Folder holding breast_cancer.csv, iris.csv, diabetes.csv (default: found from the app's folders). */
@@ -129,13 +128,13 @@ export class DatasetLibrary {
   /** Removes a stored set; the folder disappears in one rename, then its files are deleted. */
   async delete(id: string): Promise<void> {
     await readDescriptor(this.dataDir, id)
-    const doomed = join(datasetsRoot(this.dataDir), `.tmp-delete-${randomBytes(6).toString('hex')}`)
+    const doomed = join(datasetsRoot(this.dataDir), ownedTempName('delete'))
     await rename(join(datasetsRoot(this.dataDir), id), doomed)
     await rm(doomed, { recursive: true, force: true })
   }
 
-  /** Clears temp folders a crash left behind; call once at start-up, before any import runs. */
-  removeStaleTempDirs(): Promise<void> {
+  /** Clears temp folders a process that died left behind (never those of a live process); returns their names. */
+  removeStaleTempDirs(): Promise<string[]> {
     return removeStaleTempDirs(this.dataDir)
   }
 

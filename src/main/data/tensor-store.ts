@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { currentProcessOwner, ownerState } from '../store/process-owner'
 import { datasetDescriptorSchema, type DatasetDescriptor, type SplitName, type Task } from '../../shared/dataset'
 
 export const SPLIT_ORDER: readonly SplitName[] = ['train', 'validation', 'test']
@@ -62,10 +63,39 @@ export function classCounts(labels: StoredArray, numClasses: number): number[] {
   return counts
 }
 
-export async function makeTempDir(dataDir: string): Promise<string> {
+export type TempKind = 'import' | 'delete'
+
+/**
+ * `.tmp-<kind>-<host>-<pid>-<start>-<random>`: a temp folder names the process that owns it
+ * (a hash of the host name, the pid, and the process start time or `x` where unknown), so that
+ * a process opening the data folder removes only the temp folders of owners that are gone, never
+ * an import another process is still writing.
+ */
+export function ownedTempName(kind: TempKind): string {
+  const owner = currentProcessOwner()
+  return `${TEMP_PREFIX}${kind}-${hostTag(owner.host)}-${owner.pid}-${owner.start ?? 'x'}-${randomBytes(6).toString('hex')}`
+}
+
+function hostTag(host: string): string {
+  return createHash('sha256').update(host).digest('hex').slice(0, 8)
+}
+
+const OWNED_TEMP = /^\.tmp-(import|delete)-([0-9a-f]{8})-(\d+)-(\d+|x)-[0-9a-f]+$/
+
+/** Who owns a temp folder: 'gone' (remove it), 'alive' (leave it), or 'foreign' (another host: leave it). */
+export function tempOwnerState(name: string): 'gone' | 'alive' | 'foreign' {
+  const match = OWNED_TEMP.exec(name)
+  // Temp folders from before owners were named (`.tmp-<random>`): nothing can claim them.
+  if (!match) return 'gone'
+  const [, , host, pid, start] = match
+  if (host !== hostTag(currentProcessOwner().host)) return 'foreign'
+  return ownerState({ host: null, pid: Number(pid), start: start === 'x' ? null : start! }) === 'dead' ? 'gone' : 'alive'
+}
+
+export async function makeTempDir(dataDir: string, kind: TempKind = 'import'): Promise<string> {
   const root = datasetsRoot(dataDir)
   await mkdir(root, { recursive: true })
-  const dir = join(root, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`)
+  const dir = join(root, ownedTempName(kind))
   await mkdir(dir)
   return dir
 }
@@ -202,15 +232,25 @@ export async function readSplitRows(dataDir: string, descriptor: DatasetDescript
   return { x, y, count: rows }
 }
 
-/** Removes temp folders left by a crash mid-import (never a finished set). */
-export async function removeStaleTempDirs(dataDir: string): Promise<void> {
+/**
+ * Removes temp folders left by a process that died mid-import or mid-delete (never a finished
+ * set, never the temp folder of a live process: another window or command may be importing).
+ * Returns the names it removed.
+ */
+export async function removeStaleTempDirs(dataDir: string): Promise<string[]> {
   let names: string[] = []
   try {
     names = await readdir(datasetsRoot(dataDir))
   } catch {
-    return
+    return []
   }
-  for (const name of names) if (name.startsWith(TEMP_PREFIX)) await rm(join(datasetsRoot(dataDir), name), { recursive: true, force: true })
+  const removed: string[] = []
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX) || tempOwnerState(name) !== 'gone') continue
+    await rm(join(datasetsRoot(dataDir), name), { recursive: true, force: true })
+    removed.push(name)
+  }
+  return removed
 }
 
 export function taskForClasses(numClasses: number): Task {

@@ -10,7 +10,7 @@ import type { EndedEvent } from './training-loop'
 import type { LayerWeight, Prediction } from './run-analysis'
 import type { ExportJob, ExportJobResult } from '../export/job'
 export type { ExportJob, ExportJobResult } from '../export/job'
-import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import type { EvaluateJob, FromTrainer, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 
 export type { EndedEvent } from './training-loop'
 export type { TrainingJob, EvaluateJob, PredictJob, WeightsJob } from './trainer-protocol'
@@ -30,6 +30,8 @@ export interface TrainingHandle {
   runId: string
   onEvent(cb: (e: ProgressEvent) => void): () => void
   stop(): void
+  /** Kills the trainer at once (a second Stop, a second Ctrl-C); the run ends `stopped` with `reason` as its error. */
+  kill(reason: string): void
   pause(): void
   resume(): void
   /** The trainer's 'ended' event; a trainer that dies without one resolves as `failed`. */
@@ -53,10 +55,17 @@ export function trainerEntry(): { path: string; execArgv: string[] } {
   return { path: join(__dirname, 'trainer-process.ts'), execArgv: ['--import', 'tsx'] }
 }
 
+/**
+ * A Node child in its own process group (`detached`), so that Ctrl-C in a terminal, which
+ * signals the whole foreground group, reaches only the owner: the owner then stops the trainer
+ * cleanly and records `stopped`. The trainer still ends with its owner: it exits when the IPC
+ * channel disconnects, which happens however the owner dies.
+ */
 export const forkWithNode: ForkTrainer = (entry, args) => {
   const child = fork(entry, args, {
     execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true
   })
   return {
     send: (message) => {
@@ -84,6 +93,7 @@ export function startTraining(job: TrainingJob, opts: SupervisorOptions = {}): T
   const channel = (opts.fork ?? forkWithNode)(entry.path, [])
   const listeners = new Set<(e: ProgressEvent) => void>()
   let ended: EndedEvent | null = null
+  let killedBecause: string | null = null
   let resolveDone: (e: EndedEvent) => void = () => {}
   const done = new Promise<EndedEvent>((resolve) => (resolveDone = resolve))
 
@@ -111,7 +121,8 @@ export function startTraining(job: TrainingJob, opts: SupervisorOptions = {}): T
   })
   channel.on('exit', (code, signal) => {
     setTimeout(() => {
-      finish({ type: 'ended', run_id: job.runId, status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: describeExit(code, signal), diverged_at_step: null })
+      if (killedBecause !== null) finish({ type: 'ended', run_id: job.runId, status: 'stopped', final_metrics: {}, best_metrics: {}, best_epoch: null, error: killedBecause, diverged_at_step: null })
+      else finish({ type: 'ended', run_id: job.runId, status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: describeExit(code, signal), diverged_at_step: null })
     }, EXIT_GRACE_MS)
   })
   const send = (message: ToTrainer): void => {
@@ -126,6 +137,11 @@ export function startTraining(job: TrainingJob, opts: SupervisorOptions = {}): T
       return () => listeners.delete(cb)
     },
     stop: () => send({ type: 'stop' }),
+    kill: (reason) => {
+      if (ended || killedBecause !== null) return
+      killedBecause = reason
+      channel.kill()
+    },
     pause: () => send({ type: 'pause' }),
     resume: () => send({ type: 'resume' }),
     done
@@ -146,7 +162,7 @@ function request<T>(message: ToTrainer, opts: SupervisorOptions): Promise<T> {
         resolve(reply.result as T)
       } else if (reply.type === 'error') {
         settled = true
-        reject(new Error(reply.message))
+        reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}))
       }
     })
     channel.on('exit', (code, signal) => {
@@ -170,6 +186,11 @@ export function predictRun(job: PredictJob, opts: SupervisorOptions = {}): Promi
 
 export function exportRunJob(job: ExportJob, opts: SupervisorOptions = {}): Promise<ExportJobResult> {
   return request<ExportJobResult>({ type: 'export', ...job }, opts)
+}
+
+/** Saves a spec with explicit weights as a model folder (an imported model becoming a run). */
+export function materialiseModel(job: MaterialiseJob, opts: SupervisorOptions = {}): Promise<{ folder: string }> {
+  return request<{ folder: string }>({ type: 'materialise', ...job }, opts)
 }
 
 export function readRunWeights(job: WeightsJob, opts: SupervisorOptions = {}): Promise<LayerWeight[]> {

@@ -15,7 +15,8 @@ import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from '
 import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
 import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
 import { runExportJob } from '../export/job'
-import type { EvaluateJob, FromTrainer, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import { ExportRefusal } from '../export/types'
+import type { EvaluateJob, FromTrainer, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 
 interface ParentChannel {
   send(message: FromTrainer): Promise<void>
@@ -34,6 +35,9 @@ function openParentChannel(): ParentChannel | null {
   if (typeof process.send !== 'function') return null
   // A parent that dies (or disconnects) takes its trainer with it: no orphaned training.
   process.on('disconnect', () => process.exit(0))
+  // Ctrl-C in a terminal is the owner's to handle (it stops this trainer cleanly and records
+  // `stopped`); a trainer that shares the terminal's process group must not die of it first.
+  process.on('SIGINT', () => {})
   return {
     send: (message) => new Promise((resolve) => {
       if (!process.connected) return resolve()
@@ -139,6 +143,18 @@ async function weightsJob(job: WeightsJob): Promise<unknown> {
   return readLayerWeights(await loadModelFolder(tf, folder))
 }
 
+async function materialiseJob(job: MaterialiseJob): Promise<unknown> {
+  const { tf } = await selectBackend('cpu')
+  const model = buildModel(tf, job.spec, { seed: 0 })
+  try {
+    await saveModelFolder(tf, model, job.folder)
+    await writeFile(join(job.folder, 'meta.json'), JSON.stringify({ which: job.which, epoch: job.epoch }))
+    return { folder: job.folder }
+  } finally {
+    model.dispose()
+  }
+}
+
 function main(): void {
   const channel = openParentChannel()
   if (!channel) {
@@ -173,10 +189,14 @@ function main(): void {
       return
     }
     const work =
-      message.type === 'evaluate' ? evaluateJob(message) : message.type === 'predict' ? predictJob(message) : message.type === 'export' ? runExportJob(message) : weightsJob(message)
+      message.type === 'evaluate' ? evaluateJob(message) : message.type === 'predict' ? predictJob(message) : message.type === 'export'
+            ? runExportJob(message)
+            : message.type === 'materialise'
+              ? materialiseJob(message)
+              : weightsJob(message)
     work
       .then((result) => channel.send({ type: 'result', result }))
-      .catch((error: Error) => channel.send({ type: 'error', message: error.message }))
+      .catch((error: Error) => channel.send({ type: 'error', message: error.message, ...(error instanceof ExportRefusal ? { code: 'bad_input' as const } : {}) }))
       .finally(finish)
   })
 }

@@ -1,8 +1,14 @@
 // The run methods: starting a run (validated spec, materialised data set, a trainer process per
 // run), relaying its events into the store and to clients, stop/pause/resume, and the
 // short-lived evaluate / predict / weights jobs on a run's saved model.
+//
+// Several processes may share one data folder. This one beats a heartbeat for the runs it
+// trains and, whenever runs are listed or read (and on every heartbeat), records as interrupted
+// the active runs of owners that died or fell silent. A store error in a trainer callback never
+// escapes: it is logged, a write the database refused while locked is retried later, and a run
+// whose end could not be recorded keeps being retried while this process lives.
 import { rm } from 'node:fs/promises'
-import type { ProgressEvent } from '../../shared/run'
+import { ACTIVE_STATUSES, type ProgressEvent } from '../../shared/run'
 import type { MetricPoint } from '../../shared/run'
 import type { DatasetDescriptor } from '../../shared/dataset'
 import { inferShapes, validateSpec, type ModelSpec } from '../../shared/spec'
@@ -10,7 +16,8 @@ import { encodeRecords, modelPreprocessing } from '../export/preprocessing'
 import { checkSpecLimits } from '../../shared/spec/limits'
 import { checkMonitor, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type TrainingHandle } from '../engine/supervisor'
-import { END_STATUSES, type EndStatus, type MetricWriter } from '../store'
+import { END_STATUSES, MetricWriteError, StoreError, describeOwner, isBusyError, type EndStatus, type MetricWriter, type RunEnd, type WorkbenchStore } from '../store'
+import type { EndedEvent } from '../engine/supervisor'
 import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
@@ -35,7 +42,33 @@ interface ActiveRun {
   handle: TrainingHandle
   writer: MetricWriter
   ended: Promise<void>
+  /** When Stop was first asked for; a second Stop at least FORCE_STOP_AFTER_MS later kills the trainer. */
+  stopRequestedAt: number | null
+  /** Status writes the database refused while locked, retried in order before the next one and at each heartbeat. */
+  pending: { what: string; write: () => void }[]
 }
+
+export interface RunsOptions {
+  /** How often this process beats the heartbeat of its runs and looks for runs of dead owners (ms). */
+  heartbeatMs?: number
+  /** How long the end of a run is retried at once while the database is locked (ms), before it is left to the heartbeat. */
+  endRetryMs?: number
+}
+
+export const DEFAULT_HEARTBEAT_MS = 5_000
+const DEFAULT_END_RETRY_MS = 30_000
+/** Stop pressed again within this time is the same request (a double click); later, it kills the trainer. */
+export const FORCE_STOP_AFTER_MS = 1_000
+
+function log(message: string): void {
+  console.error(`[runs] ${message}`)
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 export interface Runs {
   handlers: Pick<Handlers, RunMethods>
@@ -92,14 +125,159 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
   return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
 }
 
-export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
+/** Why a run this process does not train cannot be stopped, paused or resumed from here. */
+function notRunningHere(store: WorkbenchStore, runId: string, verb: string): WorkbenchError {
+  const info = notFound(() => store.runOwner(runId))
+  if ((ACTIVE_STATUSES as readonly string[]).includes(info.status) && !info.self) {
+    return new WorkbenchError('conflict', `run ${runId} is ${info.status} in another process (${describeOwner(info.owner)}); ${verb} it from the window or command that started it`)
+  }
+  if (info.status === 'interrupted') {
+    return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it was interrupted (the process that trained it stopped); there is nothing to ${verb}. Delete it, or start a new run to train again`)
+  }
+  return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it has already ended as ${info.status}; there is nothing to ${verb}`)
+}
+
+export function createRuns(ctx: ServiceContext, datasets: Datasets, options: RunsOptions = {}): Runs {
   const { store, emit, folders, dataDir } = ctx
   const active = new Map<string, ActiveRun>()
+  /** Ends the database refused to record for longer than endRetryMs: retried at each heartbeat. */
+  const unrecorded = new Map<string, () => boolean>()
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
+  const endRetryMs = options.endRetryMs ?? DEFAULT_END_RETRY_MS
 
-  function activeRun(runId: string): ActiveRun {
+  function activeRun(runId: string, verb: string): ActiveRun {
     const run = active.get(runId)
-    if (!run) throw new WorkbenchError('conflict', `run ${runId} is not running`)
+    if (!run) {
+      reap()
+      throw notRunningHere(store, runId, verb)
+    }
     return run
+  }
+
+  /** Records the runs of dead or silent owners as interrupted; never fails the caller. */
+  function reap(): void {
+    if (store.isClosed) return
+    try {
+      for (const runId of store.reapOrphanedRuns()) emit('runs.changed', { run_id: runId })
+    } catch (error) {
+      log(`could not check other processes' runs: ${messageOf(error)}`)
+    }
+  }
+
+  /** Applies the run's refused status writes in order; false while the database is still locked. */
+  function applyPending(run: ActiveRun, runId: string): boolean {
+    while (run.pending.length > 0) {
+      const next = run.pending[0]!
+      try {
+        next.write()
+      } catch (error) {
+        if (isBusyError(error)) return false
+        log(`run ${runId}: could not ${next.what}: ${messageOf(error)}`)
+      }
+      run.pending.shift()
+    }
+    return true
+  }
+
+  /** A status write from a trainer event: applied now, or queued when the database is locked. */
+  function statusWrite(run: ActiveRun, runId: string, what: string, write: () => void): void {
+    run.pending.push({ what, write })
+    if (!applyPending(run, runId)) log(`run ${runId}: could not ${what} yet, the run database is locked by another process; retrying`)
+  }
+
+  function appendPoints(writer: MetricWriter, runId: string, points: MetricPoint[]): void {
+    try {
+      writer.append(points)
+    } catch (error) {
+      // A locked database keeps the points in the writer's buffer (MetricWriteError.kept).
+      log(`run ${runId}: ${messageOf(error)}`)
+    }
+  }
+
+  function heartbeat(): void {
+    if (store.isClosed) return
+    for (const [runId, run] of active) applyPending(run, runId)
+    for (const [runId, retry] of unrecorded) if (retry()) unrecorded.delete(runId)
+    try {
+      const { revived, gone } = store.heartbeat([...active.keys()])
+      for (const runId of revived) {
+        log(`run ${runId} had been taken for interrupted while this process was silent; it is running here, so it is active again`)
+        emit('runs.changed', { run_id: runId })
+      }
+      for (const runId of gone) {
+        log(`run ${runId} was deleted or ended by another process; stopping its trainer`)
+        active.get(runId)?.handle.stop()
+      }
+    } catch (error) {
+      log(`could not record the heartbeat of active runs: ${messageOf(error)}`)
+    }
+    reap()
+  }
+  const timer = setInterval(heartbeat, heartbeatMs)
+  timer.unref()
+
+  /** The end as the store takes it: an unknown trainer status becomes failed. */
+  function endRecord(end: EndedEvent): RunEnd {
+    const status = (END_STATUSES as readonly string[]).includes(end.status) ? (end.status as EndStatus) : 'failed'
+    return { ...end, status, error: status === end.status ? end.error : `trainer ended in state ${end.status}` }
+  }
+
+  /**
+   * One attempt at writing a run's end: flush its metrics, apply its pending status writes,
+   * record the end. 'retry' while the database is locked; 'done' when written, or when it can
+   * never be (the run was deleted or ended elsewhere: logged); a run whose end cannot be written
+   * for another reason is recorded failed with that reason.
+   */
+  function tryRecordEnd(runId: string, run: ActiveRun, record: RunEnd): 'done' | 'retry' {
+    try {
+      run.writer.close()
+    } catch (error) {
+      if (error instanceof MetricWriteError && error.kept) return 'retry'
+      log(`run ${runId}: ${messageOf(error)}`)
+    }
+    if (!applyPending(run, runId)) return 'retry'
+    try {
+      store.finishRun(runId, record)
+      return 'done'
+    } catch (error) {
+      if (isBusyError(error)) return 'retry'
+      if (error instanceof StoreError && (error.code === 'not_found' || error.code === 'conflict')) {
+        log(`run ${runId} ended as ${record.status}, but ${messageOf(error)}`)
+        return 'done'
+      }
+      const reason = messageOf(error)
+      log(`run ${runId}: could not record its end (${record.status}): ${reason}`)
+      try {
+        store.finishRun(runId, { status: 'failed', final_metrics: record.final_metrics, best_metrics: record.best_metrics, best_epoch: record.best_epoch, error: `the run ended as ${record.status}, but its end could not be recorded: ${reason}`, diverged_at_step: record.diverged_at_step })
+        return 'done'
+      } catch (second) {
+        if (isBusyError(second)) return 'retry'
+        log(`run ${runId}: could not record it as failed either: ${messageOf(second)}`)
+        return 'done'
+      }
+    }
+  }
+
+  async function recordEnd(runId: string, run: ActiveRun, end: EndedEvent): Promise<void> {
+    const record = endRecord(end)
+    const giveUpAt = Date.now() + endRetryMs
+    let wait = 50
+    let outcome = store.isClosed ? 'done' : tryRecordEnd(runId, run, record)
+    while (outcome === 'retry' && Date.now() < giveUpAt) {
+      log(`run ${runId} ended as ${record.status}; the run database is locked by another process, retrying`)
+      await delay(wait)
+      wait = Math.min(wait * 2, 2_000)
+      outcome = store.isClosed ? 'done' : tryRecordEnd(runId, run, record)
+    }
+    active.delete(runId)
+    if (outcome === 'retry') {
+      // Still beaten by the heartbeat timer's retries; if this process exits first, the run's
+      // dead owner makes the next process that looks at it record it as interrupted.
+      log(`run ${runId}: its end (${record.status}) is not recorded yet; retrying at each heartbeat`)
+      unrecorded.set(runId, () => store.isClosed || tryRecordEnd(runId, run, record) === 'done')
+    }
+    emit('run.progress', end)
+    emit('runs.changed', { run_id: runId })
   }
 
   function trainedRunDir(runId: string, name: string): string {
@@ -108,39 +286,46 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
   }
 
   function launch(runId: string, spec: ModelSpec, config: TrainingConfig, datasetId: string): void {
+    const writer = store.metricWriter(runId, { onError: (error) => log(`run ${runId}: ${error.message}`) })
     const handle = startTraining({ runId, runDir: folders.dir(runId), dataDir, datasetId, spec, config }, { fork: ctx.fork })
-    const writer = store.metricWriter(runId)
+    const run: ActiveRun = { handle, writer, ended: Promise.resolve(), stopRequestedAt: null, pending: [] }
     handle.onEvent((event) => {
       const points = progressToMetricPoints(event, Date.now())
-      if (points.length) writer.append(points)
+      if (points.length) appendPoints(writer, runId, points)
       if (event.type === 'started') {
-        store.markRunning(runId, { backend_info: event.backend, versions: { ...event.versions, 'model-workbench': packageVersion() } })
+        const info = { backend_info: event.backend, versions: { ...event.versions, 'model-workbench': packageVersion() } }
+        statusWrite(run, runId, 'mark it running', () => store.markRunning(runId, info))
         emit('runs.changed', { run_id: runId })
       } else if (event.type === 'status') {
-        store.setStatus(runId, event.status)
+        const status = event.status
+        statusWrite(run, runId, `set it ${status}`, () => store.setStatus(runId, status))
         emit('runs.changed', { run_id: runId })
       }
       if (event.type !== 'ended') emit('run.progress', event)
     })
-    const ended = handle.done.then(
-      (end) => {
-        writer.flush()
-        writer.close()
-        const status = (END_STATUSES as readonly string[]).includes(end.status) ? (end.status as EndStatus) : 'failed'
-        store.finishRun(runId, { ...end, status, error: status === end.status ? end.error : `trainer ended in state ${end.status}` })
+    const failedEnd = (error: unknown): EndedEvent => ({ type: 'ended', run_id: runId, status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: messageOf(error), diverged_at_step: null })
+    run.ended = handle.done
+      .then(
+        (end) => recordEnd(runId, run, end),
+        (error: unknown) => recordEnd(runId, run, failedEnd(error))
+      )
+      .catch((error: unknown) => {
+        // Nothing above should throw; if it does, the server stays up and the run is not left active here.
         active.delete(runId)
-        emit('run.progress', end)
-        emit('runs.changed', { run_id: runId })
-      },
-      (error: unknown) => {
-        writer.close()
-        const message = error instanceof Error ? error.message : String(error)
-        store.finishRun(runId, { status: 'failed', final_metrics: {}, best_metrics: {}, best_epoch: null, error: message, diverged_at_step: null })
-        active.delete(runId)
-        emit('runs.changed', { run_id: runId })
-      }
-    )
-    active.set(runId, { handle, writer, ended })
+        log(`run ${runId}: ${messageOf(error)}`)
+      })
+    active.set(runId, run)
+  }
+
+  /** Stop: the trainer finishes its batch, saves and ends `stopped`; asked again later, it is killed. */
+  function requestStop(run: ActiveRun): void {
+    const now = Date.now()
+    if (run.stopRequestedAt !== null && now - run.stopRequestedAt >= FORCE_STOP_AFTER_MS) {
+      run.handle.kill(`Stopped by force (Stop asked for twice): the trainer was killed before it ended cleanly; the last checkpoint, if any, is kept.`)
+      return
+    }
+    run.stopRequestedAt ??= now
+    run.handle.stop()
   }
 
   async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }): Promise<{ run_id: string }> {
@@ -175,25 +360,32 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
     isActive: (runId) => active.has(runId),
     trainedRunDir,
     async stopAll() {
+      clearInterval(timer)
       for (const run of active.values()) run.handle.stop()
       await Promise.allSettled([...active.values()].map((run) => run.ended))
     },
     handlers: {
       'runs.start': startRun,
       'runs.stop': async ({ run_id }) => {
-        activeRun(run_id).handle.stop()
+        requestStop(activeRun(run_id, 'stop'))
         return { ok: true as const }
       },
       'runs.pause': async ({ run_id }) => {
-        activeRun(run_id).handle.pause()
+        activeRun(run_id, 'pause').handle.pause()
         return { ok: true as const }
       },
       'runs.resume': async ({ run_id }) => {
-        activeRun(run_id).handle.resume()
+        activeRun(run_id, 'resume').handle.resume()
         return { ok: true as const }
       },
-      'runs.list': async () => store.listRuns(),
-      'runs.get': async ({ run_id }) => notFound(() => store.getRun(run_id)),
+      'runs.list': async () => {
+        reap()
+        return store.listRuns()
+      },
+      'runs.get': async ({ run_id }) => {
+        reap()
+        return notFound(() => store.getRun(run_id))
+      },
       'runs.series': async ({ run_id, max_points }) => {
         active.get(run_id)?.writer.flush()
         return notFound(() => store.series(run_id, max_points))
@@ -205,7 +397,17 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets): Runs {
       },
       'runs.delete': async ({ run_id }) => {
         if (active.has(run_id)) throw new WorkbenchError('conflict', `run ${run_id} is still training; stop it before deleting it`)
-        notFound(() => store.deleteRun(run_id))
+        reap()
+        try {
+          notFound(() => store.deleteRun(run_id))
+        } catch (error) {
+          if (error instanceof StoreError && error.code === 'conflict') {
+            const info = store.runOwner(run_id)
+            if (info.self) throw new WorkbenchError('conflict', `run ${run_id} has ended but its end is not recorded yet (the run database is locked by another process); try again in a moment`)
+            throw new WorkbenchError('conflict', `run ${run_id} is ${info.status} in another process (${describeOwner(info.owner)}); stop it there before deleting it`)
+          }
+          throw error
+        }
         await rm(folders.dir(run_id), { recursive: true, force: true })
         emit('runs.changed', { run_id })
         return { ok: true as const }

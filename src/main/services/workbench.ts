@@ -16,6 +16,7 @@ import { createDatasets } from './datasets-service'
 import { secureDataFolder } from './data-folder'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { createExports } from './exports-service'
+import { createImports, type Imports } from './imports-service'
 import { RunFolders } from './run-folders'
 import { createRuns, type RunsOptions } from './runs-service'
 import { createUploads } from './uploads'
@@ -32,6 +33,8 @@ export interface WorkbenchService {
   readonly datasets: DatasetLibrary
   /** Waits for a run's trainer to end (resolves at once for a run that is not active). */
   waitForRun(runId: string): Promise<void>
+  /** A PyTorch job folder that ran elsewhere, brought back as a run (CLI `runs import`; not in the contract: the path is chosen by the local user). */
+  importTorchJobFolder: Imports['importTorchJobFolder']
 }
 
 type EventListener = (event: EventName, payload: unknown) => void
@@ -75,6 +78,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const datasets = createDatasets(ctx, uploads)
   const runs = createRuns(ctx, datasets, options.runs)
   const exports = createExports(ctx)
+  const imports = createImports(ctx, uploads, datasets)
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -93,7 +97,8 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
       return store.saveModel(name, spec)
     },
     ...runs.handlers,
-    ...exports.handlers
+    ...exports.handlers,
+    ...imports.handlers
   }
 
   return {
@@ -106,6 +111,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
       return () => listeners.delete(listener)
     },
     waitForRun: (runId) => runs.waitFor(runId),
+    importTorchJobFolder: (folder) => imports.importTorchJobFolder(folder),
     async close() {
       await runs.stopAll()
       await uploads.close()
