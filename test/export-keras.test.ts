@@ -2,7 +2,7 @@
 // importer and rebuilt by the app's builder with equal predictions, and every group, dataset,
 // shape and attribute listed by Debian's h5py and checked against what Keras 3 writes and reads.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -55,6 +55,116 @@ with zipfile.ZipFile(keras_path) as z:
 with h5py.File(h5_path, "r") as f:
     legacy = walk(f)
 print(json.dumps({"zip_names": names, "config": config, "metadata": metadata, "weights": weights, "legacy": legacy}))
+`
+
+// An independent reader of both files: h5py + numpy, computing each layer as Keras documents it
+// (Normalization (x − mean) / max(sqrt(var), 1e-7), Rescaling x·scale + offset, BatchNormalization
+// in inference form, 'same' padding split like TensorFlow), on the raw rows. Prints max |Δ| per file.
+const FORWARD = String.raw`
+import h5py, io, json, sys, zipfile
+import numpy as np
+
+def act(name, x):
+    if name in (None, "linear"): return x
+    if name == "relu": return np.maximum(x, 0)
+    if name == "relu6": return np.clip(x, 0, 6)
+    if name == "tanh": return np.tanh(x)
+    if name == "sigmoid": return 1 / (1 + np.exp(-x))
+    if name == "softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, keepdims=True)
+    if name == "elu": return np.where(x > 0, x, np.exp(x) - 1)
+    if name == "softplus": return np.log1p(np.exp(x))
+    if name == "softsign": return x / (1 + np.abs(x))
+    if name in ("silu", "swish"): return x / (1 + np.exp(-x))
+    raise SystemExit("activation " + name)
+
+def pad_same(x, k, s):
+    n, h, w, c = x.shape
+    oh, ow = -(-h // s[0]), -(-w // s[1])
+    ph, pw = max((oh - 1) * s[0] + k[0] - h, 0), max((ow - 1) * s[1] + k[1] - w, 0)
+    return np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+
+def windows(x, k, s):
+    n, h, w, c = x.shape
+    oh, ow = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1
+    return np.stack([np.stack([x[:, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1], :] for j in range(ow)], 1) for i in range(oh)], 1)
+
+def layer(cls, c, w, x):
+    if cls == "Rescaling": return x * c["scale"] + c["offset"]
+    if cls == "Normalization":
+        m, v = np.array(c["mean"], dtype=np.float64), np.array(c["variance"], dtype=np.float64)
+        if c["axis"] == [-1]: shape = (1,) * (x.ndim - 1) + (-1,)
+        else: shape = (1,) + x.shape[1:]
+        return (x - m.reshape(shape)) / np.maximum(np.sqrt(v.reshape(shape)), 1e-7)
+    if cls == "Dense": return act(c["activation"], x @ w[0] + (w[1] if c["use_bias"] else 0))
+    if cls == "Activation": return act(c["activation"], x)
+    if cls == "Dropout": return x
+    if cls == "Flatten": return x.reshape(x.shape[0], -1)
+    if cls == "Reshape": return x.reshape((x.shape[0],) + tuple(c["target_shape"]))
+    if cls == "BatchNormalization":
+        i = 0; gamma = beta = None
+        if c["scale"]: gamma = w[i]; i += 1
+        if c["center"]: beta = w[i]; i += 1
+        mean, var = w[i], w[i + 1]
+        y = (x - mean) / np.sqrt(var + c["epsilon"])
+        if gamma is not None: y = y * gamma
+        if beta is not None: y = y + beta
+        return y
+    if cls == "Conv2D":
+        k, s = c["kernel_size"], c["strides"]
+        if c["padding"] == "same": x = pad_same(x, k, s)
+        win = windows(x, k, s)
+        y = np.einsum("nijabc,abco->nijo", win, w[0])
+        return act(c["activation"], y + (w[1] if c["use_bias"] else 0))
+    if cls in ("MaxPooling2D", "AveragePooling2D"):
+        k = c["pool_size"]; s = c["strides"] or k
+        if c["padding"] == "same": raise SystemExit("same pooling not in the fixtures")
+        win = windows(x, k, s)
+        return win.max(axis=(3, 4)) if cls == "MaxPooling2D" else win.mean(axis=(3, 4))
+    raise SystemExit("layer " + cls)
+
+def run(layers, x):
+    x = x.astype(np.float64)
+    for cls, c, w in layers: x = layer(cls, c, [np.array(v, dtype=np.float64) for v in w], x)
+    return x
+
+def from_keras(path):
+    with zipfile.ZipFile(path) as z:
+        config = json.loads(z.read("config.json"))
+        h5 = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+    out, seen = [], {}
+    import re
+    for entry in config["config"]["layers"][1:]:
+        cls = entry["class_name"]
+        snake = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls)).lower()
+        n = seen.get(snake); seen[snake] = 0 if n is None else n + 1
+        vars = h5["layers/" + (snake if n is None else "%s_%d" % (snake, n + 1)) + "/vars"]
+        out.append((cls, entry["config"], [vars[str(i)][()] for i in range(len(vars))]))
+    return out
+
+def from_h5(path):
+    f = h5py.File(path, "r")
+    config = json.loads(f.attrs["model_config"])
+    mw = f["model_weights"]
+    out = []
+    for entry in config["config"]["layers"][1:]:
+        g = mw[entry["config"]["name"]]
+        names = [n.decode("utf8") for n in g.attrs["weight_names"]] if len(g.attrs["weight_names"]) else []
+        c = dict(entry["config"])
+        for key in ("kernel_size", "strides", "pool_size"):
+            if isinstance(c.get(key), int): c[key] = [c[key], c[key]]
+        out.append((entry["class_name"], c, [g[n][()] for n in names]))
+    return out
+
+keras_path, h5_path, raw_path, expected_path, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+shape = json.loads(sys.argv[6])
+raw = np.fromfile(raw_path, dtype="<f4").reshape([rows] + shape)
+expected = np.fromfile(expected_path, dtype="<f4").reshape(rows, -1)
+result = {}
+for label, layers in (("keras", from_keras(keras_path)), ("h5", from_h5(h5_path))):
+    y = run(layers, raw).reshape(rows, -1)
+    result[label] = float(np.abs(y - expected).max())
+print(json.dumps(result))
 `
 
 interface H5Dump {
@@ -188,6 +298,18 @@ describe('Keras exporters', () => {
       expect(dump.legacy.attrs['model_weights/top_level_model_weights']!.weight_names).toMatchObject({ kind: 'array', shape: [0] })
       expect(dump.legacy.datasets).toEqual(wantLegacy)
       expect(wantLegacy[`model_weights/${firstDense.name}/${firstDense.name}/kernel`]!.shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
+
+      // Both files through numpy (Keras's formulas, float64) on the raw rows: equal to the app's predictions.
+      const rawPath = join(dir, 'raw.f32')
+      const expectedPath = join(dir, 'expected.f32')
+      writeFileSync(rawPath, Buffer.from(f.sample.raw.buffer, f.sample.raw.byteOffset, f.sample.raw.byteLength))
+      writeFileSync(expectedPath, Buffer.from(f.sample.expected.buffer, f.sample.expected.byteOffset, f.sample.expected.byteLength))
+      const forward = spawnSync(PYTHON, ['-c', FORWARD, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5'), rawPath, expectedPath, String(f.sample.rows), JSON.stringify(f.model.input_shape)], { encoding: 'utf8' })
+      expect(forward.stderr).toBe('')
+      const numpy = JSON.parse(forward.stdout) as { keras: number; h5: number }
+      console.log(`export-keras ${name}: numpy (h5py) reading Keras's formulas: max |Δ| .keras ${numpy.keras.toExponential(2)}, .h5 ${numpy.h5.toExponential(2)}`)
+      expect(numpy.keras).toBeLessThan(PARITY_TOLERANCE)
+      expect(numpy.h5).toBeLessThan(PARITY_TOLERANCE)
     } finally {
       f.dispose()
     }
