@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromKerasModelJson, toKerasModelJson } from './keras'
+import { fromKerasModelJson, scalingFromKerasLayer, toKerasModelJson } from './keras'
 import { normalizeSpec } from './normalize'
 import type { LayerSpec, ModelSpec } from './schema'
 
@@ -87,5 +87,51 @@ describe('toKerasModelJson / fromKerasModelJson', () => {
     expect(constrained).toMatchObject({ ok: false, errors: [{ layer: 1, field: 'kernel_constraint' }] })
     const lstm = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { units: 3, batch_input_shape: [null, 5, 2] } }] } })
     expect(lstm).toMatchObject({ ok: false, errors: [{ layer: 1, message: expect.stringMatching(/^layer 1 \(LSTM\): unknown layer class "LSTM"/) }] })
+  })
+})
+
+describe('fromKerasModelJson: newer Keras fields and scaling layers', () => {
+  const input = { class_name: 'InputLayer', config: { batch_shape: [null, 3] } }
+  const dense = (config: Record<string, unknown>): unknown => ({ module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 2, ...config } })
+
+  it('drops what does not change the computation with a notice, and refuses what does', () => {
+    const ok = fromKerasModelJson({ module: 'keras', class_name: 'Sequential', config: { layers: [input, dense({ quantization_config: null, some_new_flag: null, autocast: false })] } })
+    expect(ok.ok && ok.warnings).toEqual([
+      'quantization_config (written by Keras 3.13+) is not used by the workbench: dropped (it is null, the layers are not quantized)',
+      'Dense "dense": some_new_flag=null is not a setting the workbench knows; it is off, so it was dropped',
+      'Dense "dense": autocast (mixed-precision casting of inputs) is not used by the workbench: dropped'
+    ])
+    const changes = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, dense({ some_new_mode: 'fast' })] } })
+    expect(changes).toMatchObject({ ok: false, errors: [{ layer: 1, field: 'some_new_mode', message: expect.stringMatching(/unknown field "some_new_mode"/) }] })
+  })
+
+  it('reads Keras 3 silu and tfjs hardSigmoid, and refuses hard_sigmoid from Keras 3 (another formula)', () => {
+    const silu = fromKerasModelJson({ module: 'keras', class_name: 'Sequential', config: { layers: [input, dense({ activation: 'silu' })] } })
+    expect(silu.ok && silu.spec.layers[0]!.config.activation).toBe('swish')
+    const tfjs = fromKerasModelJson({ modelTopology: { class_name: 'Sequential', keras_version: 'tfjs-layers 4.22.0', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hardSigmoid', batch_input_shape: [null, 2] } }] } } })
+    expect(tfjs.ok && tfjs.spec.layers[0]!.config.activation).toBe('hard_sigmoid')
+    expect(fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, dense({ activation: 'hard_sigmoid' })] } }, { keras_version: '3.8.0' })).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/relu6\(x \+ 3\) \/ 6 in Keras 3/) }] })
+    // Keras 2 meant the workbench's formula.
+    expect(fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, { class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_sigmoid' } }] } }, { keras_version: '2.15.0' }).ok).toBe(true)
+  })
+
+  it('turns a leading Rescaling or Normalization into the input scaling', () => {
+    const rescaled = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, { class_name: 'Rescaling', config: { name: 'r', scale: 0.5, offset: -1 } }, dense({})] } })
+    expect(rescaled.ok && rescaled.details.scaling_layer).toMatchObject({ class_name: 'Rescaling', name: 'r', position: 1, scaling: { offset: [2, 2, 2], scale: [0.5, 0.5, 0.5] } })
+    expect(rescaled.ok && rescaled.spec.layers.map((l) => l.class_name)).toEqual(['Dense'])
+    expect(rescaled.ok && rescaled.details.sources).toEqual([{ position: 2, name: 'dense', class_name: 'Dense' }])
+    const adapted = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, { class_name: 'Normalization', config: { name: 'n', axis: [-1], mean: null, variance: null } }, dense({})] } })
+    expect(adapted.ok && adapted.details.scaling_layer?.scaling).toBeNull()
+  })
+
+  it('scalingFromKerasLayer broadcasts like Keras and refuses what is not (raw − offset) · scale', () => {
+    expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: [1, 2], variance: [4, 16] }, [2, 2])).toEqual({ ok: true, offset: [1, 2, 1, 2], scale: [0.5, 0.25, 0.5, 0.25] })
+    expect(scalingFromKerasLayer('Normalization', { axis: [1, 2], mean: [[0, 1], [2, 3]], variance: [[1, 1], [1, 4]] }, [2, 2])).toEqual({ ok: true, offset: [0, 1, 2, 3], scale: [1, 1, 1, 0.5] })
+    expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: null, variance: null }, [2], [[3, 4], [1, 0.25], [10]])).toEqual({ ok: true, offset: [3, 4], scale: [1, 2] })
+    expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: 0, variance: 0 }, [1])).toEqual({ ok: true, offset: [0], scale: [1e7] })
+    expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: [1], variance: [1], invert: true }, [1])).toMatchObject({ ok: false, message: expect.stringMatching(/invert=True/) })
+    expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: [1, 2, 3], variance: [1, 1, 1] }, [2])).toMatchObject({ ok: false, message: expect.stringMatching(/does not broadcast/) })
+    expect(scalingFromKerasLayer('Rescaling', { scale: [1, 2], offset: 0 }, [3, 2])).toEqual({ ok: true, offset: [0, 0, 0, 0, 0, 0], scale: [1, 2, 1, 2, 1, 2] })
+    expect(scalingFromKerasLayer('Rescaling', { scale: 0, offset: 1 }, [2])).toMatchObject({ ok: false, message: expect.stringMatching(/scale is 0/) })
   })
 })

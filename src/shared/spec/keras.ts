@@ -245,7 +245,7 @@ export function scalingFromKerasLayer(
     if (!s || !b) return { ok: false, message: `its scale (${scale.length} values) and offset (${offset.length}) do not broadcast over the input ${JSON.stringify(inputShape)}` }
     if (s.some((v) => v === 0 || !Number.isFinite(v))) return { ok: false, message: 'its scale is 0 for some feature, which the input scaling cannot hold' }
     // x · s + b = (x − (−b / s)) · s
-    return { ok: true, offset: b.map((v, i) => -v / s[i]!), scale: s }
+    return { ok: true, offset: b.map((v, i) => -v / s[i]! + 0), scale: s }
   }
   if (className === 'Normalization') {
     if (config.invert === true) return { ok: false, message: 'invert=True (it de-normalises its inputs), which the input scaling cannot hold' }
