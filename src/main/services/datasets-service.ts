@@ -61,7 +61,11 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
       },
       'datasets.get': async ({ id }) => get(id),
       'datasets.samples': async ({ id, split, offset, count }) => {
-        await get(id)
+        const descriptor = await get(id)
+        if (!descriptor.splits[split]) {
+          const present = (['train', 'validation', 'test'] as const).filter((name) => descriptor.splits[name])
+          throw new WorkbenchError('not_found', `data set "${descriptor.name}" has no ${split} split (it has ${present.join(', ')})`)
+        }
         return library.samples(id, split, offset, count)
       },
       'datasets.previewCsv': async ({ file, delimiter }) => importing(() => library.previewCsv(uploads.path(file), { delimiter })),

@@ -37,7 +37,7 @@ function describeZodError(error: z.ZodError): string {
 export function createDispatcher(handlers: Handlers) {
   return async function dispatch(method: unknown, rawRequest: unknown): Promise<DispatchResult> {
     if (!isMethodName(method)) {
-      return { ok: false, error: { code: 'invalid_request', message: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}` } }
+      return { ok: false, error: { code: 'invalid_request', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method : `(${typeof method})`).slice(0, 80)}` } }
     }
     const parsed = methods[method].request.safeParse(rawRequest ?? {})
     if (!parsed.success) {
