@@ -116,8 +116,9 @@ describe('exports through the contract', () => {
         const result = await ok<{ file_name: string; data_base64: string; files: Array<{ name: string; sha256: string }>; weights: { which: string; epoch: number | null }; verification: { verified_by: string | null; max_abs_diff: number | null; rows: number; note: string | null } }>('runs.export', { run_id: runId, format: exporter.id })
         const v = result.verification
         if (v.verified_by === null) {
-          // Only the PyTorch reader may be missing, and then it says so.
-          expect(v.note).toMatch(/not verified: python3 with torch not found/)
+          // Only a reader outside Node (python3 with torch) may be missing, and then it says so; the script holds no model.
+          expect(['pytorch', 'torch_job', 'keras_script']).toContain(exporter.id)
+          expect(v.note).toMatch(exporter.id === 'keras_script' ? /no model/ : /not verified: python3 with torch not found/)
         } else {
           expect(v.max_abs_diff).toBeLessThan(PARITY_TOLERANCE)
           expect(v.rows).toBeGreaterThan(10)
@@ -156,4 +157,23 @@ describe('exports through the contract', () => {
     expect(text).toMatch(/^# run .*\n# dataset .* seed 3\n# config \{/)
     expect(text).toMatch(/\ntest_loss,\d+,20,/)
   })
+
+  it('re-imports its own .keras export as a run that evaluates to the same test metrics', async () => {
+    const exported = await ok<{ data_base64: string }>('runs.export', { run_id: wineRun, format: 'keras' })
+    const keras = Buffer.from(unzipSync(new Uint8Array(Buffer.from(exported.data_base64, 'base64')))['model.keras']!)
+    const { file } = await ok<{ file: string }>('uploads.begin', { name: 'fruit.keras', size: keras.length })
+    await ok('uploads.chunk', { file, offset: 0, data_base64: keras.toString('base64') })
+    await ok('uploads.finish', { file })
+    const run = await ok<{ datasets_id?: string; dataset_id: string }>('runs.get', { run_id: wineRun })
+    const imported = await ok<{ source: string; weights_included: boolean; run_id: string; spec: { layers: Array<{ weights?: number[][] }> }; notices: string[] }>('models.import', { file, dataset_id: run.dataset_id })
+    expect(imported.source).toBe('keras')
+    expect(imported.weights_included).toBe(true)
+    expect(imported.spec.layers.some((l) => l.weights?.length)).toBe(true)
+    const original = await ok<{ metrics: Record<string, number>; weights: { which: string } }>('runs.evaluate', { run_id: wineRun, split: 'test' })
+    const again = await ok<{ metrics: Record<string, number> }>('runs.evaluate', { run_id: imported.run_id, split: 'test' })
+    expect(original.weights.which).toBe('best')
+    for (const [name, value] of Object.entries(original.metrics)) expect(again.metrics[name], name).toBeCloseTo(value, 5)
+    const listed = await ok<Array<{ id: string; status: string; tags: string[] }>>('runs.list', {})
+    expect(listed.find((r) => r.id === imported.run_id)).toMatchObject({ status: 'finished', tags: ['imported'] })
+  }, 120_000)
 })

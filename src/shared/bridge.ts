@@ -20,6 +20,7 @@ const bridgedMethods: Record<MethodName, true> = {
   'examples.list': true,
   'models.list': true,
   'models.save': true,
+  'models.import': true,
   'runs.start': true,
   'runs.stop': true,
   'runs.pause': true,

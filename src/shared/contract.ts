@@ -98,6 +98,24 @@ export const methods = {
   'examples.list': method(empty, z.array(exampleSchema)),
   'models.list': method(empty, z.array(savedModelSchema)),
   'models.save': method(z.object({ name: z.string().min(1).max(200), spec: modelSpecSchema }), savedModelSchema),
+  /**
+   * Opens an uploaded model file (.keras, legacy .h5, TF.js model.json / .tfjs.tar / our .zip, Keras JSON, our spec): the
+   * architecture as a spec whose layers carry the file's weights (so training it fine-tunes them), and
+   * with `dataset_id`, also a finished run holding those weights, to evaluate and predict with.
+   */
+  'models.import': method(
+    z.object({ file: id, name: z.string().max(200).optional(), dataset_id: id.optional() }),
+    z.object({
+      source: z.enum(['keras', 'h5', 'tfjs', 'keras_json', 'spec']),
+      spec: modelSpecSchema,
+      weights_included: z.boolean(),
+      notices: z.array(z.string()),
+      keras_version: z.string().nullable(),
+      /** The imported preprocessing.json (our own exports carry one), or null. */
+      preprocessing: z.record(z.string(), z.unknown()).nullable(),
+      run_id: id.nullable()
+    })
+  ),
 
   'runs.start': method(z.object({ name: z.string().max(200).optional(), spec: modelSpecSchema, config: trainingConfigSchema, dataset_id: id }), z.object({ run_id: id })),
   'runs.stop': method(z.object({ run_id: id }), ok),

@@ -127,4 +127,27 @@ describe('seed experiment S5 by hand', () => {
     expect(filtered.slice(1).map((v) => Number(v.trim())).sort()).toEqual([0.001, 0.01])
     await session.screenshot('s5-compare-only-differences')
   })
+
+  it('exports the run in every format from the Evaluate view, each model format verified on held-out raw rows', async () => {
+    await goTo(page, 'evaluate')
+    await byTestId(page, 'evaluate-run').waitFor({ timeout: 15_000 })
+    const choices = ['export-tfjs', 'export-keras3', 'export-h5', 'export-onnx', 'export-pytorch', 'export-keras', 'export-torch-job', 'export-metrics-csv', 'export-metrics-json', 'export-spec-json']
+    const formats = ['tfjs', 'keras', 'h5', 'onnx', 'pytorch', 'keras_script', 'torch_job', 'metrics_csv', 'metrics_json', 'spec_json']
+    for (const [i, testid] of choices.entries()) {
+      const button = byTestId(page, testid)
+      await expect.poll(() => button.isEnabled(), { message: `${testid} is enabled`, timeout: 30_000 }).toBe(true)
+      await button.click()
+      const result = byTestId(page, `export-result-${formats[i]}`)
+      await result.waitFor({ timeout: 180_000 })
+      expect(await byTestId(page, 'export-error').count(), `${testid}: no error`).toBe(0)
+      const state = await result.getAttribute('data-state')
+      if (i < 5) {
+        // Model formats: reloaded by an independent reader (PyTorch only where python3 has torch).
+        if (formats[i] === 'pytorch' && state === 'unverified') expect(await result.innerText()).toMatch(/torch not found/)
+        else expect(state, `${testid}: ${await result.innerText()}`).toBe('ok')
+        expect(await result.innerText()).toMatch(/max \|Δ\|/)
+      }
+    }
+    await session.screenshot('s5-exports')
+  })
 })

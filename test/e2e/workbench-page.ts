@@ -5,7 +5,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { sleep } from './harness'
 
-export type ViewName = 'datasets' | 'designer' | 'train' | 'runs' | 'compare'
+export type ViewName = 'datasets' | 'designer' | 'train' | 'runs' | 'compare' | 'evaluate'
 
 export function byTestId(page: Page | Locator, id: string): Locator {
   return page.locator(`[data-testid="${id}"]`)
@@ -24,7 +24,8 @@ const VIEW_ROOT: Record<ViewName, string> = {
   designer: 'designer-canvas',
   train: 'train-start',
   runs: 'runs-table',
-  compare: 'compare-chart'
+  compare: 'compare-chart',
+  evaluate: 'evaluate-run'
 }
 
 export async function goTo(page: Page, view: ViewName): Promise<void> {

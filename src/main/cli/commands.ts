@@ -13,7 +13,7 @@ import type { CliValues } from './main'
 import { CliError, formatDuration, formatNumber, progressLine, table } from './output'
 import { caller } from './caller'
 import { reproduce } from './reproduce'
-import { exportCommand, predictCommand } from './model-commands'
+import { exportCommand, importModelCommand, importRunCommand, predictCommand } from './model-commands'
 
 type Out = (text: string) => void
 const out: Out = (text) => process.stdout.write(text)
@@ -163,7 +163,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
             void call('runs.stop', { run_id }).catch(() => undefined)
           } else if (presses === 2) {
             err('\nstopping at once (Ctrl-C again to leave without waiting)…\n')
-            setTimeout(() => void call('runs.stop', { run_id }).catch(() => undefined), Math.max(0, firstAt + FORCE_STOP_AFTER_MS - Date.now()))
+            setTimeout(() => void call('runs.stop', { run_id }).catch(() => undefined), Math.max(0, firstAt + FORCE_STOP_AFTER_MS - Date.now())).unref()
           } else process.exit(130)
         }
         process.on('SIGINT', onSigint)
@@ -187,6 +187,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           print(table(['id', 'name', 'status', 'data set', 'optimizer', 'batch', 'last', 'best', 'best epoch', 'duration', 'backend'], runs.map(runRow)), runs)
           return 0
         }
+        if (sub === 'import') return importRunCommand(service, rest[0], print)
         if (sub === 'show') {
           if (!rest[0]) throw new CliError('runs show needs a run id', 2)
           const run = await call('runs.get', { run_id: rest[0] })
@@ -206,7 +207,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
           return 0
         }
-        throw new CliError(`unknown runs command "${sub}" (list, show, compare)`, 2)
+        throw new CliError(`unknown runs command "${sub}" (list, show, compare, import)`, 2)
       })
     case 'datasets':
       return withService(dataDir, async (service) => {
@@ -245,6 +246,8 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
       return withService(dataDir, (service) => predictCommand(service, sub, values, print))
     case 'export':
       return withService(dataDir, (service) => exportCommand(service, sub, values, print))
+    case 'import-model':
+      return withService(dataDir, (service) => importModelCommand(service, sub, values, print))
     case 'weights':
       return withService(dataDir, async (service) => {
         if (!sub) throw new CliError('weights needs a run id', 2)

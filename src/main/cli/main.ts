@@ -15,6 +15,7 @@ Commands:
   runs list                        every run with status, metrics and backend
   runs show <run-id>               one run: config, backend and why, final and best metrics
   runs compare <run-id> <run-id>…  hyperparameter and architecture diff, final and best metrics
+  runs import <folder>             a PyTorch training job (export --format torch-job, run with torchrun) back as a run
   datasets list | show <id>        built-in and imported data sets
   datasets import <file.csv>       import a CSV (--target, --target-kind classes|regression, --scaling, --missing, --test, --validation, --name)
   datasets import --idx <train-images> <train-labels> [<test-images> <test-labels>]
@@ -25,6 +26,9 @@ Commands:
   export <run-id> --format F --out <dir> [--weights best|last]
                                    F: tfjs|keras|h5|onnx|pytorch|keras-script|torch-job|metrics-csv|metrics-json|spec;
                                    each model format is reloaded by an independent reader and compared
+  import-model <file> [--dataset <id>] [--save-spec <out.json>]
+                                   open a .keras, .h5, TF.js model.json/.tar, Keras JSON or spec: prints the spec
+                                   and whether weights came with it; --dataset makes it a run to evaluate
   weights <run-id>                 the trained layer weights (get_weights)
   examples                         the seeds' experiments shipped as examples
   reproduce [S1 … S7]              run the seeds' experiments; reported against reproduced

@@ -112,3 +112,39 @@ export async function predictCommand(service: WorkbenchService, runId: string | 
   print(human, prediction)
   return 0
 }
+export async function importModelCommand(service: WorkbenchService, file: string | undefined, values: CliValues, print: Print): Promise<number> {
+  if (!file) throw new CliError('import-model needs a file (.keras, .h5, model.json, .tfjs.tar, Keras JSON or a spec JSON)', 2)
+  const path = resolve(file)
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 2)
+  }
+  const call = caller(service)
+  const { file: upload } = await call('uploads.begin', { name: path.split(/[\\/]/).pop()!, size: bytes.length })
+  for (let offset = 0; offset < bytes.length || offset === 0; offset += 1 << 20) {
+    await call('uploads.chunk', { file: upload, offset, data_base64: bytes.subarray(offset, offset + (1 << 20)).toString('base64') })
+    if (bytes.length === 0) break
+  }
+  await call('uploads.finish', { file: upload })
+  const imported = await call('models.import', { file: upload, ...(values.name ? { name: values.name } : {}), ...(values.dataset ? { dataset_id: values.dataset } : {}) })
+  if (values['save-spec']) await writeFile(resolve(values['save-spec']), JSON.stringify(imported.spec, null, 2))
+  const human =
+    `${imported.spec.name}: ${imported.spec.layers.length} layers, input (${imported.spec.input_shape.join(', ')})\n` +
+    `weights: ${imported.weights_included ? 'included' : 'none (architecture only)'}\n` +
+    (imported.run_id ? `run: ${imported.run_id} (evaluate or predict with it)\n` : '') +
+    imported.notices.map((n) => `notice: ${n}\n`).join('') +
+    (values.json ? '' : `\n${JSON.stringify(imported.spec, null, 2)}\n`)
+  print(human, imported)
+  return 0
+}
+
+
+
+export async function importRunCommand(service: WorkbenchService, folder: string | undefined, print: Print): Promise<number> {
+  if (!folder) throw new CliError('runs import needs the folder of a PyTorch training job (exported with --format torch-job, then run with torchrun)', 2)
+  const result = await service.importTorchJobFolder(resolve(folder))
+  print(`imported run ${result.run_id} (${result.status}, ${result.metrics} metric points)\n`, result)
+  return 0
+}

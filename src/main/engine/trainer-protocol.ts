@@ -39,6 +39,14 @@ export interface WeightsJob {
   weights?: 'best' | 'last'
 }
 
+/** Writes a spec that carries its weights (LayerSpec.weights) as a run's saved model folder: imported models become runs. */
+export interface MaterialiseJob {
+  spec: ModelSpec
+  folder: string
+  which: 'best' | 'last'
+  epoch: number | null
+}
+
 export type ToTrainer =
   | ({ type: 'start' } & TrainingJob)
   | { type: 'stop' }
@@ -48,5 +56,6 @@ export type ToTrainer =
   | ({ type: 'predict' } & PredictJob)
   | ({ type: 'weights' } & WeightsJob)
   | ({ type: 'export' } & ExportJob)
+  | ({ type: 'materialise' } & MaterialiseJob)
 
-export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'error'; message: string }
+export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'error'; message: string; /** 'bad_input' when the request itself cannot be served (a layer an export format cannot hold). */ code?: 'bad_input' }

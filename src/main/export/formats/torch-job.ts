@@ -20,7 +20,7 @@ import { modelPy, planTorchModule, stateTensors, torchSupports, type TorchLayout
 import { TRAIN_PY } from '../helpers/train-py'
 import { torchMetadata } from './pytorch'
 
-const FORMAT = 'torch-job'
+const FORMAT = 'torch_job'
 
 /** job.json: what train.py needs besides its data and weights, and what the importer reads back. */
 export interface TorchJobFile {
@@ -103,6 +103,7 @@ function regularizers(model: ExportModel, plan: TorchPlan): TorchJobFile['regula
 
 function readme(model: ExportModel, job: TorchJobFile): string {
   const c = job.config
+  const sameAveragePooling = model.layers.some((l) => l.class_name === 'AveragePooling2D' && l.config.padding === 'same')
   const budget = c.budget.kind === 'epochs' ? `${c.budget.epochs} epochs` : `${c.budget.steps} steps (evaluated every ${c.budget.eval_every})`
   const initial = job.initial_weights === 'run'
     ? "the run's own initial weights (what the app started from), so a run reproduces the app's"
@@ -141,7 +142,9 @@ Bring it back: \`model-workbench runs import <this folder>\`.
 
 ## How close to the app
 
-Batches are the app's: train.py replays its seeded random stream (mulberry32) for the validation split, the per-epoch shuffles and the step budget's draws. The loss, metrics, optimizer update rules (tfjs's), learning-rate schedule, early stopping and reduce-on-plateau (Keras's semantics) are the app's. Each global batch is split across the processes and the loss scaled so that N processes take the same steps as one; weights then agree to float rounding. Not bit-identical: float summation order differs from tfjs; Dropout draws its masks from torch's generator (seeded with seed + rank); BatchNormalization uses each process's own rows for its batch statistics (no SyncBatchNorm), so with BatchNormalization N processes differ slightly from one.
+Batches are the app's: train.py replays its seeded random stream (mulberry32) for the validation split, the per-epoch shuffles and the step budget's draws. The loss, metrics, optimizer update rules (tfjs's), learning-rate schedule, early stopping and reduce-on-plateau (Keras's semantics) are the app's. Each global batch is split across the processes and the loss scaled so that N processes take the same steps as one; weights then agree to float rounding. Not bit-identical: float summation order differs from tfjs; Dropout draws its masks from torch's generator (seeded with seed + rank); BatchNormalization uses each process's own rows for its batch statistics (no SyncBatchNorm), so with BatchNormalization N processes differ slightly from one.${sameAveragePooling ? "\n\nThis model has AveragePooling2D with 'same' padding: tfjs's gradient for it divides every window by its full size, although its forward pass leaves padded cells out of the average; train.py uses the true gradient, so training here differs from the app's at those borders (predictions with the same weights agree)." : ''}
+
+On GPUs: one process per GPU (\`--nproc_per_node\` at most the number of GPUs); NCCL is chosen when CUDA is available, \`--device cpu\` forces gloo.
 `
 }
 
