@@ -46,7 +46,8 @@ const CONFIG = trainingConfigSchema.parse({
   loss: 'sparse_categorical_crossentropy',
   metrics: ['accuracy'],
   budget: { kind: 'epochs', epochs: 3 },
-  batch_size: 16,
+  // 64 training rows in batches of 15: the last batch has 4 rows, and 15 splits 8 / 7 over 2 ranks.
+  batch_size: 15,
   validation: { kind: 'split', fraction: 0.2 },
   seed: 7,
   backend: 'cpu'
@@ -188,8 +189,8 @@ describe('torch-job export', () => {
     // metrics.jsonl: the workbench's names for each of the 3 epochs, then the test metrics.
     const points = parseMetricsJsonl(await readFile(join(one, 'metrics.jsonl'), 'utf8'))
     for (const name of ['loss', 'acc', 'val_loss', 'val_acc', 'lr']) expect(points.filter((p) => p.name === name).map((p) => p.epoch)).toEqual([1, 2, 3])
-    expect(points.filter((p) => p.name === 'loss').map((p) => p.step)).toEqual([4, 8, 12])
-    expect(points.find((p) => p.name === 'lr' && p.epoch === 3)!.value).toBeCloseTo(0.1 / (1 + 0.01 * 11), 12)
+    expect(points.filter((p) => p.name === 'loss').map((p) => p.step)).toEqual([5, 10, 15])
+    expect(points.find((p) => p.name === 'lr' && p.epoch === 3)!.value).toBeCloseTo(0.1 / (1 + 0.01 * 14), 12)
     expect(points.some((p) => p.name === 'test_loss')).toBe(true)
     expect(a.metrics).toEqual(points)
     expect(a.final_metrics.test_acc).toBeCloseTo(setup.appTest.test_acc!, 6)
@@ -207,6 +208,95 @@ describe('torch-job export', () => {
     })
     imported.dispose()
     expect(Math.abs(loss - a.final_metrics.test_loss!)).toBeLessThan(1e-5)
+  }, 240_000)
+
+  withTorch('every optimizer, schedule, budget and stopping rule follows the app (one python process for all)', async () => {
+    const train = rows(80, 21)
+    const regressionY = Float32Array.from({ length: 80 }, (_, r) => train.x[r * 4]! + 0.5 * train.x[r * 4 + 1]!)
+    const regression = spec('reg', [4], [{ class_name: 'Dense', config: { units: 5, activation: 'tanh' } }, { class_name: 'Dense', config: { units: 1 } }])
+    const batchNorm = spec('bn', [4], [{ class_name: 'Dense', config: { units: 6, activation: 'relu' } }, { class_name: 'BatchNormalization', config: { momentum: 0.8 } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }])
+    // 4 features seen as 2×2×1 images: Conv2D (same), BatchNormalization on NCHW, pooling, Flatten in NHWC order.
+    const conv = spec('conv', [2, 2, 1], [
+      { class_name: 'Conv2D', config: { filters: 3, kernel_size: [2, 2], padding: 'same', activation: 'relu' } },
+      { class_name: 'BatchNormalization', config: {} },
+      { class_name: 'MaxPooling2D', config: { pool_size: [2, 2], strides: [1, 1], padding: 'same' } },
+      // 'valid': tfjs's AvgPoolGrad divides by the whole window even where 'same' padding left cells
+      // out of the forward average (its forward and gradient disagree at the borders); the job
+      // trains with the true gradient, so 'same' average pooling cannot reproduce the app exactly.
+      { class_name: 'AveragePooling2D', config: { pool_size: [2, 2], strides: [1, 1], padding: 'valid' } },
+      { class_name: 'Flatten', config: {} },
+      { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }
+    ])
+    const variants: Array<{ name: string; config: Record<string, unknown>; regression?: boolean; spec?: typeof SPEC }> = [
+      { name: 'batchnorm (training mode)', config: {}, spec: batchNorm },
+      // SGD here, not Adam: a bias right before BatchNormalization has a gradient that is 0 up to
+      // rounding, and Adam's first steps (about ±lr whatever the gradient's size) would amplify that noise.
+      { name: 'conv2d + batchnorm + pooling', config: { optimizer: { name: 'sgd', learning_rate: 0.1, momentum: 0.5 } }, spec: conv },
+      { name: 'adam', config: { optimizer: { name: 'adam', learning_rate: 0.01 } } },
+      { name: 'rmsprop+momentum', config: { optimizer: { name: 'rmsprop', learning_rate: 0.01, momentum: 0.5 } } },
+      { name: 'adagrad', config: { optimizer: { name: 'adagrad', learning_rate: 0.1 } } },
+      { name: 'adadelta', config: { optimizer: { name: 'adadelta', learning_rate: 1 } } },
+      { name: 'adamax', config: { optimizer: { name: 'adamax', learning_rate: 0.01 } } },
+      { name: 'nesterov+exponential', config: { optimizer: { name: 'sgd', learning_rate: 0.1, momentum: 0.9, nesterov: true }, schedule: { kind: 'exponential', decay_rate: 0.5, decay_steps: 4 } } },
+      { name: 'step_decay', config: { schedule: { kind: 'step_decay', drop: 0.5, every_epochs: 1 } } },
+      { name: 'plateau+early-stopping', config: { optimizer: { name: 'sgd', learning_rate: 0.5 }, schedule: { kind: 'reduce_on_plateau', monitor: 'val_loss', patience: 0, factor: 0.5, min_delta: 0.05 }, early_stopping: { monitor: 'val_accuracy', patience: 3, restore_best_weights: true }, budget: { kind: 'epochs', epochs: 12 } } },
+      { name: 'steps budget', config: { budget: { kind: 'steps', steps: 10, eval_every: 4 }, validation: { kind: 'none' } } },
+      { name: 'regression mse+mae', config: { loss: 'mean_squared_error', metrics: ['mae'], optimizer: { name: 'sgd', learning_rate: 0.05 } }, regression: true }
+    ]
+    const cases: Array<{ name: string; dir: string; app: Float32Array[]; epochs: Array<Record<string, number>>; bestEpoch: number | null }> = []
+    for (const variant of variants) {
+      const s = variant.spec ?? (variant.regression ? regression : SPEC)
+      const config = trainingConfigSchema.parse({ ...CONFIG, evaluate_test: false, ...variant.config })
+      const model = buildModel(tf, s, { seed: config.seed })
+      const initial = exportLayersFromTfjs(model, s).map((layer) => ({ index: layer.index, weights: layer.weights }))
+      const y = variant.regression ? regressionY : train.y
+      const data: TrainingData = { train: { x: train.x, y, count: 80, featureShape: [...s.input_shape] }, task: variant.regression ? 'regression' : 'multiclass', numClasses: variant.regression ? 0 : 3, targetSize: 1 }
+      const outcome = await trainModel({ tf, model, config, data, runId: 'v', backend: { name: 'cpu', skipped: [], forced: false }, emit: () => {} })
+      // lastWeights follow model.weights (every trainable weight first); put them in per-layer order.
+      const all = model.weights
+      const app = model.layers.flatMap((layer) => layer.weights.map((w) => Float32Array.from(outcome.lastWeights[all.indexOf(w)]!.dataSync())))
+      tf.dispose(outcome.lastWeights)
+      if (outcome.bestWeights) tf.dispose(outcome.bestWeights)
+      const exportModel: ExportModel = { ...setup.model, spec: s, layers: exportLayersFromTfjs(model, s), input_shape: [...s.input_shape], output_shape: [variant.regression ? 1 : 3] }
+      exportModel.training = { config, seed: config.seed, task: data.task, num_classes: data.numClasses, target_size: 1, data: { train: { count: 80, x: train.x, y } }, initial_weights: initial }
+      model.dispose()
+      const dir = await mkdtemp(join(tmpdir(), 'export-torch-job-'))
+      folders.push(dir)
+      await torchJobExporter.write(exportModel, dir)
+      cases.push({ name: variant.name, dir, app, epochs: outcome.epochs, bestEpoch: outcome.ended.best_epoch })
+    }
+    const driver = `
+import runpy, sys
+for d in sys.argv[1:]:
+    for m in ('model', 'train'):
+        sys.modules.pop(m, None)
+    sys.argv = [d + '/train.py']
+    runpy.run_path(d + '/train.py', run_name='__main__')
+    sys.path.remove(d)
+`
+    await run(PYTHON, ['-c', driver, ...cases.map((c) => c.dir)], { env: ENV, timeout: 120_000 })
+    const report: string[] = []
+    for (const c of cases) {
+      const imported = await importTorchJob(c.dir)
+      const weights = flat(imported.weights)
+      const dw = Math.max(...weights.map((w, i) => maxAbsDiff(w, c.app[i]!)))
+      const epochs = imported.metrics.filter((p) => p.name === 'loss').length
+      let dm = 0
+      for (const [e, m] of c.epochs.entries()) {
+        for (const [name, value] of Object.entries(m)) {
+          const point = imported.metrics.find((p) => p.name === name && p.epoch === e + 1)
+          expect(point, `${c.name}: ${name} at epoch ${e + 1}`).toBeDefined()
+          dm = Math.max(dm, Math.abs(point!.value - value))
+        }
+      }
+      report.push(`${c.name}: ${epochs} epochs, max |Δw| ${dw.toExponential(1)}, max |Δmetric| ${dm.toExponential(1)}`)
+      expect(epochs, c.name).toBe(c.epochs.length)
+      expect(imported.best_epoch, c.name).toBe(c.bestEpoch)
+      expect(dw, c.name).toBeLessThan(1e-4)
+      expect(dm, c.name).toBeLessThan(1e-4)
+      if (c.name.startsWith('plateau')) expect(new Set(imported.metrics.filter((p) => p.name === 'lr').map((p) => p.value)).size).toBeGreaterThan(1)
+    }
+    console.log(`torch-job vs app:\n  ${report.join('\n  ')}`)
   }, 240_000)
 
   withTorch('verify: model.py with the exported weights predicts like the app and train.py --dry-run takes a step', async () => {
