@@ -37,6 +37,8 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
 }
 
+const ALIASING_LAYERS = new Set(['InputLayer', 'Flatten', 'Reshape'])
+
 function product(shape: readonly number[]): number {
   let result = 1
   for (const d of shape) result *= d
@@ -48,7 +50,7 @@ export interface SpecEstimate {
   params: number
   /** The layer with the most parameters (1-based index among spec.layers), for the message. */
   largestLayer: { index: number; name: string; class_name: string; params: number } | null
-  /** float32 values of one sample across the input and every layer output. */
+  /** float32 values of one sample across the input and every layer output (reshapes share their input's). */
   valuesPerSample: number
   /** The largest single activation of one sample (input or a layer output). */
   widestValues: number
@@ -65,7 +67,8 @@ export function estimateSpec(summary: ShapeSummary, batchSize: number): SpecEsti
   let largestLayer: SpecEstimate['largestLayer'] = null
   for (const layer of summary.layers) {
     const values = product(layer.output_shape)
-    valuesPerSample += values
+    // Reshapes alias their input's memory in tfjs; every other layer writes a new tensor.
+    if (!ALIASING_LAYERS.has(layer.class_name)) valuesPerSample += values
     if (values > widestValues) widestValues = values
     if (!largestLayer || layer.params > largestLayer.params) largestLayer = { index: layer.index, name: layer.name, class_name: layer.class_name, params: layer.params }
   }

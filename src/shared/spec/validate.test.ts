@@ -150,3 +150,36 @@ describe('checkField and formatShape', () => {
     expect(formatShape([784])).toBe('(784)')
   })
 })
+
+describe('validateSpec against hostile specs', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('reports class_name %s as an unknown layer and never throws', (name) => {
+    const raw = JSON.parse(JSON.stringify(model([4], [{ class_name: name, config: {} }, { class_name: 'Dense', config: { units: 2 } }])))
+    expect(() => validateSpec(raw)).not.toThrow()
+    expect(messages(raw)[0]).toMatch(new RegExp(`^layer 1 \\(${name.replace(/[$_]/g, '\\$&')}\\): unknown layer class`))
+  })
+
+  it('does not take Object members for initializers, regularizers or fixed fields', () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(validateSpec(model([4], [{ class_name: 'Dense', config: { units: 2, kernel_initializer: name } }])).ok).toBe(false)
+      expect(validateSpec(model([4], [{ class_name: 'Dense', config: { units: 2, bias_regularizer: name } }])).ok).toBe(false)
+      expect(() => validateSpec(model([4], [{ class_name: 'Dense', config: { units: 2, kernel_initializer: { class_name: name, config: {} } } }]))).not.toThrow()
+    }
+    expect(messages(model([4], [{ class_name: 'Dense', config: { units: 2, constructor: 1 } }]))[0]).toContain('unknown field "constructor"')
+  })
+
+  it('refuses more than 2 000 layers before any per-layer work', () => {
+    const layers = Array.from({ length: 2001 }, () => ({ class_name: 'NotEvenALayer', config: { bogus: true } }))
+    expect(messages(model([4], layers))).toEqual(['the model has 2 001 layers, more than the 2 000 the workbench accepts; use fewer layers'])
+  })
+
+  it('names 2 000 unnamed layers like Keras, in linear time', () => {
+    const layers: LayerSpec[] = Array.from({ length: 2000 }, (_, i) => (i % 2 ? { class_name: 'Dense', config: { units: 3 } } : { class_name: 'Dropout', config: { rate: 0.1 } }))
+    layers[3] = { class_name: 'Dense', config: { units: 3, name: 'dense_3' } }
+    const started = performance.now()
+    const result = validateSpec(model([3], layers))
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(result.ok).toBe(true)
+    expect(result.layers.slice(0, 6).map((l) => l.name)).toEqual(['dropout_1', 'dense_1', 'dropout_2', 'dense_3', 'dropout_3', 'dense_2'])
+    expect(result.layers.at(-1)!.name).toBe('dense_1000')
+  })
+})
