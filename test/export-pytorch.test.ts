@@ -60,7 +60,14 @@ const EXTRA_SPECS = {
 const PARITY_CASES: Array<[string, Parameters<typeof fixture>[0], 'standard' | 'divide255']> = [
   ...Object.entries(FIXTURE_SPECS).map(([name, s]): [string, typeof s, 'standard' | 'divide255'] => [name, s, s.input_shape.length === 3 ? 'divide255' : 'standard']),
   ['activations', EXTRA_SPECS.activations, 'standard'],
-  ['convSame', EXTRA_SPECS.convSame, 'divide255']
+  ['convSame', EXTRA_SPECS.convSame, 'divide255'],
+  // Names that are not Python identifiers, clash with nn.Module attributes or with each other once sanitised; a model name that would break a docstring.
+  ['oddNames', spec('odd \\N """ name\nnext line', [3], [
+    { class_name: 'Dense', config: { units: 2, name: 'forward', activation: 'selu' } },
+    { class_name: 'Dense', config: { units: 2, name: 'x-y', activation: 'hard_sigmoid' } },
+    { class_name: 'Dense', config: { units: 2, name: 'x_y' } },
+    { class_name: 'Dense', config: { units: 1, name: '2nd', activation: 'softsign' } }
+  ]), 'standard']
 ]
 
 describe('pytorch export', () => {

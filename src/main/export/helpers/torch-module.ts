@@ -170,7 +170,7 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
     const tensors: TorchTensorMap[] = []
     let module: string | null = null
     const comment = `# ${layer.index + 1}: ${layer.class_name} "${layer.name}" → [${layer.output_shape.join(', ')}]`
-    forward.push(comment.replace(/\n/g, ' '))
+    forward.push(pyText(comment))
     switch (layer.class_name) {
       case 'Dense': {
         module = pythonName(layer.name, taken)
@@ -399,6 +399,11 @@ def write_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 `
 
+/** Text safe inside a Python triple-quoted string or a comment: no backslashes, quote triples or line breaks. */
+function pyText(text: string): string {
+  return text.replace(/\\/g, '/').replace(/"""/g, "'''").replace(/[\r\n\u2028\u2029]+/g, ' ')
+}
+
 /** model.py: the module, its safetensors reader/writer and load_model(). */
 export function modelPy(model: ExportModel, plan: TorchPlan, options: { weightsFile?: string; note?: string } = {}): string {
   const weightsFile = options.weightsFile ?? 'model.safetensors'
@@ -409,11 +414,11 @@ export function modelPy(model: ExportModel, plan: TorchPlan, options: { weightsF
     `self.register_buffer('input_offset', torch.zeros(INPUT_SHAPE))`,
     `self.register_buffer('input_scale', torch.ones(INPUT_SHAPE))`
   ] : []), ...plan.init]
-  const docName = model.spec.name.replace(/\\/g, '/').replace(/"""/g, "'''")
+  const docName = pyText(model.spec.name)
   return `"""${docName}: a PyTorch rebuild of a Model Workbench model (generated; torch 1.13+).
 
-Run ${model.meta.run_id} (${model.meta.run_name.replace(/"""/g, "'''")}), ${model.meta.weights} weights${model.meta.epoch !== null ? ` of epoch ${model.meta.epoch}` : ''}.
-${options.note ? options.note.replace(/"""/g, "'''") + '\n' : ''}
+Run ${pyText(model.meta.run_id)} (${pyText(model.meta.run_name)}), ${model.meta.weights} weights${model.meta.epoch !== null ? ` of epoch ${model.meta.epoch}` : ''}.
+${options.note ? pyText(options.note) + '\n' : ''}
     from model import load_model
     model = load_model()            # eval mode, weights from ${weightsFile} beside this file
     y = model(torch.tensor(rows))   # rows: [batch, ${model.input_shape.join(', ')}] (or flat [batch, ${model.input_shape.reduce((a, b) => a * b, 1)}]), RAW values
