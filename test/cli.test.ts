@@ -111,4 +111,41 @@ describe('model-workbench', () => {
     expect(badFlag.code).toBe(2)
     expect(badFlag.stderr).toMatch(/--epochs must be a number/)
   })
+
+  it('exports a run as ONNX into a folder and says which reader verified it', async () => {
+    const out = join(dataDir, 'exported-onnx')
+    const result = await cli(dataDir, 'export', runIds[0]!, '--format', 'onnx', '--out', out, '--json')
+    expect(result.code, result.stderr).toBe(0)
+    const answer = JSON.parse(result.stdout) as { files: string[]; format: string; weights: string; epoch: number; verified_by: string; max_abs_diff: number }
+    expect(answer.format).toBe('onnx')
+    expect(answer.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(expect.arrayContaining(['model.onnx', 'preprocessing.json', 'export.json']))
+    expect(answer.verified_by).toMatch(/^onnxruntime-node /)
+    expect(answer.max_abs_diff).toBeLessThan(1e-4)
+    expect(answer).toMatchObject({ weights: 'last', epoch: 20 })
+    const human = await cli(dataDir, 'export', runIds[0]!, '--format', 'spec', '--out', out)
+    expect(human.code, human.stderr).toBe(0)
+    const bad = await cli(dataDir, 'export', runIds[0]!, '--format', 'pickle', '--out', out)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/export needs --format tfjs\|keras\|h5\|onnx/)
+  })
+
+  it('predicts 200 rows from a JSON file (no argument-length limit) and re-imports its Keras export', async () => {
+    const rows = join(dataDir, 'rows.json')
+    writeFileSync(rows, JSON.stringify(Array.from({ length: 200 }, (_, i) => [i / 100])))
+    const predicted = await cli(dataDir, 'predict', runIds[0]!, '--input-file', rows, '--json')
+    expect(predicted.code, predicted.stderr).toBe(0)
+    const answer = JSON.parse(predicted.stdout) as { probabilities: number[][]; weights: { which: string } }
+    expect(answer.probabilities).toHaveLength(200)
+    // S7 learns y = 2x: the trained model roughly doubles its input.
+    expect(answer.probabilities[150]![0]).toBeGreaterThan(2)
+    const out = join(dataDir, 'exported-keras')
+    expect((await cli(dataDir, 'export', runIds[0]!, '--format', 'keras', '--out', out)).code).toBe(0)
+    const imported = await cli(dataDir, 'import-model', join(out, 'model.keras'), '--json')
+    expect(imported.code, imported.stderr).toBe(0)
+    const doc = JSON.parse(imported.stdout) as { source: string; weights_included: boolean; spec: { input_shape: number[] } }
+    expect(doc).toMatchObject({ source: 'keras', weights_included: true, spec: { input_shape: [1] } })
+    const missing = await cli(dataDir, 'import-model', join(out, 'nope.keras'))
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/cannot read .*nope\.keras: no such file/)
+  })
 })
