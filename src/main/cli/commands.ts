@@ -166,9 +166,11 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
             setTimeout(() => void call('runs.stop', { run_id }).catch(() => undefined), Math.max(0, firstAt + FORCE_STOP_AFTER_MS - Date.now())).unref()
           } else process.exit(130)
         }
+        // Kept until the process leaves (a press that lands after the end, while the service
+        // closes and the trainer exits, must not kill the command mid-way).
         process.on('SIGINT', onSigint)
+        process.once('beforeExit', () => process.off('SIGINT', onSigint))
         const ended = await followRun(service, run_id, json)
-        process.off('SIGINT', onSigint)
         await service.waitForRun(run_id)
         const run = await call('runs.get', { run_id })
         if (json) out(JSON.stringify(run, null, 2) + '\n')
