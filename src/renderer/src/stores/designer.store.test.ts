@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { toRaw } from 'vue'
 
 const call = vi.fn()
 vi.mock('../api', () => ({ client: { call: (...args: unknown[]) => call(...args), on: () => () => undefined } }))
@@ -246,5 +247,82 @@ describe('designer store: templates, saving', () => {
     await designer.saveModel()
     expect(designer.saveError).toBe('the database is locked')
     expect(designer.saving).toBe(false)
+  })
+})
+
+/** What models.import answers for an iris model: Dense(4→3) with weights, softmax. */
+function importedIris(): import('../../../shared/spec').ModelSpec {
+  const kernel = Array.from({ length: 12 }, (_, i) => (i - 6) / 10)
+  return {
+    format: 'model-workbench/spec',
+    version: 1,
+    name: 'iris-import',
+    input_shape: [4],
+    layers: [
+      { class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear' }, weights: [kernel, [0.1, -0.2, 0.3]] },
+      { class_name: 'Activation', config: { name: 'activation', activation: 'softmax' } }
+    ]
+  }
+}
+
+describe('designer store: imported models', () => {
+  it('opens an imported spec with its weights, undoably, and counts the layers that carry weights', () => {
+    const designer = buildS5()
+    const before = JSON.stringify(designer.spec)
+    designer.importSpec(importedIris())
+    expect(designer.spec.name).toBe('iris-import')
+    expect(designer.spec.layers[0]!.weights).toEqual(importedIris().layers[0]!.weights)
+    expect(designer.weightedLayers).toBe(1)
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.hasUnsavedWork).toBe(false)
+    designer.undo()
+    expect(JSON.stringify(designer.spec)).toBe(before)
+    expect(designer.weightedLayers).toBe(0)
+    designer.redo()
+    expect(designer.spec.layers[0]!.weights![1]).toEqual([0.1, -0.2, 0.3])
+  })
+
+  it('shares the weight arrays between undo snapshots instead of copying them', () => {
+    const designer = useDesignerStore()
+    designer.importSpec(importedIris())
+    designer.setLayerField(1, 'activation', 'sigmoid')
+    const snapshot = designer.past.at(-1)!
+    expect(snapshot.layers[1]!.config.activation).toBe('softmax')
+    expect(toRaw(snapshot.layers[0]!.weights![0])).toBe(toRaw(designer.spec.layers[0]!.weights![0]))
+  })
+
+  it('drops the weights of a layer whose shape an edit changed, keeps the others, and says which', () => {
+    const designer = useDesignerStore()
+    const spec = importedIris()
+    spec.layers.splice(1, 0, { class_name: 'Dense', config: { name: 'dense_1', units: 2 }, weights: [[1, 2, 3, 4, 5, 6], [0, 0]] })
+    designer.importSpec(spec)
+    expect(designer.weightedLayers).toBe(2)
+    designer.setLayerField(1, 'units', 5)
+    expect(designer.weightsDropped).toEqual(['dense_1'])
+    expect(designer.spec.layers[1]!.weights).toBeUndefined()
+    expect(designer.spec.layers[0]!.weights).toHaveLength(2)
+    // A wider input no longer fits the first kernel either.
+    designer.setInputShape([5])
+    expect(designer.weightsDropped).toEqual(['dense'])
+    expect(designer.weightedLayers).toBe(0)
+    designer.undo()
+    designer.undo()
+    expect(designer.weightedLayers).toBe(2)
+  })
+
+  it('knows unsaved work: an edit after opening is unsaved, a save makes it saved again', async () => {
+    const designer = useDesignerStore()
+    expect(designer.hasUnsavedWork).toBe(false)
+    designer.addLayer('Dense')
+    expect(designer.hasUnsavedWork).toBe(true)
+    designer.importSpec(importedIris())
+    expect(designer.hasUnsavedWork).toBe(false)
+    designer.setLayerField(0, 'units', 4)
+    expect(designer.hasUnsavedWork).toBe(true)
+    call.mockResolvedValueOnce({ id: 'm2', name: 'iris-import', version: 1, spec: designer.spec, created_at: '' })
+    await designer.saveModel()
+    expect(designer.hasUnsavedWork).toBe(false)
+    const sent = call.mock.calls[0]![1] as { spec: import('../../../shared/spec').ModelSpec }
+    expect(JSON.parse(JSON.stringify(sent.spec)).layers[0].weights).toBeUndefined()
   })
 })

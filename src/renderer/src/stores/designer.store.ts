@@ -2,6 +2,7 @@
 // layer, and the validation and shape inference derived from the spec on every edit. Also the
 // hand-over to the Train view: a template's training config waits in `pendingConfig`.
 import { defineStore } from 'pinia'
+import { markRaw, toRaw } from 'vue'
 import { createLayer, layerNames, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/spec'
 import { EXAMPLES } from '../../../shared/examples'
 import type { TrainingConfig } from '../../../shared/training'
@@ -31,6 +32,52 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T
 }
 
+/**
+ * A deep copy of a spec whose layer weights (an imported model's, possibly millions of numbers)
+ * are shared, not copied: the Designer never changes weight values, only keeps or drops them, so
+ * every undo snapshot can point at the same raw arrays, and Vue never wraps them in proxies.
+ */
+export function cloneSpec(spec: ModelSpec): ModelSpec {
+  const raw = toRaw(spec)
+  const { layers, ...rest } = raw
+  return {
+    ...clone(rest),
+    layers: layers.map((proxied) => {
+      const { weights, ...layer } = toRaw(proxied)
+      const copy = clone(layer) as ModelSpec['layers'][number]
+      if (weights) copy.weights = markRaw(toRaw(weights).map((w) => markRaw(toRaw(w))))
+      return copy
+    })
+  }
+}
+
+/** The spec without its weights, as text: what "unsaved changes" compares. */
+function specKey(spec: ModelSpec): string {
+  return JSON.stringify({ ...toRaw(spec), layers: toRaw(spec).layers.map((l) => ({ class_name: l.class_name, config: l.config })) })
+}
+
+/**
+ * Layers whose weights no longer fit their inferred weight shapes (units, kernel size or the
+ * input changed): their weights are removed, so the layer trains from its initializer. Returns
+ * the names of the layers that lost theirs. Layers whose shapes cannot be inferred keep them.
+ */
+export function dropStaleWeights(spec: ModelSpec): string[] {
+  if (!spec.layers.some((l) => l.weights)) return []
+  const inferred = new Map(validateSpec(spec).layers.map((l) => [l.index, l]))
+  const names = layerNames(spec.layers)
+  const dropped: string[] = []
+  spec.layers.forEach((layer, i) => {
+    const shape = inferred.get(i + 1)
+    if (!layer.weights || !shape) return
+    const expected = shape.weights.map((w) => w.shape.reduce((a, b) => a * b, 1))
+    const fits = layer.weights.length === expected.length && layer.weights.every((w, k) => w.length === expected[k])
+    if (fits) return
+    delete layer.weights
+    dropped.push(names[i] ?? layer.class_name)
+  })
+  return dropped
+}
+
 export const useDesignerStore = defineStore('designer', {
   state: () => ({
     spec: emptySpec() as ModelSpec,
@@ -49,7 +96,11 @@ export const useDesignerStore = defineStore('designer', {
     /** The last save: model id and its version number. */
     saved: null as { id: string; name: string; version: number } | null,
     saving: false,
-    saveError: null as string | null
+    saveError: null as string | null,
+    /** The spec (without weights) as last opened, imported or saved, to tell whether there are unsaved changes. */
+    cleanKey: specKey(emptySpec()),
+    /** Layers whose imported weights the last edit removed because they no longer fit. */
+    weightsDropped: [] as string[]
   }),
   getters: {
     modelName: (state): string => state.spec.name,
@@ -85,7 +136,11 @@ export const useDesignerStore = defineStore('designer', {
     },
     selectedLayer: (state) => (state.selectedIndex === null ? null : (state.spec.layers[state.selectedIndex] ?? null)),
     canUndo: (state): boolean => state.past.length > 0,
-    canRedo: (state): boolean => state.future.length > 0
+    canRedo: (state): boolean => state.future.length > 0,
+    /** How many layers carry weights (from an imported file); training starts from them (fine-tuning). */
+    weightedLayers: (state): number => state.spec.layers.filter((l) => l.weights).length,
+    /** Whether replacing the model would lose work: layers that differ from what was last opened or saved. */
+    hasUnsavedWork: (state): boolean => state.spec.layers.length > 0 && specKey(state.spec) !== state.cleanKey
   },
   actions: {
     /**
@@ -96,13 +151,14 @@ export const useDesignerStore = defineStore('designer', {
       const now = Date.now()
       const merge = coalesceKey !== undefined && this.lastEdit?.key === coalesceKey && now - this.lastEdit.at < COALESCE_MS && this.past.length > 0
       if (!merge) {
-        this.past.push(clone(this.spec))
+        this.past.push(cloneSpec(this.spec))
         if (this.past.length > HISTORY_LIMIT) this.past.splice(0, this.past.length - HISTORY_LIMIT)
       }
       this.future = []
       this.lastEdit = coalesceKey === undefined ? null : { key: coalesceKey, at: now }
-      const next = clone(this.spec)
+      const next = cloneSpec(this.spec)
       change(next)
+      this.weightsDropped = dropStaleWeights(next)
       this.spec = next
       this.saved = null
     },
@@ -162,10 +218,19 @@ export const useDesignerStore = defineStore('designer', {
     },
     /** Replaces the model (an opened or imported spec); undoable like any edit. */
     load(spec: ModelSpec): void {
-      const copy = clone(spec)
+      const copy = cloneSpec(spec)
       this.edit((s) => Object.assign(s, copy))
       this.selectedIndex = null
       this.exampleId = null
+      this.cleanKey = specKey(this.spec)
+    },
+    /**
+     * Opens a model read from a file (models.import): its layers keep their weights, so training
+     * it continues from them (fine-tuning). Undoable like any other load.
+     */
+    importSpec(spec: ModelSpec): void {
+      this.load(spec)
+      this.saved = null
     },
     newModel(): void {
       this.load(emptySpec())
@@ -192,7 +257,7 @@ export const useDesignerStore = defineStore('designer', {
     undo(): void {
       const previous = this.past.pop()
       if (!previous) return
-      this.future.push(clone(this.spec))
+      this.future.push(cloneSpec(this.spec))
       this.spec = previous
       this.lastEdit = null
       this.clampSelection()
@@ -200,7 +265,7 @@ export const useDesignerStore = defineStore('designer', {
     redo(): void {
       const next = this.future.pop()
       if (!next) return
-      this.past.push(clone(this.spec))
+      this.past.push(cloneSpec(this.spec))
       this.spec = next
       this.lastEdit = null
       this.clampSelection()
@@ -213,8 +278,9 @@ export const useDesignerStore = defineStore('designer', {
       this.saving = true
       this.saveError = null
       try {
-        const saved = await client.call('models.save', { name: this.spec.name.trim() || 'model', spec: clone(this.spec) })
+        const saved = await client.call('models.save', { name: this.spec.name.trim() || 'model', spec: cloneSpec(this.spec) })
         this.saved = { id: saved.id, name: saved.name, version: saved.version }
+        this.cleanKey = specKey(this.spec)
       } catch (error) {
         this.saveError = error instanceof Error ? error.message : String(error)
       } finally {
