@@ -16,7 +16,7 @@ import { createDispatcher, type DispatchResult } from '../src/main/services/disp
 import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
 
 const SEED = 20_261_201
-const MESSAGES = 3000
+const MESSAGES = 5000
 const CALL_TIMEOUT_MS = 10_000
 const CODES = new Set(['invalid_request', 'not_found', 'conflict', 'bad_input', 'internal'])
 
