@@ -149,6 +149,30 @@ describe('torch-job export', () => {
     expect(npy.subarray(10, 10 + npy.readUInt16LE(8)).toString('latin1')).toContain("'shape': (64, 4)")
   })
 
+  it('takes validation_split rows either as the whole train split or already split, with the same result', async () => {
+    const whole = await jobFolder()
+    const training = setup.model.training!
+    const { createRandom: random, permutation } = await import('../src/main/engine/seeded-random')
+    const order = permutation(80, random(CONFIG.seed))
+    const pick = (rows: Int32Array): { count: number; x: Float32Array; y: Float32Array } => ({
+      count: rows.length,
+      x: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(training.data.train.x.subarray(r * 4, r * 4 + 4)))),
+      y: Float32Array.from(Array.from(rows).map((r) => training.data.train.y[r]!))
+    })
+    const presplit = { train: pick(order.slice(0, 64)), validation: pick(order.slice(64)) }
+    const variants = [
+      { ...training, data: { ...training.data, ...presplit } },
+      { ...training, data: { ...training.data, validation: presplit.validation } }
+    ]
+    for (const variant of variants) {
+      const dir = await mkdtemp(join(tmpdir(), 'export-torch-job-'))
+      folders.push(dir)
+      await torchJobExporter.write({ ...setup.model, training: variant }, dir)
+      for (const file of ['x_train.npy', 'y_train.npy', 'x_val.npy', 'y_val.npy']) expect((await readFile(join(dir, 'data', file))).equals(await readFile(join(whole, 'data', file))), file).toBe(true)
+      expect(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')).rng_skip).toBe(79)
+    }
+  })
+
   withTorch('train.py in 1 process and in 2 gloo processes (torchrun) give the same weights; both follow the app; the importer reads the run back', async () => {
     const dir = await jobFolder()
     const one = join(dir, 'out-1')

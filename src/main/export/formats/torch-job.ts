@@ -62,15 +62,14 @@ function splits(model: ExportModel): { train: ExportSplit; validation: ExportSpl
     if (!training.data.validation) throw refuse(`The run validated on the data set's ${config.validation.split} split, but the export got no validation rows; export from a run whose data set is still in the library.`)
     return { train: full, validation: training.data.validation, rngSkip: 0 }
   }
-  // validation_split: the app shuffled the train rows with the seed, then took the tail.
-  if (training.data.validation) {
-    const total = full.count + training.data.validation.count
-    return { train: full, validation: training.data.validation, rngSkip: config.shuffle && total > 1 ? total - 1 : 0 }
-  }
+  // validation_split: the app shuffled the train rows with the seed, then took the tail. Given
+  // `train` as the whole train split, the job's rows are split here exactly so; given the rows
+  // already split (train = the rows trained on, in the app's order; validation = the tail), they
+  // are used as they are and train.py skips the draws the shuffle took.
   const random = createRandom(training.seed)
   const order = config.shuffle ? permutation(full.count, random) : range(full.count)
   const validationCount = Math.floor(full.count * config.validation.fraction)
-  if (validationCount < 1 || validationCount >= full.count) throw refuse(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${full.count}.`)
+  const given = training.data.validation
   const pick = (rows: Int32Array): ExportSplit => {
     const x = new Float32Array(rows.length * features)
     const y = new Float32Array(rows.length * targetSize)
@@ -80,6 +79,15 @@ function splits(model: ExportModel): { train: ExportSplit; validation: ExportSpl
     })
     return { count: rows.length, x, y }
   }
+  if (given) {
+    const resplit = given.count === validationCount && validationCount >= 1 ? pick(order.slice(full.count - validationCount)) : null
+    const trainIsWhole = resplit !== null && resplit.x.every((v, i) => v === given.x[i])
+    if (!trainIsWhole) {
+      const total = full.count + given.count
+      return { train: full, validation: given, rngSkip: config.shuffle && total > 1 ? total - 1 : 0 }
+    }
+  }
+  if (validationCount < 1 || validationCount >= full.count) throw refuse(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${full.count}.`)
   return { train: pick(order.slice(0, full.count - validationCount)), validation: pick(order.slice(full.count - validationCount)), rngSkip: config.shuffle && full.count > 1 ? full.count - 1 : 0 }
 }
 
