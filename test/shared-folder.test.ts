@@ -189,6 +189,30 @@ describe('a killed owner, seen from a process already running', () => {
   })
 })
 
+describe('a killed trainer', () => {
+  it('kill -9 of a trainer forked the default way (its own process group): the run is recorded failed with the signal, its metrics kept', async () => {
+    const dataDir = freshFolder()
+    const service = await openWorkbench({ dataDir, host: 'browser' })
+    const call = createDispatcher(service.handlers)
+    try {
+      const before = new Set(childrenOf(process.pid))
+      const started = (await call('runs.start', { spec: s7.spec, config: trainingConfigSchema.parse({ ...s7.config, budget: { kind: 'epochs', epochs: 1_000_000 } }), dataset_id: 'linear-2x' })) as { ok: true; result: { run_id: string } }
+      const runId = started.result.run_id
+      await waitFor(() => service.store.series(runId, 10).loss, 60_000, () => 'an epoch')
+      const trainer = childrenOf(process.pid).filter((pid) => !before.has(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainer'))
+      expect(trainer).toHaveLength(1)
+      process.kill(trainer[0]!, 'SIGKILL')
+      await service.waitForRun(runId)
+      const run = service.store.getRun(runId)
+      expect(run.status).toBe('failed')
+      expect(run.error).toBe('trainer process exited with signal SIGKILL')
+      expect(service.store.series(runId, 10).loss!.value.length).toBeGreaterThan(0)
+    } finally {
+      await service.close()
+    }
+  })
+})
+
 describe('a database locked by another process while a run trains', () => {
   it('delays the run records, loses none of them, keeps the server up, and records the end once the lock goes', async () => {
     const dataDir = freshFolder()
