@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ContractError } from '../src/shared/contract'
 import { DataImportError } from '../src/main/data/errors'
 import { MAX_COLUMNS, MAX_ROW_CHARS } from '../src/main/data/csv-reader'
@@ -118,13 +118,19 @@ describe('bad-file table', () => {
   let service: WorkbenchService
   let call: ReturnType<typeof createDispatcher>
 
-  beforeAll(async () => {
+  // A fresh workbench per row on one folder: a refused import keeps its upload (for another try),
+  // and a row's uploads must not fill the next rows' upload slots.
+  beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'mw-bad-files-'))
+  })
+  beforeEach(async () => {
     service = await openWorkbench({ dataDir, host: 'browser' })
     call = createDispatcher(service.handlers)
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await service.close()
+  })
+  afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true })
   })
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { validateSpec, type ModelSpec } from '../src/shared/spec'
 import { checkSpecLimits, MAX_ACTIVATION_BYTES, MAX_LAYERS, MAX_PARAMS } from '../src/shared/spec/limits'
 import { trainingConfigSchema } from '../src/shared/training'
@@ -210,8 +210,22 @@ describe('hostile contract calls on a real workbench', () => {
       if (answer.ok) open.push((answer.result as { file: string }).file)
       else refused = answer
     }
-    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining(`${MAX_OPEN_UPLOADS} uploads are still receiving data`) } })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(new RegExp(`^${MAX_OPEN_UPLOADS} uploads are .*the most the workbench holds at once`)) } })
     expect(readdirSync(join(dataDir, 'uploads')).length).toBeLessThanOrEqual(MAX_OPEN_UPLOADS)
+    const realNow = Date.now
+    try {
+      // A minute later, complete uploads kept after failed imports make room (least recently used first)…
+      vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 2 * 60_000)
+      expect(readdirSync(join(dataDir, 'uploads')).length).toBeGreaterThan(open.length)
+      expect(await call('uploads.begin', { name: 'later.csv', size: 10 })).toMatchObject({ ok: true })
+      // …and after ten idle minutes, abandoned half-received ones do too (not "later.csv", idle for 9).
+      vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 11 * 60_000)
+      for (let i = 0; i < MAX_OPEN_UPLOADS - 1; i++) expect(await call('uploads.begin', { name: `fresh-${i}.csv`, size: 10 })).toMatchObject({ ok: true })
+      expect(await call('uploads.begin', { name: 'one-too-many.csv', size: 10 })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      expect(readdirSync(join(dataDir, 'uploads')).length).toBe(MAX_OPEN_UPLOADS)
+    } finally {
+      vi.restoreAllMocks()
+    }
   })
 })
 

@@ -68,21 +68,22 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
         }
         return library.samples(id, split, offset, count)
       },
-      'datasets.previewCsv': async ({ file, delimiter }) => importing(() => library.previewCsv(uploads.path(file), { delimiter })),
+      'datasets.previewCsv': async ({ file, delimiter }) => uploads.holding([file], () => importing(() => library.previewCsv(uploads.path(file), { delimiter }))),
       'datasets.importCsv': async ({ file, ...rest }) => {
         const name = uploads.name(file)
-        const descriptor = await importing(() =>
+        const descriptor = await uploads.holding([file], () => importing(() =>
           library.importCsv({ ...rest, name: rest.name ?? name?.replace(/\.[^.]+$/, ''), path: uploads.path(file) }, (done, total) =>
             emit('job.progress', { job: `import:${file}`, label: `Importing ${name ?? file}`, done, total })
           )
-        )
+        ))
         store.registerDataset(descriptor)
         await uploads.discard([file])
         emit('datasets.changed', { id: descriptor.id })
         return descriptor
       },
       'datasets.importIdx': async (request) => {
-        const descriptor = await importing(() => library.importIdx(
+        const files = [request.train_images, request.train_labels, request.test_images, request.test_labels]
+        const descriptor = await uploads.holding(files, () => importing(() => library.importIdx(
           {
             ...request,
             train_images: uploads.path(request.train_images),
@@ -91,9 +92,9 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
             test_labels: request.test_labels ? uploads.path(request.test_labels) : undefined
           },
           (done, total) => emit('job.progress', { job: `import:${request.train_images}`, label: 'Importing IDX files', done, total })
-        ))
+        )))
         store.registerDataset(descriptor)
-        await uploads.discard([request.train_images, request.train_labels, request.test_images, request.test_labels])
+        await uploads.discard(files)
         emit('datasets.changed', { id: descriptor.id })
         return descriptor
       },

@@ -21,6 +21,8 @@ export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3
 export const MAX_OPEN_UPLOADS = 16
 /** An upload untouched this long may be dropped to make room for a new one. */
 export const UPLOAD_IDLE_MS = 10 * 60 * 1000
+/** A complete upload (kept after a failed import) untouched this long may be dropped first. */
+export const COMPLETE_UPLOAD_IDLE_MS = 60 * 1000
 export const OWNER_FILE = 'owner.json'
 /** Announced bytes of all open uploads together: 8 GiB. */
 export const MAX_OPEN_UPLOAD_BYTES = 8 * 1024 ** 3
@@ -49,6 +51,8 @@ interface Upload {
   expected: number
   name: string
   touched: number
+  /** Imports reading the file now: a held upload is never dropped to make room. */
+  holds: number
   /** The tail of this upload's chunk queue: chunks run one after another, each checking its offset when its turn comes. */
   queue: Promise<unknown>
 }
@@ -66,6 +70,8 @@ export interface Uploads {
   path(file: string): string
   /** The user's own file name, for messages. */
   name(file: string): string | undefined
+  /** Keeps uploads from being dropped to make room while `work` reads them (an import). */
+  holding<T>(files: (string | undefined)[], work: () => Promise<T>): Promise<T>
   /** An imported file is not needed again: the data set holds its tensors. */
   discard(files: (string | undefined)[]): Promise<void>
   /** Resolves once the start-up sweep of stale upload folders is done. */
@@ -136,6 +142,7 @@ export function createUploads(ctx: ServiceContext): Uploads {
     const upload = uploads.get(file)
     if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
     if (upload.size !== upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is incomplete (${upload.size} of ${upload.expected} bytes)`)
+    upload.touched = Date.now()
     return upload.path
   }
 
@@ -154,26 +161,44 @@ export function createUploads(ctx: ServiceContext): Uploads {
 
   /**
    * Makes room for an upload of `size` bytes: drops uploads idle for UPLOAD_IDLE_MS, then complete
-   * ones kept after a failed import (least recently used first); an upload still receiving chunks
-   * is never dropped, so when those fill every slot the new one is refused.
+   * ones kept after a failed import and idle for COMPLETE_UPLOAD_IDLE_MS (least recently used
+   * first); an upload an import is reading, or one still receiving chunks, is not dropped, so when
+   * those fill every slot the new one is refused.
    */
   async function makeRoom(size: number): Promise<void> {
     const full = () => uploads.size >= MAX_OPEN_UPLOADS || announced() + size > MAX_OPEN_UPLOAD_BYTES
     if (!full()) return
     const now = Date.now()
     const byAge = [...uploads].sort((a, b) => a[1].touched - b[1].touched)
-    for (const [file, upload] of byAge) if (full() && now - upload.touched > UPLOAD_IDLE_MS) await serialised(upload, () => remove(file))
-    for (const [file, upload] of byAge) if (full() && uploads.has(file) && upload.size === upload.expected) await serialised(upload, () => remove(file))
+    const droppable = (upload: Upload, idleMs: number) => upload.holds === 0 && now - upload.touched > idleMs
+    for (const [file, upload] of byAge) if (full() && droppable(upload, UPLOAD_IDLE_MS)) await serialised(upload, () => remove(file))
+    for (const [file, upload] of byAge) if (full() && uploads.has(file) && upload.size === upload.expected && droppable(upload, COMPLETE_UPLOAD_IDLE_MS)) await serialised(upload, () => remove(file))
     if (uploads.size >= MAX_OPEN_UPLOADS) {
-      throw new WorkbenchError('conflict', `${MAX_OPEN_UPLOADS} uploads are still receiving data (the most the workbench holds at once); finish or import those first, or try again in ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes when idle ones expire`)
+      const receiving = [...uploads.values()].filter((upload) => upload.size < upload.expected).length
+      const what = receiving === uploads.size ? `${MAX_OPEN_UPLOADS} uploads are still receiving data` : `${MAX_OPEN_UPLOADS} uploads are open (${receiving} still receiving data, ${uploads.size - receiving} complete and in use in the last minute)`
+      throw new WorkbenchError('conflict', `${what}, the most the workbench holds at once; finish or import those first, or try again in a minute (idle uploads expire after ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes)`)
     }
     if (full()) {
       throw new WorkbenchError('conflict', `open uploads already announce ${group(announced())} bytes; with ${group(size)} more they would pass the ${group(MAX_OPEN_UPLOAD_BYTES)} bytes (8 GiB) held at once — finish or import those first`)
     }
   }
 
+  async function holding<T>(files: (string | undefined)[], work: () => Promise<T>): Promise<T> {
+    const held = files.map((file) => (file ? uploads.get(file) : undefined)).filter((upload): upload is Upload => upload !== undefined)
+    for (const upload of held) upload.holds++
+    try {
+      return await work()
+    } finally {
+      for (const upload of held) {
+        upload.holds--
+        upload.touched = Date.now()
+      }
+    }
+  }
+
   return {
     path,
+    holding,
     name: (file) => uploads.get(file)?.name,
     discard,
     ready,
@@ -198,7 +223,7 @@ export function createUploads(ctx: ServiceContext): Uploads {
         if (/^\.+$/.test(safeName) || safeName === '' || safeName === OWNER_FILE) safeName = `upload${safeName === OWNER_FILE ? '-owner.json' : ''}`
         const filePath = join(dir, safeName)
         await (await open(filePath, 'w', 0o600)).close()
-        uploads.set(file, { path: filePath, size: 0, expected: size, name, touched: Date.now(), queue: Promise.resolve() })
+        uploads.set(file, { path: filePath, size: 0, expected: size, name, touched: Date.now(), holds: 0, queue: Promise.resolve() })
         return { file }
       },
       'uploads.chunk': async ({ file, offset, data_base64 }) => {
