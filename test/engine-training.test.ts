@@ -45,6 +45,24 @@ describe('training loop', () => {
     expect(x.ended.final_metrics.acc).toBe(1)
   })
 
+  it('applies kernel regularizers to the gradient (L2 shrinks the weights as Keras does)', async () => {
+    const { tf } = backend
+    const { buildModel } = await import('../src/main/engine/model-builder')
+    const build = (l2: number) =>
+      buildModel(tf, { format: 'model-workbench/spec', version: 1, name: 'reg', input_shape: [1], layers: [{ class_name: 'Dense', config: { units: 1, ...(l2 ? { kernel_regularizer: { class_name: 'L2', config: { l2 } } } : {}) } }] }, { seed: 4 })
+    const kernelAfter = async (l2: number): Promise<number> => {
+      const model = build(l2)
+      await run({ model, data: linearData(), config: config({ loss: 'mean_squared_error', metrics: ['mae'], optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 64, budget: { kind: 'epochs', epochs: 200 } }) }).promise
+      return model.getWeights()[0]!.dataSync()[0]!
+    }
+    const plain = await kernelAfter(0)
+    const penalised = await kernelAfter(1)
+    expect(plain).toBeCloseTo(2, 1)
+    // Minimising mean((wx − 2x)²) + w² over x uniform on [−1, 1] (E[x²] ≈ 1/3) gives w = 2·(1/3)/(1/3 + 1) = 0.5.
+    expect(penalised).toBeGreaterThan(0.35)
+    expect(penalised).toBeLessThan(0.65)
+  })
+
   it('gives the same loss curve for the same seed and a different one for another seed', async () => {
     const { tf } = backend
     const curve = async (seed: number) => {

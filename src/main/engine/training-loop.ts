@@ -224,9 +224,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   const baseRate = config.optimizer.learning_rate
   const plateau = config.schedule.kind === 'reduce_on_plateau' ? new PlateauReducer(config.schedule, baseRate) : null
   const trainable = model.trainableWeights.map((weight) => weight.read() as Variable)
-  const innerModel = (model as unknown as { model?: LayersModel }).model ?? model
-  const calculateLosses = (innerModel as unknown as { calculateLosses?: () => Scalar[] }).calculateLosses?.bind(innerModel)
-  const hasRegularizers = calculateLosses ? tf.tidy(() => calculateLosses().length > 0) : false
+  // Weight penalties (kernel/bias regularizers) live on each layer as functions of its weights.
+  // A Sequential's calculateLosses() does not reach them, so collect them from the layers.
+  const penalties = model.layers.flatMap((layer) => layer.losses as unknown as Array<() => Scalar>).filter((penalty) => typeof penalty === 'function')
 
   const batchSize = Math.min(config.batch_size, train.count)
   const byEpochs = config.budget.kind === 'epochs'
@@ -391,7 +391,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
           let loss = plan.lossOf(tf, yb, predictions)
           batchStats = tf.keep(plan.batchStats(tf, yb, predictions, loss))
           outputSum = tf.keep(tf.sum(predictions))
-          if (hasRegularizers && calculateLosses) for (const extra of calculateLosses()) loss = tf.add(loss, extra)
+          for (const penalty of penalties) loss = tf.add(loss, penalty())
           return loss
         }, true, trainable) as Scalar
       })
