@@ -189,6 +189,38 @@ describe('a killed owner, seen from a process already running', () => {
   })
 })
 
+describe('serve plus two CLI trainings on one folder', () => {
+  it('all three runs train to the end and are recorded finished, with every epoch; none is taken for interrupted', async () => {
+    const dataDir = freshFolder()
+    const service = await openWorkbench({ dataDir, host: 'browser' })
+    const call = createDispatcher(service.handlers)
+    const errors: string[] = []
+    const onUnhandled = (reason: unknown) => errors.push(String(reason))
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const epochs = 200
+      // The built-in is materialised once up front, so the three do not race to build it.
+      await call('datasets.get', { id: 'linear-2x' })
+      const clis = [1, 2].map(() => child([join(root, 'src/main/cli/main.ts'), 'train', 'S7', '--epochs', String(epochs), '--data-dir', dataDir, '--json']))
+      const mine = (await call('runs.start', { spec: s7.spec, config: trainingConfigSchema.parse({ ...s7.config, budget: { kind: 'epochs', epochs } }), dataset_id: 'linear-2x' })) as { ok: true; result: { run_id: string } }
+      // List while they train, as the views do.
+      const lister = setInterval(() => void call('runs.list', {}), 100)
+      await service.waitForRun(mine.result.run_id)
+      const exits = await Promise.all(clis.map((c) => c.exited))
+      clearInterval(lister)
+      expect(exits, clis.map((c) => c.output().slice(-300)).join('\n')).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }])
+      const runs = (await call('runs.list', {})) as { ok: true; result: { id: string; status: string }[] }
+      expect(runs.result.map((r) => r.status)).toEqual(['finished', 'finished', 'finished'])
+      for (const run of runs.result) expect(service.store.series(run.id, 10_000).loss!.value).toHaveLength(epochs)
+      expect(service.store.integrityCheck()).toBe('ok')
+      expect(errors).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await service.close()
+    }
+  })
+})
+
 describe('a killed trainer', () => {
   it('kill -9 of a trainer forked the default way (its own process group): the run is recorded failed with the signal, its metrics kept', async () => {
     const dataDir = freshFolder()

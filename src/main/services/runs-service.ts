@@ -387,7 +387,15 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
         return notFound(() => store.getRun(run_id))
       },
       'runs.series': async ({ run_id, max_points }) => {
-        active.get(run_id)?.writer.flush()
+        const run = active.get(run_id)
+        if (run) {
+          try {
+            run.writer.flush()
+          } catch (error) {
+            // Locked by another process: the points stay buffered; the series shows what is committed.
+            log(`run ${run_id}: ${messageOf(error)}`)
+          }
+        }
         return notFound(() => store.series(run_id, max_points))
       },
       'runs.update': async ({ run_id, ...patch }) => {
