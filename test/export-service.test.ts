@@ -1,9 +1,9 @@
 // Exports end to end through the contract: a run trained in a real trainer process, exported in
 // every registered model format by the export job (written, reloaded by an independent reader,
 // compared on held-out RAW rows), recorded with sha256; predict takes raw rows by column name.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelSpec } from '../src/shared/spec'
@@ -12,6 +12,7 @@ import { createDispatcher } from '../src/main/services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
 import { modelExporters } from '../src/main/export/registry'
 import { PARITY_TOLERANCE } from '../src/main/export/types'
+import { findPythonTorch, runPython } from '../src/main/export/helpers/python-torch'
 
 const root = join(__dirname, '..')
 
@@ -176,4 +177,34 @@ describe('exports through the contract', () => {
     const listed = await ok<Array<{ id: string; status: string; tags: string[] }>>('runs.list', {})
     expect(listed.find((r) => r.id === imported.run_id)).toMatchObject({ status: 'finished', tags: ['imported'] })
   }, 120_000)
+
+  it('brings a PyTorch job that ran elsewhere back as a run that lists, compares and evaluates', async () => {
+    const torch = await findPythonTorch()
+    if (!torch) {
+      console.warn('skipped: /usr/bin/python3 has no torch (apt-get install python3-torch); CI installs it')
+      return
+    }
+    const exported = await ok<{ data_base64: string }>('runs.export', { run_id: wineRun, format: 'torch_job' })
+    const folder = join(dataDir, 'torch-job')
+    for (const [name, bytes] of Object.entries(unzipSync(new Uint8Array(Buffer.from(exported.data_base64, 'base64'))))) {
+      mkdirSync(dirname(join(folder, name)), { recursive: true })
+      writeFileSync(join(folder, name), bytes)
+    }
+    const out = join(folder, 'out')
+    const trained = await runPython(torch.python, [join(folder, 'train.py'), '--out', out, '--device', 'cpu'], { cwd: folder, timeoutMs: 120_000 })
+    expect(trained.code, trained.stderr).toBe(0)
+    const imported = await service.importTorchJobFolder(out)
+    expect(imported.status).toBe('finished')
+    expect(imported.metrics).toBeGreaterThan(15)
+    const listed = await ok<Array<{ id: string; status: string; tags: string[]; best_epoch: number | null }>>('runs.list', {})
+    expect(listed.find((r) => r.id === imported.run_id)).toMatchObject({ status: 'finished', tags: ['imported', 'torch-job'] })
+    const series = await ok<Record<string, { value: number[] }>>('runs.series', { run_id: imported.run_id })
+    const original = await ok<Record<string, { value: number[] }>>('runs.series', { run_id: wineRun })
+    // The job replays the app's training (same batches, same updates): the loss curves agree.
+    expect(series.loss!.value).toHaveLength(original.loss!.value.length)
+    for (let i = 0; i < original.loss!.value.length; i++) expect(series.loss!.value[i]).toBeCloseTo(original.loss!.value[i]!, 3)
+    const evaluation = await ok<{ metrics: Record<string, number>; weights: { which: string } }>('runs.evaluate', { run_id: imported.run_id, split: 'test' })
+    const reference = await ok<{ metrics: Record<string, number> }>('runs.evaluate', { run_id: wineRun, split: 'test' })
+    expect(evaluation.metrics.loss).toBeCloseTo(reference.metrics.loss!, 3)
+  }, 240_000)
 })
