@@ -1,7 +1,7 @@
 // Exports end to end through the contract: a run trained in a real trainer process, exported in
 // every registered model format by the export job (written, reloaded by an independent reader,
 // compared on held-out RAW rows), recorded with sha256; predict takes raw rows by column name.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { unzipSync } from 'fflate'
@@ -143,6 +143,8 @@ describe('exports through the contract', () => {
     const format = modelExporters()[0]!.id
     const result = await ok<{ weights: { which: string; epoch: number; default: boolean } }>('runs.export', { run_id: wineRun, format, weights: 'last' })
     expect(result.weights).toMatchObject({ which: 'last', epoch: 15, default: false })
+    // Weights and exports are the user's alone (trainer umask 077).
+    for (const file of [join(dataDir, 'runs', wineRun, 'last', 'weights.bin'), join(dataDir, 'runs', wineRun, 'exports', `${format}-last`, 'export.json')]) expect(statSync(file).mode & 0o077, file).toBe(0)
   }, 120_000)
 
   it('writes metrics with the run config, seed, data fingerprint and test metrics', async () => {

@@ -156,6 +156,8 @@ async function materialiseJob(job: MaterialiseJob): Promise<unknown> {
 }
 
 function main(): void {
+  // Everything a trainer writes (weights, checkpoints, exports) is the user's alone: files 0600, folders 0700.
+  process.umask(0o077)
   const channel = openParentChannel()
   if (!channel) {
     process.stderr.write('trainer.js is started by Model Workbench as a child process; it is not meant to be run directly.\n')

@@ -69,7 +69,7 @@ export function createExports(ctx: ServiceContext): Exports {
     }
     for (const file of result.files) store.addArtifact(runId, `export:${format}`, relative(dataDir, join(outDir, file.name)), file.sha256)
     const manifest = { format, weights: chosen.which, epoch: chosen.epoch, default_weights: chosen.default, verification: result.verification, files: result.files, meta }
-    await writeFile(join(outDir, 'export.json'), JSON.stringify(manifest, null, 2))
+    await writeFile(join(outDir, 'export.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 })
     return { ...result, run }
   }
 

@@ -64,7 +64,7 @@ export function createImports(ctx: ServiceContext, uploads: Uploads, datasets: D
       'models.import': async ({ file, name, dataset_id }) => {
         const path = uploads.path(file)
         const fileName = uploads.name(file) ?? basename(path)
-        const imported = await importModelBytes(fileName, new Uint8Array(await readFile(path)))
+        const imported = await uploads.holding([file], async () => importModelBytes(fileName, new Uint8Array(await readFile(uploads.path(file)))))
         const spec: ModelSpec = { ...specWithWeights(imported), name: name?.trim() || imported.spec.name }
         let runId: string | null = null
         if (dataset_id) {
