@@ -4,7 +4,8 @@
 // included) and refuses anything that lands outside the folder. No `electron` import: index.ts
 // registers the scheme and the handler, and tests call the handler directly.
 import { readFile, realpath, stat } from 'node:fs/promises'
-import { extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { mimeType } from '../server/static-files'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'workbench'
@@ -27,26 +28,6 @@ export const APP_SCHEME_PRIVILEGES = {
   stream: false
 } as const
 
-const MIME_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8'
-}
 
 export interface RendererProtocolOptions {
   /** The built renderer folder (out/renderer). */
@@ -112,7 +93,7 @@ export function createRendererProtocolHandler(options: RendererProtocolOptions):
     return new Response(body, {
       status: 200,
       headers: {
-        'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Type': mimeType(file),
         'Content-Security-Policy': options.policy(),
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
