@@ -15,7 +15,7 @@ const CASES: Array<[string, ModelSpec]> = [
   ['Flatten', model([3, 4, 2], [{ class_name: 'Flatten', config: {} }, { class_name: 'Dense', config: { units: 2 } }])],
   ['Reshape with -1', model([24], [{ class_name: 'Reshape', config: { target_shape: [2, -1, 3] } }, { class_name: 'Flatten', config: {} }])],
   ['BatchNormalization (last axis, non-trainable statistics)', model([6], [{ class_name: 'Dense', config: { units: 4 } }, { class_name: 'BatchNormalization', config: {} }])],
-  ['BatchNormalization axis 1, no center', model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: 1, center: false } }])],
+  ['BatchNormalization on a rank-3 input, axis 2, no center', model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: 2, center: false } }])],
   ['BatchNormalization frozen', model([3], [{ class_name: 'BatchNormalization', config: { trainable: false } }])],
   ['Conv2D valid', model([9, 8, 2], [{ class_name: 'Conv2D', config: { filters: 4, kernel_size: 3 } }])],
   ['Conv2D same, strides 2', model([9, 8, 2], [{ class_name: 'Conv2D', config: { filters: 4, kernel_size: [3, 2], strides: 2, padding: 'same' } }])],

@@ -13,7 +13,7 @@ const EVERY_LAYER: Array<[string, ModelSpec]> = [
   ['Dropout', model([4], [{ class_name: 'Dropout', config: { rate: 0.3, seed: 7 } }])],
   ['Flatten', model([2, 3], [{ class_name: 'Flatten', config: {} }])],
   ['Reshape', model([12], [{ class_name: 'Reshape', config: { target_shape: [3, -1] } }])],
-  ['BatchNormalization', model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: 1, momentum: 0.9, epsilon: 0.01, center: false, gamma_regularizer: 'l2' } }])],
+  ['BatchNormalization', model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: -1, momentum: 0.9, epsilon: 0.01, center: false, gamma_regularizer: 'l2' } }])],
   ['Conv2D', model([9, 9, 2], [{ class_name: 'Conv2D', config: { filters: 4, kernel_size: [3, 2], strides: 2, padding: 'same', activation: 'relu', kernel_initializer: 'he_normal', bias_initializer: { class_name: 'Constant', config: { value: 0.1 } } } }])],
   ['MaxPooling2D', model([9, 9, 2], [{ class_name: 'MaxPooling2D', config: { pool_size: 3, strides: [2, 2], padding: 'same' } }])],
   ['AveragePooling2D', model([9, 9, 2], [{ class_name: 'AveragePooling2D', config: { pool_size: [2, 2] } }])]

@@ -239,6 +239,11 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       if (normalized <= 0 || normalized >= rank) {
         return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}` }
       }
+      if (normalized !== rank - 1) {
+        // TensorFlow.js applies the statistics along the last axis whatever `axis` says, so the
+        // app would not compute what Keras means by the layer (and its exports would disagree).
+        return { field: 'axis', error: `: only the last axis (-1 or ${rank - 1}) is supported for its input ${formatShape(input)}, got ${axis}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis` }
+      }
       const channels = input[normalized - 1]!
       const weights: WeightShape[] = []
       if (config.scale) weights.push(weight('gamma', [channels]))
