@@ -181,5 +181,5 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max
 }
 
-/** Predictions within this of the app's count as the same answers (float32 through different kernels). */
+/** Predictions within this of the app's count as the same answers (float32 through different kernels); relative to the largest |output| when that exceeds 1 (regression values). */
 export const PARITY_TOLERANCE = 1e-4
