@@ -121,7 +121,8 @@ describe('exports through the contract', () => {
           expect(['pytorch', 'torch_job', 'keras_script']).toContain(exporter.id)
           expect(v.note).toMatch(exporter.id === 'keras_script' ? /no model/ : /not verified: python3 with torch not found/)
         } else {
-          expect(v.max_abs_diff).toBeLessThan(PARITY_TOLERANCE)
+          // Relative for regression values (diabetes predictions run to about 350).
+          expect(v.max_abs_diff).toBeLessThan(runId === diabetesRun ? PARITY_TOLERANCE * 400 : PARITY_TOLERANCE)
           expect(v.rows).toBeGreaterThan(10)
         }
         const zip = unzipSync(new Uint8Array(Buffer.from(result.data_base64, 'base64')))
