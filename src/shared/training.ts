@@ -71,7 +71,7 @@ export const earlyStoppingSchema = z.object({
 })
 export type EarlyStoppingConfig = z.infer<typeof earlyStoppingSchema>
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const
 export const backendNameSchema = z.enum(BACKENDS)
 export type BackendName = z.infer<typeof backendNameSchema>
 export const backendChoiceSchema = z.union([z.literal('auto'), backendNameSchema])

@@ -1,12 +1,13 @@
 // The backend ladder: tensorflow-gpu (tfjs-node-gpu, CUDA) → tensorflow (tfjs-node, CPU) →
-// wasm → cpu. Picks the best one that loads and can train the model, and records why each
-// better one was skipped.
+// webgpu (Dawn; the ladder takes it on a real GPU only, see webgpu.ts) → wasm → cpu. Picks the
+// best one that loads and can train the model, and records why each better one was skipped.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
 import type * as TfjsModule from '@tensorflow/tfjs'
 import type { BackendInfo } from '../../shared/run'
 import type { BackendChoice, BackendName } from '../../shared/training'
+import { initWebgpu, probeWebgpu } from './webgpu'
 
 export type Tf = typeof TfjsModule
 
@@ -35,13 +36,13 @@ export class BackendUnavailableError extends Error {
 }
 
 const nodeRequire = createRequire(__filename)
-const LADDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+const LADDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']
 const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const
 
 const WASM_CONV_REASON = 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one'
 const notInstalled = (pkg: string): string => `${pkg} is not installed (optional dependency: its install needs libtensorflow)`
 
-type Attempt = { ok: true; tf: Tf } | { ok: false; reason: string }
+type Attempt = { ok: true; tf: Tf; adapter?: string; versions?: Record<string, string> } | { ok: false; reason: string }
 
 /**
  * Where the wasm binaries live. The backend's own lookup uses the `__dirname` of its JS file,
@@ -105,8 +106,16 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, tf: tfjs }
 }
 
-function attempt(name: BackendName, needs: BackendNeeds): Promise<Attempt> {
+/** The ladder takes webgpu on a real GPU only; chosen by hand it may run on a software adapter. */
+async function tryWebgpu(forced: boolean): Promise<Attempt> {
+  const tfjs = loadTfjs()
+  const result = await initWebgpu(tfjs, { allowSoftware: forced })
+  return result.ok ? { ok: true, tf: tfjs, adapter: result.adapter.label, versions: result.versions } : result
+}
+
+function attempt(name: BackendName, needs: BackendNeeds, forced = false): Promise<Attempt> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name)
+  if (name === 'webgpu') return tryWebgpu(forced)
   if (name === 'wasm') return tryWasm(needs)
   return tryCpu()
 }
@@ -119,13 +128,13 @@ export async function selectBackend(choice: BackendChoice, needs: BackendNeeds =
   const skipped: BackendInfo['skipped'] = []
   const candidates = choice === 'auto' ? LADDER : [choice]
   for (const name of candidates) {
-    const result = await attempt(name, needs)
+    const result = await attempt(name, needs, choice !== 'auto')
     if (result.ok) {
       await result.tf.ready()
       return {
         tf: result.tf,
-        info: { name, skipped, forced: choice !== 'auto' },
-        versions: { tfjs: result.tf.version.tfjs, backend: name, node: process.versions.node }
+        info: { name, skipped, forced: choice !== 'auto', ...(result.adapter ? { adapter: result.adapter } : {}) },
+        versions: { tfjs: result.tf.version.tfjs, backend: name, node: process.versions.node, ...result.versions }
       }
     }
     if (choice !== 'auto') throw new BackendUnavailableError(name, result.reason)
@@ -148,10 +157,15 @@ export interface BackendAvailability {
 
 /**
  * Which backends this machine could use, without loading TensorFlow: native packages are only
- * resolved (loading a native addon belongs in the trainer process), wasm needs its binaries.
+ * resolved (loading a native addon belongs in the trainer process), wasm needs its binaries;
+ * webgpu is the exception: Dawn's addon loads once for a default adapter request (cached, no
+ * device, no EGL change), since only Dawn can say whether a real GPU is there.
  */
 export async function probeBackends(): Promise<BackendAvailability[]> {
+  // webgpu: one cached adapter request (no device) tells whether the ladder would take it.
+  const webgpu = await probeWebgpu()
   return LADDER.map((name): BackendAvailability => {
+    if (name === 'webgpu') return { name, available: webgpu.available, reason: webgpu.reason }
     if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       const pkg = NATIVE_PACKAGES[name]
       try {
