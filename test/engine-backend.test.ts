@@ -12,9 +12,12 @@ const NOT_INSTALLED = /is not installed \(optional dependency: its install needs
 describe('backend ladder', () => {
   it('probes without loading TensorFlow', async () => {
     const probe = await probeBackends()
-    expect(probe.map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    expect(probe.map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'])
     expect(probe[0]).toMatchObject({ available: false, reason: expect.stringMatching(NOT_INSTALLED) })
-    expect(probe[2]).toEqual({ name: 'wasm', available: true, reason: null })
+    // webgpu: available with a real GPU, else the reason (no adapter, or only a software one).
+    if (probe[2].available) expect(probe[2].reason).toBeNull()
+    else expect(probe[2].reason).toMatch(/found no GPU adapter|software renderer|webgpu package \(Dawn\)/)
+    expect(probe[3]).toEqual({ name: 'wasm', available: true, reason: null })
     expect(wasmBinaryFolder()).toMatch(/tfjs-backend-wasm\/dist\/$/)
   })
 
@@ -23,7 +26,8 @@ describe('backend ladder', () => {
     expect(info.name).toBe('wasm')
     expect(tf.getBackend()).toBe('wasm')
     expect(info.forced).toBe(false)
-    expect(info.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow'])
+    // These machines have no GPU: the ladder skips webgpu (see engine-webgpu.test.ts).
+    expect(info.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu'])
     expect(info.skipped[0].reason).toMatch(/^@tensorflow\/tfjs-node-gpu /)
     expect(info.skipped[1].reason).toMatch(NOT_INSTALLED)
   })
@@ -32,7 +36,7 @@ describe('backend ladder', () => {
     const { info, tf } = await selectBackend('auto', { convolution: true })
     expect(info.name).toBe('cpu')
     expect(tf.getBackend()).toBe('cpu')
-    expect(info.skipped[2]).toEqual({ backend: 'wasm', reason: 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one' })
+    expect(info.skipped.find((s) => s.backend === 'wasm')).toEqual({ backend: 'wasm', reason: 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one' })
     await expect(selectBackend('wasm', { convolution: true })).rejects.toBeInstanceOf(BackendUnavailableError)
     await expect(selectBackend('tensorflow')).rejects.toThrow(/The tensorflow backend was requested but cannot be used: @tensorflow\/tfjs-node is not installed/)
     const forced = await selectBackend('cpu')

@@ -78,7 +78,7 @@ describe('workbench service', () => {
     expect(detail.status).toBe('finished')
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(detail.backend)
     // The better backends that could not load are named with a reason.
-    if (detail.backend === 'wasm') expect(detail.backend_info?.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow'])
+    if (detail.backend === 'wasm') expect(detail.backend_info?.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu'])
     for (const skipped of detail.backend_info?.skipped ?? []) expect(skipped.reason.length).toBeGreaterThan(10)
     expect(detail.versions.tfjs).toMatch(/^\d+\.\d+\.\d+/)
     expect(detail.dataset_fingerprint).toMatch(/^[a-f0-9]{64}$/)

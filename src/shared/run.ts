@@ -16,7 +16,9 @@ export const backendInfoSchema = z.object({
   name: backendNameSchema,
   /** Why each better backend of the ladder was not used (backend → reason). */
   skipped: z.array(z.object({ backend: backendNameSchema, reason: z.string() })),
-  forced: z.boolean()
+  forced: z.boolean(),
+  /** The GPU adapter the webgpu backend ran on (Dawn's adapter info), when it is webgpu. */
+  adapter: z.string().optional()
 })
 export type BackendInfo = z.infer<typeof backendInfoSchema>
 
