@@ -1,9 +1,10 @@
 // The backend ladder here (no libtensorflow): native packages skipped with the reason, wasm
-// chosen for dense models, cpu for convolutional ones; forcing an unusable backend fails; the
+// chosen for dense and convolutional models (with our kernels); forcing an unusable backend fails; the
 // optimizer's learning rate really changes when the schedule sets it.
 import { describe, expect, it } from 'vitest'
 import { BackendUnavailableError, probeBackends, selectBackend, wasmBinaryFolder } from '../src/main/engine/backend'
 import { applyLearningRate } from '../src/main/engine/learning-rate'
+import { DEFAULT_WASM_THREADS, WASM_KERNEL_SET } from '../src/main/engine/wasm-kernels'
 import { createOptimizer } from '../src/main/engine/training-loop'
 import { optimizerSchema, OPTIMIZER_NAMES } from '../src/shared/training'
 
@@ -32,12 +33,14 @@ describe('backend ladder', () => {
     expect(info.skipped[1].reason).toMatch(NOT_INSTALLED)
   })
 
-  it('falls back to cpu for a convolutional model and refuses to force wasm for one', async () => {
-    const { info, tf } = await selectBackend('auto', { convolution: true })
-    expect(info.name).toBe('cpu')
-    expect(tf.getBackend()).toBe('cpu')
-    expect(info.skipped.find((s) => s.backend === 'wasm')).toEqual({ backend: 'wasm', reason: 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one' })
-    await expect(selectBackend('wasm', { convolution: true })).rejects.toBeInstanceOf(BackendUnavailableError)
+  it('picks wasm for a convolutional model too (our Conv2DBackpropFilter) and records the kernel set and threads', async () => {
+    const { info, tf, versions } = await selectBackend('auto', { convolution: true })
+    expect(info.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(info.skipped.map((s) => s.backend)).not.toContain('wasm')
+    expect(versions['wasm-kernels']).toBe(WASM_KERNEL_SET)
+    expect(versions['wasm-threads']).toBe(String(DEFAULT_WASM_THREADS))
+    await expect(selectBackend('tensorflow')).rejects.toBeInstanceOf(BackendUnavailableError)
     await expect(selectBackend('tensorflow')).rejects.toThrow(/The tensorflow backend was requested but cannot be used: @tensorflow\/tfjs-node is not installed/)
     const forced = await selectBackend('cpu')
     expect(forced.info).toEqual({ name: 'cpu', skipped: [], forced: true })

@@ -89,6 +89,11 @@ export const trainingConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   early_stopping: earlyStoppingSchema.nullable().default(null),
   backend: backendChoiceSchema.default('auto'),
+  /**
+   * Threads of the wasm backend (XNNPACK's pool, 1–8), used when the trainer starts wasm.
+   * Absent: the engine's default (1; two threads gained nothing on our busy 2-core machines).
+   */
+  threads: z.number().int().min(1).max(8).optional(),
   /** Evaluate on the data set's test split when training ends. */
   evaluate_test: z.boolean().default(true)
 })

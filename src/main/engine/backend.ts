@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import type * as TfjsModule from '@tensorflow/tfjs'
 import type { BackendInfo } from '../../shared/run'
 import type { BackendChoice, BackendName } from '../../shared/training'
+import { DEFAULT_WASM_THREADS, prepareWasmThreads, registerWasmKernels, WASM_KERNEL_SET } from './wasm-kernels'
 import { initWebgpu, probeWebgpu } from './webgpu'
 
 export type Tf = typeof TfjsModule
@@ -17,8 +18,10 @@ function loadTfjs(): Tf {
 }
 
 export interface BackendNeeds {
-  /** The model has a convolution: the wasm backend has no Conv2D gradient kernel. */
+  /** The model has a convolution (every rung trains those; wasm with our Conv2DBackpropFilter). */
   convolution: boolean
+  /** wasm threads (XNNPACK's pool) when this process starts the wasm backend; default DEFAULT_WASM_THREADS. */
+  threads?: number
 }
 
 export interface SelectedBackend {
@@ -39,7 +42,6 @@ const nodeRequire = createRequire(__filename)
 const LADDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']
 const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const
 
-const WASM_CONV_REASON = 'wasm has no Conv2D gradient kernel; convolutional models train on a backend that has one'
 const notInstalled = (pkg: string): string => `${pkg} is not installed (optional dependency: its install needs libtensorflow)`
 
 type Attempt = { ok: true; tf: Tf; adapter?: string; versions?: Record<string, string> } | { ok: false; reason: string }
@@ -63,6 +65,8 @@ export function wasmBinaryFolder(): string | null {
 }
 
 let wasmPathsSet = false
+/** Threads the wasm backend started with in this process (fixed once it has started). */
+let wasmThreads: { count: number; note: string | null } | null = null
 
 async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt> {
   const pkg = NATIVE_PACKAGES[name]
@@ -83,21 +87,36 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt
 }
 
 async function tryWasm(needs: BackendNeeds): Promise<Attempt> {
-  if (needs.convolution) return { ok: false, reason: WASM_CONV_REASON }
   const tfjs = loadTfjs()
+  const wasmPackage = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
   if (!wasmPathsSet) {
-    const { setWasmPaths } = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
     const folder = wasmBinaryFolder()
     if (!folder) return { ok: false, reason: 'the tfjs-backend-wasm binaries (*.wasm) were not found next to the package or the bundle' }
-    setWasmPaths(folder)
+    wasmPackage.setWasmPaths(folder)
     wasmPathsSet = true
+  }
+  // Threads are set up before the backend's first start in this process (see wasm-kernels/threads.ts).
+  let restoreThreads: (() => void) | null = null
+  let threadNote: string | null = null
+  const starting = wasmThreads === null && !('wasm' in tfjs.engine().registry)
+  const requested = needs.threads ?? DEFAULT_WASM_THREADS
+  if (starting && requested > 1) {
+    const prepared = prepareWasmThreads(tfjs, wasmPackage, requested)
+    if (typeof prepared === 'string') threadNote = `1 thread: ${prepared}`
+    else restoreThreads = prepared
   }
   try {
     if (!(await tfjs.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not initialise (see the log for the WebAssembly error)' }
   } catch (error) {
     return { ok: false, reason: `the wasm backend did not initialise: ${(error as Error).message}` }
+  } finally {
+    restoreThreads?.()
   }
-  return { ok: true, tf: tfjs }
+  if (wasmThreads === null) wasmThreads = { count: wasmPackage.getThreadsCount(), note: threadNote }
+  registerWasmKernels(tfjs)
+  const versions: Record<string, string> = { 'wasm-kernels': WASM_KERNEL_SET, 'wasm-threads': String(wasmThreads.count) }
+  if (wasmThreads.note) versions['wasm-threads-note'] = wasmThreads.note
+  return { ok: true, tf: tfjs, versions }
 }
 
 async function tryCpu(): Promise<Attempt> {
@@ -144,7 +163,7 @@ export async function selectBackend(choice: BackendChoice, needs: BackendNeeds =
   throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`)
 }
 
-/** Whether a model spec's layers include a convolution (the wasm backend cannot train those). */
+/** Whether a model spec's layers include a convolution. */
 export function specHasConvolution(layers: readonly { class_name: string }[]): boolean {
   return layers.some((layer) => /^Conv|^SeparableConv|^DepthwiseConv/.test(layer.class_name))
 }

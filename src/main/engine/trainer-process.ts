@@ -62,7 +62,7 @@ async function optionalSplit(dataDir: string, datasetId: string, split: 'validat
 const CHECKPOINT_EVERY_MS = 5_000
 
 async function backendFor(job: { spec: TrainingJob['spec']; config: TrainingJob['config'] }): Promise<SelectedBackend> {
-  return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers) })
+  return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers), threads: job.config.threads })
 }
 
 async function runTraining(job: TrainingJob, control: TrainingControl, send: (m: FromTrainer) => Promise<void>): Promise<void> {
