@@ -1,8 +1,8 @@
 // Monitors as Keras has them: EarlyStopping's wait/patience/min_delta/baseline counting, the Keras
 // metric names, and the names a run reports (what the service checks a monitor against).
 import { describe, expect, it } from 'vitest'
-import { EarlyStopper } from '../src/main/engine/early-stopping'
-import { PlateauReducer } from '../src/main/engine/learning-rate'
+import { EarlyStopper } from '../src/main/engine/callbacks/early-stopping'
+import { PlateauReducer } from '../src/main/engine/callbacks/reduce-on-plateau'
 import { planMetrics } from '../src/main/engine/metric-plan'
 import { canonicalMetricName, checkMonitor, kerasMetricName, METRICS, monitorableMetricNames, trainingConfigSchema, type MetricName } from '../src/shared/training'
 

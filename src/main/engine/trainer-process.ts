@@ -12,6 +12,7 @@ import { loadSplit } from '../data'
 import { buildModel } from './model-builder'
 import { selectBackend, specHasConvolution, type SelectedBackend } from './backend'
 import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from './training-loop'
+import { Checkpoint } from './callbacks/checkpoint'
 import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
 import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
 import { runExportJob } from '../export/job'
@@ -84,15 +85,15 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
     await writeFile(join(job.runDir, 'run.json'), JSON.stringify({ run_id: job.runId, dataset_id: job.datasetId, spec: job.spec, config, backend: info, versions }, null, 2))
     // A checkpoint of the current weights after the first epoch and then at most every few
     // seconds, so that a run that crashes (or whose owner is killed) still leaves a model.
-    let lastCheckpoint = -Infinity
-    const onEpochEnd = async (epoch?: number): Promise<void> => {
-      if (performance.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return
-      lastCheckpoint = performance.now()
-      await saveModelFolder(tf, model, join(job.runDir, 'last'))
-      if (epoch !== undefined) await writeFile(join(job.runDir, 'last', 'meta.json'), JSON.stringify({ which: 'last', epoch }))
-    }
+    const checkpoint = new Checkpoint({
+      everyMs: CHECKPOINT_EVERY_MS,
+      save: async (epoch) => {
+        await saveModelFolder(tf, model, join(job.runDir, 'last'))
+        await writeFile(join(job.runDir, 'last', 'meta.json'), JSON.stringify({ which: 'last', epoch }))
+      }
+    })
     const outcome = await trainModel({
-      tf, model, config, runId: job.runId, backend: info, versions, emit, control, onEpochEnd,
+      tf, model, config, runId: job.runId, backend: info, versions, emit, control, callbacks: [checkpoint],
       data: { train, validation, test, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
     })
     // Last weights first, then the best ones (the model ends on whichever the config asked for).

@@ -9,21 +9,22 @@
 // Steps are counted from 1 in events: step n is the n-th optimizer update.
 import type { LayersModel, Tensor, Variable, Scalar, Tensor1D } from '@tensorflow/tfjs'
 import type { BackendInfo, MetricValues, ProgressEvent } from '../../shared/run'
-import { canonicalMetricName, checkMonitor, type OptimizerConfig, type TrainingConfig } from '../../shared/training'
+import { checkMonitor, type OptimizerConfig, type TrainingConfig } from '../../shared/training'
 import type { Tf } from './backend'
-import { EarlyStopper } from './early-stopping'
-import { applyLearningRate, metricPrefersHigher, PlateauReducer, scheduledLearningRate } from './learning-rate'
+import type { BatchLogs, TrainingCallback, TrainingContext, TrainingParams } from './callbacks/callback'
+import { Divergence } from './callbacks/divergence'
+import { EarlyStopping } from './callbacks/early-stopping'
+import { LearningRateSchedule } from './callbacks/learning-rate-schedule'
+import { Progress } from './callbacks/progress'
+import { ReduceOnPlateau } from './callbacks/reduce-on-plateau'
+import { HostRows, type SplitArrays } from './host-batches'
+import { applyLearningRate } from './learning-rate'
 import { denseLabels, planMetrics, type MetricPlan } from './metric-plan'
 import { createRandom, permutation, range, sampleWithoutReplacement } from './seeded-random'
 
 export type EndedEvent = Extract<ProgressEvent, { type: 'ended' }>
 
-export interface SplitArrays {
-  x: Float32Array
-  y: Float32Array
-  count: number
-  featureShape: number[]
-}
+export type { SplitArrays } from './host-batches'
 
 export interface TrainingData {
   train: SplitArrays
@@ -80,8 +81,8 @@ export interface TrainOptions {
   progressEveryMs?: number
   /** Keep every step's loss and learning rate in the outcome (tests, determinism checks). */
   recordSteps?: boolean
-  /** Called after each epoch's bookkeeping, with the model holding that epoch's weights (checkpoints). */
-  onEpochEnd?: (epoch: number) => Promise<void>
+  /** More callbacks (the trainer's checkpoints), called after the built-in ones at each hook. */
+  callbacks?: TrainingCallback[]
 }
 
 export interface TrainingOutcome {
@@ -118,7 +119,8 @@ export interface DeviceSplit {
   count: number
 }
 
-const EVAL_CHUNK = 1024
+/** Rows per evaluation chunk. */
+export const EVAL_CHUNK = 1024
 
 /** Input rows shaped for the model: a data set's [28, 28] images feed a [784] input as is. */
 function featureTensor(tf: Tf, split: SplitArrays, inputShape: number[], rows?: Int32Array): Tensor {
@@ -149,14 +151,13 @@ export function toDevice(tf: Tf, split: SplitArrays, data: TrainingData, plan: M
   }
 }
 
-/** Loss and metrics of a model on device-resident data, in chunks, with one read at the end. */
-export async function evaluateOnDevice(tf: Tf, model: LayersModel, plan: MetricPlan, split: DeviceSplit): Promise<Record<string, number>> {
+/** Loss and metrics over `count` rows in chunks of EVAL_CHUNK, with one read at the end. */
+async function evaluateChunks(tf: Tf, model: LayersModel, plan: MetricPlan, count: number, chunk: (start: number, size: number) => { x: Tensor; y: Tensor }): Promise<Record<string, number>> {
   let total: Tensor1D | null = null
-  for (let start = 0; start < split.count; start += EVAL_CHUNK) {
-    const size = Math.min(EVAL_CHUNK, split.count - start)
+  for (let start = 0; start < count; start += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, count - start)
     const chunkStats = tf.tidy(() => {
-      const x = split.x.slice(start, size)
-      const y = split.y.slice(start, size)
+      const { x, y } = chunk(start, size)
       const predictions = model.apply(x, { training: false }) as Tensor
       const stats = plan.batchStats(tf, y, predictions, plan.lossOf(tf, y, predictions))
       return total ? tf.add(total, stats) : stats
@@ -167,7 +168,17 @@ export async function evaluateOnDevice(tf: Tf, model: LayersModel, plan: MetricP
   if (!total) return {}
   const values = await total.data()
   total.dispose()
-  return plan.finalize(values as Float32Array, split.count)
+  return plan.finalize(values as Float32Array, count)
+}
+
+/** Loss and metrics of a model on device-resident data, in chunks, with one read at the end. */
+export function evaluateOnDevice(tf: Tf, model: LayersModel, plan: MetricPlan, split: DeviceSplit): Promise<Record<string, number>> {
+  return evaluateChunks(tf, model, plan, split.count, (start, size) => ({ x: split.x.slice(start, size), y: split.y.slice(start, size) }))
+}
+
+/** The same on host rows: each chunk is assembled on the host and uploaded (no slice of a big tensor). */
+export function evaluateRows(tf: Tf, model: LayersModel, plan: MetricPlan, rows: HostRows): Promise<Record<string, number>> {
+  return evaluateChunks(tf, model, plan, rows.count, (start, size) => rows.batch(tf, null, start, size))
 }
 
 export function outputUnits(model: LayersModel): number {
@@ -181,6 +192,63 @@ export function modelInputShape(model: LayersModel): number[] {
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** The loop's state, as its callbacks see it. */
+class LoopContext implements TrainingContext {
+  step = 0
+  epoch = 0
+  stopTraining = false
+  status: EndedEvent['status'] = 'finished'
+  error: string | null = null
+  divergedAt: number | null = null
+  private rate: number
+  private pausedMs = 0
+  private pausedSince: number | null = null
+  private readonly startedAt = performance.now()
+
+  constructor(
+    readonly tf: Tf,
+    readonly model: LayersModel,
+    readonly params: TrainingParams,
+    readonly emit: (event: ProgressEvent) => void,
+    private readonly optimizer: unknown,
+    private readonly control: TrainingControl
+  ) {
+    this.rate = params.baseRate
+  }
+
+  get learningRate(): number {
+    return this.rate
+  }
+  set learningRate(rate: number) {
+    this.rate = rate
+    applyLearningRate(this.optimizer, rate)
+  }
+  get stopRequested(): boolean {
+    return this.control.stopRequested
+  }
+  get ended(): boolean {
+    return this.status === 'diverged' || this.status === 'failed'
+  }
+  trainingMs(): number {
+    const now = performance.now()
+    return now - this.startedAt - this.pausedMs - (this.pausedSince === null ? 0 : now - this.pausedSince)
+  }
+  pausedFrom(): void {
+    this.pausedSince = performance.now()
+  }
+  resumed(): void {
+    if (this.pausedSince !== null) this.pausedMs += performance.now() - this.pausedSince
+    this.pausedSince = null
+  }
+  end(status: 'diverged' | 'failed', error: string, divergedAtStep?: number): void {
+    this.stopTraining = true
+    if (this.ended) return
+    this.status = status
+    this.error = error
+    this.divergedAt = status === 'diverged' ? (divergedAtStep ?? this.step) : null
+  }
+}
+
 /**
  * Train `model` in place. Never throws for a diverging run (a non-finite loss, output or weight
  * ends it as `diverged`); throws for configuration errors found before the first step (shapes,
@@ -190,9 +258,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   const { tf, model, config, data, runId, emit } = options
   const control = options.control ?? new TrainingControl()
   const readEveryMs = options.readEveryMs ?? 100
-  const progressEveryMs = options.progressEveryMs ?? 100
   const plan = planMetrics({ loss: config.loss, metrics: config.metrics, outputUnits: outputUnits(model), task: data.task, numClasses: data.numClasses, targetSize: data.targetSize })
   const inputShape = modelInputShape(model)
+  const labels = { form: plan.labelForm, numClasses: data.numClasses, targetSize: data.targetSize }
   const random = createRandom(config.seed)
   // The monitors must name metrics this run reports (Keras names accepted); refused before any work.
   const willValidate = config.validation.kind !== 'none'
@@ -201,9 +269,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
 
   // Rows for training and validation (Keras's validation_split takes the tail of the rows;
   // we shuffle first when shuffle is on, so that class-sorted files still validate fairly).
-  let trainRows: Int32Array | undefined
-  let validation: DeviceSplit | null = null
-  const tensorsToFree: Tensor[] = []
+  let trainRows: Int32Array | null = null
+  let validation: HostRows | null = null
   if (config.validation.kind === 'split') {
     const order = config.shuffle ? permutation(data.train.count, random) : range(data.train.count)
     const validationCount = Math.floor(data.train.count * config.validation.fraction)
@@ -211,152 +278,119 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       throw new Error(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${data.train.count}; choose ${validationCount < 1 ? 'a larger fraction or no validation' : 'a smaller fraction'} (CLI: --validation-split).`)
     }
     trainRows = order.slice(0, data.train.count - validationCount)
-    validation = toDevice(tf, data.train, data, plan, inputShape, order.slice(data.train.count - validationCount))
+    validation = new HostRows(data.train, order.slice(data.train.count - validationCount), inputShape, labels, EVAL_CHUNK)
   } else if (config.validation.kind === 'dataset') {
     if (!data.validation) throw new Error(`The training config asks for the data set's ${config.validation.split} split for validation, but the data set has none; choose a validation fraction instead.`)
-    validation = toDevice(tf, data.validation, data, plan, inputShape)
+    validation = new HostRows(data.validation, null, inputShape, labels, EVAL_CHUNK)
   }
-  const train = toDevice(tf, data.train, data, plan, inputShape, trainRows)
-  if (validation) tensorsToFree.push(validation.x, validation.y)
-  tensorsToFree.push(train.x, train.y)
+  const trainCount = trainRows ? trainRows.length : data.train.count
+  const batchSize = Math.min(config.batch_size, trainCount)
+  const train = new HostRows(data.train, trainRows, inputShape, labels, batchSize)
 
   const optimizer = createOptimizer(tf, config.optimizer)
-  const baseRate = config.optimizer.learning_rate
-  const plateau = config.schedule.kind === 'reduce_on_plateau' ? new PlateauReducer(config.schedule, baseRate) : null
   const trainable = model.trainableWeights.map((weight) => weight.read() as Variable)
   // Weight penalties (kernel/bias regularizers) live on each layer as functions of its weights.
   // A Sequential's calculateLosses() does not reach them, so collect them from the layers.
   const penalties = model.layers.flatMap((layer) => layer.losses as unknown as Array<() => Scalar>).filter((penalty) => typeof penalty === 'function')
 
-  const batchSize = Math.min(config.batch_size, train.count)
   const byEpochs = config.budget.kind === 'epochs'
   const stepsPerEpoch = config.budget.kind === 'epochs' ? Math.ceil(train.count / batchSize) : config.budget.eval_every
   const totalSteps = config.budget.kind === 'epochs' ? stepsPerEpoch * config.budget.epochs : config.budget.steps
   const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch)
+  const params: TrainingParams = { runId, totalSteps, stepsPerEpoch, totalEpochs, batchSize, byEpochs, baseRate: config.optimizer.learning_rate, hasValidation: validation !== null }
+  const ctx = new LoopContext(tf, model, params, emit, optimizer, control)
 
-  emit({ type: 'started', run_id: runId, backend: options.backend, total_steps: totalSteps, steps_per_epoch: stepsPerEpoch, epochs: byEpochs ? totalEpochs : null, versions: options.versions ?? {} })
-  emit({ type: 'status', run_id: runId, status: 'running' })
-
-  // Early stopping and best-weights bookkeeping (Keras's EarlyStopping; without early stopping
-  // it only tracks the best epoch of val_loss, or loss without validation).
-  const stopping = config.early_stopping
-  const monitor = canonicalMetricName(stopping?.monitor ?? (validation ? 'val_loss' : 'loss'))
-  const stopper = new EarlyStopper({
-    patience: stopping ? stopping.patience : Number.POSITIVE_INFINITY,
-    min_delta: stopping?.min_delta ?? 0,
-    mode: stopping && stopping.mode !== 'auto' ? stopping.mode : metricPrefersHigher(monitor) ? 'max' : 'min'
-  })
-  const plateauMonitor = config.schedule.kind === 'reduce_on_plateau' ? canonicalMetricName(config.schedule.monitor) : null
-  let bestMetrics: MetricValues = {}
-  let bestWeights: Tensor[] | null = null
+  // The built-in callbacks, in the order each hook calls them: divergence first (nothing reports
+  // a step that diverged), progress before the monitors (the epoch event precedes their verdict).
+  const schedule = config.schedule
+  const earlyStopping = new EarlyStopping(config.early_stopping, validation !== null)
+  const callbacks: TrainingCallback[] = [
+    new Divergence(),
+    new Progress({ backend: options.backend, versions: options.versions, everyMs: options.progressEveryMs }),
+    schedule.kind === 'reduce_on_plateau' ? new ReduceOnPlateau(schedule, params.baseRate) : new LearningRateSchedule(schedule, params.baseRate),
+    earlyStopping,
+    ...(options.callbacks ?? [])
+  ]
+  /** Calls one async hook of each callback in order; a callback that ends the run skips the rest. */
+  const each = async (hook: (callback: TrainingCallback) => void | Promise<void>): Promise<void> => {
+    for (const callback of callbacks) {
+      await hook(callback)
+      if (ctx.ended) return
+    }
+  }
 
   const epochs: MetricValues[] = []
   const stepLosses: number[] = []
   const stepLearningRates: number[] = []
-  let status = 'finished' as EndedEvent['status']
-  let error: string | null = null
-  let divergedAt: number | null = null
-
-  let step = 0
-  let rate = baseRate
   let pendingLosses: Scalar[] = []
   /** Per pending step, the sum of the model's outputs on its batch: non-finite once any output is. */
   let pendingOutputs: Scalar[] = []
-  let pendingFirstStep = 1
   let epochStats: Tensor1D | null = null
   let epochSamples = 0
-  let epochLossSum = 0
-  let epochLossSamples = 0
   let lastRead = performance.now()
-  let lastProgress = 0
-  let trainingMs = 0
-  let segmentStart = performance.now()
   const scratch = range(train.count)
 
   /** One scalar over every trainable weight: NaN or infinite as soon as any weight is (sum of per-variable sums). */
   const weightsCheck = (): Scalar => tf.tidy(() => tf.addN(trainable.map((weight) => tf.sum(weight))) as Scalar)
-  const describe = (value: number): string => (Number.isNaN(value) ? 'NaN' : 'infinite')
 
   /**
-   * Read the losses queued on the device, with the same read: each step's output sum and one
-   * check over the weights. False on divergence: a loss, an output or a weight that is NaN/Inf.
+   * Read the losses queued on the device, with the same read each step's output sum and one
+   * check over the weights, and hand them to the callbacks (onBatchEnd per step, then onRead).
    */
-  const readLosses = async (epoch: number): Promise<boolean> => {
-    if (pendingLosses.length === 0) return true
+  const read = async (): Promise<void> => {
+    if (pendingLosses.length === 0) return
     const n = pendingLosses.length
     const stacked = tf.tidy(() => tf.concat([tf.stack(pendingLosses), tf.stack(pendingOutputs), weightsCheck().reshape([1])]))
-    const read = (await stacked.data()) as Float32Array
+    const values = (await stacked.data()) as Float32Array
     stacked.dispose()
     tf.dispose(pendingLosses)
     tf.dispose(pendingOutputs)
     pendingLosses = []
     pendingOutputs = []
     lastRead = performance.now()
-    const values = read.subarray(0, n)
-    const diverge = (at: number, message: string): false => {
-      divergedAt = at
-      status = 'diverged'
-      error = message
-      return false
-    }
+    const firstStep = ctx.step - n + 1
     for (let i = 0; i < n; i++) {
-      const at = pendingFirstStep + i
-      const where = `at step ${at} (epoch ${epoch + 1})`
-      if (!Number.isFinite(values[i])) return diverge(at, `The loss became ${describe(values[i])} ${where}; lower the learning rate, scale the inputs, or check the data for invalid values.`)
-      if (!Number.isFinite(read[n + i])) return diverge(at, `The model's outputs became ${describe(read[n + i])} ${where} although the loss looked finite; lower the learning rate or scale the inputs.`)
+      const logs: BatchLogs = { loss: values[i], outputSum: values[n + i] }
+      for (const callback of callbacks) {
+        callback.onBatchEnd?.(firstStep + i, logs, ctx)
+        if (ctx.ended) return
+      }
       if (options.recordSteps) stepLosses.push(values[i])
     }
-    if (!Number.isFinite(read[2 * n])) {
-      return diverge(step, `The weights became ${describe(read[2 * n])} by step ${step} (epoch ${epoch + 1}; the outputs of every step before were finite); lower the learning rate.`)
+    const readLogs = { weightsSum: values[2 * n] }
+    for (const callback of callbacks) {
+      callback.onRead?.(readLogs, ctx)
+      if (ctx.ended) return
     }
-    // Running mean over the epoch so far (batches of the epoch are full except maybe the last).
-    for (let i = 0; i < values.length; i++) {
-      epochLossSum += values[i] * batchSize
-      epochLossSamples += batchSize
-    }
-    pendingFirstStep = step + 1
-    const now = performance.now()
-    if (now - lastProgress >= progressEveryMs) {
-      lastProgress = now
-      const elapsedS = (trainingMs + (now - segmentStart)) / 1000
-      const stepsPerS = step / Math.max(elapsedS, 1e-9)
-      emit({
-        type: 'batch', run_id: runId, step, epoch: epoch + 1,
-        metrics: { loss: epochLossSum / Math.max(epochLossSamples, 1), lr: rate },
-        samples_per_s: stepsPerS * batchSize,
-        eta_s: stepsPerS > 0 ? (totalSteps - step) / stepsPerS : null,
-        progress: step / totalSteps
-      })
-    }
-    return true
   }
-
-  const snapshotWeights = (): Tensor[] => model.getWeights().map((weight) => tf.keep(tf.clone(weight)))
 
   /** Between steps: honour pause and stop; true when the run must end now. */
   const checkControl = async (): Promise<boolean> => {
+    // Let the trainer's message handler run (Stop, Pause arrive as messages).
     await nextTick()
     if (control.isPaused && !control.stopRequested) {
-      trainingMs += performance.now() - segmentStart
+      ctx.pausedFrom()
       emit({ type: 'status', run_id: runId, status: 'paused' })
       await control.whenRunning()
-      segmentStart = performance.now()
+      ctx.resumed()
       if (!control.stopRequested) emit({ type: 'status', run_id: runId, status: 'running' })
     }
     if (control.stopRequested) {
-      status = 'stopped'
+      ctx.status = 'stopped'
+      ctx.stopTraining = true
       return true
     }
     return false
   }
 
-  let epoch = 0
-  outer: for (; epoch < totalEpochs; epoch++) {
+  await each((callback) => callback.onTrainBegin?.(ctx))
+  outer: for (let epoch = 0; epoch < totalEpochs && !ctx.stopTraining; epoch++) {
+    ctx.epoch = epoch
     const order = byEpochs && config.shuffle ? permutation(train.count, random) : null
-    const stepsThisEpoch = Math.min(stepsPerEpoch, totalSteps - step)
+    const stepsThisEpoch = Math.min(stepsPerEpoch, totalSteps - ctx.step)
+    await each((callback) => callback.onEpochBegin?.(epoch, ctx))
+    if (ctx.stopTraining) break
     epochSamples = 0
-    epochLossSum = 0
-    epochLossSamples = 0
     for (let b = 0; b < stepsThisEpoch; b++) {
       let indices: Int32Array | null
       let start = 0
@@ -369,23 +403,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
         size = Math.min(batchSize, train.count - start)
         indices = order ? order.subarray(start, start + size) : null
       }
-      rate = plateau ? plateau.learningRate : scheduledLearningRate(config.schedule, baseRate, step, epoch)
-      applyLearningRate(optimizer, rate)
-      if (options.recordSteps) stepLearningRates.push(rate)
+      for (const callback of callbacks) callback.onBatchBegin?.(ctx.step + 1, ctx)
+      if (options.recordSteps) stepLearningRates.push(ctx.learningRate)
 
       let batchStats: Tensor1D | null = null
       let outputSum: Scalar | null = null
       const batchLoss = tf.tidy(() => {
-        let xb: Tensor
-        let yb: Tensor
-        if (indices) {
-          const picked = tf.tensor1d(indices, 'int32')
-          xb = tf.gather(train.x, picked)
-          yb = tf.gather(train.y, picked)
-        } else {
-          xb = train.x.slice(start, size)
-          yb = train.y.slice(start, size)
-        }
+        const { x: xb, y: yb } = train.batch(tf, indices, start, size)
         return optimizer.minimize(() => {
           const predictions = model.apply(xb, { training: true }) as Tensor
           let loss = plan.lossOf(tf, yb, predictions)
@@ -407,72 +431,44 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       epochSamples += size
       pendingLosses.push(batchLoss)
       pendingOutputs.push(outputSum as unknown as Scalar)
-      step++
+      ctx.step++
 
       if (performance.now() - lastRead >= readEveryMs || pendingLosses.length >= 4096) {
-        if (!(await readLosses(epoch))) break outer
+        await read()
+        if (ctx.stopTraining) break outer
         if (await checkControl()) break outer
       }
     }
-    if (!(await readLosses(epoch))) break
+    await read()
+    if (ctx.stopTraining) break
     // Epoch end: one read of the accumulated train stats, then validation.
     const trainValues = (await (epochStats as Tensor1D | null)?.data()) as Float32Array | undefined
     epochStats?.dispose()
     epochStats = null
     const metrics: MetricValues = trainValues ? plan.finalize(trainValues, epochSamples) : {}
     if (validation) {
-      for (const [name, value] of Object.entries(await evaluateOnDevice(tf, model, plan, validation))) metrics[`val_${name}`] = value
+      for (const [name, value] of Object.entries(await evaluateRows(tf, model, plan, validation))) metrics[`val_${name}`] = value
     }
-    metrics.lr = rate
+    metrics.lr = ctx.learningRate
     epochs.push(metrics)
-    emit({ type: 'epoch', run_id: runId, step, epoch: epoch + 1, metrics })
-    // The monitors were checked when the run started; one missing here fails the run, never a silent switch.
-    const missing = [plateauMonitor, monitor].find((name): name is string => name !== null && metrics[name] === undefined)
-    if (missing) {
-      status = 'failed'
-      error = `The monitored metric "${missing}" is missing from epoch ${epoch + 1}, which reported ${Object.keys(metrics).join(', ')}; the run cannot go on without it.`
-      epoch++
-      break
-    }
-    if (plateau) plateau.observe(metrics[plateauMonitor!])
-    const { improved, stop } = stopper.observe(epoch, metrics[monitor]!)
-    if (improved) {
-      bestMetrics = metrics
-      if (bestWeights) tf.dispose(bestWeights)
-      bestWeights = snapshotWeights()
-    }
-    if (stopping && stop) {
-      const best = stopper.bestEpoch === null ? 'no epoch improved' : `best ${stopper.best} at epoch ${stopper.bestEpoch + 1}`
-      emit({ type: 'status', run_id: runId, status: 'running', message: `Early stopping after epoch ${epoch + 1}: ${monitor} has not improved for ${stopper.wait} epochs (${best}).` })
-      epoch++
-      break
-    }
-    await options.onEpochEnd?.(epoch + 1)
-    if (await checkControl()) {
-      epoch++
-      break
-    }
+    await each((callback) => callback.onEpochEnd?.(epoch, metrics, ctx))
+    if (ctx.stopTraining) break
+    if (await checkControl()) break
   }
   if (pendingLosses.length > 0) tf.dispose(pendingLosses)
   if (pendingOutputs.length > 0) tf.dispose(pendingOutputs)
   epochStats?.dispose()
 
-  const lastWeights = snapshotWeights()
-  const trained = status === 'finished' || status === 'stopped'
-  if (stopping?.restore_best_weights && bestWeights && trained) model.setWeights(bestWeights)
+  const lastWeights = model.getWeights().map((weight) => tf.keep(tf.clone(weight)))
+  // onTrainEnd of every callback, also after a divergence (EarlyStopping restores only after a run that trained).
+  for (const callback of callbacks) await callback.onTrainEnd?.(ctx)
   const finalMetrics: MetricValues = { ...(epochs[epochs.length - 1] ?? {}) }
-  if (config.evaluate_test && data.test && trained) {
-    const test = toDevice(tf, data.test, data, plan, inputShape)
-    try {
-      for (const [name, value] of Object.entries(await evaluateOnDevice(tf, model, plan, test))) finalMetrics[`test_${name}`] = value
-    } finally {
-      tf.dispose([test.x, test.y])
-    }
+  if (config.evaluate_test && data.test && !ctx.ended) {
+    const test = new HostRows(data.test, null, inputShape, labels, EVAL_CHUNK)
+    for (const [name, value] of Object.entries(await evaluateRows(tf, model, plan, test))) finalMetrics[`test_${name}`] = value
   }
-  tf.dispose(tensorsToFree)
   optimizer.dispose()
 
-  const bestEpoch = stopper.bestEpoch === null ? null : stopper.bestEpoch + 1
-  const ended: EndedEvent = { type: 'ended', run_id: runId, status, final_metrics: finalMetrics, best_metrics: bestMetrics, best_epoch: bestEpoch, error, diverged_at_step: divergedAt }
-  return { ended, lastWeights, bestWeights, epochs, stepLosses, stepLearningRates }
+  const ended: EndedEvent = { type: 'ended', run_id: runId, status: ctx.status, final_metrics: finalMetrics, best_metrics: earlyStopping.bestMetrics, best_epoch: earlyStopping.bestEpoch, error: ctx.error, diverged_at_step: ctx.divergedAt }
+  return { ended, lastWeights, bestWeights: earlyStopping.bestWeights, epochs, stepLosses, stepLearningRates }
 }
