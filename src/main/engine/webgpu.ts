@@ -221,6 +221,14 @@ export async function initWebgpu(tf: Tf, options: { allowSoftware: boolean }): P
   } catch (error) {
     return { ok: false, reason: `Dawn's adapter ${summary.label} refused a device: ${(error as Error).message}` }
   }
+  // tfjs does not check the device for errors: a shader the adapter refuses leaves its output
+  // unwritten. Say so once on stderr (the trainer's log) rather than train on silently.
+  let reported = false
+  device.addEventListener('uncapturederror', (event) => {
+    if (reported) return
+    reported = true
+    process.stderr.write(`webgpu: ${summary.label} reported an error; results from this device may be wrong: ${(event as GPUUncapturedErrorEvent).error.message}\n`)
+  })
   void device.lost.then((info) => {
     if (active?.device === device && info.reason !== 'destroyed') process.stderr.write(`webgpu: the device was lost (${info.reason}): ${info.message}\n`)
   })
