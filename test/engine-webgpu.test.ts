@@ -13,7 +13,7 @@ import { buildModel } from '../src/main/engine/model-builder'
 import { createRandom } from '../src/main/engine/seeded-random'
 import { startTraining, type ForkTrainer } from '../src/main/engine/supervisor'
 import { trainModel, type TrainingData } from '../src/main/engine/training-loop'
-import { summariseAdapter } from '../src/main/engine/webgpu'
+import { summariseAdapter, WEBGPU_SYNC_READS } from '../src/main/engine/webgpu'
 import { DatasetLibrary } from '../src/main/data'
 import type { ProgressEvent } from '../src/shared/run'
 import type { ModelSpec } from '../src/shared/spec'
@@ -137,6 +137,21 @@ describe.skipIf(noAdapter)('webgpu rung (Dawn)', () => {
       expect(auto.info.name).toBe('webgpu')
       expect(probe).toEqual({ name: 'webgpu', available: true, reason: null })
     }
+  })
+
+  it('refuses jobs that read synchronously (exports) with the reason, and dataSync says what to do', async () => {
+    await expect(selectBackend('webgpu', { convolution: false, syncReads: true })).rejects.toThrow(WEBGPU_SYNC_READS)
+    const auto = await selectBackend('auto', { convolution: false, syncReads: true })
+    expect(auto.info.skipped.find((s) => s.backend === 'webgpu')?.reason).toBe(WEBGPU_SYNC_READS)
+    const { tf } = (await on('webgpu', false))!
+    const sum = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))
+    expect(Array.from(await sum.data())).toEqual([4, 6])
+    // Large enough to run on the device (tfjs computes tiny ops on the CPU and reads those fine).
+    const ones = tf.ones([64, 64])
+    const product = tf.matMul(ones, ones)
+    expect(() => product.dataSync()).toThrow(/cannot read tensors synchronously in Node .*await tensor\.data\(\)/)
+    expect((await product.data())[0]).toBe(64)
+    tf.dispose([sum, ones, product])
   })
 
   it('trains the same seeded MLP with dropout to the same loss curve on cpu, wasm and webgpu', async () => {

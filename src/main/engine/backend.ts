@@ -8,7 +8,7 @@ import type * as TfjsModule from '@tensorflow/tfjs'
 import type { BackendInfo } from '../../shared/run'
 import type { BackendChoice, BackendName } from '../../shared/training'
 import { DEFAULT_WASM_THREADS, prepareWasmThreads, registerWasmKernels, WASM_KERNEL_SET } from './wasm-kernels'
-import { initWebgpu, probeWebgpu } from './webgpu'
+import { initWebgpu, probeWebgpu, WEBGPU_SYNC_READS } from './webgpu'
 
 export type Tf = typeof TfjsModule
 
@@ -22,6 +22,8 @@ export interface BackendNeeds {
   convolution: boolean
   /** wasm threads (XNNPACK's pool) when this process starts the wasm backend; default DEFAULT_WASM_THREADS. */
   threads?: number
+  /** The job reads tensors synchronously (dataSync: the export parity checks); webgpu cannot in Node. */
+  syncReads?: boolean
 }
 
 export interface SelectedBackend {
@@ -126,7 +128,8 @@ async function tryCpu(): Promise<Attempt> {
 }
 
 /** The ladder takes webgpu on a real GPU only; chosen by hand it may run on a software adapter. */
-async function tryWebgpu(forced: boolean): Promise<Attempt> {
+async function tryWebgpu(forced: boolean, needs: BackendNeeds): Promise<Attempt> {
+  if (needs.syncReads) return { ok: false, reason: WEBGPU_SYNC_READS }
   const tfjs = loadTfjs()
   const result = await initWebgpu(tfjs, { allowSoftware: forced })
   return result.ok ? { ok: true, tf: tfjs, adapter: result.adapter.label, versions: result.versions } : result
@@ -134,7 +137,7 @@ async function tryWebgpu(forced: boolean): Promise<Attempt> {
 
 function attempt(name: BackendName, needs: BackendNeeds, forced = false): Promise<Attempt> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name)
-  if (name === 'webgpu') return tryWebgpu(forced)
+  if (name === 'webgpu') return tryWebgpu(forced, needs)
   if (name === 'wasm') return tryWasm(needs)
   return tryCpu()
 }

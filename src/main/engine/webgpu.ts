@@ -51,6 +51,9 @@ interface Found {
 
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render|\bwarp\b/i
 
+/** Why a job that reads tensors synchronously does not run on webgpu. */
+export const WEBGPU_SYNC_READS = 'the webgpu backend cannot read tensors synchronously in Node (tfjs reads them through OffscreenCanvas), and this job does'
+
 const DAWN_MISSING = 'the webgpu package (Dawn) is not installed'
 const NO_ADAPTER_AUTO =
   process.platform === 'linux'
@@ -234,7 +237,21 @@ export async function initWebgpu(tf: Tf, options: { allowSoftware: boolean }): P
   })
 
   removeWebgpuBackend(tf)
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info))
+  tf.registerBackend('webgpu', () => {
+    const backend = new WebGPUBackend(device, adapter.info)
+    // tfjs's readSync (dataSync, arraySync) copies through an OffscreenCanvas, which Node lacks:
+    // say what to do instead of "OffscreenCanvas is not defined".
+    const readSync = backend.readSync.bind(backend)
+    backend.readSync = (dataId) => {
+      try {
+        return readSync(dataId)
+      } catch (error) {
+        if (error instanceof ReferenceError && /OffscreenCanvas/.test(error.message)) throw new Error(`${WEBGPU_SYNC_READS}: read with await tensor.data() instead of dataSync()`)
+        throw error
+      }
+    }
+    return backend
+  })
   try {
     if (!(await tf.setBackend('webgpu'))) {
       device.destroy()

@@ -121,7 +121,7 @@ export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): P
   const exporter = modelExporter(job.format)
   if (!exporter) throw new Error(`"${job.format}" is not a model export format`)
   const config = trainingConfigSchema.parse(job.config)
-  const tf = options.tf ?? (await selectBackend('auto', { convolution: specHasConvolution(job.spec.layers) })).tf
+  const tf = options.tf ?? (await selectBackend('auto', { convolution: specHasConvolution(job.spec.layers), syncReads: true })).tf
   const model = await loadModelFolder(tf, join(job.runDir, job.weights))
   try {
     const descriptor = await readDescriptor(job.dataDir, job.datasetId)
