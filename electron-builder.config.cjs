@@ -39,7 +39,11 @@ const OTHER_PLATFORMS = {
 }
 
 function platformExcludes(platform) {
-  return OTHER_PLATFORMS[platform].flatMap((other) => [`!node_modules/onnxruntime-node/bin/napi-v6/${other}/**`, `!node_modules/better-sqlite3/prebuilds/${other === 'linux' ? '{linux,linuxmusl}' : other}-*.node`])
+  return OTHER_PLATFORMS[platform].flatMap((other) => [
+    `!node_modules/onnxruntime-node/bin/napi-v6/${other}/**`,
+    `!node_modules/better-sqlite3/prebuilds/${other === 'linux' ? '{linux,linuxmusl}' : other}-*.node`,
+    `!node_modules/webgpu/dist/${other}-*/**`
+  ])
 }
 
 /** The fuse settings for one platform (EnableEmbeddedAsarIntegrityValidation only where Electron implements it). */
