@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { BackendUnavailableError, probeBackends, selectBackend, type SelectedBackend } from '../src/main/engine/backend'
 import { buildModel } from '../src/main/engine/model-builder'
 import { createRandom } from '../src/main/engine/seeded-random'
-import { startTraining, type ForkTrainer } from '../src/main/engine/supervisor'
+import { evaluateRun, startTraining, type ForkTrainer } from '../src/main/engine/supervisor'
 import { trainModel, type TrainingData } from '../src/main/engine/training-loop'
 import { summariseAdapter, WEBGPU_SYNC_READS } from '../src/main/engine/webgpu'
 import { DatasetLibrary } from '../src/main/data'
@@ -176,7 +176,7 @@ describe.skipIf(noAdapter)('webgpu rung (Dawn)', () => {
     else console.warn('engine-webgpu: the CNN curve on wasm is not compared: the wasm backend refuses convolutional models')
   }, 120_000)
 
-  it('a trainer child process on webgpu records the adapter and exits with code 0', async () => {
+  it('a trainer child process on webgpu records the adapter and exits with code 0; evaluate runs there too', async () => {
     await new DatasetLibrary(dataDir).ensureBuiltin('blobs')
     let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: 'not started' })
     const forkWatched: ForkTrainer = (entry, args) => {
@@ -188,10 +188,9 @@ describe.skipIf(noAdapter)('webgpu rung (Dawn)', () => {
         kill: () => void child.kill('SIGKILL')
       }
     }
-    const handle = startTraining({
-      runId: 'webgpu-child', dataDir, datasetId: 'blobs', runDir: join(dataDir, 'runs', 'webgpu-child'), spec: mlpSpec,
-      config: config({ loss: 'sparse_categorical_crossentropy', batch_size: 32, budget: { kind: 'steps', steps: 3, eval_every: 3 }, backend: 'webgpu' })
-    }, { fork: forkWatched })
+    const runDir = join(dataDir, 'runs', 'webgpu-child')
+    const childConfig = config({ loss: 'sparse_categorical_crossentropy', batch_size: 32, budget: { kind: 'steps', steps: 3, eval_every: 3 }, backend: 'webgpu' })
+    const handle = startTraining({ runId: 'webgpu-child', dataDir, datasetId: 'blobs', runDir, spec: mlpSpec, config: childConfig }, { fork: forkWatched })
     const events: ProgressEvent[] = []
     handle.onEvent((event) => events.push(event))
     const ended = await handle.done
@@ -202,6 +201,10 @@ describe.skipIf(noAdapter)('webgpu rung (Dawn)', () => {
     expect(started?.versions['webgpu-adapter']).toBe(started?.backend.adapter)
     // Dawn's device is destroyed on the way out: no crash, no hang after the run ends.
     expect(await exited).toEqual({ code: 0, signal: null })
+    // Evaluate (another short-lived trainer) loads the saved model on webgpu: metrics and a full confusion matrix.
+    const evaluation = await evaluateRun({ runDir, dataDir, datasetId: 'blobs', spec: mlpSpec, config: childConfig, split: 'test' })
+    expect(evaluation.metrics.loss).toBeGreaterThan(0)
+    expect(evaluation.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(evaluation.per_class!.reduce((a, c) => a + c.support, 0))
   }, 60_000)
 })
 
