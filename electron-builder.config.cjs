@@ -21,7 +21,8 @@ const NATIVE_UNPACK = [
   '**/*.node',
   'node_modules/better-sqlite3/prebuilds/**',
   'node_modules/onnxruntime-node/bin/**',
-  'node_modules/webgpu/**/*.{node,so,dylib,dll}',
+  // Dawn's addon with the libraries beside it (d3dcompiler_47.dll, dxcompiler.dll on Windows).
+  'node_modules/webgpu/dist/**',
   'node_modules/@tensorflow/tfjs-node/lib/**',
   'node_modules/@tensorflow/tfjs-node/deps/**',
   'node_modules/@tensorflow/tfjs-node-gpu/lib/**',

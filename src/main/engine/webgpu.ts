@@ -16,6 +16,8 @@
 // factory requests an adapter without a feature level (a compatibility adapter is then never
 // found). So navigator.gpu is set before the import, and the backend is registered again with
 // the adapter and device chosen here (same required limits and features as tfjs's own factory).
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import type * as TfjsModule from '@tensorflow/tfjs'
 import type * as DawnPackage from 'webgpu'
@@ -178,6 +180,17 @@ function packageVersion(name: string): string {
  * Initialise tfjs's webgpu backend on Dawn and make it the current backend. `allowSoftware`
  * is true when the user chose webgpu by hand; the ladder passes false.
  */
+/**
+ * On Linux Dawn needs the Vulkan loader for a real GPU. Without it, loading Dawn only prints
+ * "Couldn't load Vulkan" warnings and finds nothing, so the ladder skips webgpu without loading it.
+ */
+export function linuxVulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (process.platform !== 'linux') return null
+  const folders = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu', '/lib64']
+  if (folders.some((folder) => existsSync(join(folder, 'libvulkan.so.1')))) return null
+  return 'no Vulkan loader (libvulkan.so.1) on this machine, so Dawn cannot reach a GPU; install the GPU\'s Vulkan driver (Debian: apt install libvulkan1 and the vendor driver) to use webgpu'
+}
+
 export async function initWebgpu(tf: Tf, options: { allowSoftware: boolean }): Promise<WebgpuAttempt> {
   if (active) {
     if (active.summary.software && !options.allowSoftware) {
@@ -186,6 +199,8 @@ export async function initWebgpu(tf: Tf, options: { allowSoftware: boolean }): P
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'the webgpu backend did not initialise' }
     return { ok: true, adapter: active.summary, versions: active.versions }
   }
+  const noLoader = options.allowSoftware ? null : linuxVulkanLoaderMissing()
+  if (noLoader) return { ok: false, reason: noLoader }
   const module = loadDawn()
   if (typeof module === 'string') return { ok: false, reason: module }
   const found = await findAdapter(module, options.allowSoftware)
@@ -286,6 +301,8 @@ let probed: Promise<WebgpuProbe> | null = null
 export function probeWebgpu(): Promise<WebgpuProbe> {
   probed ??= (async (): Promise<WebgpuProbe> => {
     if (active) return { available: !active.summary.software, reason: active.summary.software ? `only a software renderer (${active.summary.label}); chosen by hand it runs, slower than wasm` : null, adapter: active.summary.label }
+    const noLoader = linuxVulkanLoaderMissing()
+    if (noLoader) return { available: false, reason: noLoader, adapter: null }
     const module = loadDawn()
     if (typeof module === 'string') return { available: false, reason: module, adapter: null }
     const found = await findAdapter(module, false).catch((error: Error) => `Dawn's adapter request failed: ${error.message}`)

@@ -1,6 +1,8 @@
 // Turns the shared contract into something a host can serve: validates each request against
 // its schema, runs the handler, and maps failures to ContractErrors a view can show.
 import { z } from 'zod'
+import { DataImportError } from '../data/errors'
+import { StoreError } from '../store/errors'
 import { methods, type ContractError, type EventName, type EventPayload, type MethodName, type Response } from '../../shared/contract'
 
 /** What the back end implements: one async function per contract method, on validated input. */
@@ -34,6 +36,17 @@ function describeZodError(error: z.ZodError): string {
     .join('; ')
 }
 
+/** The contract code of an error the store or an importer raised on purpose (anything else is `internal`). */
+function knownErrorCode(error: unknown): ContractError['code'] | null {
+  if (error instanceof DataImportError) return 'bad_input'
+  if (error instanceof StoreError) {
+    // busy: another process held the database past every retry — the request can be tried again.
+    if (error.code === 'busy' || error.code === 'conflict') return 'conflict'
+    if (error.code === 'not_found' || error.code === 'bad_input') return error.code
+  }
+  return null
+}
+
 export function createDispatcher(handlers: Handlers) {
   return async function dispatch(method: unknown, rawRequest: unknown): Promise<DispatchResult> {
     if (!isMethodName(method)) {
@@ -49,6 +62,8 @@ export function createDispatcher(handlers: Handlers) {
       return { ok: true, result }
     } catch (error) {
       if (error instanceof WorkbenchError) return { ok: false, error: { code: error.code, message: error.message } }
+      const known = knownErrorCode(error)
+      if (known) return { ok: false, error: { code: known, message: (error as Error).message } }
       const message = error instanceof Error ? error.message : String(error)
       return { ok: false, error: { code: 'internal', message } }
     }
