@@ -1,8 +1,10 @@
 // The training loop in-process on small synthetic data (wasm backend): learning, determinism,
-// optimizers, schedules, early stopping, divergence, step budgets and tensor hygiene.
+// optimizers, schedules, early stopping, divergence, step budgets, tensor hygiene, the callback
+// seam (Keras's hook order) and Stop at the next read.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Tensor } from '@tensorflow/tfjs'
 import { selectBackend, type SelectedBackend } from '../src/main/engine/backend'
+import type { TrainingCallback } from '../src/main/engine/callbacks/callback'
 import { TrainingControl, trainModel, type TrainOptions } from '../src/main/engine/training-loop'
 import type { ProgressEvent } from '../src/shared/run'
 import { OPTIMIZER_NAMES, type ScheduleConfig } from '../src/shared/training'
@@ -216,6 +218,71 @@ describe('training loop', () => {
     expect(counts).toHaveLength(8)
     expect(new Set(counts.slice(1)).size).toBe(1)
     tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+  })
+
+  it('calls the callbacks in Keras order, each step once, onBatchEnd in step order with the read values', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const calls: string[] = []
+    const ended: Array<{ step: number; loss: number }> = []
+    let reads = 0
+    const recorder: TrainingCallback = {
+      onTrainBegin: () => void calls.push('train_begin'),
+      onEpochBegin: (epoch) => void calls.push(`epoch_begin ${epoch}`),
+      onBatchBegin: (step, ctx) => {
+        calls.push(`batch_begin ${step}`)
+        expect(ctx.step).toBe(step - 1)
+      },
+      onBatchEnd: (step, logs, ctx) => {
+        ended.push({ step, loss: logs.loss })
+        // delivered after the step ran and before any later step is begun twice
+        expect(step).toBeLessThanOrEqual(ctx.step)
+      },
+      onRead: () => void reads++,
+      onEpochEnd: async (epoch, metrics) => {
+        calls.push(`epoch_end ${epoch} lr=${metrics.lr}`)
+      },
+      onTrainEnd: () => void calls.push('train_end')
+    }
+    const outcome = await run({ model, data: blobData(10), readEveryMs: 0, callbacks: [recorder], config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 10, budget: { kind: 'epochs', epochs: 2 }, validation: { kind: 'none' } }) }).promise
+    const steps = (from: number) => [1, 2, 3].map((i) => `batch_begin ${from + i}`)
+    expect(calls).toEqual(['train_begin', 'epoch_begin 0', ...steps(0), 'epoch_end 0 lr=0.1', 'epoch_begin 1', ...steps(3), 'epoch_end 1 lr=0.1', 'train_end'])
+    expect(ended.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(ended.map((e) => e.loss)).toEqual(outcome.stepLosses)
+    // readEveryMs 0: one read per step
+    expect(reads).toBe(6)
+  })
+
+  it('ends after the epoch in which a callback sets stopTraining, as finished', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const stopper: TrainingCallback = { onEpochEnd: (epoch, _metrics, ctx) => void (epoch === 1 && (ctx.stopTraining = true)) }
+    const outcome = await run({ model, data: { ...blobData(), test: blobData(10, 9).train }, callbacks: [stopper], config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 16, budget: { kind: 'epochs', epochs: 10 }, evaluate_test: true }) }).promise
+    expect(outcome.epochs).toHaveLength(2)
+    expect(outcome.ended.status).toBe('finished')
+    expect(outcome.ended.final_metrics.test_loss).toEqual(expect.any(Number))
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+  })
+
+  it('takes Stop at the next read: no step runs after it, and the run ends stopped', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const control = new TrainingControl()
+    let stoppedAt = 0
+    const { promise } = run({
+      model, control, data: blobData(200), readEveryMs: 0, progressEveryMs: 0,
+      config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 4, budget: { kind: 'epochs', epochs: 1000 } }),
+      emit: (e) => {
+        if (e.type === 'batch' && e.step === 37) {
+          stoppedAt = e.step
+          control.stop()
+        }
+      }
+    })
+    const outcome = await promise
+    expect(outcome.ended.status).toBe('stopped')
+    expect(stoppedAt).toBe(37)
+    expect(outcome.stepLosses).toHaveLength(37)
   })
 
   it('pauses, resumes and stops between steps', async () => {

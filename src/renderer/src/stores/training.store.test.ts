@@ -90,4 +90,33 @@ describe('training store', () => {
     await store.stop()
     expect(client.calls.slice(1).map((c) => [c.method, (c.request as { run_id: string }).run_id])).toEqual([['runs.pause', 'r4'], ['runs.resume', 'r4'], ['runs.stop', 'r4']])
   })
+
+  it('shows stopping from the Stop click until the run has ended, and not after a refused Stop', async () => {
+    const store = useTrainingStore()
+    client.handlers['runs.start'] = () => ({ run_id: 'r5' })
+    let answer: () => void = () => {}
+    client.handlers['runs.stop'] = () => new Promise((resolve) => (answer = () => resolve({ ok: true })))
+    await store.start(spec, 'xor', config)
+    client.emit('run.progress', { type: 'started', run_id: 'r5', backend, total_steps: 100, steps_per_epoch: 10, epochs: 10, versions: {} })
+    expect(store.stopping).toBe(false)
+    const stopped = store.stop()
+    // at once, before the back end has answered
+    expect(store.stopping).toBe(true)
+    answer()
+    await stopped
+    expect(store.stopping).toBe(true)
+    expect(store.phase).toBe('running')
+    client.emit('run.progress', { type: 'ended', run_id: 'r5', status: 'stopped', final_metrics: {}, best_metrics: {}, best_epoch: null, error: null, diverged_at_step: null })
+    expect(store.stopping).toBe(false)
+    expect(store.phase).toBe('stopped')
+
+    client.handlers['runs.start'] = () => ({ run_id: 'r6' })
+    client.handlers['runs.stop'] = () => {
+      throw Object.assign(new Error('run r6 is not running anywhere'), { code: 'conflict' })
+    }
+    await store.start(spec, 'xor', config)
+    await store.stop()
+    expect(store.stopping).toBe(false)
+    expect(store.error?.message).toMatch(/not running/)
+  })
 })

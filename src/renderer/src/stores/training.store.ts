@@ -67,6 +67,8 @@ export const useTrainingStore = defineStore('training', () => {
   const finalMetrics = shallowRef<MetricValues>({})
   const bestEpoch = ref<number | null>(null)
   const statusMessage = ref<string | null>(null)
+  /** Stop was clicked and the run has not ended yet (the trainer finishes its step, evaluates and saves). */
+  const stopping = ref(false)
   const error = shallowRef<ShownError | null>(null)
   const smoothing = ref(0.6)
   const revision = ref(0)
@@ -113,6 +115,7 @@ export const useTrainingStore = defineStore('training', () => {
         break
       case 'ended':
         phase.value = event.status
+        stopping.value = false
         finalMetrics.value = event.final_metrics
         bestEpoch.value = event.best_epoch
         if (event.status === 'finished') progress.value = 1
@@ -151,6 +154,7 @@ export const useTrainingStore = defineStore('training', () => {
     finalMetrics.value = {}
     bestEpoch.value = null
     statusMessage.value = null
+    stopping.value = false
     error.value = null
     revision.value++
   }
@@ -180,11 +184,17 @@ export const useTrainingStore = defineStore('training', () => {
 
   async function control(method: 'runs.pause' | 'runs.resume' | 'runs.stop'): Promise<void> {
     if (!runId.value) return
+    const id = runId.value
+    // Stopping shows at once, until the run's end arrives (a second Stop stops it by force).
+    const wasStopping = stopping.value
+    if (method === 'runs.stop' && isActive()) stopping.value = true
     try {
-      await client.call(method, { run_id: runId.value })
+      await client.call(method, { run_id: id })
+      if (runId.value !== id || !isActive()) return
       if (method === 'runs.pause') phase.value = 'paused'
       if (method === 'runs.resume') phase.value = 'running'
     } catch (caught) {
+      if (method === 'runs.stop' && runId.value === id) stopping.value = wasStopping
       error.value = describeError(caught)
     }
   }
@@ -220,7 +230,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   return {
     config, datasetId, runName, runId, phase, backend, totalSteps, stepsPerEpoch, epochs, step, epoch, progress, samplesPerS, etaS,
-    lastEpochMetrics, finalMetrics, bestEpoch, statusMessage, error, smoothing, revision,
+    lastEpochMetrics, finalMetrics, bestEpoch, statusMessage, stopping, error, smoothing, revision,
     liveData, isActive, start, pause, resume, stop, setSmoothing, dismissError, listen, dispose, apply
   }
 })
