@@ -4,6 +4,13 @@
 // awaits resolveScalarsInLogs in tfjs-layers base_callbacks). Runs in-process on in-memory
 // arrays; the trainer process wraps it with data loading, messages and checkpoints.
 //
+// What happens around the steps is callbacks (callbacks/, Keras's seam): progress events, the
+// learning-rate schedule or reduce-on-plateau, early stopping with the best weights, divergence,
+// and what the caller adds (the trainer's checkpoints). Batches and evaluation chunks are
+// assembled on the host and uploaded one at a time (host-batches.ts): no copy of a data set
+// lives on the device. Stop and Pause are honoured at every read, so a Stop ends the run
+// within about one read interval plus one step, then the test split is evaluated.
+//
 // Metric names: loss, acc, mse, mae, precision, recall, auc (train), the same with `val_` on
 // validation data and `test_` on the test split, and `lr` (the rate used in the last step).
 // Steps are counted from 1 in events: step n is the n-th optimizer update.
@@ -142,6 +149,7 @@ function targetRows(y: Float32Array, targetSize: number, rows?: Int32Array): Flo
   return out
 }
 
+/** A whole split uploaded as two tensors (run-analysis's evaluate; training uses {@link HostRows}). */
 export function toDevice(tf: Tf, split: SplitArrays, data: TrainingData, plan: MetricPlan, inputShape: number[], rows?: Int32Array): DeviceSplit {
   const count = rows ? rows.length : split.count
   return {
