@@ -285,6 +285,23 @@ describe('training loop', () => {
     expect(outcome.stepLosses).toHaveLength(37)
   })
 
+  it('sees Stop between device reads and reads the steps it ran before ending', async () => {
+    const { tf } = backend
+    const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])
+    const control = new TrainingControl()
+    // Reads only every 10 minutes: Stop must be seen at the ~20 ms yields between reads.
+    const { promise } = run({ model, control, data: blobData(4000), readEveryMs: 600_000, config: config({ loss: 'sparse_categorical_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.1 }, batch_size: 4, budget: { kind: 'epochs', epochs: 1000 } }) })
+    setTimeout(() => control.stop(), 300)
+    const outcome = await promise
+    expect(outcome.ended.status).toBe('stopped')
+    // 3 000 steps per epoch: stopped inside the first one, not at its end-of-epoch read
+    expect(outcome.epochs).toHaveLength(0)
+    expect(outcome.stepLosses.length).toBeGreaterThan(0)
+    // every step that ran was read back (and checked) before the run ended
+    expect(outcome.stepLosses).toHaveLength(outcome.stepLearningRates.length)
+    expect(outcome.stepLosses.every(Number.isFinite)).toBe(true)
+  })
+
   it('pauses, resumes and stops between steps', async () => {
     const { tf } = backend
     const model = denseModel(tf, 2, [{ units: 3, activation: 'softmax' }])

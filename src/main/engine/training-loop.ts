@@ -8,8 +8,9 @@
 // learning-rate schedule or reduce-on-plateau, early stopping with the best weights, divergence,
 // and what the caller adds (the trainer's checkpoints). Batches and evaluation chunks are
 // assembled on the host and uploaded one at a time (host-batches.ts): no copy of a data set
-// lives on the device. Stop and Pause are honoured at every read, so a Stop ends the run
-// within about one read interval plus one step, then the test split is evaluated.
+// lives on the device. Stop and Pause are looked at every ~20 ms between steps (a yield to the
+// event loop, no device sync), so a Stop ends training within about a step; the test split is
+// then evaluated and the trainer saves.
 //
 // Metric names: loss, acc, mse, mae, precision, recall, auc (train), the same with `val_` on
 // validation data and `test_` on the test split, and `lr` (the rate used in the last step).
@@ -200,6 +201,9 @@ export function modelInputShape(model: LayersModel): number[] {
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** How often the loop yields to the event loop between reads, to see Stop and Pause (ms). */
+const CONTROL_EVERY_MS = 20
+
 /** The loop's state, as its callbacks see it. */
 class LoopContext implements TrainingContext {
   step = 0
@@ -372,10 +376,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
     }
   }
 
-  /** Between steps: honour pause and stop; true when the run must end now. */
+  let lastYield = performance.now()
+  /**
+   * Between steps: honour pause and stop; true when the run must end now. Before pausing or
+   * stopping, the steps not read yet are read (and checked: a divergence in them wins).
+   */
   const checkControl = async (): Promise<boolean> => {
-    // Let the trainer's message handler run (Stop, Pause arrive as messages).
+    // Let the trainer's message handler run (Stop, Pause arrive as messages). Yielding to the
+    // event loop syncs nothing on the device.
     await nextTick()
+    lastYield = performance.now()
+    if (!control.isPaused && !control.stopRequested) return false
+    await read()
+    if (ctx.stopTraining) return true
     if (control.isPaused && !control.stopRequested) {
       ctx.pausedFrom()
       emit({ type: 'status', run_id: runId, status: 'paused' })
@@ -441,11 +454,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       pendingOutputs.push(outputSum as unknown as Scalar)
       ctx.step++
 
-      if (performance.now() - lastRead >= readEveryMs || pendingLosses.length >= 4096) {
+      const now = performance.now()
+      const readDue = now - lastRead >= readEveryMs || pendingLosses.length >= 4096
+      if (readDue) {
         await read()
         if (ctx.stopTraining) break outer
-        if (await checkControl()) break outer
       }
+      // Stop and Pause are looked at more often than the device is read: Stop within ~20 ms plus a step.
+      if ((readDue || now - lastYield >= CONTROL_EVERY_MS) && (await checkControl())) break outer
     }
     await read()
     if (ctx.stopTraining) break
