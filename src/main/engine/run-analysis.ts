@@ -7,7 +7,8 @@ import type { Evaluation } from '../../shared/contract'
 import type { LossName, TrainingConfig } from '../../shared/training'
 import type { Tf } from './backend'
 import { planMetrics } from './metric-plan'
-import { evaluateOnDevice, modelInputShape, outputUnits, toDevice, type SplitArrays, type TrainingData } from './training-loop'
+import { EVAL_CHUNK, evaluateRows, modelInputShape, outputUnits, type SplitArrays, type TrainingData } from './training-loop'
+import { HostRows } from './host-batches'
 
 export type SplitName = Evaluation['split']
 
@@ -25,45 +26,48 @@ export function classRule(loss: LossName, units: number, task?: TrainingData['ta
   return null
 }
 
-async function predictedClasses(tf: Tf, model: LayersModel, x: Tensor, rule: 'argmax' | 'threshold'): Promise<Int32Array> {
-  const classes = tf.tidy(() => {
-    const out = model.predict(x, { batchSize: 1024 }) as Tensor
-    return rule === 'argmax' ? tf.argMax(out, -1).toInt() : tf.cast(tf.greater(tf.reshape(out, [-1]), 0.5), 'int32')
-  })
-  const values = (await classes.data()) as Int32Array
-  classes.dispose()
-  return values
+/** Classes predicted for every row, a chunk at a time from host rows (no slice of a big device tensor). */
+async function predictedClasses(tf: Tf, model: LayersModel, rows: HostRows, rule: 'argmax' | 'threshold'): Promise<Int32Array> {
+  const out = new Int32Array(rows.count)
+  for (let start = 0; start < rows.count; start += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, rows.count - start)
+    const batch = rows.batch(tf, null, start, size)
+    const classes = tf.tidy(() => {
+      const y = model.predict(batch.x) as Tensor
+      return rule === 'argmax' ? tf.argMax(y, -1).toInt() : tf.cast(tf.greater(tf.reshape(y, [-1]), 0.5), 'int32')
+    })
+    tf.dispose([batch.x, batch.y])
+    out.set((await classes.data()) as Int32Array, start)
+    classes.dispose()
+  }
+  return out
 }
 
 export async function evaluateModel(tf: Tf, model: LayersModel, config: Pick<TrainingConfig, 'loss' | 'metrics'>, split: LabelledSplit, splitName: SplitName): Promise<Evaluation> {
   const data: TrainingData = { train: split, task: split.task, numClasses: split.numClasses, targetSize: split.targetSize }
   const units = outputUnits(model)
   const plan = planMetrics({ loss: config.loss, metrics: config.metrics, outputUnits: units, task: split.task, numClasses: split.numClasses, targetSize: split.targetSize })
-  const device = toDevice(tf, split, data, plan, modelInputShape(model))
-  try {
-    const metrics = await evaluateOnDevice(tf, model, plan, device)
-    const rule = classRule(config.loss, units, split.task)
-    if (!rule || split.targetSize !== 1) return { split: splitName, metrics, confusion: null, per_class: null }
-    const classCount = Math.max(split.numClasses, rule === 'threshold' ? 2 : units)
-    const predicted = await predictedClasses(tf, model, device.x, rule)
-    const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0))
-    for (let i = 0; i < split.count; i++) {
-      const truth = Math.round(split.y[i])
-      if (truth >= 0 && truth < classCount && predicted[i] < classCount) confusion[truth][predicted[i]]++
-    }
-    const per_class = confusion.map((row, k) => {
-      const tp = row[k]
-      const support = row.reduce((a, b) => a + b, 0)
-      const predictedK = confusion.reduce((sum, r) => sum + r[k], 0)
-      const precision = predictedK > 0 ? tp / predictedK : 0
-      const recall = support > 0 ? tp / support : 0
-      const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
-      return { label: String(k), precision, recall, f1, support }
-    })
-    return { split: splitName, metrics, confusion, per_class }
-  } finally {
-    tf.dispose([device.x, device.y])
+  const rows = new HostRows(split, null, modelInputShape(model), { form: plan.labelForm, numClasses: data.numClasses, targetSize: data.targetSize }, EVAL_CHUNK)
+  const metrics = await evaluateRows(tf, model, plan, rows)
+  const rule = classRule(config.loss, units, split.task)
+  if (!rule || split.targetSize !== 1) return { split: splitName, metrics, confusion: null, per_class: null }
+  const classCount = Math.max(split.numClasses, rule === 'threshold' ? 2 : units)
+  const predicted = await predictedClasses(tf, model, rows, rule)
+  const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0))
+  for (let i = 0; i < split.count; i++) {
+    const truth = Math.round(split.y[i])
+    if (truth >= 0 && truth < classCount && predicted[i] < classCount) confusion[truth][predicted[i]]++
   }
+  const per_class = confusion.map((row, k) => {
+    const tp = row[k]
+    const support = row.reduce((a, b) => a + b, 0)
+    const predictedK = confusion.reduce((sum, r) => sum + r[k], 0)
+    const precision = predictedK > 0 ? tp / predictedK : 0
+    const recall = support > 0 ? tp / support : 0
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
+    return { label: String(k), precision, recall, f1, support }
+  })
+  return { split: splitName, metrics, confusion, per_class }
 }
 
 export interface Prediction {
