@@ -11,9 +11,13 @@ describe('shortcutFor', () => {
     expect(shortcutFor(key('7', { ctrlKey: true }), false)).toBeNull()
     expect(shortcutFor(key('1'), false)).toBeNull()
   })
-  it('starts with Ctrl+Enter and stops with Esc, except Esc inside a text field', () => {
+  it('starts with Ctrl+Enter and stops with Ctrl+. (Cmd+.); Esc never stops a run', () => {
     expect(shortcutFor(key('Enter', { ctrlKey: true }), true)).toEqual({ kind: 'train-start' })
-    expect(shortcutFor(key('Escape'), false)).toEqual({ kind: 'train-stop' })
+    expect(shortcutFor(key('.', { ctrlKey: true }), false)).toEqual({ kind: 'train-stop' })
+    expect(shortcutFor(key('.', { metaKey: true }), true)).toEqual({ kind: 'train-stop' })
+    expect(shortcutFor(key('.'), false)).toBeNull()
+    // Esc closes dialogs and menus and deselects; it is nobody's "stop training".
+    expect(shortcutFor(key('Escape'), false)).toBeNull()
     expect(shortcutFor(key('Escape'), true)).toBeNull()
   })
   it('undoes and redoes outside text fields only', () => {

@@ -21,15 +21,16 @@ const VIEW_KEYS: ViewName[] = ['datasets', 'designer', 'train', 'runs', 'compare
 
 /**
  * The action for a key press, or null. Ctrl (Cmd on macOS) + 1..6 switch views, Ctrl+Enter
- * starts training, Esc stops it, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo. `inTextField`
- * leaves undo/redo and Esc to the field itself.
+ * starts training, Ctrl+. stops it (macOS's "cancel"), Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and
+ * redo. Esc is never a shortcut: it closes or cancels what is in front of the user (a dialog, a
+ * menu, a selection) and must not stop a run. `inTextField` leaves undo/redo to the field itself.
  */
 export function shortcutFor(event: KeyLike, inTextField: boolean): ShortcutAction | null {
   const mod = event.ctrlKey || event.metaKey
   if (event.altKey) return null
   if (mod && !event.shiftKey && /^[1-6]$/.test(event.key)) return { kind: 'view', view: VIEW_KEYS[Number(event.key) - 1] }
   if (mod && event.key === 'Enter') return { kind: 'train-start' }
-  if (!mod && event.key === 'Escape' && !inTextField) return { kind: 'train-stop' }
+  if (mod && !event.shiftKey && event.key === '.') return { kind: 'train-stop' }
   if (mod && !inTextField) {
     const key = event.key.toLowerCase()
     if (key === 'z') return event.shiftKey ? { kind: 'redo' } : { kind: 'undo' }
