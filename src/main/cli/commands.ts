@@ -67,6 +67,8 @@ export function trainingRequest(target: string, values: CliValues): { spec: Mode
   if (values.loss) config.loss = values.loss as TrainingConfigInput['loss']
   if (values.metrics) config.metrics = values.metrics.split(',').map((m) => m.trim()) as TrainingConfigInput['metrics']
   if (values.backend) config.backend = values.backend as TrainingConfigInput['backend']
+  const threads = number(values.threads, 'threads')
+  if (threads !== undefined) config.threads = threads
   const split = number(values['validation-split'], 'validation-split')
   if (split !== undefined) config.validation = split > 0 ? { kind: 'split', fraction: split } : { kind: 'none' }
   const parsed = trainingConfigSchema.safeParse(config)

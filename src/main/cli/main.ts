@@ -11,7 +11,7 @@ const USAGE = `model-workbench <command> [options]
 
 Commands:
   train <spec.json | example-id>   train a model (--dataset, --epochs | --steps, --batch-size, --lr,
-                                   --optimizer, --loss, --metrics, --seed, --backend, --validation-split, --name)
+                                   --optimizer, --loss, --metrics, --seed, --backend, --threads N (wasm), --validation-split, --name)
   runs list                        every run with status, metrics and backend
   runs show <run-id>               one run: config, backend and why, final and best metrics
   runs compare <run-id> <run-id>…  hyperparameter and architecture diff, final and best metrics
@@ -51,6 +51,7 @@ const options = {
   metrics: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   'validation-split': { type: 'string' },
   name: { type: 'string' },
   split: { type: 'string' },
