@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-const BENCHMARKS = ['trainer.bench.ts', 'store.bench.ts', 'renderer.bench.ts']
+const BENCHMARKS = ['trainer.bench.ts', 'stop.bench.ts', 'store.bench.ts', 'renderer.bench.ts']
 
 interface Outcome {
   name: string
