@@ -266,6 +266,21 @@ class LoopContext implements TrainingContext {
  * ends it as `diverged`); throws for configuration errors found before the first step (shapes,
  * labels, a monitor the run does not report).
  */
+/**
+ * The training and validation rows of a `validation_split` run: the tail `fraction` of the rows
+ * (Keras's rule), taken after a seeded shuffle when shuffle is on so that class-sorted files still
+ * validate fairly. `random` is the run's own stream (its first draws); the export job calls this
+ * with a fresh stream of the run's seed to get the very rows the trainer held out.
+ */
+export function validationSplitRows(count: number, fraction: number, shuffle: boolean, random: () => number): { train: Int32Array; validation: Int32Array } {
+  const order = shuffle ? permutation(count, random) : range(count)
+  const validationCount = Math.floor(count * fraction)
+  if (validationCount < 1 || validationCount >= count) {
+    throw new Error(`A validation fraction of ${fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${count}; choose ${validationCount < 1 ? 'a larger fraction or no validation' : 'a smaller fraction'} (CLI: --validation-split).`)
+  }
+  return { train: order.slice(0, count - validationCount), validation: order.slice(count - validationCount) }
+}
+
 export async function trainModel(options: TrainOptions): Promise<TrainingOutcome> {
   const { tf, model, config, data, runId, emit } = options
   const control = options.control ?? new TrainingControl()
@@ -284,13 +299,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   let trainRows: Int32Array | null = null
   let validation: HostRows | null = null
   if (config.validation.kind === 'split') {
-    const order = config.shuffle ? permutation(data.train.count, random) : range(data.train.count)
-    const validationCount = Math.floor(data.train.count * config.validation.fraction)
-    if (validationCount < 1 || validationCount >= data.train.count) {
-      throw new Error(`A validation fraction of ${config.validation.fraction} leaves no rows for ${validationCount < 1 ? 'validation' : 'training'} out of ${data.train.count}; choose ${validationCount < 1 ? 'a larger fraction or no validation' : 'a smaller fraction'} (CLI: --validation-split).`)
-    }
-    trainRows = order.slice(0, data.train.count - validationCount)
-    validation = new HostRows(data.train, order.slice(data.train.count - validationCount), inputShape, labels, EVAL_CHUNK)
+    const split = validationSplitRows(data.train.count, config.validation.fraction, config.shuffle, random)
+    trainRows = split.train
+    validation = new HostRows(data.train, split.validation, inputShape, labels, EVAL_CHUNK)
   } else if (config.validation.kind === 'dataset') {
     if (!data.validation) throw new Error(`The training config asks for the data set's ${config.validation.split} split for validation, but the data set has none; choose a validation fraction instead.`)
     validation = new HostRows(data.validation, null, inputShape, labels, EVAL_CHUNK)
