@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, rename, rm, mkdir, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import type { LayersModel } from '@tensorflow/tfjs'
 import type { DatasetDescriptor } from '../../shared/dataset'
 import { trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import type { ModelSpec } from '../../shared/spec'
@@ -14,10 +13,11 @@ import { loadSplit } from '../data'
 import { readDescriptor } from '../data/tensor-store'
 import { selectBackend, specHasConvolution, type Tf } from '../engine/backend'
 import { buildModel } from '../engine/model-builder'
-import { createRandom, permutation, range } from '../engine/seeded-random'
+import { createRandom } from '../engine/seeded-random'
+import { validationSplitRows } from '../engine/training-loop'
 import { loadModelFolder } from '../engine/weights-store'
 import { buildExportModel, referenceSample } from './from-tfjs'
-import { modelPreprocessing } from './preprocessing'
+import { specPreprocessing } from './preprocessing'
 import { modelExporter } from './registry'
 import { ExportRefusal, PARITY_TOLERANCE, type ExportMeta, type ExportModel, type ExportSplit, type ExportTraining, type InputScaling, type Verification } from './types'
 
@@ -100,10 +100,9 @@ export async function trainingData(job: Pick<ExportJob, 'dataDir' | 'datasetId'>
   const test = await optionalSplit(job.dataDir, job.datasetId, 'test')
   const data: ExportTraining['data'] = { train: { count: train.count, x: train.x, y: train.y } }
   if (config.validation.kind === 'split') {
-    const order = config.shuffle ? permutation(train.count, createRandom(config.seed)) : range(train.count)
-    const validationCount = Math.floor(train.count * config.validation.fraction)
-    data.train = take(train, order.slice(0, train.count - validationCount), features, descriptor.target_size)
-    data.validation = take(train, order.slice(train.count - validationCount), features, descriptor.target_size)
+    const rows = validationSplitRows(train.count, config.validation.fraction, config.shuffle, createRandom(config.seed))
+    data.train = take(train, rows.train, features, descriptor.target_size)
+    data.validation = take(train, rows.validation, features, descriptor.target_size)
   } else if (config.validation.kind === 'dataset') {
     const validation = (await optionalSplit(job.dataDir, job.datasetId, config.validation.split)) ?? test
     if (validation) data.validation = { count: validation.count, x: validation.x, y: validation.y }
@@ -112,10 +111,6 @@ export async function trainingData(job: Pick<ExportJob, 'dataDir' | 'datasetId'>
   return data
 }
 
-function outputUnits(model: LayersModel): number {
-  const shape = model.outputs[0]!.shape
-  return (shape[shape.length - 1] as number) ?? 1
-}
 
 export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): Promise<ExportJobResult> {
   const exporter = modelExporter(job.format)
@@ -125,9 +120,7 @@ export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): P
   const model = await loadModelFolder(tf, join(job.runDir, job.weights))
   try {
     const descriptor = await readDescriptor(job.dataDir, job.datasetId)
-    const lastActivation = String(job.spec.layers[job.spec.layers.length - 1]?.config.activation ?? 'linear')
-    const classifier = descriptor.task !== 'regression' && (lastActivation === 'softmax' || lastActivation === 'sigmoid')
-    const { preprocessing, scaling } = modelPreprocessing(descriptor, { outputSize: outputUnits(model), classifier })
+    const { preprocessing, scaling } = specPreprocessing(job.spec, descriptor)
     const exportModel: ExportModel = buildExportModel({ model, spec: job.spec, scaling, preprocessing, meta: job.meta })
     if (job.format === 'keras_script' || job.format === 'torch_job') {
       const initial = buildModel(tf, job.spec, { seed: config.seed })

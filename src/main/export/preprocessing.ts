@@ -3,6 +3,7 @@
 // scaling constants, image scaling and the output's class names. The scaling also comes out as
 // an InputScaling that exports bake in, and the app's own predict applies to raw rows.
 import type { DatasetDescriptor } from '../../shared/dataset'
+import { inferShapes, type ModelSpec } from '../../shared/spec'
 import { inputScaling } from './from-tfjs'
 import type { InputScaling, Preprocessing } from './types'
 
@@ -63,6 +64,13 @@ export function modelPreprocessing(descriptor: DatasetDescriptor, input: { outpu
     }
   }
   return { preprocessing, scaling }
+}
+
+/** The preprocessing of a model trained on a data set: its output size and whether it answers probabilities come from the spec. */
+export function specPreprocessing(spec: ModelSpec, descriptor: DatasetDescriptor): ModelPreprocessing {
+  const outputSize = (inferShapes(spec).layers.at(-1)?.output_shape.at(-1) as number | null | undefined) ?? 1
+  const activation = String(spec.layers.at(-1)?.config.activation ?? 'linear')
+  return modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid') })
 }
 
 /** Raw rows by column name (CSV or JSON records) → flattened raw model features, per the description. */

@@ -11,8 +11,8 @@ import { rm } from 'node:fs/promises'
 import { ACTIVE_STATUSES, type ProgressEvent } from '../../shared/run'
 import type { MetricPoint } from '../../shared/run'
 import type { DatasetDescriptor } from '../../shared/dataset'
-import { inferShapes, validateSpec, type ModelSpec } from '../../shared/spec'
-import { encodeRecords, modelPreprocessing } from '../export/preprocessing'
+import { validateSpec, type ModelSpec } from '../../shared/spec'
+import { encodeRecords, specPreprocessing } from '../export/preprocessing'
 import { checkSpecLimits } from '../../shared/spec/limits'
 import { checkMonitor, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type TrainingHandle } from '../engine/supervisor'
@@ -102,10 +102,7 @@ export function progressToMetricPoints(event: ProgressEvent, now: number): Metri
  */
 export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor, request: { inputs?: number[][]; records?: Array<Record<string, unknown>>; preprocessed: boolean }): number[][] {
   const features = spec.input_shape.reduce((a, b) => a * b, 1)
-  const last = inferShapes(spec).layers.at(-1)
-  const outputSize = (last?.output_shape.at(-1) as number | null | undefined) ?? 1
-  const activation = String(spec.layers.at(-1)?.config.activation ?? 'linear')
-  const { preprocessing, scaling } = modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid') })
+  const { preprocessing, scaling } = specPreprocessing(spec, descriptor)
   let raw: number[][]
   if (request.records) {
     if (request.inputs) throw new WorkbenchError('bad_input', 'give either records (rows by column name) or inputs (rows of numbers), not both')
