@@ -123,10 +123,8 @@ export async function importModelCommand(service: WorkbenchService, file: string
   }
   const call = caller(service)
   const { file: upload } = await call('uploads.begin', { name: path.split(/[\\/]/).pop()!, size: bytes.length })
-  for (let offset = 0; offset < bytes.length || offset === 0; offset += 1 << 20) {
-    await call('uploads.chunk', { file: upload, offset, data_base64: bytes.subarray(offset, offset + (1 << 20)).toString('base64') })
-    if (bytes.length === 0) break
-  }
+  const CHUNK = 1 << 20
+  for (let offset = 0; offset < bytes.length; offset += CHUNK) await call('uploads.chunk', { file: upload, offset, data_base64: bytes.subarray(offset, offset + CHUNK).toString('base64') })
   await call('uploads.finish', { file: upload })
   const imported = await call('models.import', { file: upload, ...(values.name ? { name: values.name } : {}), ...(values.dataset ? { dataset_id: values.dataset } : {}) })
   if (values['save-spec']) await writeFile(resolve(values['save-spec']), JSON.stringify(imported.spec, null, 2))

@@ -32,6 +32,8 @@ const SUFFIX: Record<Exclude<ExportFormat, RunFileFormat>, string> = {
 
 export interface ModelExportOutcome extends ExportJobResult {
   run: RunDetail
+  /** Whether these are the run's default weights (the ones its test metrics came from). */
+  defaultWeights: boolean
 }
 
 export interface Exports {
@@ -70,7 +72,7 @@ export function createExports(ctx: ServiceContext): Exports {
     for (const file of result.files) store.addArtifact(runId, `export:${format}`, relative(dataDir, join(outDir, file.name)), file.sha256)
     const manifest = { format, weights: chosen.which, epoch: chosen.epoch, default_weights: chosen.default, verification: result.verification, files: result.files, meta }
     await writeFile(join(outDir, 'export.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 })
-    return { ...result, run }
+    return { ...result, run, defaultWeights: chosen.default }
   }
 
   return {
@@ -92,7 +94,7 @@ export function createExports(ctx: ServiceContext): Exports {
           data_base64: Buffer.from(archive).toString('base64'),
           format,
           files: outcome.files,
-          weights: { which: outcome.weights, epoch: outcome.epoch, default: chooseWeights(run, folders, outcome.weights).default },
+          weights: { which: outcome.weights, epoch: outcome.epoch, default: outcome.defaultWeights },
           verification: outcome.verification
         }
       }
