@@ -14,6 +14,7 @@ import { freshDataDir, openBrowser, requireBuiltRenderer, requireChromium, serve
 import { LONG_TASK_SCRIPT } from '../test/e2e/page-probes'
 import { seedFinishedRuns } from '../test/e2e/seed-store'
 import { byTestId, goTo, openWorkbench, optionValues, setControl, waitUntil } from '../test/e2e/workbench-page'
+import { runMain } from './main'
 
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 20)
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5))
@@ -216,12 +217,4 @@ async function main(): Promise<number> {
   return figures.some((f) => f.pass === false) ? 1 : 0
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-    process.exitCode = 1
-  }
-)
+runMain(main)

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { runMain } from './main'
 
 const BENCHMARKS = ['trainer.bench.ts', 'stop.bench.ts', 'store.bench.ts', 'renderer.bench.ts']
 
@@ -43,12 +44,4 @@ async function main(): Promise<number> {
   return outcomes.some((o) => o.result !== 'ok' && !o.result.startsWith('missing')) ? 1 : 0
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-    process.exitCode = 1
-  }
-)
+runMain(main)

@@ -9,6 +9,7 @@ import { createDispatcher } from '../src/main/services/dispatcher'
 import { openWorkbench } from '../src/main/services/workbench'
 import { trainingConfigSchema } from '../src/shared/training'
 import type { ModelSpec } from '../src/shared/spec'
+import { runMain } from './main'
 
 const TRIES = Number(process.env.BENCH_STOP_TRIES ?? 5)
 const TARGET_MS = 1000
@@ -66,12 +67,4 @@ async function main(): Promise<number> {
   return worst <= TARGET_MS ? 0 : 1
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-    process.exitCode = 1
-  }
-)
+runMain(main)
