@@ -18,7 +18,7 @@ import { validationSplitRows } from '../engine/training-loop'
 import { loadModelFolder } from '../engine/weights-store'
 import { buildExportModel, referenceSample } from './from-tfjs'
 import { specPreprocessing } from './preprocessing'
-import { modelExporter } from './registry'
+import { modelExporter, modelExporters } from './registry'
 import { ExportRefusal, PARITY_TOLERANCE, type ExportMeta, type ExportModel, type ExportSplit, type ExportTraining, type InputScaling, type Verification } from './types'
 
 export const VERIFY_ROWS = 200
@@ -140,7 +140,10 @@ export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): P
       }
     }
     for (const layer of exportModel.layers) {
-      if (!exporter.supports(layer)) throw new ExportRefusal(exporter.id, { index: layer.index, class_name: layer.class_name, name: layer.name }, `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") cannot be written as ${exporter.label}`)
+      if (!exporter.supports(layer)) {
+        const others = modelExporters().filter((other) => other.id !== exporter.id && other.supports(layer)).map((other) => other.label)
+        throw new ExportRefusal(exporter.id, { index: layer.index, class_name: layer.class_name, name: layer.name }, `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") cannot be written as ${exporter.label}; ${others.length ? `export it as ${others.join(', ')} instead, or` : ''} replace the layer in the Designer`)
+      }
     }
     // Held-out raw rows: the test split, else validation, else training rows.
     const heldOut = (await optionalSplit(job.dataDir, job.datasetId, 'test')) ?? (await optionalSplit(job.dataDir, job.datasetId, 'validation')) ?? (await loadSplit(job.dataDir, job.datasetId, 'train'))
