@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createDispatcher } from '../src/main/services/dispatcher'
 import { openWorkbench } from '../src/main/services/workbench'
 import { trainingConfigSchema } from '../src/shared/training'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import { runMain } from './main'
 
 const TRIES = Number(process.env.BENCH_STOP_TRIES ?? 5)

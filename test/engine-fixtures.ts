@@ -4,7 +4,7 @@ import type { Tf } from '../src/main/engine/backend'
 import type { TrainingData } from '../src/main/engine/training-loop'
 import { createRandom } from '../src/main/engine/seeded-random'
 import { buildModel } from '../src/main/engine/model-builder'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema, type TrainingConfigInput } from '../src/shared/training'
 
 /** A Dense stack built from a model spec by the app's own builder (seeded initialisers). */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetLibrary } from '../src/main/data'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type ForkTrainer, type TrainerChannel } from '../src/main/engine/supervisor'
 import type { ProgressEvent } from '../src/shared/run'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema } from '../src/shared/training'
 
 const spec = {

@@ -16,7 +16,7 @@ import { trainModel, type TrainingData } from '../src/main/engine/training-loop'
 import { summariseAdapter, WEBGPU_SYNC_READS } from '../src/main/engine/webgpu'
 import { DatasetLibrary } from '../src/main/data'
 import type { ProgressEvent } from '../src/shared/run'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import type { BackendName } from '../src/shared/training'
 import { blobData, config } from './engine-fixtures'
 

@@ -3,12 +3,12 @@
 // average pooling, Reshape, Dense on a rank-3 tensor, BatchNormalization without beta), and one
 // that tfjs computes unlike Keras (BatchNormalization on a non-last axis).
 import * as tf from '@tensorflow/tfjs'
-import { ACTIVATIONS } from '../src/shared/spec/registry'
+import { ACTIVATIONS } from '../src/shared/model-spec/registry'
 import { buildModel } from '../src/main/engine/model-builder'
 import { createRandom } from '../src/main/engine/seeded-random'
 import { inputScaling, referenceSample } from '../src/main/export/from-tfjs'
 import type { ExportModel, Preprocessing } from '../src/main/export/types'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import { fixture, spec, type Fixture } from './export-fixtures'
 
 /** Dense with the activation, then the same activation as its own layer (wide input range, so both branches of relu/elu/… are hit). */

@@ -6,7 +6,7 @@ import { buildModel } from '../src/main/engine/model-builder'
 import { buildExportModel, inputScaling, referenceSample } from '../src/main/export/from-tfjs'
 import type { ExportModel, ExportSample, InputScaling, Preprocessing } from '../src/main/export/types'
 import { createRandom } from '../src/main/engine/seeded-random'
-import type { LayerSpec, ModelSpec } from '../src/shared/spec'
+import type { LayerSpec, ModelSpec } from '../src/shared/model-spec'
 
 export const spec = (name: string, inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 1, name, input_shape: inputShape, layers })
 

@@ -19,7 +19,7 @@ import { encodeNpz, kerasScriptExporter } from '../src/main/export/formats/keras
 import { kerasScript } from '../src/shared/keras-script'
 import { ExportRefusal, type ExportModel, type ExportSplit, type ExportTraining } from '../src/main/export/types'
 import { EXAMPLES, SEED_004_INITIAL_WEIGHTS } from '../src/shared/examples'
-import type { ModelSpec } from '../src/shared/spec'
+import type { ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema, type TrainingConfig, type TrainingConfigInput } from '../src/shared/training'
 import { fixture, FIXTURE_SPECS } from './export-fixtures'
 

@@ -11,7 +11,7 @@ import { onnx } from 'onnx-proto'
 import { onnxExporter, samePadding } from '../src/main/export/formats/onnx'
 import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main/export/types'
 import { FIXTURE_SPECS, fixture, type Fixture } from './export-fixtures'
-import { validateSpec } from '../src/shared/spec'
+import { validateSpec } from '../src/shared/model-spec'
 import { ACTIVATION_SPECS, BN_AXIS1_SPEC, MORE_SPECS, RECORDS, modelWithUnknownLayer, readmeScript, tableCategoricalFixture } from './export-fixtures-more'
 
 const PYTHON = '/usr/bin/python3'

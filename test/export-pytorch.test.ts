@@ -12,7 +12,7 @@ import { decodeSafetensors, encodeSafetensors } from '../src/main/export/helpers
 import { preprocessPy } from '../src/main/export/helpers/preprocess-py'
 import { LAYOUT_METADATA_KEY, kerasWeightsFromState, samePadding, toKerasLayout, toTorchLayout, type TorchLayout } from '../src/main/export/helpers/torch-module'
 import { ExportRefusal, PARITY_TOLERANCE, type ExportModel, type Preprocessing } from '../src/main/export/types'
-import { ACTIVATIONS } from '../src/shared/spec/registry'
+import { ACTIVATIONS } from '../src/shared/model-spec/registry'
 import { FIXTURE_SPECS, fixture, spec } from './export-fixtures'
 
 const PYTHON = '/usr/bin/python3'

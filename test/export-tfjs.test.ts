@@ -13,7 +13,7 @@ import { onnxExporter } from '../src/main/export/formats/onnx'
 import { PREPROCESS_JS, preprocessJs } from '../src/main/export/helpers/preprocess-js'
 import { inputScaling } from '../src/main/export/from-tfjs'
 import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main/export/types'
-import { LAYER_CLASS_NAMES } from '../src/shared/spec/registry'
+import { LAYER_CLASS_NAMES } from '../src/shared/model-spec/registry'
 import { FIXTURE_SPECS, fixture, spec, type Fixture } from './export-fixtures'
 import { ACTIVATION_SPECS, ENCODED, MORE_SPECS, RECORDS, fixtureWithScaling, modelWithUnknownLayer, readmeScript, tableCategoricalFixture, tablePreprocessing } from './export-fixtures-more'
 

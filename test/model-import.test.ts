@@ -16,7 +16,7 @@ import { buildModel } from '../src/main/engine/model-builder'
 import { saveModelFolder } from '../src/main/engine/weights-store'
 import { tarArchive } from '../src/main/services/exports'
 import { WorkbenchError } from '../src/main/services/dispatcher'
-import { normalizeSpec, type ModelSpec } from '../src/shared/spec'
+import { normalizeSpec, type ModelSpec } from '../src/shared/model-spec'
 
 const FIXTURES = join(__dirname, 'fixtures', 'keras')
 const scratch = mkdtempSync(join(tmpdir(), 'mw-import-'))

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel } from '../src/main/engine/model-builder'
-import { inferShapes, toKerasModelJson, type LayerSpec, type ModelSpec } from '../src/shared/spec'
+import { inferShapes, toKerasModelJson, type LayerSpec, type ModelSpec } from '../src/shared/model-spec'
 
 const model = (inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: inputShape, layers })
 

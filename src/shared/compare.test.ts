@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
 import { trainingConfigSchema } from './training'
-import type { ModelSpec } from './spec'
+import type { ModelSpec } from './model-spec'
 
 function spec(units: number[], inputShape = [784]): ModelSpec {
   return {

@@ -1,7 +1,7 @@
 // Pure helpers behind the Compare and Train views: a diff of N runs' hyperparameters and
 // architecture, and series transforms for charts (TensorBoard-style EMA smoothing, LTTB and
 // min/max downsampling, best/last of a metric).
-import type { ModelSpec } from './spec'
+import type { ModelSpec } from './model-spec'
 import type { TrainingConfig } from './training'
 
 export type DiffValue = string | number | boolean | null

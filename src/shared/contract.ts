@@ -3,7 +3,7 @@
 // back end validates every request against it before acting.
 import { z } from 'zod'
 import { csvImportOptionsSchema, csvPreviewSchema, datasetDescriptorSchema, idxImportOptionsSchema } from './dataset'
-import { modelSpecSchema } from './spec'
+import { modelSpecSchema } from './model-spec'
 import { progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
 import { backendNameSchema, trainingConfigSchema } from './training'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { EXAMPLES, SEED_004_INITIAL_WEIGHTS, SEED_TARGETS } from './examples'
 import { exampleSchema } from './contract'
-import { inferShapes, summaryText, validateSpec } from './spec'
+import { inferShapes, summaryText, validateSpec } from './model-spec'
 import { trainingConfigSchema } from './training'
 
 const byId = (id: string) => EXAMPLES.find((e) => e.id === id)!

@@ -1,7 +1,7 @@
 // The seed documents' experiments (S1–S7 of design/SEED_EXPERIMENTS.md) as ready examples: model
 // spec, training config and data set, plus the figures each seed reports and the floor a run must clear.
 import type { Example } from './contract'
-import { SPEC_FORMAT, SPEC_VERSION, type LayerSpec, type ModelSpec } from './spec'
+import { SPEC_FORMAT, SPEC_VERSION, type LayerSpec, type ModelSpec } from './model-spec'
 import { trainingConfigSchema, type TrainingConfigInput } from './training'
 
 function spec(name: string, inputShape: number[], layers: LayerSpec[]): ModelSpec {

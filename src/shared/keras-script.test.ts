@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { EXAMPLES } from './examples'
 import { kerasScript, pyFloat } from './keras-script'
 import { trainingConfigSchema } from './training'
-import type { ModelSpec } from './spec'
+import type { ModelSpec } from './model-spec'
 
 const spec: ModelSpec = {
   format: 'model-workbench/spec',

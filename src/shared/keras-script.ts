@@ -5,9 +5,9 @@
 // SGD refuses momentum=0), the schedule, the exact step or epoch budget, the same validation rows
 // (never the test set), early stopping with Keras semantics and the seed. The export module
 // src/main/export/formats/keras-script.ts writes data.npz and passes what it knows about the data.
-import { inferShapes, layerNames, type ModelSpec } from './spec'
-import { INITIALIZERS, LAYER_CLASSES, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './spec/registry'
-import type { InitializerValue, RegularizerValue } from './spec/schema'
+import { inferShapes, layerNames, type ModelSpec } from './model-spec'
+import { INITIALIZERS, LAYER_CLASSES, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './model-spec/registry'
+import type { InitializerValue, RegularizerValue } from './model-spec/schema'
 import { canonicalMetricName, kerasMetricName, metricPrefersHigher, type LossName, type OptimizerConfig, type TrainingConfig } from './training'
 
 /** How class labels reach the loss: one-hot (keras.utils.to_categorical), integer class indices (sparse losses), or as stored. */

@@ -1,7 +1,7 @@
 // Runs as recorded in the run store and streamed to the views.
 import { z } from 'zod'
 import { backendNameSchema, trainingConfigSchema } from './training'
-import { modelSpecSchema } from './spec'
+import { modelSpecSchema } from './model-spec'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'finished', 'stopped', 'diverged', 'failed', 'interrupted'] as const
 export const runStatusSchema = z.enum(RUN_STATUSES)

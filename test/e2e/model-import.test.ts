@@ -12,7 +12,7 @@ import { unzipSync } from 'fflate'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lossForTask } from '../../src/shared/training'
-import type { ModelSpec } from '../../src/shared/spec'
+import type { ModelSpec } from '../../src/shared/model-spec'
 import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
 import { byTestId, goTo, openWorkbench, optionValues, setControl } from './workbench-page'
 

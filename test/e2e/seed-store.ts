@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { WorkbenchStore } from '../../src/main/store'
 import type { MetricPoint } from '../../src/shared/run'
-import type { ModelSpec } from '../../src/shared/spec'
+import type { ModelSpec } from '../../src/shared/model-spec'
 import { trainingConfigSchema, type OptimizerName } from '../../src/shared/training'
 
 const seededSpec: ModelSpec = {

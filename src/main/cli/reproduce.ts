@@ -1,7 +1,7 @@
 // `reproduce`: runs the seeds' experiments (design/SEED_EXPERIMENTS.md) as shipped examples and
 // sets each reproduced figure beside the one the seed document reports, with its floor.
 import { EXAMPLES, SEED_TARGETS } from '../../shared/examples'
-import { inferShapes } from '../../shared/spec'
+import { inferShapes } from '../../shared/model-spec'
 import type { WorkbenchService } from '../services/workbench'
 import { caller } from './caller'
 import { formatNumber } from './output'

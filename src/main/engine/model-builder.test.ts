@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel, derivedSeed } from './model-builder'
-import { SpecValidationError, type LayerSpec, type ModelSpec } from '../../shared/spec'
+import { SpecValidationError, type LayerSpec, type ModelSpec } from '../../shared/model-spec'
 import { EXAMPLES, SEED_004_INITIAL_WEIGHTS } from '../../shared/examples'
 
 const model = (inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: inputShape, layers })
@@ -91,7 +91,7 @@ describe('buildModel', () => {
   })
 
   it('builds every shipped example with the parameter count the spec predicts', async () => {
-    const { inferShapes } = await import('../../shared/spec')
+    const { inferShapes } = await import('../../shared/model-spec')
     for (const example of EXAMPLES) {
       const built = buildModel(tf, example.spec, { seed: example.config.seed })
       expect(built.countParams(), example.id).toBe(inferShapes(example.spec).total_params)

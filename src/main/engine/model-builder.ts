@@ -11,7 +11,7 @@ import {
   type LayerSpec,
   type ModelSpec,
   type RegularizerValue
-} from '../../shared/spec'
+} from '../../shared/model-spec'
 
 type Tf = typeof TfjsModule
 type Initializer = ReturnType<Tf['initializers']['zeros']>

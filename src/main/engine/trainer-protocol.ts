@@ -1,6 +1,6 @@
 // Messages between the parent (supervisor) and a trainer process. Plain JSON-able objects so
 // they cross child_process IPC and Electron's utilityProcess alike.
-import type { ModelSpec } from '../../shared/spec'
+import type { ModelSpec } from '../../shared/model-spec'
 import type { TrainingConfig } from '../../shared/training'
 import type { ProgressEvent } from '../../shared/run'
 import type { SplitName } from './run-analysis'

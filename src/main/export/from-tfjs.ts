@@ -3,8 +3,8 @@
 // raw rows. Runs where tfjs runs (the export job's child process, tests).
 import type { LayersModel } from '@tensorflow/tfjs'
 import type { Tf } from '../engine/backend'
-import { inferShapes, layerNames, type ModelSpec } from '../../shared/spec'
-import { fullConfig } from '../../shared/spec/registry'
+import { inferShapes, layerNames, type ModelSpec } from '../../shared/model-spec'
+import { fullConfig } from '../../shared/model-spec/registry'
 import type { ExportLayer, ExportMeta, ExportModel, ExportSample, InputScaling, Preprocessing } from './types'
 
 /** Keras's variable name from a tfjs weight name ('dense_Dense1/kernel' → 'kernel'). */

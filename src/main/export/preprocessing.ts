@@ -3,7 +3,7 @@
 // scaling constants, image scaling and the output's class names. The scaling also comes out as
 // an InputScaling that exports bake in, and the app's own predict applies to raw rows.
 import type { DatasetDescriptor } from '../../shared/dataset'
-import { inferShapes, type ModelSpec } from '../../shared/spec'
+import { inferShapes, type ModelSpec } from '../../shared/model-spec'
 import { inputScaling } from './from-tfjs'
 import type { InputScaling, Preprocessing } from './types'
 

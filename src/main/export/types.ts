@@ -2,7 +2,7 @@
 // ./registry.ts; the export job (./job.ts) builds an ExportModel from a run's saved weights and its
 // data set's preprocessing, asks the format to write into a fresh folder, then asks it to verify
 // what it wrote against the app's own predictions on held-out rows.
-import type { LayerSpec, ModelSpec } from '../../shared/spec'
+import type { LayerSpec, ModelSpec } from '../../shared/model-spec'
 import type { TrainingConfig } from '../../shared/training'
 
 /** One weight tensor, row-major float32, in Keras's order and layout (Dense kernel is (in, out); Conv2D kernel is (kh, kw, in, out), NHWC data). */

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { RunStatus } from '../../shared/run'
-import type { ModelSpec } from '../../shared/spec'
+import type { ModelSpec } from '../../shared/model-spec'
 import { lossForTask, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { materialiseModel } from '../engine/supervisor'
 import { importModelBytes, specWithWeights } from '../export/import'

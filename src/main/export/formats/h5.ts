@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Group } from 'h5wasm/node'
-import { toKerasModelJson } from '../../../shared/spec'
+import { toKerasModelJson } from '../../../shared/model-spec'
 import type { ExportModel, ExportSample, Exporter, Verification } from '../types'
 import { preprocessPy } from '../helpers/preprocess-py'
 import { importModelBytes } from '../import'

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { inferShapes } from '../../../shared/spec'
+import { inferShapes } from '../../../shared/model-spec'
 import { buildModel } from '../../engine/model-builder'
 import { applyScaling } from '../from-tfjs'
 import { ExportRefusal, maxAbsDiff, type ExportLayer, type ExportModel, type ExportSample, type Verification } from '../types'

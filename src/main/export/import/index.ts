@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { readSpec, type ModelSpec } from '../../../shared/spec'
+import { readSpec, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import type { Preprocessing } from '../types'
 import { isHdf5 } from './hdf5'

@@ -4,7 +4,7 @@
 // model_weights with layer_names and per layer weight_names, keras/src/legacy/saving/legacy_h5_format.py).
 import { unzipSync } from 'fflate'
 import type { Group } from 'h5wasm/node'
-import { fromKerasModelJson, scalingFromKerasLayer, type KerasImportDetails, type KerasImportOptions, type ModelSpec } from '../../../shared/spec'
+import { fromKerasModelJson, scalingFromKerasLayer, type KerasImportDetails, type KerasImportOptions, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import { inputScaling } from '../from-tfjs'
 import type { InputScaling } from '../types'

@@ -1,6 +1,6 @@
 // Reader for TF.js layers models: model.json (modelTopology + weightsManifest) with its weight
 // files, given alongside or packed in a tar (our .tfjs.tar export: flat ustar entries).
-import { inferShapes } from '../../../shared/spec'
+import { inferShapes } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import type { ModelImport } from './types'
 import { kerasSpec } from './keras-files'

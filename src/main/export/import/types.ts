@@ -1,6 +1,6 @@
 // What a model import gives: the architecture as a spec, the weights per spec layer (when the file
 // carries them), the input scaling a leading Rescaling/Normalization held, and what was dropped.
-import type { ModelSpec } from '../../../shared/spec'
+import type { ModelSpec } from '../../../shared/model-spec'
 import type { InputScaling, Preprocessing } from '../types'
 
 export type ModelImportSource = 'keras' | 'h5' | 'tfjs' | 'keras_json' | 'spec'

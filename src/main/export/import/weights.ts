@@ -1,6 +1,6 @@
 // Weights read from a file, checked against the shapes the spec gives each layer and laid out the
 // way the spec's `weights` field holds them (one flat row-major array per tensor, Keras order).
-import { inferShapes, type ModelSpec } from '../../../shared/spec'
+import { inferShapes, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 
 export interface ReadTensor {

@@ -251,7 +251,7 @@ describe('designer store: templates, saving', () => {
 })
 
 /** What models.import answers for an iris model: Dense(4→3) with weights, softmax. */
-function importedIris(): import('../../../shared/spec').ModelSpec {
+function importedIris(): import('../../../shared/model-spec').ModelSpec {
   const kernel = Array.from({ length: 12 }, (_, i) => (i - 6) / 10)
   return {
     format: 'model-workbench/spec',
@@ -322,7 +322,7 @@ describe('designer store: imported models', () => {
     call.mockResolvedValueOnce({ id: 'm2', name: 'iris-import', version: 1, spec: designer.spec, created_at: '' })
     await designer.saveModel()
     expect(designer.hasUnsavedWork).toBe(false)
-    const sent = call.mock.calls[0]![1] as { spec: import('../../../shared/spec').ModelSpec }
+    const sent = call.mock.calls[0]![1] as { spec: import('../../../shared/model-spec').ModelSpec }
     expect(JSON.parse(JSON.stringify(sent.spec)).layers[0].weights).toBeUndefined()
   })
 })

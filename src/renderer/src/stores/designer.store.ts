@@ -3,7 +3,7 @@
 // hand-over to the Train view: a template's training config waits in `pendingConfig`.
 import { defineStore } from 'pinia'
 import { markRaw, toRaw } from 'vue'
-import { createLayer, layerNames, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/spec'
+import { createLayer, layerNames, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
 import { EXAMPLES } from '../../../shared/examples'
 import type { TrainingConfig } from '../../../shared/training'
 import { client } from '../api'

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { createFakeClient } from './fake-client.test-helper'
 import { trainingConfigSchema } from '../../../shared/training'
-import type { ModelSpec } from '../../../shared/spec'
+import type { ModelSpec } from '../../../shared/model-spec'
 
 const fake = vi.hoisted(() => ({ client: null as unknown }))
 vi.mock('../api', () => ({ get client() { return fake.client } }))

@@ -3,7 +3,7 @@ import { coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames
 import { diffRuns } from '../../../../shared/compare'
 import { trainingConfigSchema } from '../../../../shared/training'
 import type { RunSeries } from '../../../../shared/run'
-import type { ModelSpec } from '../../../../shared/spec'
+import type { ModelSpec } from '../../../../shared/model-spec'
 
 const series = (values: Record<string, number[]>): RunSeries =>
   Object.fromEntries(Object.entries(values).map(([name, v]) => [name, { step: v.map((_, i) => (i + 1) * 10), epoch: v.map((_, i) => i + 1), value: v }]))

@@ -1,6 +1,6 @@
 // Localised names for what the spec registry describes in English (field labels, layer
 // descriptions), with the registry's own English as the fallback; and the drag-and-drop types.
-import { LAYER_CLASSES, type FieldDescriptor } from '../../../../shared/spec'
+import { LAYER_CLASSES, type FieldDescriptor } from '../../../../shared/model-spec'
 import { hasMessage, locale, t } from '../../i18n'
 
 /** dataTransfer type of a palette item being dragged (value: the class name). */

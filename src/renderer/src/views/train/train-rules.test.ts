@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adaptConfigToTask, defaultConfigForTask, lossForTask, startRefusal } from './train-rules'
 import type { DatasetDescriptor } from '../../../../shared/dataset'
-import type { ModelSpec } from '../../../../shared/spec'
+import type { ModelSpec } from '../../../../shared/model-spec'
 
 const spec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'mlp', input_shape: [784], layers: [{ class_name: 'Dense', config: { units: 10, activation: 'softmax' } }] }
 const mnist = { id: 'mnist', name: 'MNIST', task: 'multiclass', feature_shape: [784] } as DatasetDescriptor

@@ -1,7 +1,7 @@
 // What the Train view decides without the back end: default settings from the data set's task,
 // and whether Start is allowed (with the reason shown when it is not).
 import type { DatasetDescriptor, Task } from '../../../../shared/dataset'
-import type { ModelSpec } from '../../../../shared/spec'
+import type { ModelSpec } from '../../../../shared/model-spec'
 import { lossForTask, lossesForTask, trainingConfigSchema, type TrainingConfig } from '../../../../shared/training'
 
 export { lossForTask, lossesForTask }
