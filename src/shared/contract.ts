@@ -167,8 +167,5 @@ export interface WorkbenchClient {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
 }
 
-/** An error that crosses the contract: a code a program can test and a message a person can read. */
-export interface ContractError {
-  code: 'invalid_request' | 'not_found' | 'conflict' | 'bad_input' | 'internal' | 'unauthorized'
-  message: string
-}
+/** An error that crosses the contract: see src/shared/errors.ts (code, message, reason, details). */
+export type { ContractError } from './errors'

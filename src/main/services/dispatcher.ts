@@ -1,7 +1,7 @@
 // Turns the shared contract into something a host can serve: validates each request against
 // its schema, runs the handler, and maps failures to ContractErrors a view can show.
 import { z } from 'zod'
-import { DataImportError } from '../data/errors'
+import { TypedError, type ErrorData } from '../../shared/errors'
 import { StoreError } from '../store/errors'
 import { methods, type ContractError, type EventName, type EventPayload, type MethodName, type Response } from '../../shared/contract'
 
@@ -10,13 +10,10 @@ export type Handlers = {
   [M in MethodName]: (request: z.output<(typeof methods)[M]['request']>) => Promise<Response<M>>
 }
 
-/** An error meant for the user: carries a contract error code. */
-export class WorkbenchError extends Error {
-  constructor(
-    readonly code: ContractError['code'],
-    message: string
-  ) {
-    super(message)
+/** An error meant for the user: a contract code, and (for the views' own words) a reason key with details. */
+export class WorkbenchError extends TypedError {
+  constructor(code: ContractError['code'], message: string, data: ErrorData & { cause?: unknown } = {}) {
+    super(code, message, data)
     this.name = 'WorkbenchError'
   }
 }
@@ -38,7 +35,6 @@ function describeZodError(error: z.ZodError): string {
 
 /** The contract code of an error the store or an importer raised on purpose (anything else is `internal`). */
 function knownErrorCode(error: unknown): ContractError['code'] | null {
-  if (error instanceof DataImportError) return 'bad_input'
   if (error instanceof StoreError) {
     // busy: another process held the database past every retry — the request can be tried again.
     if (error.code === 'busy' || error.code === 'conflict') return 'conflict'
@@ -61,9 +57,9 @@ export function createDispatcher(handlers: Handlers) {
       const result = await handler(parsed.data)
       return { ok: true, result }
     } catch (error) {
-      if (error instanceof WorkbenchError) return { ok: false, error: { code: error.code, message: error.message } }
+      if (error instanceof TypedError) return { ok: false, error: error.toContractError() }
       const known = knownErrorCode(error)
-      if (known) return { ok: false, error: { code: known, message: (error as Error).message } }
+      if (known) return { ok: false, error: { code: known, message: (error as Error).message, reason: `store.${(error as StoreError).code}` } }
       const message = error instanceof Error ? error.message : String(error)
       return { ok: false, error: { code: 'internal', message } }
     }

@@ -3,6 +3,7 @@
 // WebSocket at /ws on the page's own origin (the auth cookie travels with the handshake).
 import type { ContractError, EventName, EventPayload, MethodName, Request, Response, WorkbenchClient } from '../../../shared/contract'
 import type { BridgeResult, WorkbenchBridge } from '../../../shared/bridge'
+import { errorData, type ErrorDetails } from '../../../shared/errors'
 
 declare global {
   interface Window {
@@ -14,13 +15,19 @@ export type CallErrorCode = ContractError['code'] | 'timeout' | 'disconnected'
 
 /** A failed call: `code` for programs, `message` for people. */
 export class WorkbenchCallError extends Error {
+  /** The back end's reason key and details (src/shared/errors.ts), when it sent them. */
+  readonly reason?: string
+  readonly details?: ErrorDetails
   constructor(
     readonly code: CallErrorCode,
     message: string,
-    readonly method: string
+    readonly method: string,
+    data: { reason?: string; details?: ErrorDetails } = {}
   ) {
     super(message)
     this.name = 'WorkbenchCallError'
+    if (data.reason !== undefined) this.reason = data.reason
+    if (data.details !== undefined) this.details = data.details
   }
 }
 
@@ -70,7 +77,7 @@ export function createBridgeClient(bridge: WorkbenchBridge): WorkbenchClient {
       if (typeof invoke !== 'function') throw new WorkbenchCallError('invalid_request', `the desktop bridge has no method ${method}`, method)
       const outcome = await invoke(request)
       if (outcome.ok) return outcome.result
-      throw new WorkbenchCallError(outcome.error.code, outcome.error.message, method)
+      throw new WorkbenchCallError(outcome.error.code, outcome.error.message, method, errorData(outcome.error))
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       return bridge.on(event, listener)
@@ -218,7 +225,7 @@ export class SocketClient implements WorkbenchClient {
     this.pending.delete(message.id)
     clearTimeout(call.timer)
     if (message.ok === true) call.resolve(message.result)
-    else call.reject(new WorkbenchCallError(message.error?.code ?? 'internal', message.error?.message ?? 'the server answered without a result', call.method))
+    else call.reject(new WorkbenchCallError(message.error?.code ?? 'internal', message.error?.message ?? 'the server answered without a result', call.method, errorData(message.error)))
   }
 }
 
