@@ -3,6 +3,7 @@
 // min/max downsampling, best/last of a metric).
 import type { ModelSpec } from './model-spec'
 import type { TrainingConfig } from './training'
+import { bestOf, lastValue, metricDirection, type MetricDirection } from './metric-best'
 
 export type DiffValue = string | number | boolean | null
 
@@ -227,26 +228,13 @@ export function minMaxDownsample(x: readonly number[], y: readonly number[], buc
   return { x: outX, y: outY }
 }
 
-/** Whether a higher or a lower value of a metric is better (loss, mse, mae: lower). */
-export function metricGoal(name: string): 'min' | 'max' {
-  const base = name.replace(/^(val|test|train)_/, '')
-  return /loss|mse|mae|error|^lr$/.test(base) ? 'min' : 'max'
+/** Whether a higher or a lower value of a metric is better: the one definition in metric-best.ts. */
+export function metricGoal(name: string): MetricDirection {
+  return metricDirection(name)
 }
 
-/** The last finite value of a series and the best one (by the metric's goal) with its index. */
+/** The last finite value of a series and the best one (min or max over the series, by the metric's direction) with its index. */
 export function lastAndBest(name: string, values: readonly number[]): { last: number | null; best: number | null; bestIndex: number | null } {
-  let last: number | null = null
-  let best: number | null = null
-  let bestIndex: number | null = null
-  const goal = metricGoal(name)
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]
-    if (!Number.isFinite(value)) continue
-    last = value
-    if (best === null || (goal === 'min' ? value < best : value > best)) {
-      best = value
-      bestIndex = i
-    }
-  }
-  return { last, best, bestIndex }
+  const best = bestOf(name, values)
+  return { last: lastValue(values), best: best?.value ?? null, bestIndex: best?.index ?? null }
 }

@@ -2,6 +2,7 @@
 // Keras names (snake_case) so that a config reads like the Keras call it mirrors.
 import { z } from 'zod'
 import type { Task } from './dataset'
+import { metricDirection } from './metric-best'
 
 const positive = z.number().positive()
 const unit = z.number().min(0).max(1)
@@ -126,7 +127,7 @@ export function lossesForTask(task: Task): LossName[] {
 
 /** Keras's `mode: 'auto'`: accuracy-like metrics improve upwards, losses and errors downwards. */
 export function metricPrefersHigher(name: string): boolean {
-  return /(acc|accuracy|auc|precision|recall)$/.test(name)
+  return metricDirection(name) === 'max'
 }
 
 /** Keras's names for the metrics we store under shorter ones (Keras 2+ logs `accuracy`, `val_accuracy`). */
