@@ -2,9 +2,9 @@
 // payload schema. Both hosts (Electron IPC, browser WebSocket) implement exactly this, and the
 // back end validates every request against it before acting.
 import { z } from 'zod'
-import { csvImportOptionsSchema, csvPreviewSchema, datasetDescriptorSchema, idxImportOptionsSchema } from './dataset'
+import { csvImportOptionsSchema, csvPreviewOptionsSchema, csvPreviewSchema, datasetDescriptorSchema, datasetRowsSchema, idxImportOptionsSchema } from './dataset'
 import { modelSpecSchema } from './model-spec'
-import { progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
+import { activeRunSchema, progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
 import { backendNameSchema, trainingConfigSchema } from './training'
 
 const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _ . : -')
@@ -22,7 +22,8 @@ export const exampleSchema = z.object({
 })
 export type Example = z.infer<typeof exampleSchema>
 
-export const savedModelSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), spec: modelSpecSchema, created_at: z.string() })
+/** `unchanged`: models.save found the spec equal to the latest version's and made no new one (that version is returned). */
+export const savedModelSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), spec: modelSpecSchema, created_at: z.string(), unchanged: z.boolean().optional() })
 export type SavedModel = z.infer<typeof savedModelSchema>
 
 /** Which saved weights of a run to use: `best` (the monitored best epoch) or `last`; absent means the run's default. */
@@ -82,7 +83,9 @@ export const methods = {
     z.object({ id, split: z.enum(['train', 'validation', 'test']).default('train'), offset: z.number().int().min(0).default(0), count: z.number().int().min(1).max(256).default(32) }),
     z.object({ shape: z.array(z.number()), features: z.array(z.array(z.number())), labels: z.array(z.number()) })
   ),
-  'datasets.previewCsv': method(z.object({ file: id, delimiter: z.string().length(1).optional() }), csvPreviewSchema),
+  'datasets.previewCsv': method(csvPreviewOptionsSchema.extend({ file: id }), csvPreviewSchema),
+  /** Raw rows of a tabular set (file values: numbers unscaled, categories by name), a page at a time. */
+  'datasets.rows': method(z.object({ id, split: z.enum(['train', 'validation', 'test']).default('train'), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }), datasetRowsSchema),
   'datasets.importCsv': method(csvImportOptionsSchema.omit({ path: true }).extend({ file: id }), datasetDescriptorSchema),
   'datasets.importIdx': method(
     idxImportOptionsSchema.omit({ train_images: true, train_labels: true, test_images: true, test_labels: true }).extend({ train_images: id, train_labels: id, test_images: id.optional(), test_labels: id.optional() }),
@@ -122,6 +125,8 @@ export const methods = {
   'runs.pause': method(z.object({ run_id: id }), ok),
   'runs.resume': method(z.object({ run_id: id }), ok),
   'runs.list': method(empty, z.array(runSummarySchema)),
+  /** The runs this back end trains now, with their latest progress: what a client that connects or reloads attaches to. */
+  'runs.active': method(empty, z.array(activeRunSchema)),
   'runs.get': method(z.object({ run_id: id }), runDetailSchema),
   'runs.series': method(z.object({ run_id: id, max_points: z.number().int().min(10).max(100_000).default(5000) }), runSeriesSchema),
   'runs.update': method(z.object({ run_id: id, name: z.string().max(200).optional(), tags: z.array(z.string().max(60)).max(50).optional(), notes: z.string().max(20_000).optional() }), runSummarySchema),

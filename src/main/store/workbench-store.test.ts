@@ -250,6 +250,22 @@ describe('data sets, saved models and artifacts', () => {
     expect(store.listModels().map((m) => `${m.name}@${m.version}`)).toEqual(['classifier@2', 'classifier@1', 'regressor@1'])
     expect(store.getModel(a2.id).spec.layers).toHaveLength(2)
     expect(() => store.saveModel('  ', sampleSpec)).toThrow(/non-empty name/)
+  })
+
+  it('makes no new version when the spec equals the latest one, in any key order', () => {
+    const first = store.saveModel('same', sampleSpec)
+    const reverseKeys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reverseKeys) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v
+    const reordered = reverseKeys(sampleSpec) as typeof sampleSpec
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(sampleSpec))
+    const again = store.saveModel('same', reordered)
+    expect(again).toMatchObject({ id: first.id, version: 1, unchanged: true })
+    expect(store.listModels().filter((m) => m.name === 'same')).toHaveLength(1)
+    const changed = store.saveModel('same', { ...sampleSpec, layers: sampleSpec.layers.slice(1) })
+    expect(changed.version).toBe(2)
+    expect(changed.unchanged).toBeUndefined()
+    // Going back to version 1's spec is a change against the latest (v2): it makes v3.
+    expect(store.saveModel('same', sampleSpec).version).toBe(3)
     expect(() => store.getModel('model-x')).toThrow(/not found/)
   })
 

@@ -149,6 +149,13 @@ export function newId(prefix: string, at = new Date()): string {
 }
 
 /** NaN and ±Infinity do not survive JSON; record them as strings so a diverged run's final loss still reads "NaN". */
+/** JSON with object keys sorted at every level: equal values give equal text whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
+  )
+}
+
 function metricsToJson(values: MetricValues): string {
   return JSON.stringify(values, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value))
 }
@@ -602,13 +609,23 @@ export class WorkbenchStore {
 
   // ── saved models ────────────────────────────────────────────────────────────────────
 
-  /** Saves a new version of the named model (1 for a new name, then the next integer). */
+  /**
+   * Saves a new version of the named model (1 for a new name, then the next integer). A spec equal
+   * to the latest version's (keys in any order) makes no new version: that one comes back with
+   * `unchanged: true`.
+   */
   saveModel(name: string, spec: ModelSpec): SavedModel {
     const trimmed = name.trim()
     if (trimmed === '') throw new StoreError('bad_input', 'A saved model needs a non-empty name.')
     return this.write(`save model ${JSON.stringify(trimmed)}`, () => {
-      const { latest } = this.db.prepare<[string], { latest: number | null }>('SELECT max(version) AS latest FROM models WHERE name = ?').get(trimmed)!
-      const model: SavedModel = { id: newId('model'), name: trimmed, version: (latest ?? 0) + 1, spec, created_at: nowIso() }
+      const latestRow = this.db
+        .prepare<[string], { id: string; name: string; version: number; spec: string; created_at: string }>('SELECT * FROM models WHERE name = ? ORDER BY version DESC LIMIT 1')
+        .get(trimmed)
+      if (latestRow !== undefined) {
+        const latestSpec = JSON.parse(latestRow.spec) as ModelSpec
+        if (canonicalJson(latestSpec) === canonicalJson(spec)) return { ...latestRow, spec: latestSpec, unchanged: true }
+      }
+      const model: SavedModel = { id: newId('model'), name: trimmed, version: (latestRow?.version ?? 0) + 1, spec, created_at: nowIso() }
       this.db.prepare('INSERT INTO models (id, name, version, spec, created_at) VALUES (?, ?, ?, ?, ?)').run(model.id, model.name, model.version, JSON.stringify(spec), model.created_at)
       return model
     })
