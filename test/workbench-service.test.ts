@@ -151,12 +151,28 @@ describe('workbench service', () => {
     expect(await call('datasets.previewCsv', { file })).toMatchObject({ ok: false, error: { code: 'not_found' } })
   })
 
-  it('stops a run on request and records it as stopped', async () => {
+  it('stops a run on request and records it as stopped; runs.active shows it with its progress until it ends', async () => {
     const { result } = (await call('runs.start', { spec: s5.spec, config: config({ ...s5.config, budget: { kind: 'epochs', epochs: 3 } }), dataset_id: 'mnist' })) as { result: { run_id: string } }
     await waitFor(() => service.store.getRun(result.run_id).status === 'running', 60_000, 'running')
+    type Active = { ok: true; result: { run_id: string; status: string; stopping: boolean; step: number; total_steps: number | null; backend: { name: string } | null }[] }
+    let live: Active['result'][number] | undefined
+    for (const until = Date.now() + 60_000; !live && Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      live = ((await call('runs.active', {})) as Active).result.find((r) => r.step > 0)
+    }
+    if (!live) throw new Error('timed out waiting for a batch event')
+    expect(live).toMatchObject({ run_id: result.run_id, status: 'running', stopping: false })
+    expect(live.total_steps).toBeGreaterThan(live.step)
+    expect(live.backend?.name).toBeTruthy()
+    // batch/loss holds every step's own loss: consecutive steps from 1
+    const series = (await call('runs.series', { run_id: result.run_id, max_points: 100_000 })) as { ok: true; result: Record<string, { step: number[] }> }
+    const steps = series.result['batch/loss']!.step
+    expect(steps.slice(0, 5)).toEqual([1, 2, 3, 4, 5].slice(0, Math.min(5, steps.length)))
+    expect(steps.every((step, i) => step === i + 1)).toBe(true)
     expect(await call('runs.stop', { run_id: result.run_id })).toEqual({ ok: true, result: { ok: true } })
+    expect(((await call('runs.active', {})) as Active).result.find((r) => r.run_id === result.run_id)?.stopping).toBe(true)
     await service.waitForRun(result.run_id)
     expect(service.store.getRun(result.run_id).status).toBe('stopped')
+    expect(((await call('runs.active', {})) as Active).result).toEqual([])
   })
 })
 

@@ -76,9 +76,41 @@ export type RunSeries = z.infer<typeof runSeriesSchema>
 /** Events a trainer sends while it runs; also forwarded to the views. */
 export const progressEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), run_id: z.string(), backend: backendInfoSchema, total_steps: z.number(), steps_per_epoch: z.number(), epochs: z.number().nullable(), versions: z.record(z.string(), z.string()) }),
-  z.object({ type: z.literal('batch'), run_id: z.string(), step: z.number(), epoch: z.number(), metrics: metricValuesSchema, samples_per_s: z.number(), eta_s: z.number().nullable(), progress: z.number() }),
+  /**
+   * `metrics.loss` is the epoch's running mean (Keras's progress bar); `step_losses`, when present,
+   * holds the true loss of every step read since the previous batch event, the last one at `step`
+   * (the values the loop reads anyway, so no extra device sync). The store keeps those as `batch/loss`.
+   */
+  z.object({ type: z.literal('batch'), run_id: z.string(), step: z.number(), epoch: z.number(), metrics: metricValuesSchema, samples_per_s: z.number(), eta_s: z.number().nullable(), progress: z.number(), step_losses: z.array(z.number()).optional() }),
   z.object({ type: z.literal('epoch'), run_id: z.string(), step: z.number(), epoch: z.number(), metrics: metricValuesSchema }),
   z.object({ type: z.literal('status'), run_id: z.string(), status: runStatusSchema, message: z.string().optional() }),
   z.object({ type: z.literal('ended'), run_id: z.string(), status: runStatusSchema, final_metrics: metricValuesSchema, best_metrics: metricValuesSchema, best_epoch: z.number().nullable(), error: z.string().nullable(), diverged_at_step: z.number().nullable() })
 ])
 export type ProgressEvent = z.infer<typeof progressEventSchema>
+
+/**
+ * A run this back end is training now, as a client that connects (or reloads) needs it: its
+ * status, the trainer's latest progress and the last epoch's metrics. The stored series
+ * (runs.series) and the live run.progress events fill in the charts.
+ */
+export const activeRunSchema = z.object({
+  run_id: z.string(),
+  name: z.string(),
+  model_name: z.string(),
+  dataset_id: z.string(),
+  status: runStatusSchema,
+  /** Stop was asked for and the run has not ended yet. */
+  stopping: z.boolean(),
+  backend: backendInfoSchema.nullable(),
+  total_steps: z.number().nullable(),
+  steps_per_epoch: z.number().nullable(),
+  /** Configured epochs (null for a step budget or before the trainer started). */
+  epochs: z.number().nullable(),
+  step: z.number(),
+  epoch: z.number(),
+  progress: z.number(),
+  samples_per_s: z.number().nullable(),
+  eta_s: z.number().nullable(),
+  last_epoch_metrics: metricValuesSchema
+})
+export type ActiveRun = z.infer<typeof activeRunSchema>

@@ -8,10 +8,10 @@
 // escapes: it is logged, a write the database refused while locked is retried later, and a run
 // whose end could not be recorded keeps being retried while this process lives.
 import { rm } from 'node:fs/promises'
-import { ACTIVE_STATUSES, type ProgressEvent } from '../../shared/run'
+import { ACTIVE_STATUSES, type ActiveRun as ActiveRunInfo, type ProgressEvent } from '../../shared/run'
 import type { MetricPoint } from '../../shared/run'
 import type { DatasetDescriptor } from '../../shared/dataset'
-import { validateSpec, type ModelSpec } from '../../shared/model-spec'
+import { specErrorsDetails, validateSpec, type ModelSpec } from '../../shared/model-spec'
 import { encodeRecords, specPreprocessing } from '../export/preprocessing'
 import { checkSpecLimits } from '../../shared/model-spec/limits'
 import { checkMonitor, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
@@ -30,6 +30,7 @@ type RunMethods =
   | 'runs.pause'
   | 'runs.resume'
   | 'runs.list'
+  | 'runs.active'
   | 'runs.get'
   | 'runs.series'
   | 'runs.update'
@@ -46,6 +47,8 @@ interface ActiveRun {
   stopRequestedAt: number | null
   /** Status writes the database refused while locked, retried in order before the next one and at each heartbeat. */
   pending: { what: string; write: () => void }[]
+  /** What runs.active answers for it: status and the trainer's latest progress, kept from its events. */
+  info: ActiveRunInfo
 }
 
 export interface RunsOptions {
@@ -88,7 +91,16 @@ export interface Runs {
  */
 export function progressToMetricPoints(event: ProgressEvent, now: number): MetricPoint[] {
   if (event.type === 'batch') {
-    return Object.entries(event.metrics).map(([name, value]) => ({ step: event.step, epoch: event.epoch, name: `batch/${name}`, value, time: now }))
+    const losses = event.step_losses
+    // With step_losses, batch/loss is each step's own loss (not the epoch's running mean in metrics.loss).
+    const points = Object.entries(event.metrics)
+      .filter(([name]) => !(losses && name === 'loss'))
+      .map(([name, value]) => ({ step: event.step, epoch: event.epoch, name: `batch/${name}`, value, time: now }))
+    if (losses) {
+      const first = event.step - losses.length + 1
+      losses.forEach((value, i) => points.push({ step: first + i, epoch: event.epoch, name: 'batch/loss', value, time: now }))
+    }
+    return points
   }
   if (event.type === 'epoch') {
     return Object.entries(event.metrics).map(([name, value]) => ({ step: event.step, epoch: event.epoch, name, value, time: now }))
@@ -105,18 +117,18 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
   const { preprocessing, scaling } = specPreprocessing(spec, descriptor)
   let raw: number[][]
   if (request.records) {
-    if (request.inputs) throw new WorkbenchError('bad_input', 'give either records (rows by column name) or inputs (rows of numbers), not both')
-    if (request.preprocessed) throw new WorkbenchError('bad_input', 'records by column name are raw by definition; drop --preprocessed, or give inputs as already-scaled numbers')
+    if (request.inputs) throw new WorkbenchError('bad_input', 'give either records (rows by column name) or inputs (rows of numbers), not both', { reason: 'predict.both_forms' })
+    if (request.preprocessed) throw new WorkbenchError('bad_input', 'records by column name are raw by definition; drop --preprocessed, or give inputs as already-scaled numbers', { reason: 'predict.records_preprocessed' })
     const encoded = encodeRecords(preprocessing, request.records)
-    if (encoded.errors.length) throw new WorkbenchError('bad_input', `${encoded.errors.slice(0, 5).join('; ')}${encoded.errors.length > 5 ? `; and ${encoded.errors.length - 5} more` : ''}`)
+    if (encoded.errors.length) throw new WorkbenchError('bad_input', `${encoded.errors.slice(0, 5).join('; ')}${encoded.errors.length > 5 ? `; and ${encoded.errors.length - 5} more` : ''}`, { reason: 'predict.bad_records', details: { count: encoded.errors.length, first: encoded.errors[0] ?? '' } })
     raw = Array.from({ length: request.records.length }, (_, r) => Array.from(encoded.raw.subarray(r * features, (r + 1) * features)))
   } else if (request.inputs) {
     raw = request.inputs
   } else {
-    throw new WorkbenchError('bad_input', 'nothing to predict: give records (rows by column name) or inputs (rows of numbers)')
+    throw new WorkbenchError('bad_input', 'nothing to predict: give records (rows by column name) or inputs (rows of numbers)', { reason: 'predict.nothing' })
   }
   raw.forEach((row, r) => {
-    if (row.length !== features) throw new WorkbenchError('bad_input', `row ${r + 1} has ${row.length} values but the model takes ${features} (${preprocessing.feature_names.length ? preprocessing.feature_names.slice(0, 8).join(', ') + (features > 8 ? ', …' : '') : `shape ${spec.input_shape.join('×')}`})`)
+    if (row.length !== features) throw new WorkbenchError('bad_input', `row ${r + 1} has ${row.length} values but the model takes ${features} (${preprocessing.feature_names.length ? preprocessing.feature_names.slice(0, 8).join(', ') + (features > 8 ? ', …' : '') : `shape ${spec.input_shape.join('×')}`})`, { reason: 'predict.row_width', details: { row: r + 1, got: row.length, expected: features } })
   })
   if (request.preprocessed || !scaling) return raw
   return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
@@ -126,12 +138,44 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
 function notRunningHere(store: WorkbenchStore, runId: string, verb: string): WorkbenchError {
   const info = notFound(() => store.runOwner(runId))
   if ((ACTIVE_STATUSES as readonly string[]).includes(info.status) && !info.self) {
-    return new WorkbenchError('conflict', `run ${runId} is ${info.status} in another process (${describeOwner(info.owner)}); ${verb} it from the window or command that started it`)
+    return new WorkbenchError('conflict', `run ${runId} is ${info.status} in another process (${describeOwner(info.owner)}); ${verb} it from the window or command that started it`, { reason: 'run.elsewhere', details: { run_id: runId, status: info.status, owner: describeOwner(info.owner), action: verb } })
   }
   if (info.status === 'interrupted') {
-    return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it was interrupted (the process that trained it stopped); there is nothing to ${verb}. Delete it, or start a new run to train again`)
+    return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it was interrupted (the process that trained it stopped); there is nothing to ${verb}. Delete it, or start a new run to train again`, { reason: 'run.interrupted', details: { run_id: runId, action: verb } })
   }
-  return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it has already ended as ${info.status}; there is nothing to ${verb}`)
+  return new WorkbenchError('conflict', `run ${runId} is not running anywhere: it has already ended as ${info.status}; there is nothing to ${verb}`, { reason: 'run.ended', details: { run_id: runId, status: info.status, action: verb } })
+}
+
+/** Keeps a run's latest progress (for runs.active) from its trainer's events. */
+export function trackProgress(info: ActiveRunInfo, event: ProgressEvent): void {
+  switch (event.type) {
+    case 'started':
+      info.backend = event.backend
+      info.total_steps = event.total_steps
+      info.steps_per_epoch = event.steps_per_epoch
+      info.epochs = event.epochs
+      info.status = 'running'
+      break
+    case 'batch':
+      info.step = event.step
+      info.epoch = event.epoch
+      info.progress = event.progress
+      info.samples_per_s = event.samples_per_s
+      info.eta_s = event.eta_s
+      break
+    case 'epoch':
+      info.epoch = event.epoch
+      info.step = Math.max(info.step, event.step)
+      info.last_epoch_metrics = event.metrics
+      break
+    case 'status':
+      info.status = event.status
+      break
+    case 'ended':
+      info.status = event.status
+      info.stopping = false
+      break
+  }
 }
 
 export function createRuns(ctx: ServiceContext, datasets: Datasets, options: RunsOptions = {}): Runs {
@@ -278,15 +322,20 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
   }
 
   function trainedRunDir(runId: string, name: string): string {
-    if (!folders.available(runId).length) throw new WorkbenchError('conflict', `run "${name}" has no saved weights yet: weights are saved after the first epoch (or when a run ends); train it longer or re-run it`)
+    if (!folders.available(runId).length) throw new WorkbenchError('conflict', `run "${name}" has no saved weights yet: weights are saved after the first epoch (or when a run ends); train it longer or re-run it`, { reason: 'run.no_weights', details: { run: name, run_id: runId } })
     return folders.dir(runId)
   }
 
-  function launch(runId: string, spec: ModelSpec, config: TrainingConfig, datasetId: string): void {
+  function launch(runId: string, spec: ModelSpec, config: TrainingConfig, datasetId: string, summary: { name: string; model_name: string }): void {
     const writer = store.metricWriter(runId, { onError: (error) => log(`run ${runId}: ${error.message}`) })
     const handle = startTraining({ runId, runDir: folders.dir(runId), dataDir, datasetId, spec, config }, { fork: ctx.fork })
-    const run: ActiveRun = { handle, writer, ended: Promise.resolve(), stopRequestedAt: null, pending: [] }
+    const info: ActiveRunInfo = {
+      run_id: runId, name: summary.name, model_name: summary.model_name, dataset_id: datasetId, status: 'queued', stopping: false, backend: null,
+      total_steps: null, steps_per_epoch: null, epochs: null, step: 0, epoch: 0, progress: 0, samples_per_s: null, eta_s: null, last_epoch_metrics: {}
+    }
+    const run: ActiveRun = { handle, writer, ended: Promise.resolve(), stopRequestedAt: null, pending: [], info }
     handle.onEvent((event) => {
+      trackProgress(info, event)
       const points = progressToMetricPoints(event, Date.now())
       if (points.length) appendPoints(writer, runId, points)
       if (event.type === 'started') {
@@ -322,21 +371,22 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
       return
     }
     run.stopRequestedAt ??= now
+    run.info.stopping = true
     run.handle.stop()
   }
 
   async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }): Promise<{ run_id: string }> {
     const checked = validateSpec(request.spec)
-    if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`)
+    if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
     const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
-    if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`)
+    if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`, { reason: 'run.model_too_big', details: { problem: tooBig } })
     const monitorProblem = checkMonitor(trainingConfigSchema.parse(request.config))
-    if (monitorProblem) throw new WorkbenchError('bad_input', monitorProblem)
+    if (monitorProblem) throw new WorkbenchError('bad_input', monitorProblem, { reason: 'run.bad_monitor', details: { problem: monitorProblem } })
     const descriptor = await datasets.get(request.dataset_id)
     const wanted = descriptor.feature_shape.join('x')
     const got = request.spec.input_shape.join('x')
     if (wanted !== got && descriptor.feature_shape.reduce((a, b) => a * b, 1) !== request.spec.input_shape.reduce((a, b) => a * b, 1)) {
-      throw new WorkbenchError('bad_input', `the model expects inputs of shape (${request.spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`)
+      throw new WorkbenchError('bad_input', `the model expects inputs of shape (${request.spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`, { reason: 'run.input_shape_mismatch', details: { model_shape: request.spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
     }
     const run = store.createRun({
       name: request.name?.trim() || `${request.spec.name} on ${descriptor.name}`,
@@ -345,7 +395,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
       spec: request.spec,
       config: request.config
     })
-    launch(run.id, request.spec, request.config, descriptor.id)
+    launch(run.id, request.spec, request.config, descriptor.id, { name: run.name, model_name: run.model_name })
     emit('runs.changed', { run_id: run.id })
     return { run_id: run.id }
   }
@@ -379,6 +429,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
         reap()
         return store.listRuns()
       },
+      'runs.active': async () => [...active.values()].map((run) => ({ ...run.info, last_epoch_metrics: { ...run.info.last_epoch_metrics } })),
       'runs.get': async ({ run_id }) => {
         reap()
         return notFound(() => store.getRun(run_id))
@@ -397,19 +448,21 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
       },
       'runs.update': async ({ run_id, ...patch }) => {
         const updated = notFound(() => store.updateRun(run_id, patch))
+        const live = active.get(run_id)
+        if (live) live.info.name = updated.name
         emit('runs.changed', { run_id })
         return updated
       },
       'runs.delete': async ({ run_id }) => {
-        if (active.has(run_id)) throw new WorkbenchError('conflict', `run ${run_id} is still training; stop it before deleting it`)
+        if (active.has(run_id)) throw new WorkbenchError('conflict', `run ${run_id} is still training; stop it before deleting it`, { reason: 'run.still_training', details: { run_id } })
         reap()
         try {
           notFound(() => store.deleteRun(run_id))
         } catch (error) {
           if (error instanceof StoreError && error.code === 'conflict') {
             const info = store.runOwner(run_id)
-            if (info.self) throw new WorkbenchError('conflict', `run ${run_id} has ended but its end is not recorded yet (the run database is locked by another process); try again in a moment`)
-            throw new WorkbenchError('conflict', `run ${run_id} is ${info.status} in another process (${describeOwner(info.owner)}); stop it there before deleting it`)
+            if (info.self) throw new WorkbenchError('conflict', `run ${run_id} has ended but its end is not recorded yet (the run database is locked by another process); try again in a moment`, { reason: 'run.end_not_recorded', details: { run_id } })
+            throw new WorkbenchError('conflict', `run ${run_id} is ${info.status} in another process (${describeOwner(info.owner)}); stop it there before deleting it`, { reason: 'run.elsewhere', details: { run_id, status: info.status, owner: describeOwner(info.owner), action: 'delete' } })
           }
           throw error
         }
