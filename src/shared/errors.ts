@@ -65,3 +65,141 @@ export function errorData(error: unknown): { code?: string; reason?: string; det
     ...(details.success ? { details: details.data } : {})
   }
 }
+
+/**
+ * Every reason the workbench raises on purpose, with its contract code and the details its
+ * templates may use. The renderer holds one English and one Chinese template per reason
+ * (`errors.reason.<reason>` in src/renderer/src/i18n/messages/errors.ts); a test checks that
+ * each reason here, and each `reason: '…'` written in src/main and src/shared, has both.
+ * Templates may also use `{message}`: the back end's English text.
+ */
+export const ERROR_REASONS = {
+  // The request itself (the dispatcher).
+  'request.invalid': { code: 'invalid_request', details: ['method', 'path', 'expected', 'got', 'problem'] },
+  'request.unknown_method': { code: 'invalid_request', details: ['method'] },
+  // The run store (StoreError without a more precise reason).
+  'store.not_found': { code: 'not_found', details: [] },
+  'store.conflict': { code: 'conflict', details: [] },
+  'store.bad_input': { code: 'bad_input', details: [] },
+  'store.busy': { code: 'conflict', details: [] },
+  'store.incompatible': { code: 'conflict', details: [] },
+  // Model specs (validateSpec's SpecError; spec.invalid wraps them for a request).
+  'spec.invalid': { code: 'bad_input', details: ['count', 'first', 'first_reason', 'layer', 'class_name', 'field'] },
+  'spec.not_object': { code: 'bad_input', details: ['got'] },
+  'spec.bad_format': { code: 'bad_input', details: ['got'] },
+  'spec.bad_version': { code: 'bad_input', details: ['got'] },
+  'spec.bad_input_shape': { code: 'bad_input', details: ['got'] },
+  'spec.bad_name': { code: 'bad_input', details: ['got'] },
+  'spec.bad_layers': { code: 'bad_input', details: ['got'] },
+  'spec.bad_structure': { code: 'bad_input', details: ['field', 'problem'] },
+  'spec.bad_layer': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'where', 'problem'] },
+  'spec.no_layers': { code: 'bad_input', details: [] },
+  'spec.too_many_layers': { code: 'bad_input', details: ['layers', 'max'] },
+  'spec.unknown_class': { code: 'bad_input', details: ['layer', 'class_name', 'known'] },
+  'spec.unknown_param': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'takes'] },
+  'spec.field_required': { code: 'bad_input', details: ['layer', 'class_name', 'field'] },
+  'spec.field_invalid': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'expected', 'got', 'kind', 'min', 'max', 'exclusive_max', 'options', 'length', 'minus_one'] },
+  'spec.field_null': { code: 'bad_input', details: ['layer', 'class_name', 'field'] },
+  'spec.bad_initializer': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'problem'] },
+  'spec.bad_regularizer': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'problem'] },
+  'spec.unsupported_value': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'expected', 'got'] },
+  'spec.bad_layer_name': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'got'] },
+  'spec.duplicate_name': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'name', 'earlier'] },
+  'spec.input_layer_position': { code: 'bad_input', details: ['layer', 'class_name', 'field'] },
+  'spec.input_shape_mismatch': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'got', 'expected'] },
+  'spec.shape_mismatch': { code: 'bad_input', details: ['layer', 'class_name', 'input', 'needs'] },
+  'spec.already_flat': { code: 'bad_input', details: ['layer', 'class_name', 'input'] },
+  'spec.window_too_big': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'window', 'input'] },
+  'spec.reshape_size': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'target', 'size', 'input'] },
+  'spec.axis_out_of_range': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'rank', 'input', 'got'] },
+  'spec.axis_not_last': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'last', 'input', 'got'] },
+  'spec.strides_with_dilation': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'strides', 'dilation'] },
+  'spec.no_shape_rule': { code: 'bad_input', details: ['layer', 'class_name'] },
+  'spec.weights_count': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'given', 'expected', 'listing'] },
+  'spec.weights_size': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'index', 'name', 'shape', 'expected', 'got'] },
+  // Data sets.
+  'dataset.not_found': { code: 'not_found', details: ['dataset_id'] },
+  'dataset.builtin': { code: 'conflict', details: ['dataset_id'] },
+  'dataset.no_split': { code: 'not_found', details: ['dataset', 'split', 'present'] },
+  // Runs.
+  'run.not_found': { code: 'not_found', details: ['run_id'] },
+  'run.name_blank': { code: 'bad_input', details: [] },
+  'run.no_weights': { code: 'conflict', details: ['run', 'run_id'] },
+  'run.weights_unavailable': { code: 'conflict', details: ['run', 'run_id', 'which', 'available'] },
+  'run.elsewhere': { code: 'conflict', details: ['run_id', 'status', 'owner', 'action'] },
+  'run.interrupted': { code: 'conflict', details: ['run_id', 'action'] },
+  'run.ended': { code: 'conflict', details: ['run_id', 'status', 'action'] },
+  'run.still_training': { code: 'conflict', details: ['run_id'] },
+  'run.end_not_recorded': { code: 'conflict', details: ['run_id'] },
+  'run.model_too_big': { code: 'bad_input', details: ['problem'] },
+  'run.bad_monitor': { code: 'bad_input', details: ['problem'] },
+  'run.bad_config': { code: 'bad_input', details: ['problem'] },
+  'run.backend_unavailable': { code: 'conflict', details: ['backend', 'problem'] },
+  'run.input_shape_mismatch': { code: 'bad_input', details: ['model_shape', 'data_shape', 'dataset'] },
+  'model.name_blank': { code: 'bad_input', details: [] },
+  // The Runs filter query (src/shared/run-query.ts); position is 1-based.
+  'query.expected': { code: 'bad_input', details: ['position', 'expected', 'found'] },
+  'query.unclosed_string': { code: 'bad_input', details: ['position', 'quote'] },
+  'query.unknown_field': { code: 'bad_input', details: ['position', 'field', 'known'] },
+  'query.unknown_param': { code: 'bad_input', details: ['position', 'name', 'known'] },
+  'query.bad_value': { code: 'bad_input', details: ['position', 'field', 'got', 'expected'] },
+  'query.bad_operator': { code: 'bad_input', details: ['position', 'field', 'operator', 'allowed'] },
+  'query.or_unsupported': { code: 'bad_input', details: ['position', 'found'] },
+  // Predictions.
+  'predict.both_forms': { code: 'bad_input', details: [] },
+  'predict.records_preprocessed': { code: 'bad_input', details: [] },
+  'predict.bad_records': { code: 'bad_input', details: ['count', 'first'] },
+  'predict.nothing': { code: 'bad_input', details: [] },
+  'predict.row_width': { code: 'bad_input', details: ['row', 'got', 'expected'] },
+  // Uploads.
+  'upload.not_found': { code: 'not_found', details: ['upload'] },
+  'upload.incomplete': { code: 'bad_input', details: ['name', 'size', 'expected'] },
+  'upload.too_many': { code: 'conflict', details: ['open', 'idle_minutes'] },
+  'upload.too_much_open': { code: 'conflict', details: ['announced', 'size', 'max'] },
+  'upload.bad_name': { code: 'bad_input', details: ['name'] },
+  'upload.too_big': { code: 'bad_input', details: ['name', 'size', 'max'] },
+  'upload.bad_base64': { code: 'bad_input', details: ['name', 'offset'] },
+  'upload.discarded': { code: 'not_found', details: ['name'] },
+  'upload.out_of_order': { code: 'conflict', details: ['name', 'offset', 'received'] },
+  'upload.overflow': { code: 'bad_input', details: ['name', 'expected'] },
+  // Exports and model files.
+  'export.failed': { code: 'bad_input', details: ['format', 'run', 'problem'] },
+  'export.refused': { code: 'bad_input', details: ['format', 'problem'] },
+  'model_file.no_weights': { code: 'bad_input', details: ['file'] },
+  'model_file.input_shape_mismatch': { code: 'bad_input', details: ['file', 'model_shape', 'data_shape', 'dataset'] },
+  'model_file.not_found': { code: 'not_found', details: ['file'] },
+  'model_file.empty': { code: 'bad_input', details: ['file'] },
+  'model_file.not_json': { code: 'bad_input', details: ['file', 'problem'] },
+  'model_file.not_model': { code: 'bad_input', details: ['file'] },
+  'model_file.wrong_container': { code: 'bad_input', details: ['file', 'expected'] },
+  'model_file.damaged': { code: 'bad_input', details: ['file', 'problem'] },
+  'model_file.incomplete': { code: 'bad_input', details: ['file', 'missing'] },
+  'model_file.unsupported': { code: 'bad_input', details: ['file', 'problem'] },
+  'model_file.invalid_spec': { code: 'bad_input', details: ['file', 'count', 'first'] },
+  'model_file.weights_mismatch': { code: 'bad_input', details: ['file', 'layer', 'problem'] },
+  'torch_job.bad': { code: 'bad_input', details: ['problem'] },
+  'torch_job.dataset_missing': { code: 'not_found', details: ['source_run_id', 'dataset'] }
+} as const satisfies Record<string, { code: ErrorCode; details: readonly string[] }>
+
+export type ErrorReason = keyof typeof ERROR_REASONS
+
+export function isKnownReason(reason: unknown): reason is ErrorReason {
+  return typeof reason === 'string' && Object.hasOwn(ERROR_REASONS, reason)
+}
+
+/** A TypedError for a registered reason: the code comes from the registry. */
+export function reasonError(reason: ErrorReason, message: string, details?: ErrorDetails, cause?: unknown): TypedError {
+  return new TypedError(ERROR_REASONS[reason].code, message, { reason, ...(details ? { details } : {}), ...(cause === undefined ? {} : { cause }) })
+}
+
+/** One detail value from anything (a shape, a list, a number): arrays and objects become short text. */
+export function detailValue(value: unknown): ErrorDetail {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return typeof value === 'string' ? value.slice(0, 2000) : value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (value === undefined) return null
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 2000)
+  } catch {
+    return String(value).slice(0, 2000)
+  }
+}

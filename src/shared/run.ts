@@ -42,6 +42,14 @@ export const runSummarySchema = z.object({
   final_metrics: metricValuesSchema,
   best_metrics: metricValuesSchema,
   best_epoch: z.number().nullable(),
+  /**
+   * The best value of each per-epoch metric over the epochs it was reported (min of a loss, max
+   * of an accuracy: src/shared/metric-best.ts). `best_metrics` is something else: every metric
+   * AT the best epoch of the monitored metric. Filled by the runs service from the metric rows.
+   */
+  best_values: metricValuesSchema.optional(),
+  /** Epochs trained (the last epoch with per-epoch metrics); `epochs` is the configured number. */
+  epochs_trained: z.number().nullable().optional(),
   tags: z.array(z.string()),
   notes: z.string()
 })

@@ -9,7 +9,8 @@
 // whose end could not be recorded keeps being retried while this process lives.
 import { rm } from 'node:fs/promises'
 import { ACTIVE_STATUSES, type ActiveRun as ActiveRunInfo, type ProgressEvent } from '../../shared/run'
-import type { MetricPoint } from '../../shared/run'
+import type { MetricPoint, RunSummary } from '../../shared/run'
+import { isScoreMetric, metricDirection } from '../../shared/metric-best'
 import type { DatasetDescriptor } from '../../shared/dataset'
 import { specErrorsDetails, validateSpec, type ModelSpec } from '../../shared/model-spec'
 import { encodeRecords, specPreprocessing } from '../export/preprocessing'
@@ -134,7 +135,36 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
   return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
 }
 
+/** A finished run's best values never change: computed once per process, keyed by run id with its status and end. */
+export type MetricBestCache = Map<string, { key: string; best_values: Record<string, number>; epochs_trained: number | null }>
+
+/**
+ * A run summary with `best_values` (min or max of each per-epoch metric over its epochs, by the
+ * metric's direction: metric-best.ts) and `epochs_trained`, read from the metric rows through the
+ * series index. Active runs are read afresh; ended ones come from `cache` after the first time.
+ */
+export function withMetricBests<T extends RunSummary>(store: WorkbenchStore, run: T, cache: MetricBestCache): T {
+  const key = `${run.status}|${run.ended_at ?? ''}`
+  let entry = cache.get(run.id)
+  if (!entry || entry.key !== key || ACTIVE_STATUSES.includes(run.status)) {
+    const names = ACTIVE_STATUSES.includes(run.status) || Object.keys(run.final_metrics).length === 0 ? null : Object.keys(run.final_metrics).filter((name) => !name.startsWith('test_') && !name.startsWith('batch/'))
+    const ranges = store.metricRanges(run.id, names)
+    const bestValues: Record<string, number> = {}
+    let epochs: number | null = null
+    for (const [name, range] of Object.entries(ranges)) {
+      if (range.epochs !== null) epochs = Math.max(epochs ?? 0, range.epochs)
+      if (!isScoreMetric(name)) continue
+      const value = metricDirection(name) === 'max' ? range.max : range.min
+      if (value !== null) bestValues[name] = value
+    }
+    entry = { key, best_values: bestValues, epochs_trained: epochs }
+    cache.set(run.id, entry)
+  }
+  return { ...run, best_values: entry.best_values, epochs_trained: entry.epochs_trained }
+}
+
 /** Why a run this process does not train cannot be stopped, paused or resumed from here. */
+
 function notRunningHere(store: WorkbenchStore, runId: string, verb: string): WorkbenchError {
   const info = notFound(() => store.runOwner(runId))
   if ((ACTIVE_STATUSES as readonly string[]).includes(info.status) && !info.self) {
@@ -181,6 +211,7 @@ export function trackProgress(info: ActiveRunInfo, event: ProgressEvent): void {
 export function createRuns(ctx: ServiceContext, datasets: Datasets, options: RunsOptions = {}): Runs {
   const { store, emit, folders, dataDir } = ctx
   const active = new Map<string, ActiveRun>()
+  const metricBests: MetricBestCache = new Map()
   /** Ends the database refused to record for longer than endRetryMs: retried at each heartbeat. */
   const unrecorded = new Map<string, () => boolean>()
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
@@ -427,12 +458,12 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
       },
       'runs.list': async () => {
         reap()
-        return store.listRuns()
+        return store.listRuns().map((run) => withMetricBests(store, run, metricBests))
       },
       'runs.active': async () => [...active.values()].map((run) => ({ ...run.info, last_epoch_metrics: { ...run.info.last_epoch_metrics } })),
       'runs.get': async ({ run_id }) => {
         reap()
-        return notFound(() => store.getRun(run_id))
+        return withMetricBests(store, notFound(() => store.getRun(run_id)), metricBests)
       },
       'runs.series': async ({ run_id, max_points }) => {
         const run = active.get(run_id)

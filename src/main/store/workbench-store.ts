@@ -324,7 +324,7 @@ export class WorkbenchStore {
     const id = input.id ?? newId('run')
     const { config } = input
     const name = input.name.trim()
-    if (name === '') throw new StoreError('bad_input', 'A run needs a non-empty name.')
+    if (name === '') throw new StoreError('bad_input', 'A run needs a non-empty name.', { reason: 'run.name_blank' })
     const owner = this.probe.self
     const insert = this.db.prepare(
       `INSERT INTO runs (id, name, model_name, dataset_id, dataset_name, dataset_fingerprint, status, spec, config, seed,
@@ -504,6 +504,25 @@ export class WorkbenchStore {
     return toSummary(row)
   }
 
+  private metricRangeStatement?: Database.Statement<[string, string], { min: number | null; max: number | null; epochs: number | null }>
+  private metricNamesStatement?: Database.Statement<[string], { name: string }>
+
+  /**
+   * Minimum, maximum and last epoch of each named metric of a run (all its per-epoch metrics when
+   * `names` is null), one index range per name: the batch rows are never read for named metrics.
+   */
+  metricRanges(runId: string, names: readonly string[] | null): Record<string, { min: number | null; max: number | null; epochs: number | null }> {
+    this.metricRangeStatement ??= this.db.prepare('SELECT MIN(value) AS min, MAX(value) AS max, MAX(epoch) AS epochs FROM metrics WHERE run_id = ? AND name = ?')
+    this.metricNamesStatement ??= this.db.prepare("SELECT DISTINCT name FROM metrics WHERE run_id = ? AND name NOT LIKE 'batch/%'")
+    const wanted = names ?? this.metricNamesStatement.all(runId).map((row) => row.name)
+    const out: Record<string, { min: number | null; max: number | null; epochs: number | null }> = {}
+    for (const name of wanted) {
+      const row = this.metricRangeStatement.get(runId, name)
+      if (row && row.epochs !== null) out[name] = row
+    }
+    return out
+  }
+
   /** Every metric of a run, by name, in step order, each series evenly thinned to at most `maxPoints` (first and last kept). NaN values read back as NaN. */
   series(runId: string, maxPoints: number): RunSeries {
     this.requireRun(runId)
@@ -532,7 +551,7 @@ export class WorkbenchStore {
     const values: unknown[] = []
     if (patch.name !== undefined) {
       const name = patch.name.trim()
-      if (name === '') throw new StoreError('bad_input', 'A run name cannot be empty.')
+      if (name === '') throw new StoreError('bad_input', 'A run name cannot be empty.', { reason: 'run.name_blank' })
       sets.push('name = ?')
       values.push(name)
     }
@@ -597,14 +616,14 @@ export class WorkbenchStore {
 
   getDataset(id: string): DatasetDescriptor {
     const row = this.db.prepare<[string], { descriptor: string }>('SELECT descriptor FROM datasets WHERE id = ?').get(id)
-    if (row === undefined) throw new StoreError('not_found', `Data set ${JSON.stringify(id)} not found in the run store.`)
+    if (row === undefined) throw new StoreError('not_found', `Data set ${JSON.stringify(id)} not found in the run store.`, { reason: 'dataset.not_found', details: { dataset_id: id } })
     return JSON.parse(row.descriptor) as DatasetDescriptor
   }
 
   /** Removes the data set's record; runs trained on it keep its name and fingerprint. */
   deleteDataset(id: string): void {
     const { changes } = this.write(`delete data set ${id}`, () => this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id))
-    if (changes === 0) throw new StoreError('not_found', `Data set ${JSON.stringify(id)} not found in the run store.`)
+    if (changes === 0) throw new StoreError('not_found', `Data set ${JSON.stringify(id)} not found in the run store.`, { reason: 'dataset.not_found', details: { dataset_id: id } })
   }
 
   // ── saved models ────────────────────────────────────────────────────────────────────
@@ -616,7 +635,7 @@ export class WorkbenchStore {
    */
   saveModel(name: string, spec: ModelSpec): SavedModel {
     const trimmed = name.trim()
-    if (trimmed === '') throw new StoreError('bad_input', 'A saved model needs a non-empty name.')
+    if (trimmed === '') throw new StoreError('bad_input', 'A saved model needs a non-empty name.', { reason: 'model.name_blank' })
     return this.write(`save model ${JSON.stringify(trimmed)}`, () => {
       const latestRow = this.db
         .prepare<[string], { id: string; name: string; version: number; spec: string; created_at: string }>('SELECT * FROM models WHERE name = ? ORDER BY version DESC LIMIT 1')

@@ -16,8 +16,8 @@ export {
   resolveRegularizer
 } from './registry'
 export type { ActivationName, FieldDescriptor, FieldKind, LayerCategory, LayerClassInfo, ResolvedInitializer, ResolvedRegularizer } from './registry'
-export { checkField, formatShape, inferShapes, resolvedConfig, validateSpec } from './validate'
-export type { LayerShape, ShapeSummary, ValidationResult, WeightShape } from './validate'
+export { checkField, fieldProblem, formatShape, inferShapes, resolvedConfig, specErrorsDetails, validateSpec } from './validate'
+export type { FieldProblem, LayerShape, ShapeSummary, ValidationResult, WeightShape } from './validate'
 export { canonicalInitializer, canonicalRegularizer, normalizeSpec } from './normalize'
 export { summaryText } from './summary'
 export { KERAS_JSON_VERSION, fromKerasModelJson, scalingFromKerasLayer, toKerasModelJson } from './keras'

@@ -1,6 +1,7 @@
 // The model spec's data shapes: a versioned, Keras-compatible Sequential model ({class_name, config}
 // layers, snake_case keys). Structure only; what a layer's config may hold is checked by validate.ts.
 import { z } from 'zod'
+import type { ErrorDetails } from '../errors'
 
 export const SPEC_FORMAT = 'model-workbench/spec'
 export const SPEC_VERSION = 1
@@ -29,6 +30,9 @@ export interface SpecError {
   class_name?: string
   field?: string
   message: string
+  /** A reason key from ERROR_REASONS (`spec.field_invalid`…) and the values a view renders it from, in its own language. */
+  reason?: string
+  details?: ErrorDetails
 }
 
 /** Thrown by the functions that need a valid spec (inferShapes, summaryText, buildModel). */

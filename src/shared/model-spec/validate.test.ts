@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkField, formatShape, inferShapes, validateSpec } from './validate'
+import { isKnownReason } from '../errors'
 import { SpecValidationError, type LayerSpec, type ModelSpec } from './schema'
 import { LAYER_CLASSES } from './registry'
 
@@ -23,7 +24,16 @@ describe('validateSpec', () => {
   it('names the layer (1-based) and field, in the documented format', () => {
     const result = validateSpec(model([784], [{ class_name: 'Dense', config: { units: 8 } }, { class_name: 'Dropout', config: { rate: 0.1 } }, { class_name: 'Dense', config: { units: 0 } }]))
     expect(result.ok).toBe(false)
-    expect(result.errors).toEqual([{ layer: 3, class_name: 'Dense', field: 'units', message: 'layer 3 (Dense): units must be a positive integer, got 0' }])
+    expect(result.errors).toEqual([
+      {
+        layer: 3,
+        class_name: 'Dense',
+        field: 'units',
+        message: 'layer 3 (Dense): units must be a positive integer, got 0',
+        reason: 'spec.field_invalid',
+        details: { layer: 3, class_name: 'Dense', field: 'units', expected: 'a positive integer', got: '0', kind: 'int', min: 1 }
+      }
+    ])
     expect(messages(model([784], [{ class_name: 'Dense', config: { units: 4 } }, { class_name: 'Conv2D', config: { filters: 2, kernel_size: 3 } }]))).toEqual([
       'layer 2 (Conv2D) needs a (height, width, channels) input but receives (4)'
     ])
@@ -181,5 +191,31 @@ describe('validateSpec against hostile specs', () => {
     expect(result.ok).toBe(true)
     expect(result.layers.slice(0, 6).map((l) => l.name)).toEqual(['dropout_1', 'dense_1', 'dropout_2', 'dense_3', 'dropout_3', 'dense_2'])
     expect(result.layers.at(-1)!.name).toBe('dense_1000')
+  })
+})
+
+describe('typed spec errors', () => {
+  const cases: Array<[string, unknown, string, Record<string, unknown>]> = [
+    ['missing units', model([4], [{ class_name: 'Dense', config: {} }]), 'spec.field_required', { layer: 1, class_name: 'Dense', field: 'units' }],
+    ['unknown class', model([4], [{ class_name: 'Densely', config: {} }]), 'spec.unknown_class', { layer: 1, class_name: 'Densely', field: 'class_name' }],
+    ['unknown field', model([4], [{ class_name: 'Dense', config: { units: 2, unitz: 3 } }]), 'spec.unknown_param', { layer: 1, field: 'unitz' }],
+    ['bad activation', model([4], [{ class_name: 'Dense', config: { units: 2, activation: 'swish2' } }]), 'spec.field_invalid', { field: 'activation', kind: 'enum', got: '"swish2"' }],
+    ['conv on a flat input', model([4], [{ class_name: 'Conv2D', config: { filters: 2, kernel_size: 3 } }]), 'spec.shape_mismatch', { layer: 1, input: '(4)' }],
+    ['reshape that cannot hold its input', model([6], [{ class_name: 'Reshape', config: { target_shape: [4] } }]), 'spec.reshape_size', { field: 'target_shape', size: 6 }],
+    ['duplicate names', model([4], [{ class_name: 'Dense', config: { units: 2, name: 'a' } }, { class_name: 'Dense', config: { units: 2, name: 'a' } }]), 'spec.duplicate_name', { layer: 2, name: 'a', earlier: 1 }],
+    ['no layers', model([4], []), 'spec.no_layers', {}],
+    ['wrong format', { ...model([4], [{ class_name: 'Dense', config: { units: 1 } }]), format: 'keras' }, 'spec.bad_format', { got: '"keras"' }]
+  ]
+  it.each(cases)('%s: reason and details beside the English message', (_name, spec, reason, details) => {
+    const result = validateSpec(spec)
+    expect(result.ok).toBe(false)
+    const error = result.errors.find((e) => e.reason === reason)
+    expect(error, JSON.stringify(result.errors)).toBeDefined()
+    expect(error!.details).toMatchObject(details)
+  })
+
+  it('gives every error validateSpec reports a registered reason', () => {
+    const specs = cases.map(([, spec]) => spec)
+    for (const spec of specs) for (const error of validateSpec(spec).errors) expect(isKnownReason(error.reason), error.message).toBe(true)
   })
 })

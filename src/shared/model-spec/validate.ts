@@ -2,6 +2,7 @@
 // Pure and fast (the designer calls it on every keystroke); its figures must equal what tfjs builds.
 import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
 import { MAX_LAYERS, groupDigits } from './limits'
+import type { ErrorDetails } from '../errors'
 import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
 
 export interface WeightShape {
@@ -126,39 +127,67 @@ function checkRegularizer(value: unknown): string | null {
   return null
 }
 
-/** What is wrong with one field's value, as the words after the field's key; null when it is fine. */
-export function checkField(field: FieldDescriptor, value: unknown): string | null {
-  if (value === undefined) return field.required ? 'is required' : null
-  if (value === null) return field.nullable ? null : `must not be null`
+/** What is wrong with a value, as the words after its key, with the reason and details a view renders it from. */
+export interface FieldProblem {
+  text: string
+  reason: string
+  details: ErrorDetails
+}
+
+/** "must be X, got Y": the expected value as English words plus, for a view's own words, what it is made of. */
+function mustBe(expected: string, value: unknown, rule: ErrorDetails): FieldProblem {
+  return { text: `must be ${expected}, got ${show(value)}`, reason: 'spec.field_invalid', details: { expected, got: show(value), ...rule } }
+}
+
+function boundsRule(field: FieldDescriptor, kind: string): ErrorDetails {
+  return { kind, ...(field.min !== undefined ? { min: field.min } : {}), ...(field.max !== undefined ? { max: field.max } : {}), ...(field.exclusive_max ? { exclusive_max: true } : {}) }
+}
+
+/** What is wrong with one field's value (text, reason, details); null when it is fine. */
+export function fieldProblem(field: FieldDescriptor, value: unknown): FieldProblem | null {
+  if (value === undefined) return field.required ? { text: 'is required', reason: 'spec.field_required', details: {} } : null
+  if (value === null) return field.nullable ? null : { text: 'must not be null', reason: 'spec.field_null', details: {} }
   switch (field.kind) {
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value) && inBounds(field, value) ? null : `must be ${boundsText(field, 'integer')}, got ${show(value)}`
+      return typeof value === 'number' && Number.isInteger(value) && inBounds(field, value) ? null : mustBe(boundsText(field, 'integer'), value, boundsRule(field, 'int'))
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value) && inBounds(field, value) ? null : `must be ${boundsText(field, 'number')}, got ${show(value)}`
+      return typeof value === 'number' && Number.isFinite(value) && inBounds(field, value) ? null : mustBe(boundsText(field, 'number'), value, boundsRule(field, 'float'))
     case 'bool':
-      return typeof value === 'boolean' ? null : `must be true or false, got ${show(value)}`
+      return typeof value === 'boolean' ? null : mustBe('true or false', value, { kind: 'bool' })
     case 'enum':
-    case 'activation':
-      return typeof value === 'string' && (field.options ?? []).includes(value) ? null : `must be one of ${(field.options ?? []).join(', ')}, got ${show(value)}`
-    case 'initializer':
-      return checkInitializer(value)
-    case 'regularizer':
-      return checkRegularizer(value)
+    case 'activation': {
+      const options = (field.options ?? []).join(', ')
+      return typeof value === 'string' && (field.options ?? []).includes(value) ? null : mustBe(`one of ${options}`, value, { kind: 'enum', options })
+    }
+    case 'initializer': {
+      const problem = checkInitializer(value)
+      return problem === null ? null : { text: problem, reason: 'spec.bad_initializer', details: { problem } }
+    }
+    case 'regularizer': {
+      const problem = checkRegularizer(value)
+      return problem === null ? null : { text: problem, reason: 'spec.bad_regularizer', details: { problem } }
+    }
     case 'int_list': {
       const list = typeof value === 'number' && field.length ? Array(field.length).fill(value) : value
       const what = field.length ? `${field.length} positive integers` : `a list of positive integers${field.allow_minus_one ? ' (one may be -1)' : ''}`
-      if (!Array.isArray(list) || list.length === 0 || (field.length !== undefined && list.length !== field.length)) return `must be ${what}, got ${show(value)}`
+      const rule: ErrorDetails = { kind: 'int_list', ...(field.length ? { length: field.length } : {}), ...(field.allow_minus_one ? { minus_one: true } : {}) }
+      if (!Array.isArray(list) || list.length === 0 || (field.length !== undefined && list.length !== field.length)) return mustBe(what, value, rule)
       let minusOnes = 0
       for (const item of list) {
         if (field.allow_minus_one && item === -1) {
           minusOnes++
           continue
         }
-        if (typeof item !== 'number' || !Number.isInteger(item) || item < (field.min ?? 1)) return `must be ${what}, got ${show(value)}`
+        if (typeof item !== 'number' || !Number.isInteger(item) || item < (field.min ?? 1)) return mustBe(what, value, rule)
       }
-      return minusOnes > 1 ? `may contain -1 only once, got ${show(value)}` : null
+      return minusOnes > 1 ? { text: `may contain -1 only once, got ${show(value)}`, reason: 'spec.field_invalid', details: { expected: 'a list with -1 at most once', got: show(value), kind: 'minus_one_once' } } : null
     }
   }
+}
+
+/** What is wrong with one field's value, as the words after the field's key; null when it is fine. */
+export function checkField(field: FieldDescriptor, value: unknown): string | null {
+  return fieldProblem(field, value)?.text ?? null
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
@@ -188,7 +217,7 @@ function inputLayerShape(config: Record<string, unknown>): unknown {
   return batch
 }
 
-type ShapeOutcome = { output: number[]; weights: WeightShape[] } | { error: string; field?: string; detached?: boolean }
+type ShapeOutcome = { output: number[]; weights: WeightShape[] } | { error: string; field?: string; detached?: boolean; reason: string; details: ErrorDetails }
 
 function windowed(inputSize: number, window: number, stride: number, dilation: number, padding: string): number {
   if (padding === 'same') return Math.ceil(inputSize / stride)
@@ -197,11 +226,11 @@ function windowed(inputSize: number, window: number, stride: number, dilation: n
 }
 
 function spatial(input: number[], windowKey: string, window: number[], strides: number[], dilation: number[], padding: string, channels: number): ShapeOutcome {
-  if (input.length !== 3) return { error: ` needs a (height, width, channels) input but receives ${formatShape(input)}`, detached: true }
+  if (input.length !== 3) return { error: ` needs a (height, width, channels) input but receives ${formatShape(input)}`, detached: true, reason: 'spec.shape_mismatch', details: { input: formatShape(input), needs: '(height, width, channels)' } }
   const height = windowed(input[0]!, window[0]!, strides[0]!, dilation[0]!, padding)
   const width = windowed(input[1]!, window[1]!, strides[1]!, dilation[1]!, padding)
   if (height <= 0 || width <= 0) {
-    return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input.slice(0, 2))} input with padding "valid"; use a smaller ${windowKey} or padding "same"` }
+    return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input.slice(0, 2))} input with padding "valid"; use a smaller ${windowKey} or padding "same"`, reason: 'spec.window_too_big', details: { window: formatShape(window), input: formatShape(input.slice(0, 2)) } }
   }
   return { output: [height, width, channels], weights: [] }
 }
@@ -220,7 +249,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       return { output: [...input.slice(0, -1), units], weights }
     }
     case 'Flatten':
-      if (input.length < 2) return { error: ` needs an input of 2 or more dimensions but receives ${formatShape(input)}; that input is already flat, so remove the Flatten layer`, detached: true }
+      if (input.length < 2) return { error: ` needs an input of 2 or more dimensions but receives ${formatShape(input)}; that input is already flat, so remove the Flatten layer`, detached: true, reason: 'spec.already_flat', details: { input: formatShape(input) } }
       return { output: [product(input)], weights: [] }
     case 'Reshape': {
       const target = config.target_shape as number[]
@@ -228,7 +257,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       const known = product(target.filter((d) => d !== -1))
       const inferred = target.includes(-1)
       if (inferred ? size % known !== 0 : known !== size) {
-        return { field: 'target_shape', error: `: target_shape ${formatShape(target)} cannot hold the ${size} values of its input ${formatShape(input)}` }
+        return { field: 'target_shape', error: `: target_shape ${formatShape(target)} cannot hold the ${size} values of its input ${formatShape(input)}`, reason: 'spec.reshape_size', details: { target: formatShape(target), size, input: formatShape(input) } }
       }
       return { output: target.map((d) => (d === -1 ? size / known : d)), weights: [] }
     }
@@ -237,12 +266,12 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       const axis = config.axis as number
       const normalized = axis < 0 ? rank + axis : axis
       if (normalized <= 0 || normalized >= rank) {
-        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}` }
+        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: formatShape(input), got: axis } }
       }
       if (normalized !== rank - 1) {
         // TensorFlow.js applies the statistics along the last axis whatever `axis` says, so the
         // app would not compute what Keras means by the layer (and its exports would disagree).
-        return { field: 'axis', error: `: only the last axis (-1 or ${rank - 1}) is supported for its input ${formatShape(input)}, got ${axis}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis` }
+        return { field: 'axis', error: `: only the last axis (-1 or ${rank - 1}) is supported for its input ${formatShape(input)}, got ${axis}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis`, reason: 'spec.axis_not_last', details: { last: rank - 1, input: formatShape(input), got: axis } }
       }
       const channels = input[normalized - 1]!
       const weights: WeightShape[] = []
@@ -256,7 +285,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       const strides = config.strides as number[]
       const dilation = config.dilation_rate as number[]
       if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
-        return { field: 'strides', error: `: strides above 1 cannot be combined with a dilation_rate above 1 (Keras refuses it), got strides ${formatShape(strides)} and dilation_rate ${formatShape(dilation)}` }
+        return { field: 'strides', error: `: strides above 1 cannot be combined with a dilation_rate above 1 (Keras refuses it), got strides ${formatShape(strides)} and dilation_rate ${formatShape(dilation)}`, reason: 'spec.strides_with_dilation', details: { strides: formatShape(strides), dilation: formatShape(dilation) } }
       }
       const filters = config.filters as number
       const outcome = spatial(input, 'kernel_size', kernel, strides, dilation, config.padding as string, filters)
@@ -272,7 +301,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       return spatial(input, 'pool_size', pool, strides, [1, 1], config.padding as string, input[2] ?? 0)
     }
     default:
-      return { error: `: no shape rule for ${className}` }
+      return { error: `: no shape rule for ${className}`, reason: 'spec.no_shape_rule', details: {} }
   }
 }
 
@@ -290,7 +319,7 @@ function analyse(spec: ModelSpec): Analysis {
   let shape: number[] | null = [...spec.input_shape]
 
   if (!spec.layers.some((layer) => layer.class_name !== 'InputLayer')) {
-    errors.push({ layer: null, field: 'layers', message: 'the model has no layers; add at least one (a Dense layer, for example)' })
+    errors.push({ layer: null, field: 'layers', message: 'the model has no layers; add at least one (a Dense layer, for example)', reason: 'spec.no_layers', details: { field: 'layers' } })
   }
 
   spec.layers.forEach((layer, position) => {
@@ -298,13 +327,13 @@ function analyse(spec: ModelSpec): Analysis {
     const className = layer.class_name
     const prefix = `layer ${index} (${className})`
     const before = errors.length
-    const fail = (rest: string, field?: string): void => {
-      errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: prefix + rest })
+    const fail = (rest: string, field: string | undefined, reason: string, details: ErrorDetails = {}): void => {
+      errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: prefix + rest, reason, details: { layer: index, class_name: className, ...(field ? { field } : {}), ...details } })
     }
     // Own entries only: "toString", "constructor" or "__proto__" are unknown layers, not Object's members.
     const info = Object.hasOwn(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
     if (!info) {
-      fail(`: unknown layer class "${className}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name')
+      fail(`: unknown layer class "${className}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name', 'spec.unknown_class', { known: LAYER_CLASS_NAMES.join(', ') })
       shape = null
       return
     }
@@ -313,34 +342,34 @@ function analyse(spec: ModelSpec): Analysis {
     for (const [key, value] of Object.entries(config)) {
       if (fieldKeys.has(key)) continue
       if (key === 'name') {
-        if (typeof value !== 'string' || !NAME_PATTERN.test(value)) fail(`: name must start with a letter, digit or _ and hold only letters, digits, _ . and -, got ${show(value)}`, 'name')
+        if (typeof value !== 'string' || !NAME_PATTERN.test(value)) fail(`: name must start with a letter, digit or _ and hold only letters, digits, _ . and -, got ${show(value)}`, 'name', 'spec.bad_layer_name', { got: show(value) })
       } else if (key === 'trainable') {
-        if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable')
+        if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable', 'spec.field_invalid', { expected: 'true or false', got: show(value), kind: 'bool' })
       } else if (key === 'dtype') {
-        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype')
+        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype', 'spec.unsupported_value', { expected: '"float32"', got: show(value) })
       } else if (info.fixed && Object.hasOwn(info.fixed, key)) {
-        if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key)
+        if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key, 'spec.unsupported_value', { expected: show(info.fixed[key]), got: show(value) })
       } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
         // batch_input_shape / batch_shape: checked below as the input shape.
       } else {
         const takes = [...info.fields.map((f) => f.key), ...COMMON_KEYS]
-        fail(`: unknown field "${key}"; ${className} takes ${takes.join(', ')}`, key)
+        fail(`: unknown field "${key}"; ${className} takes ${takes.join(', ')}`, key, 'spec.unknown_param', { takes: takes.join(', ') })
       }
     }
     const given = className === 'InputLayer' ? { ...config, input_shape: inputLayerShape(config) } : config
     for (const field of info.fields) {
-      const problem = checkField(field, given[field.key])
-      if (problem) fail(`: ${field.key} ${problem}`, field.key)
+      const problem = fieldProblem(field, given[field.key])
+      if (problem) fail(`: ${field.key} ${problem.text}`, field.key, problem.reason, problem.details)
     }
     const name = names[position]!
     const earlier = firstUse.get(name)
-    if (earlier !== undefined) fail(`: name "${name}" is already used by layer ${earlier}; layer names must be unique`, 'name')
+    if (earlier !== undefined) fail(`: name "${name}" is already used by layer ${earlier}; layer names must be unique`, 'name', 'spec.duplicate_name', { name, earlier })
     else firstUse.set(name, index)
 
     if (className === 'InputLayer') {
-      if (position !== 0) fail(' can only be the first layer; remove it or move it to the top', 'class_name')
+      if (position !== 0) fail(' can only be the first layer; remove it or move it to the top', 'class_name', 'spec.input_layer_position')
       else if (errors.length === before && !deepEqual(given.input_shape, spec.input_shape)) {
-        fail(`: input_shape ${formatShape(given.input_shape as number[])} does not agree with the model's input_shape ${formatShape(spec.input_shape)}`, 'input_shape')
+        fail(`: input_shape ${formatShape(given.input_shape as number[])} does not agree with the model's input_shape ${formatShape(spec.input_shape)}`, 'input_shape', 'spec.input_shape_mismatch', { got: formatShape(given.input_shape as number[]), expected: formatShape(spec.input_shape) })
       }
     }
     if (errors.length > before || shape === null) {
@@ -351,7 +380,7 @@ function analyse(spec: ModelSpec): Analysis {
     const resolved = resolvedConfig(layer)
     const outcome = layerOutput(className, resolved, shape, resolved.trainable !== false)
     if ('error' in outcome) {
-      fail(outcome.error, outcome.field)
+      fail(outcome.error, outcome.field, outcome.reason, outcome.details)
       shape = null
       return
     }
@@ -360,12 +389,12 @@ function analyse(spec: ModelSpec): Analysis {
     if (layer.weights !== undefined) {
       const listing = outcome.weights.map((w) => `${w.name} ${w.shape.join('x')}`).join(', ') || 'none'
       if (layer.weights.length !== outcome.weights.length) {
-        fail(`: weights holds ${layer.weights.length} arrays but the layer has ${outcome.weights.length} weight tensors (${listing})`, 'weights')
+        fail(`: weights holds ${layer.weights.length} arrays but the layer has ${outcome.weights.length} weight tensors (${listing})`, 'weights', 'spec.weights_count', { given: layer.weights.length, expected: outcome.weights.length, listing })
       } else {
         layer.weights.forEach((values, w) => {
           const expected = outcome.weights[w]!
           const size = product(expected.shape)
-          if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights')
+          if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights', 'spec.weights_size', { index: w, name: expected.name, shape: expected.shape.join('x'), expected: size, got: values.length })
         })
       }
     }
@@ -383,20 +412,24 @@ function structuralErrors(issues: readonly { path: readonly PropertyKey[]; messa
       const className = isPlainObject(layer) && typeof layer.class_name === 'string' ? layer.class_name : undefined
       const field = rest.map(String).join('.') || undefined
       const where = `layer ${position + 1}${className ? ` (${className})` : ''}`
-      const what = field ? `${field} ${field === 'weights' || field.startsWith('weights.') ? 'must be a list of number lists' : issue.message}` : `must be {class_name, config}`
-      return { layer: position + 1, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}), message: `${where}: ${what}` }
+      const problem = field ? (field === 'weights' || field.startsWith('weights.') ? 'must be a list of number lists' : issue.message) : 'must be {class_name, config}'
+      const what = field ? `${field} ${problem}` : problem
+      const details: ErrorDetails = { layer: position + 1, where, problem, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}) }
+      return { layer: position + 1, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}), message: `${where}: ${what}`, reason: 'spec.bad_layer', details }
     }
     const field = issue.path.map(String).join('.')
     const value = isPlainObject(raw) && typeof head === 'string' ? raw[head] : raw
     let message: string
-    if (head === 'format') message = `format must be "model-workbench/spec", got ${show(value)}; use readSpec to import Keras JSON or older files`
-    else if (head === 'version') message = `version must be 1, got ${show(value)}; use readSpec to upgrade an older spec`
-    else if (head === 'input_shape') message = `input_shape must be a list of positive integers (one sample's shape, e.g. [784] or [28, 28, 1]), got ${show(value)}`
-    else if (head === 'name') message = `name must be a string, got ${show(value)}`
-    else if (head === 'layers') message = `layers must be a list of {class_name, config}, got ${show(value)}`
-    else if (!field) message = `a model spec must be an object with format, version, name, input_shape and layers, got ${show(raw)}`
-    else message = `${field}: ${issue.message}`
-    return { layer: null, ...(field ? { field } : {}), message }
+    let reason: string
+    const details: ErrorDetails = { got: show(value) }
+    if (head === 'format') [message, reason] = [`format must be "model-workbench/spec", got ${show(value)}; use readSpec to import Keras JSON or older files`, 'spec.bad_format']
+    else if (head === 'version') [message, reason] = [`version must be 1, got ${show(value)}; use readSpec to upgrade an older spec`, 'spec.bad_version']
+    else if (head === 'input_shape') [message, reason] = [`input_shape must be a list of positive integers (one sample's shape, e.g. [784] or [28, 28, 1]), got ${show(value)}`, 'spec.bad_input_shape']
+    else if (head === 'name') [message, reason] = [`name must be a string, got ${show(value)}`, 'spec.bad_name']
+    else if (head === 'layers') [message, reason] = [`layers must be a list of {class_name, config}, got ${show(value)}`, 'spec.bad_layers']
+    else if (!field) [message, reason, details.got] = [`a model spec must be an object with format, version, name, input_shape and layers, got ${show(raw)}`, 'spec.not_object', show(raw)]
+    else [message, reason, details.field, details.problem] = [`${field}: ${issue.message}`, 'spec.bad_structure', field, issue.message]
+    return { layer: null, ...(field ? { field } : {}), message, reason, details }
   })
 }
 
@@ -405,7 +438,8 @@ export function validateSpec(raw: unknown): ValidationResult {
   // A huge spec is refused before any per-layer work (parsing, names, shapes).
   const count = isPlainObject(raw) && Array.isArray(raw.layers) ? raw.layers.length : 0
   if (count > MAX_LAYERS) {
-    return { ok: false, errors: [{ layer: null, field: 'layers', message: `the model has ${groupDigits(count)} layers, more than the ${groupDigits(MAX_LAYERS)} the workbench accepts; use fewer layers` }], layers: [], summary: null }
+    const message = `the model has ${groupDigits(count)} layers, more than the ${groupDigits(MAX_LAYERS)} the workbench accepts; use fewer layers`
+    return { ok: false, errors: [{ layer: null, field: 'layers', message, reason: 'spec.too_many_layers', details: { layers: groupDigits(count), max: groupDigits(MAX_LAYERS) } }], layers: [], summary: null }
   }
   const parsed = modelSpecSchema.safeParse(raw)
   if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues, raw), layers: [], summary: null }
@@ -433,4 +467,13 @@ export function inferShapes(spec: ModelSpec): ShapeSummary {
   const result = validateSpec(spec)
   if (!result.ok || !result.summary) throw new SpecValidationError(result.errors)
   return result.summary
+}
+
+/**
+ * The details of a request refused for an invalid spec (reason `spec.invalid`): how many errors,
+ * the first one's English text, and the first one's own reason and details for a view's words.
+ */
+export function specErrorsDetails(errors: readonly SpecError[]): ErrorDetails {
+  const first = errors[0]
+  return { ...(first?.details ?? {}), count: errors.length, first: first?.message ?? '', ...(first?.reason ? { first_reason: first.reason } : {}) }
 }
