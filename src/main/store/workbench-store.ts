@@ -508,17 +508,17 @@ export class WorkbenchStore {
   private metricNamesStatement?: Database.Statement<[string], { name: string }>
 
   /**
-   * Minimum, maximum and last epoch of each named metric of a run (all its per-epoch metrics when
+   * Minimum, maximum and number of rows (epochs) of each named metric of a run (all its per-epoch metrics when
    * `names` is null), one index range per name: the batch rows are never read for named metrics.
    */
   metricRanges(runId: string, names: readonly string[] | null): Record<string, { min: number | null; max: number | null; epochs: number | null }> {
-    this.metricRangeStatement ??= this.db.prepare('SELECT MIN(value) AS min, MAX(value) AS max, MAX(epoch) AS epochs FROM metrics WHERE run_id = ? AND name = ?')
+    this.metricRangeStatement ??= this.db.prepare('SELECT MIN(value) AS min, MAX(value) AS max, COUNT(*) AS epochs FROM metrics WHERE run_id = ? AND name = ?')
     this.metricNamesStatement ??= this.db.prepare("SELECT DISTINCT name FROM metrics WHERE run_id = ? AND name NOT LIKE 'batch/%'")
     const wanted = names ?? this.metricNamesStatement.all(runId).map((row) => row.name)
     const out: Record<string, { min: number | null; max: number | null; epochs: number | null }> = {}
     for (const name of wanted) {
       const row = this.metricRangeStatement.get(runId, name)
-      if (row && row.epochs !== null) out[name] = row
+      if (row && row.epochs) out[name] = row
     }
     return out
   }
