@@ -1,6 +1,7 @@
 // Data set descriptors as stored beside the tensors (<dataDir>/datasets/<id>/descriptor.json)
 // and shown by the views.
 import { z } from 'zod'
+import { errorDetailsSchema } from './errors'
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const
 export const taskSchema = z.enum(TASKS)
@@ -25,6 +26,10 @@ export const splitInfoSchema = z.object({
   /** Rows per class (index = class), for classification sets. */
   class_counts: z.array(z.number().int()).optional()
 })
+
+/** One warning an import leaves on its data set (a reason key, English text, details). */
+export const datasetWarningSchema = z.object({ reason: z.string(), message: z.string(), details: errorDetailsSchema.default({}) })
+export type DatasetWarning = z.infer<typeof datasetWarningSchema>
 
 export const datasetDescriptorSchema = z.object({
   format_version: z.literal(1),
@@ -64,6 +69,8 @@ export const datasetDescriptorSchema = z.object({
     test: splitInfoSchema.optional()
   }),
   columns: z.array(columnStatsSchema).default([]),
+  /** What the import noticed but did not refuse (IDX classes without images, …). */
+  warnings: z.array(datasetWarningSchema).optional(),
   /** sha256 over the stored tensor files, in a fixed order. */
   fingerprint: z.string(),
   created_at: z.string()
@@ -71,11 +78,29 @@ export const datasetDescriptorSchema = z.object({
 export type DatasetDescriptor = z.infer<typeof datasetDescriptorSchema>
 export type SplitName = 'train' | 'validation' | 'test'
 
+/** One column's override in a CSV import or preview (index: 0-based position in the file). */
+export const csvColumnOverrideSchema = z.object({
+  index: z.number().int().min(0).max(9_999),
+  name: z.string().trim().min(1).max(200).optional(),
+  /** 'ignore' drops the column (as role 'ignore' does). */
+  type: z.enum(['numeric', 'categorical', 'ignore']).optional(),
+  role: z.enum(['feature', 'target', 'ignore']).optional(),
+  /** This column's scaling instead of the import's `scaling` (numeric features only). */
+  scaling: z.enum(['none', 'minmax', 'standard']).optional()
+})
+export type CsvColumnOverride = z.infer<typeof csvColumnOverrideSchema>
+
 export const csvImportOptionsSchema = z.object({
   path: z.string(),
   name: z.string().optional(),
   delimiter: z.string().length(1).optional(),
   has_header: z.boolean().optional(),
+  /** Lines dropped before the header (sklearn's files start with a count line: `178,13,class_0,…`). */
+  skip_lines: z.number().int().min(0).max(1_000_000).optional(),
+  /** The decimal separator of numeric cells: ',' reads `1,37` as 1.37 (then `1.37` is text). Default '.'. */
+  decimal: z.enum(['.', ',']).optional(),
+  /** Per-column overrides by the column's 0-based index in the file; they win over `roles`. */
+  columns: z.array(csvColumnOverrideSchema).max(10_000).optional(),
   /** Column name → role; columns not listed are features, the last column is the target by default. */
   roles: z.record(z.string(), z.enum(['feature', 'target', 'ignore'])).optional(),
   target_kind: z.enum(['classes', 'regression']).optional(),
@@ -100,12 +125,68 @@ export const idxImportOptionsSchema = z.object({
 })
 export type IdxImportOptions = z.infer<typeof idxImportOptionsSchema>
 
+/** The reading options a CSV preview honours (the same fields as the import's). */
+export const csvPreviewOptionsSchema = z.object({
+  delimiter: z.string().length(1).optional(),
+  has_header: z.boolean().optional(),
+  skip_lines: z.number().int().min(0).max(1_000_000).optional(),
+  decimal: z.enum(['.', ',']).optional(),
+  columns: z.array(csvColumnOverrideSchema).max(10_000).optional()
+})
+export type CsvPreviewOptions = z.infer<typeof csvPreviewOptionsSchema>
+
+export const csvPreviewColumnSchema = z.object({
+  /** 0-based position in the file. */
+  index: z.number().int(),
+  /** The name used (override, header cell, or "column N" for a headerless file). */
+  name: z.string(),
+  /** The type the workbench detected from the cells (before any override). */
+  type: z.enum(['numeric', 'categorical']),
+  missing: z.number().int(),
+  distinct: z.number().int(),
+  /** Numeric cells only (null when the column has none). */
+  min: z.number().nullable().default(null),
+  max: z.number().nullable().default(null),
+  mean: z.number().nullable().default(null),
+  /** Counts in 10 equal bins from min to max (numeric), or of the 10 most frequent values (categorical). */
+  histogram: z.array(z.number().int()).default([]),
+  /** Every value differs (and it is text or whole numbers): an identifier, better ignored. */
+  identifier: z.boolean().default(false),
+  /** Cells that are not numbers with the chosen decimal separator (a numeric column's bad cells). */
+  non_numeric: z.number().int().default(0)
+})
+export type CsvPreviewColumn = z.infer<typeof csvPreviewColumnSchema>
+
 /** What the CSV wizard shows before committing an import. */
 export const csvPreviewSchema = z.object({
   delimiter: z.string(),
   has_header: z.boolean(),
-  columns: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']), missing: z.number().int(), distinct: z.number().int() })),
+  skip_lines: z.number().int().default(0),
+  decimal: z.enum(['.', ',']).default('.'),
+  /** ',' when numeric-looking cells use a decimal comma (`1,37`) and the decimal is '.'. */
+  decimal_suggestion: z.enum(['.', ',']).nullable().default(null),
+  columns: z.array(csvPreviewColumnSchema),
   rows: z.array(z.array(z.string())),
-  row_count_estimate: z.number().int()
+  /** 1-based file line of each preview row. */
+  row_lines: z.array(z.number().int()).default([]),
+  row_count_estimate: z.number().int(),
+  /** Whether the statistics cover every row (else the first rows scanned). */
+  complete: z.boolean().default(true),
+  /** Rows whose width differs from the header's (or the first row's). */
+  width_warning: z
+    .object({ expected: z.number().int(), rows: z.number().int(), lines: z.array(z.number().int()), widths: z.array(z.number().int()) })
+    .nullable()
+    .default(null),
+  /** Lines to skip so that every row has the header's width (sklearn's count line → 1). */
+  skip_suggestion: z.number().int().nullable().default(null)
 })
 export type CsvPreview = z.infer<typeof csvPreviewSchema>
+
+/** Raw rows of a tabular set as the file had them: numbers unscaled, categories by name. */
+export const datasetRowsSchema = z.object({
+  columns: z.array(z.object({ name: z.string(), role: z.enum(['feature', 'target']), type: z.enum(['numeric', 'categorical']) })),
+  rows: z.array(z.array(z.union([z.number(), z.string()]))),
+  offset: z.number().int(),
+  total: z.number().int()
+})
+export type DatasetRows = z.infer<typeof datasetRowsSchema>

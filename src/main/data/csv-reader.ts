@@ -24,12 +24,12 @@ const TO_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)"; or `
  * Why the first bytes of a file are not UTF-8 (or ASCII) text: a UTF-16/UTF-32 byte-order mark,
  * or NUL bytes, which text never holds (every other byte for UTF-16, three of four for UTF-32).
  */
-export function textEncodingProblem(bytes: Uint8Array): { problem: string; offset: number } | null {
+export function textEncodingProblem(bytes: Uint8Array): { problem: string; offset: number; reason: string; encoding: string } | null {
   const b = bytes
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return { problem: `the file is UTF-32 text (little-endian, byte-order mark FF FE 00 00), not UTF-8; ${TO_UTF8}`, offset: 0 }
-  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return { problem: `the file is UTF-32 text (big-endian, byte-order mark 00 00 FE FF), not UTF-8; ${TO_UTF8}`, offset: 0 }
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { problem: `the file is UTF-16 text (little-endian, byte-order mark FF FE), not UTF-8; ${TO_UTF8}`, offset: 0 }
-  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { problem: `the file is UTF-16 text (big-endian, byte-order mark FE FF), not UTF-8; ${TO_UTF8}`, offset: 0 }
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return { problem: `the file is UTF-32 text (little-endian, byte-order mark FF FE 00 00), not UTF-8; ${TO_UTF8}`, offset: 0, reason: 'csv.not_utf8', encoding: 'UTF-32 LE' }
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return { problem: `the file is UTF-32 text (big-endian, byte-order mark 00 00 FE FF), not UTF-8; ${TO_UTF8}`, offset: 0, reason: 'csv.not_utf8', encoding: 'UTF-32 BE' }
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { problem: `the file is UTF-16 text (little-endian, byte-order mark FF FE), not UTF-8; ${TO_UTF8}`, offset: 0, reason: 'csv.not_utf8', encoding: 'UTF-16 LE' }
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { problem: `the file is UTF-16 text (big-endian, byte-order mark FE FF), not UTF-8; ${TO_UTF8}`, offset: 0, reason: 'csv.not_utf8', encoding: 'UTF-16 BE' }
   const first = b.indexOf(0)
   if (first < 0) return null
   // Count NULs by position modulo 4 over the sample: text in UTF-16 has them at every other byte.
@@ -38,20 +38,25 @@ export function textEncodingProblem(bytes: Uint8Array): { problem: string; offse
   for (let i = 0; i < sample; i++) if (b[i] === 0) zerosAt[i % 4]++
   const quarter = sample / 4
   const mostly = (n: number) => n > quarter * 0.6
-  if (mostly(zerosAt[1]) && mostly(zerosAt[2]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-32 text (little-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first }
-  if (mostly(zerosAt[0]) && mostly(zerosAt[1]) && mostly(zerosAt[2]) && !mostly(zerosAt[3])) return { problem: `the file looks like UTF-32 text (big-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first }
-  if (mostly(zerosAt[1]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-16 text (little-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first }
-  if (mostly(zerosAt[0]) && mostly(zerosAt[2]) && !mostly(zerosAt[1])) return { problem: `the file looks like UTF-16 text (big-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first }
-  return { problem: `the file holds a NUL byte at byte ${first}: it is a binary file (a spreadsheet, an archive?), not CSV text; export the table as CSV (UTF-8) and import that`, offset: first }
+  if (mostly(zerosAt[1]) && mostly(zerosAt[2]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-32 text (little-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first, reason: 'csv.not_utf8', encoding: 'UTF-32 LE' }
+  if (mostly(zerosAt[0]) && mostly(zerosAt[1]) && mostly(zerosAt[2]) && !mostly(zerosAt[3])) return { problem: `the file looks like UTF-32 text (big-endian, no byte-order mark: three of every four bytes are 0), not UTF-8; ${TO_UTF8}`, offset: first, reason: 'csv.not_utf8', encoding: 'UTF-32 BE' }
+  if (mostly(zerosAt[1]) && mostly(zerosAt[3]) && !mostly(zerosAt[0])) return { problem: `the file looks like UTF-16 text (little-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first, reason: 'csv.not_utf8', encoding: 'UTF-16 LE' }
+  if (mostly(zerosAt[0]) && mostly(zerosAt[2]) && !mostly(zerosAt[1])) return { problem: `the file looks like UTF-16 text (big-endian, no byte-order mark: every other byte is 0), not UTF-8; ${TO_UTF8}`, offset: first, reason: 'csv.not_utf8', encoding: 'UTF-16 BE' }
+  return { problem: `the file holds a NUL byte at byte ${first}: it is a binary file (a spreadsheet, an archive?), not CSV text; export the table as CSV (UTF-8) and import that`, offset: first, reason: 'csv.binary', encoding: 'binary' }
 }
 
 /** The errno codes of reading a path that is not a readable file, as DataImportErrors naming it. */
 export function fileProblem(path: string, error: unknown, kind = 'CSV'): DataImportError | null {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
-  if (code === 'ENOENT') return new DataImportError(path, 'the file does not exist')
-  if (code === 'EISDIR') return new DataImportError(path, `this is a folder, not a ${kind} file; pick the file inside it`)
-  if (code === 'EACCES' || code === 'EPERM') return new DataImportError(path, 'the file cannot be read (permission denied)')
+  if (code === 'ENOENT') return new DataImportError(path, 'the file does not exist', {}, { reason: 'file.not_found' })
+  if (code === 'EISDIR') return new DataImportError(path, `this is a folder, not a ${kind} file; pick the file inside it`, {}, { reason: 'file.is_folder', details: { kind } })
+  if (code === 'EACCES' || code === 'EPERM') return new DataImportError(path, 'the file cannot be read (permission denied)', {}, { reason: 'file.unreadable' })
   return null
+}
+
+/** The DataImportError of a textEncodingProblem. */
+export function encodingError(path: string, encoding: { problem: string; offset: number; reason: string; encoding: string }): DataImportError {
+  return new DataImportError(path, encoding.problem, { offset: encoding.offset }, { reason: encoding.reason, details: { encoding: encoding.encoding } })
 }
 
 export interface CsvRow {
@@ -64,8 +69,10 @@ export interface CsvReadOptions {
   delimiter: string
   /** Called with bytes read so far and the chunk size; cheap, called once per chunk. */
   onBytes?: (bytesRead: number) => void
-  /** Stop reading after this many rows (previews). */
+  /** Stop reading after this many rows (previews); skipped lines do not count. */
   maxRows?: number
+  /** Rows starting on the first N physical lines are dropped (lines before the header). */
+  skipLines?: number
   highWaterMark?: number
 }
 
@@ -118,7 +125,7 @@ class CsvChunkParser {
           }
           if (!closed) {
             if (!final) return { consumed: rowStart, stopped: false }
-            throw new DataImportError(this.path, 'a quoted field opened on this line is never closed (a missing closing quote?)', { line: startLine })
+            throw new DataImportError(this.path, 'a quoted field opened on this line is never closed (a missing closing quote?)', { line: startLine }, { reason: 'csv.unclosed_quote' })
           }
           for (let k = p + 1; k < q; k++) if (text.charCodeAt(k) === LF) linesInRow++
           fields.push(value)
@@ -140,7 +147,7 @@ class CsvChunkParser {
             rowComplete = true
             break
           }
-          throw new DataImportError(this.path, `unexpected text after a closing quote in field ${fields.length} (quotes inside a quoted field must be doubled: "")`, { line: startLine + linesInRow })
+          throw new DataImportError(this.path, `unexpected text after a closing quote in field ${fields.length} (quotes inside a quoted field must be doubled: "")`, { line: startLine + linesInRow }, { reason: 'csv.text_after_quote', details: { field: fields.length } })
         }
         // Unquoted field: up to the delimiter or the end of the line.
         let q = p
@@ -186,11 +193,11 @@ class CsvChunkParser {
 
   tooManyColumns(line: number): DataImportError {
     const delimiter = JSON.stringify(String.fromCharCode(this.delimiterCode))
-    return new DataImportError(this.path, `more than ${group(MAX_COLUMNS)} fields in one row (delimiter ${delimiter}); the workbench imports tables of at most ${group(MAX_COLUMNS)} columns — check the delimiter, or drop columns before importing`, { line })
+    return new DataImportError(this.path, `more than ${group(MAX_COLUMNS)} fields in one row (delimiter ${delimiter}); the workbench imports tables of at most ${group(MAX_COLUMNS)} columns — check the delimiter, or drop columns before importing`, { line }, { reason: 'csv.too_many_fields', details: { limit: MAX_COLUMNS, delimiter: String.fromCharCode(this.delimiterCode) } })
   }
 
   rowTooLong(line: number): DataImportError {
-    return new DataImportError(this.path, `a row longer than ${ROW_LIMIT_TEXT} (${group(MAX_ROW_CHARS)} characters) starts on this line; a table row is never that long — is a quote left open, or is this not a CSV file?`, { line })
+    return new DataImportError(this.path, `a row longer than ${ROW_LIMIT_TEXT} (${group(MAX_ROW_CHARS)} characters) starts on this line; a table row is never that long — is a quote left open, or is this not a CSV file?`, { line }, { reason: 'csv.row_too_long', details: { limit: MAX_ROW_CHARS } })
   }
 
   /** Index after the line ending at `at` (LF, CRLF or a lone CR), or -1 when CRLF may be split across chunks. */
@@ -213,7 +220,9 @@ export async function readCsvRows(path: string, options: CsvReadOptions, onRow: 
   let rows = 0
   let bytesRead = 0
   let stopped = false
+  const skipLines = options.skipLines ?? 0
   const emit = (row: CsvRow): boolean => {
+    if (row.line <= skipLines) return true
     rows++
     if (onRow(row) === false) return false
     return options.maxRows === undefined || rows < options.maxRows
@@ -222,7 +231,7 @@ export async function readCsvRows(path: string, options: CsvReadOptions, onRow: 
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (bytesRead === 0) {
         const encoding = textEncodingProblem(chunk)
-        if (encoding) throw new DataImportError(path, encoding.problem, { offset: encoding.offset })
+        if (encoding) throw encodingError(path, encoding)
       }
       bytesRead += chunk.length
       let text = decoder.write(chunk)

@@ -58,7 +58,7 @@ function kindOf(expected: number): { kind: string; headerBytes: number } {
 /** Throws unless the first 4 bytes are `expected`'s magic number. */
 function checkMagicNumber(path: string, head: Uint8Array, compression: IdxCompression, expected: number): void {
   const { kind, headerBytes } = kindOf(expected)
-  if (head.length < 4) throw new DataImportError(path, `only ${head.length} bytes: too short for an IDX header (${headerBytes} bytes); ${describeCompression(path, compression)}`, { offset: 0 })
+  if (head.length < 4) throw new DataImportError(path, `only ${head.length} bytes: too short for an IDX header (${headerBytes} bytes); ${describeCompression(path, compression)}`, { offset: 0 }, { reason: 'idx.too_short', details: { bytes: head.length, expected: headerBytes, compression } })
   const magic = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0
   if (magic === expected) return
   let hint: string
@@ -66,7 +66,7 @@ function checkMagicNumber(path: string, head: Uint8Array, compression: IdxCompre
   else if (magic === IDX_LABELS_MAGIC) hint = 'this is an IDX label file — were the image and label files swapped?'
   else if (head[0] === 0 && head[1] === 0) hint = `an IDX file of another kind (type 0x${head[2]!.toString(16).padStart(2, '0')}, ${head[3]} dimensions); only unsigned-byte images (3 dimensions) and labels (1) are supported`
   else hint = `not IDX data; ${describeCompression(path, compression)}`
-  throw new DataImportError(path, `wrong magic number ${hex(magic)} (expected ${hex(expected)}, ${kind}); ${hint}`, { offset: 0 })
+  throw new DataImportError(path, `wrong magic number ${hex(magic)} (expected ${hex(expected)}, ${kind}); ${hint}`, { offset: 0 }, { reason: 'idx.bad_magic', details: { got: hex(magic), expected: hex(expected), kind: expected === IDX_IMAGES_MAGIC ? 'images' : 'labels', compression } })
 }
 
 interface IdxRead {
@@ -83,12 +83,12 @@ async function openMaybeGzip(path: string, kindName: string): Promise<{ stream: 
     info = await stat(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new DataImportError(path, 'the file does not exist')
+    if (code === 'ENOENT') throw new DataImportError(path, 'the file does not exist', {}, { reason: 'file.not_found' })
     throw error
   }
-  if (info.isDirectory()) throw new DataImportError(path, `this is a folder, not ${kindName}; pick the file inside it`)
-  if (!info.isFile()) throw new DataImportError(path, `this is not a regular file (a device or a pipe?); pick ${kindName}`)
-  if (info.size === 0) throw new DataImportError(path, 'the file is empty (0 bytes)', { offset: 0 })
+  if (info.isDirectory()) throw new DataImportError(path, `this is a folder, not ${kindName}; pick the file inside it`, {}, { reason: 'file.is_folder', details: { kind: kindName } })
+  if (!info.isFile()) throw new DataImportError(path, `this is not a regular file (a device or a pipe?); pick ${kindName}`, {}, { reason: 'file.not_regular', details: { kind: kindName } })
+  if (info.size === 0) throw new DataImportError(path, 'the file is empty (0 bytes)', { offset: 0 }, { reason: 'idx.empty' })
   const magic = Buffer.alloc(2)
   const handle = await open(path, 'r')
   try {
@@ -100,7 +100,7 @@ async function openMaybeGzip(path: string, kindName: string): Promise<{ stream: 
   if (!isGzip(magic)) {
     if (info.size > MAX_IDX_BYTES) {
       raw.destroy()
-      throw new DataImportError(path, `the file has ${group(info.size)} bytes, more than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file; import a subset`)
+      throw new DataImportError(path, `the file has ${group(info.size)} bytes, more than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file; import a subset`, {}, { reason: 'idx.too_large', details: { bytes: info.size, limit: MAX_IDX_BYTES } })
     }
     return { stream: raw, compression: 'raw', rawSize: info.size }
   }
@@ -127,7 +127,7 @@ async function readIdx(path: string, expected: number, payloadSize: (header: Buf
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length
       if (total > MAX_IDX_BYTES) {
-        throw new DataImportError(path, `the data is larger than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file${compression === 'gzip' ? ' (after decompression: a gzip of mostly repeated bytes?)' : ''}; stopped reading at byte ${group(MAX_IDX_BYTES)}`, { offset: MAX_IDX_BYTES })
+        throw new DataImportError(path, `the data is larger than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file${compression === 'gzip' ? ' (after decompression: a gzip of mostly repeated bytes?)' : ''}; stopped reading at byte ${group(MAX_IDX_BYTES)}`, { offset: MAX_IDX_BYTES }, { reason: 'idx.too_large_data', details: { limit: MAX_IDX_BYTES, compression } })
       }
       let at = 0
       if (headerFill < headerBytes) {
@@ -136,7 +136,7 @@ async function readIdx(path: string, expected: number, payloadSize: (header: Buf
         headerFill += take
         at = take
         if (!magicChecked && headerFill >= 2 && compression === 'gzip' && isGzip(header)) {
-          throw new DataImportError(path, 'the file is gzip-compressed twice; gunzip it once and import the result', { offset: 0 })
+          throw new DataImportError(path, 'the file is gzip-compressed twice; gunzip it once and import the result', { offset: 0 }, { reason: 'idx.gzip_twice' })
         }
         if (!magicChecked && headerFill >= 4) {
           checkMagicNumber(path, header, compression, expected)
@@ -145,7 +145,7 @@ async function readIdx(path: string, expected: number, payloadSize: (header: Buf
         if (headerFill === headerBytes) {
           const size = payloadSize(header)
           if (headerBytes + size > MAX_IDX_BYTES) {
-            throw new DataImportError(path, `the header announces ${group(size)} bytes of data, more than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file; import a subset`, { offset: 4 })
+            throw new DataImportError(path, `the header announces ${group(size)} bytes of data, more than the ${MAX_IDX_TEXT} (${group(MAX_IDX_BYTES)} bytes) the workbench imports from one IDX file; import a subset`, { offset: 4 }, { reason: 'idx.header_too_large', details: { bytes: size, limit: MAX_IDX_BYTES } })
           }
           payload = new Uint8Array(size)
         }
@@ -160,23 +160,23 @@ async function readIdx(path: string, expected: number, payloadSize: (header: Buf
   } catch (error) {
     if (error instanceof DataImportError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'Z_BUF_ERROR') throw new DataImportError(path, `the gzip data ends early at byte ${rawSize} (truncated download?)`, { offset: rawSize })
-    if (typeof code === 'string' && code.startsWith('Z_')) throw new DataImportError(path, `the gzip data is corrupt (${(error as Error).message}); download the file again`)
+    if (code === 'Z_BUF_ERROR') throw new DataImportError(path, `the gzip data ends early at byte ${rawSize} (truncated download?)`, { offset: rawSize }, { reason: 'idx.gzip_truncated', details: { bytes: rawSize } })
+    if (typeof code === 'string' && code.startsWith('Z_')) throw new DataImportError(path, `the gzip data is corrupt (${(error as Error).message}); download the file again`, {}, { reason: 'idx.gzip_corrupt', details: { error: (error as Error).message } })
     throw error
   } finally {
     stream.destroy()
   }
-  if (compression === 'gzip' && headerFill >= 2 && isGzip(header)) throw new DataImportError(path, 'the file is gzip-compressed twice; gunzip it once and import the result', { offset: 0 })
+  if (compression === 'gzip' && headerFill >= 2 && isGzip(header)) throw new DataImportError(path, 'the file is gzip-compressed twice; gunzip it once and import the result', { offset: 0 }, { reason: 'idx.gzip_twice' })
   if (!magicChecked) checkMagicNumber(path, header.subarray(0, headerFill), compression, expected)
-  if (headerFill < headerBytes) throw new DataImportError(path, `the IDX header is cut off after ${headerFill} bytes (expected ${headerBytes})`, { offset: headerFill })
+  if (headerFill < headerBytes) throw new DataImportError(path, `the IDX header is cut off after ${headerFill} bytes (expected ${headerBytes})`, { offset: headerFill }, { reason: 'idx.header_cut', details: { bytes: headerFill, expected: headerBytes } })
   const announced = payload!.length
   if (payloadFill < announced) {
     const what = expected === IDX_IMAGES_MAGIC ? `${header.readUInt32BE(4)} images of ${header.readUInt32BE(8)}x${header.readUInt32BE(12)} (${announced} bytes) but only ${payloadFill} bytes of pixels follow` : `${announced} labels but only ${payloadFill} follow`
-    throw new DataImportError(path, `the header promises ${what}; the file is truncated (${describeCompression(path, compression)})`, { offset: headerBytes + payloadFill })
+    throw new DataImportError(path, `the header promises ${what}; the file is truncated (${describeCompression(path, compression)})`, { offset: headerBytes + payloadFill }, { reason: 'idx.truncated', details: { announced, got: payloadFill, compression } })
   }
   if (extra > 0) {
     const what = expected === IDX_IMAGES_MAGIC ? `${header.readUInt32BE(4)} images` : `${announced} labels`
-    throw new DataImportError(path, `${extra} unexpected bytes after the last of the ${what} the header announces`, { offset: headerBytes + announced })
+    throw new DataImportError(path, `${extra} unexpected bytes after the last of the ${what} the header announces`, { offset: headerBytes + announced }, { reason: 'idx.trailing_bytes', details: { extra } })
   }
   return { header, payload: payload!, compression }
 }
@@ -185,7 +185,7 @@ export async function readIdxImages(path: string): Promise<IdxImages> {
   let dims = { count: 0, rows: 0, cols: 0 }
   const { payload, compression } = await readIdx(path, IDX_IMAGES_MAGIC, (header) => {
     dims = { count: header.readUInt32BE(4), rows: header.readUInt32BE(8), cols: header.readUInt32BE(12) }
-    if (dims.rows === 0 || dims.cols === 0) throw new DataImportError(path, `the header says the images are ${dims.rows}x${dims.cols}; both must be at least 1`, { offset: 8 })
+    if (dims.rows === 0 || dims.cols === 0) throw new DataImportError(path, `the header says the images are ${dims.rows}x${dims.cols}; both must be at least 1`, { offset: 8 }, { reason: 'idx.zero_size', details: { rows: dims.rows, cols: dims.cols } })
     return dims.count * dims.rows * dims.cols
   })
   return { ...dims, pixels: payload, compression }
@@ -201,13 +201,13 @@ export async function readIdxLabels(path: string): Promise<IdxLabels> {
 export function checkLabelRange(path: string, labels: Uint8Array, numClasses: number): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= numClasses) {
-      throw new DataImportError(path, `label ${labels[i]} of item ${i} (byte ${8 + i} of the IDX data) is out of range: ${numClasses} classes allow 0–${numClasses - 1}`, { offset: 8 + i })
+      throw new DataImportError(path, `label ${labels[i]} of item ${i} (byte ${8 + i} of the IDX data) is out of range: ${numClasses} classes allow 0–${numClasses - 1}`, { offset: 8 + i }, { reason: 'idx.label_out_of_range', details: { label: labels[i], item: i, classes: numClasses, last: numClasses - 1 } })
     }
   }
 }
 
 export function checkPair(imagesPath: string, images: IdxImages, labelsPath: string, labels: IdxLabels): void {
   if (images.count !== labels.count) {
-    throw new DataImportError(labelsPath, `${labels.count} labels, but ${basename(imagesPath)} holds ${images.count} images; each image needs exactly one label (mismatched files?)`)
+    throw new DataImportError(labelsPath, `${labels.count} labels, but ${basename(imagesPath)} holds ${images.count} images; each image needs exactly one label (mismatched files?)`, {}, { reason: 'idx.count_mismatch', details: { labels: labels.count, images: images.count, images_file: basename(imagesPath) } })
   }
 }

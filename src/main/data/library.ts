@@ -2,9 +2,10 @@
 // CSV and IDX imports, listing, samples for the views, deletion — plus loadSplit for training.
 import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { csvImportOptionsSchema, idxImportOptionsSchema, type CsvImportOptions, type CsvPreview, type DatasetDescriptor, type IdxImportOptions, type SplitName, type Task } from '../../shared/dataset'
+import { csvImportOptionsSchema, idxImportOptionsSchema, type CsvImportOptions, type CsvPreview, type CsvPreviewOptions, type DatasetDescriptor, type DatasetRows, type IdxImportOptions, type SplitName, type Task } from '../../shared/dataset'
 import { builtinDefinitions, BUILTIN_VERSION, findMnistDir, findResourcesDir, type BuiltinInfo } from './builtins'
 import { importCsvInto, previewCsv } from './csv-import'
+import { DataImportError } from './errors'
 import { importIdxInto } from './idx-import'
 import { datasetsRoot, listDescriptors, ownedTempName, readDescriptor, readSplitRows, removeStaleTempDirs, writeAtomically } from './tensor-store'
 
@@ -96,7 +97,7 @@ export class DatasetLibrary {
     return readDescriptor(this.dataDir, id)
   }
 
-  previewCsv(path: string, options: { delimiter?: string } = {}): Promise<CsvPreview> {
+  previewCsv(path: string, options: CsvPreviewOptions = {}): Promise<CsvPreview> {
     return previewCsv(path, options)
   }
 
@@ -123,6 +124,60 @@ export class DatasetLibrary {
     const tidy = (v: number) => Number(v.toPrecision(7))
     for (let r = 0; r < rows.count; r++) features.push(Array.from(rows.x.subarray(r * width, (r + 1) * width), tidy))
     return { shape: [...descriptor.feature_shape], features, labels: Array.from(rows.y, tidy) }
+  }
+
+  /**
+   * Rows of a tabular set as the file had them: the stored scaling undone (raw = stored / scale
+   * + offset), one-hot groups back to their category, class indices back to class names. A
+   * missing cell shows the value it was filled with.
+   */
+  async rows(id: string, split: SplitName, offset: number, limit: number): Promise<DatasetRows> {
+    const descriptor = await readDescriptor(this.dataDir, id)
+    const features = descriptor.columns.filter((c) => c.role === 'feature')
+    const targets = descriptor.columns.filter((c) => c.role === 'target')
+    const width = descriptor.feature_shape.reduce((a, b) => a * b, 1)
+    const encodedWidth = features.reduce((n, c) => n + (c.type === 'categorical' ? (c.categories?.length ?? 0) : 1), 0)
+    if (descriptor.image_shape || features.length === 0 || encodedWidth !== width) {
+      throw new DataImportError(descriptor.name, 'this data set is not a table (images, or generated without column information); browse its samples instead', {}, { reason: 'dataset.not_tabular', details: { dataset_id: id } })
+    }
+    const total = descriptor.splits[split]?.count ?? 0
+    const stored = await readSplitRows(this.dataDir, descriptor, split, offset, limit)
+    const scaler = descriptor.preprocessing.scaler
+    const tidy = (v: number) => Number(v.toPrecision(7))
+    const rows: (number | string)[][] = []
+    for (let r = 0; r < stored.count; r++) {
+      const x = stored.x.subarray(r * width, (r + 1) * width)
+      const row: (number | string)[] = []
+      let at = 0
+      for (const column of features) {
+        if (column.type === 'numeric') {
+          const scale = scaler?.scale[at] ?? 1
+          const value = scaler ? (scale !== 0 ? x[at] / scale + scaler.offset[at] : scaler.offset[at]) : x[at]
+          row.push(tidy(value))
+          at++
+        } else {
+          const categories = column.categories ?? []
+          let best = 0
+          for (let k = 1; k < categories.length; k++) if (x[at + k] > x[at + best]) best = k
+          row.push(categories[best] ?? '')
+          at += categories.length
+        }
+      }
+      const y = stored.y.subarray(r * descriptor.target_size, (r + 1) * descriptor.target_size)
+      if (descriptor.task === 'regression') for (const v of y) row.push(tidy(v))
+      else row.push(descriptor.classes[y[0]] ?? String(y[0]))
+      rows.push(row)
+    }
+    const targetColumns = descriptor.task === 'regression' ? targets : targets.slice(0, 1)
+    return {
+      columns: [
+        ...features.map((c) => ({ name: c.name, role: 'feature' as const, type: c.type })),
+        ...targetColumns.map((c) => ({ name: c.name, role: 'target' as const, type: descriptor.task === 'regression' ? ('numeric' as const) : ('categorical' as const) }))
+      ],
+      rows,
+      offset: Math.min(offset, total),
+      total
+    }
   }
 
   /** Removes a stored set; the folder disappears in one rename, then its files are deleted. */

@@ -11,11 +11,18 @@ export interface Scaler {
 /** `scaled` says which columns to scale (one-hot columns stay 0/1). */
 export function fitScaler(kind: Scaling, x: Float32Array, width: number, scaled: boolean[]): Scaler | null {
   if (kind === 'none') return null
+  return fitColumnScaler(scaled.map((on) => (on ? kind : 'none')), x, width)
+}
+
+/** One scaling per column ('none' leaves it as it is); null when every column is 'none'. */
+export function fitColumnScaler(kinds: readonly Scaling[], x: Float32Array, width: number): Scaler | null {
+  if (kinds.every((kind) => kind === 'none')) return null
   const rows = width === 0 ? 0 : x.length / width
   const offset = new Array<number>(width).fill(0)
   const scale = new Array<number>(width).fill(1)
   for (let c = 0; c < width; c++) {
-    if (!scaled[c]) continue
+    const kind = kinds[c] ?? 'none'
+    if (kind === 'none') continue
     if (kind === 'divide255') {
       scale[c] = 1 / 255
       continue

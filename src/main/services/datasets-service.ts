@@ -4,19 +4,11 @@ import type { DatasetDescriptor } from '../../shared/dataset'
 import type { ServiceContext } from './context'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import type { Uploads } from './uploads'
-import { DataImportError } from '../data/errors'
 
-/** A bad file is the caller's input: DataImportErrors (file, line and what to do) answer bad_input. */
-async function importing<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (error instanceof DataImportError) throw new WorkbenchError('bad_input', error.message)
-    throw error
-  }
-}
+// A bad file is the caller's input: DataImportErrors (file, line and what to do) answer bad_input
+// with their reason and details as they are, since the dispatcher maps every TypedError.
 
-type DatasetMethods = 'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.previewCsv' | 'datasets.importCsv' | 'datasets.importIdx' | 'datasets.delete'
+type DatasetMethods = 'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.rows' | 'datasets.previewCsv' | 'datasets.importCsv' | 'datasets.importIdx' | 'datasets.delete'
 
 export interface Datasets {
   handlers: Pick<Handlers, DatasetMethods>
@@ -36,7 +28,7 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
       store.registerDataset(descriptor)
       return descriptor
     } catch (error) {
-      if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; import it first or pick one from the Data sets view`)
+      if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; import it first or pick one from the Data sets view`, { reason: 'dataset.not_found', details: { dataset_id: id } })
       throw error
     }
   }
@@ -64,18 +56,26 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
         const descriptor = await get(id)
         if (!descriptor.splits[split]) {
           const present = (['train', 'validation', 'test'] as const).filter((name) => descriptor.splits[name])
-          throw new WorkbenchError('not_found', `data set "${descriptor.name}" has no ${split} split (it has ${present.join(', ')})`)
+          throw new WorkbenchError('not_found', `data set "${descriptor.name}" has no ${split} split (it has ${present.join(', ')})`, { reason: 'dataset.no_split', details: { name: descriptor.name, split, present: present.join(', ') } })
         }
         return library.samples(id, split, offset, count)
       },
-      'datasets.previewCsv': async ({ file, delimiter }) => uploads.holding([file], () => importing(() => library.previewCsv(uploads.path(file), { delimiter }))),
+      'datasets.rows': async ({ id, split, offset, limit }) => {
+        const descriptor = await get(id)
+        if (!descriptor.splits[split]) {
+          const present = (['train', 'validation', 'test'] as const).filter((name) => descriptor.splits[name])
+          throw new WorkbenchError('not_found', `data set "${descriptor.name}" has no ${split} split (it has ${present.join(', ')})`, { reason: 'dataset.no_split', details: { name: descriptor.name, split, present: present.join(', ') } })
+        }
+        return library.rows(id, split, offset, limit)
+      },
+      'datasets.previewCsv': async ({ file, ...options }) => uploads.holding([file], () => library.previewCsv(uploads.path(file), options)),
       'datasets.importCsv': async ({ file, ...rest }) => {
         const name = uploads.name(file)
-        const descriptor = await uploads.holding([file], () => importing(() =>
+        const descriptor = await uploads.holding([file], () =>
           library.importCsv({ ...rest, name: rest.name ?? name?.replace(/\.[^.]+$/, ''), path: uploads.path(file) }, (done, total) =>
             emit('job.progress', { job: `import:${file}`, label: `Importing ${name ?? file}`, done, total })
           )
-        ))
+        )
         store.registerDataset(descriptor)
         await uploads.discard([file])
         emit('datasets.changed', { id: descriptor.id })
@@ -83,7 +83,7 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
       },
       'datasets.importIdx': async (request) => {
         const files = [request.train_images, request.train_labels, request.test_images, request.test_labels]
-        const descriptor = await uploads.holding(files, () => importing(() => library.importIdx(
+        const descriptor = await uploads.holding(files, () => library.importIdx(
           {
             ...request,
             train_images: uploads.path(request.train_images),
@@ -92,19 +92,19 @@ export function createDatasets(ctx: ServiceContext, uploads: Uploads): Datasets 
             test_labels: request.test_labels ? uploads.path(request.test_labels) : undefined
           },
           (done, total) => emit('job.progress', { job: `import:${request.train_images}`, label: 'Importing IDX files', done, total })
-        )))
+        ))
         store.registerDataset(descriptor)
         await uploads.discard(files)
         emit('datasets.changed', { id: descriptor.id })
         return descriptor
       },
       'datasets.delete': async ({ id }) => {
-        if (library.builtins().some((b) => b.id === id)) throw new WorkbenchError('conflict', `"${id}" is a built-in data set and cannot be deleted`)
+        if (library.builtins().some((b) => b.id === id)) throw new WorkbenchError('conflict', `"${id}" is a built-in data set and cannot be deleted`, { reason: 'dataset.builtin', details: { dataset_id: id } })
         try {
           await library.delete(id)
         } catch (error) {
           // Never the server's folder in the answer: the id is all the caller named.
-          if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; it may have been deleted already — refresh the Data sets view`)
+          if (error instanceof Error && /not found|ENOENT/i.test(error.message)) throw new WorkbenchError('not_found', `data set "${id}" not found; it may have been deleted already — refresh the Data sets view`, { reason: 'dataset.not_found', details: { dataset_id: id } })
           throw error
         }
         // The store may never have seen a set that was imported by another process and not yet listed.
