@@ -34,6 +34,7 @@ const bridgedMethods: Record<MethodName, true> = {
   'runs.delete': true,
   'runs.evaluate': true,
   'runs.predict': true,
+  'runs.setThreshold': true,
   'runs.weights': true,
   'runs.export': true
 }

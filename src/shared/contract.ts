@@ -40,7 +40,13 @@ export const evaluationSchema = z.object({
   confusion: z.array(z.array(z.number())).nullable(),
   per_class: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })).nullable(),
   /** Which saved weights were evaluated. */
-  weights: weightsUsedSchema.optional()
+  weights: weightsUsedSchema.optional(),
+  /** Classification: the model's output row for every sample of the split, in split order (ROC/PR curves, thresholds, the samples behind a cell). */
+  scores: z.array(z.array(z.number())).optional(),
+  /** Classification: every sample's true class, in split order. */
+  truth: z.array(z.number()).optional(),
+  /** The run's saved decision threshold for binary tasks (`runs.setThreshold`); null when it uses 0.5 by default. */
+  decision_threshold: z.number().nullable().optional()
 })
 export type Evaluation = z.infer<typeof evaluationSchema>
 
@@ -138,9 +144,12 @@ export const methods = {
    * applied as in training. `preprocessed: true` passes `inputs` to the network as they are.
    */
   'runs.predict': method(
-    z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(10_000).optional(), records: z.array(predictRecordSchema).max(10_000).optional(), preprocessed: z.boolean().default(false), weights: weightsChoiceSchema.optional() }),
-    z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable(), labels: z.array(z.string()).nullable(), weights: weightsUsedSchema })
+    z.object({ run_id: id, inputs: z.array(z.array(z.number())).max(10_000).optional(), records: z.array(predictRecordSchema).max(10_000).optional(), preprocessed: z.boolean().default(false), weights: weightsChoiceSchema.optional(), threshold: z.number().min(0).max(1).optional() }),
+    /** `threshold`: the decision threshold the binary classes were taken at (the request's, else the run's saved one, else 0.5); null when not binary. */
+    z.object({ probabilities: z.array(z.array(z.number())), classes: z.array(z.number()).nullable(), labels: z.array(z.string()).nullable(), weights: weightsUsedSchema, threshold: z.number().nullable() })
   ),
+  /** Saves a binary classifier's decision threshold with the run (null: back to 0.5); predict and exports use it. */
+  'runs.setThreshold': method(z.object({ run_id: id, threshold: z.number().min(0).max(1).nullable() }), z.object({ run_id: id, threshold: z.number().nullable() })),
   /** The trained layer weights (Keras get_weights), row-major. */
   'runs.weights': method(z.object({ run_id: id }), z.array(z.object({ name: z.string(), layer: z.string(), shape: z.array(z.number()), values: z.array(z.number()) }))),
   'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS), weights: weightsChoiceSchema.optional() }), exportResultSchema)

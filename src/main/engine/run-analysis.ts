@@ -26,21 +26,21 @@ export function classRule(loss: LossName, units: number, task?: TrainingData['ta
   return null
 }
 
-/** Classes predicted for every row, a chunk at a time from host rows (no slice of a big device tensor). */
-async function predictedClasses(tf: Tf, model: LayersModel, rows: HostRows, rule: 'argmax' | 'threshold'): Promise<Int32Array> {
+/** Classes predicted for every row and the model's outputs (rows × units), a chunk at a time from host rows (no slice of a big device tensor). */
+async function predictedClasses(tf: Tf, model: LayersModel, rows: HostRows, rule: 'argmax' | 'threshold', units: number): Promise<{ classes: Int32Array; outputs: Float32Array }> {
   const out = new Int32Array(rows.count)
+  const outputs = new Float32Array(rows.count * units)
   for (let start = 0; start < rows.count; start += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, rows.count - start)
     const batch = rows.batch(tf, null, start, size)
-    const classes = tf.tidy(() => {
-      const y = model.predict(batch.x) as Tensor
-      return rule === 'argmax' ? tf.argMax(y, -1).toInt() : tf.cast(tf.greater(tf.reshape(y, [-1]), 0.5), 'int32')
-    })
+    const y = tf.tidy(() => model.predict(batch.x) as Tensor)
+    const classes = tf.tidy(() => (rule === 'argmax' ? tf.argMax(y, -1).toInt() : tf.cast(tf.greater(tf.reshape(y, [-1]), 0.5), 'int32')))
     tf.dispose([batch.x, batch.y])
+    outputs.set((await y.data()) as Float32Array, start * units)
     out.set((await classes.data()) as Int32Array, start)
-    classes.dispose()
+    tf.dispose([y, classes])
   }
-  return out
+  return { classes: out, outputs }
 }
 
 export async function evaluateModel(tf: Tf, model: LayersModel, config: Pick<TrainingConfig, 'loss' | 'metrics'>, split: LabelledSplit, splitName: SplitName): Promise<Evaluation> {
@@ -52,7 +52,7 @@ export async function evaluateModel(tf: Tf, model: LayersModel, config: Pick<Tra
   const rule = classRule(config.loss, units, split.task)
   if (!rule || split.targetSize !== 1) return { split: splitName, metrics, confusion: null, per_class: null }
   const classCount = Math.max(split.numClasses, rule === 'threshold' ? 2 : units)
-  const predicted = await predictedClasses(tf, model, rows, rule)
+  const { classes: predicted, outputs } = await predictedClasses(tf, model, rows, rule, units)
   const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0))
   for (let i = 0; i < split.count; i++) {
     const truth = Math.round(split.y[i])
@@ -67,7 +67,10 @@ export async function evaluateModel(tf: Tf, model: LayersModel, config: Pick<Tra
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
     return { label: String(k), precision, recall, f1, support }
   })
-  return { split: splitName, metrics, confusion, per_class }
+  // Per-sample outputs and labels: the view's ROC/PR curves, thresholds and sample browser.
+  const scores = Array.from({ length: split.count }, (_, i) => Array.from(outputs.subarray(i * units, (i + 1) * units)))
+  const truth = Array.from(split.y.subarray(0, split.count), (v) => Math.round(v))
+  return { split: splitName, metrics, confusion, per_class, scores, truth }
 }
 
 export interface Prediction {

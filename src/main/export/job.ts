@@ -34,6 +34,8 @@ export interface ExportJob {
   /** The folder to create (must not exist yet; replaced if it does). */
   outDir: string
   meta: ExportMeta
+  /** The run's saved decision threshold (binary classifiers), written into preprocessing.json as `output.threshold`; null or absent: 0.5. */
+  decisionThreshold?: number | null
 }
 
 export interface ExportedFileInfo {
@@ -120,7 +122,7 @@ export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): P
   const model = await loadModelFolder(tf, join(job.runDir, job.weights))
   try {
     const descriptor = await readDescriptor(job.dataDir, job.datasetId)
-    const { preprocessing, scaling } = specPreprocessing(job.spec, descriptor)
+    const { preprocessing, scaling } = specPreprocessing(job.spec, descriptor, job.decisionThreshold)
     const exportModel: ExportModel = buildExportModel({ model, spec: job.spec, scaling, preprocessing, meta: job.meta })
     if (job.format === 'keras_script' || job.format === 'torch_job') {
       const initial = buildModel(tf, job.spec, { seed: config.seed })

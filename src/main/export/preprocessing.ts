@@ -66,11 +66,14 @@ export function modelPreprocessing(descriptor: DatasetDescriptor, input: { outpu
   return { preprocessing, scaling }
 }
 
-/** The preprocessing of a model trained on a data set: its output size and whether it answers probabilities come from the spec. */
-export function specPreprocessing(spec: ModelSpec, descriptor: DatasetDescriptor): ModelPreprocessing {
+/**
+ * The preprocessing of a model trained on a data set: its output size and whether it answers probabilities come from the spec;
+ * `threshold` is the run's saved decision threshold (a binary sigmoid classifier's `output.threshold`, 0.5 when absent).
+ */
+export function specPreprocessing(spec: ModelSpec, descriptor: DatasetDescriptor, threshold?: number | null): ModelPreprocessing {
   const outputSize = (inferShapes(spec).layers.at(-1)?.output_shape.at(-1) as number | null | undefined) ?? 1
   const activation = String(spec.layers.at(-1)?.config.activation ?? 'linear')
-  return modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid') })
+  return modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid'), threshold: threshold ?? undefined })
 }
 
 /** Raw rows by column name (CSV or JSON records) → flattened raw model features, per the description. */

@@ -16,6 +16,7 @@ import { exportRunFile, safeName } from './exports'
 import { packageVersion } from './versions'
 import { chooseWeights } from './weights-choice'
 
+import { savedThreshold } from './runs-service'
 const RUN_FILE_FORMATS = ['spec_json', 'metrics_json', 'metrics_csv'] as const
 type RunFileFormat = (typeof RUN_FILE_FORMATS)[number]
 const isRunFileFormat = (format: ExportFormat): format is RunFileFormat => (RUN_FILE_FORMATS as readonly string[]).includes(format)
@@ -63,14 +64,14 @@ export function createExports(ctx: ServiceContext): Exports {
     }
     let result: ExportJobResult
     try {
-      result = await exportRunJob({ runDir: folders.dir(runId), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, format, weights: chosen.which, outDir, meta }, { fork: ctx.fork })
+      result = await exportRunJob({ runDir: folders.dir(runId), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, format, weights: chosen.which, outDir, meta, decisionThreshold: savedThreshold(run.config) }, { fork: ctx.fork })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const code = (error as { code?: unknown }).code === 'bad_input' ? 'bad_input' : 'internal'
       throw new WorkbenchError(code, `${format} export of run "${run.name}" failed: ${message}`)
     }
     for (const file of result.files) store.addArtifact(runId, `export:${format}`, relative(dataDir, join(outDir, file.name)), file.sha256)
-    const manifest = { format, weights: chosen.which, epoch: chosen.epoch, default_weights: chosen.default, verification: result.verification, files: result.files, meta }
+    const manifest = { format, weights: chosen.which, epoch: chosen.epoch, default_weights: chosen.default, decision_threshold: savedThreshold(run.config), verification: result.verification, files: result.files, meta }
     await writeFile(join(outDir, 'export.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 })
     return { ...result, run, defaultWeights: chosen.default }
   }

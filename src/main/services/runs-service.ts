@@ -14,6 +14,7 @@ import { isScoreMetric, metricDirection } from '../../shared/metric-best'
 import type { DatasetDescriptor } from '../../shared/dataset'
 import { specErrorsDetails, validateSpec, type ModelSpec } from '../../shared/model-spec'
 import { encodeRecords, specPreprocessing } from '../export/preprocessing'
+import { positiveScore } from '../../shared/roc'
 import { checkSpecLimits } from '../../shared/model-spec/limits'
 import { checkMonitor, trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { evaluateRun, predictRun, readRunWeights, startTraining, type TrainingHandle } from '../engine/supervisor'
@@ -38,6 +39,7 @@ type RunMethods =
   | 'runs.delete'
   | 'runs.evaluate'
   | 'runs.predict'
+  | 'runs.setThreshold'
   | 'runs.weights'
 
 interface ActiveRun {
@@ -133,6 +135,19 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
   })
   if (request.preprocessed || !scaling) return raw
   return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
+}
+
+/** The decision threshold saved with a run (`runs.setThreshold`, kept in its config JSON), or null. */
+export function savedThreshold(config: unknown): number | null {
+  const value = typeof config === 'object' && config !== null ? (config as { decision_threshold?: unknown }).decision_threshold : undefined
+  return typeof value === 'number' && Number.isFinite(value) ? value : null
+}
+
+/** Whether the model answers probabilities for a two-class task (one sigmoid unit, or a two-unit softmax): the case a threshold decides. */
+export function isBinaryClassifier(spec: ModelSpec, descriptor: DatasetDescriptor): boolean {
+  if (descriptor.task === 'regression' || descriptor.target_size !== 1 || descriptor.classes.length > 2) return false
+  const { preprocessing } = specPreprocessing(spec, descriptor)
+  return preprocessing.output.kind === 'probabilities' && (preprocessing.output.size === 1 || preprocessing.output.size === 2)
 }
 
 /** A finished run's best values never change: computed once per process, keyed by run id with its status and end. */
@@ -505,16 +520,30 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
         const run = notFound(() => store.getRun(run_id))
         const chosen = chooseWeights(run, folders, weights)
         const evaluation = await evaluateRun({ runDir: folders.dir(run_id), weights: chosen.which, dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: ctx.fork })
-        return { ...evaluation, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default } }
+        return { ...evaluation, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default }, decision_threshold: savedThreshold(run.config) }
       },
-      'runs.predict': async ({ run_id, inputs, records, preprocessed, weights }) => {
+      'runs.predict': async ({ run_id, inputs, records, preprocessed, weights, threshold }) => {
         const run = notFound(() => store.getRun(run_id))
         const chosen = chooseWeights(run, folders, weights)
         const descriptor = await datasets.get(run.dataset_id)
         const rows = predictionInputs(run.spec, descriptor, { inputs, records, preprocessed })
         const prediction = await predictRun({ runDir: folders.dir(run_id), weights: chosen.which, spec: run.spec, config: run.config, inputs: rows }, { fork: ctx.fork })
-        const labels = prediction.classes && descriptor.classes.length ? prediction.classes.map((c) => descriptor.classes[c] ?? String(c)) : null
-        return { ...prediction, labels, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default } }
+        // A binary classifier's class is P(class 1) > the threshold: the request's, else the run's saved one, else 0.5.
+        const binary = isBinaryClassifier(run.spec, descriptor)
+        const used = binary ? (threshold ?? savedThreshold(run.config) ?? 0.5) : null
+        const classes = used !== null ? prediction.probabilities.map((row) => (positiveScore(row) > used ? 1 : 0)) : prediction.classes
+        const labels = classes && descriptor.classes.length ? classes.map((c) => descriptor.classes[c] ?? String(c)) : null
+        return { ...prediction, classes, labels, threshold: used, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default } }
+      },
+      'runs.setThreshold': async ({ run_id, threshold }) => {
+        const run = notFound(() => store.getRun(run_id))
+        const descriptor = await datasets.get(run.dataset_id)
+        if (!isBinaryClassifier(run.spec, descriptor)) {
+          throw new WorkbenchError('bad_input', `run "${run.name}" is not a binary classifier (data set "${descriptor.name}" is ${descriptor.task}); a decision threshold applies only to a model that answers P(class 1) for two classes`, { reason: 'evaluate.threshold_not_binary', details: { run: run.name, dataset: descriptor.name, task: descriptor.task } })
+        }
+        notFound(() => store.setDecisionThreshold(run_id, threshold))
+        emit('runs.changed', { run_id })
+        return { run_id, threshold }
       },
       'runs.weights': async ({ run_id }) => {
         const run = notFound(() => store.getRunSummary(run_id))

@@ -571,6 +571,16 @@ export class WorkbenchStore {
     return this.getRunSummary(runId)
   }
 
+  /**
+   * A binary classifier's decision threshold, kept in the run's config JSON as `decision_threshold`
+   * (no schema change; a re-run drops it, since the training config schema does not know it). null removes it.
+   */
+  setDecisionThreshold(runId: string, threshold: number | null): void {
+    const sql = threshold === null ? "UPDATE runs SET config = json_remove(config, '$.decision_threshold') WHERE id = ?" : "UPDATE runs SET config = json_set(config, '$.decision_threshold', ?) WHERE id = ?"
+    const { changes } = this.write(`set the decision threshold of run ${runId}`, () => (threshold === null ? this.db.prepare(sql).run(runId) : this.db.prepare(sql).run(threshold, runId)))
+    if (changes === 0) throw runNotFound(runId)
+  }
+
   /** Deletes an ended run with its metrics and artifact records (not the files: see listArtifacts). */
   deleteRun(runId: string): void {
     this.write(`delete run ${runId}`, () => {
