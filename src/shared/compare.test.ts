@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
+import { assignRunColors, diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
 import { trainingConfigSchema } from './training'
 import type { ModelSpec } from './model-spec'
 
@@ -160,5 +160,51 @@ describe('metricGoal and lastAndBest', () => {
     expect(lastAndBest('val_loss', [0.9, 0.4, 0.5, Number.NaN])).toEqual({ last: 0.5, best: 0.4, bestIndex: 1 })
     expect(lastAndBest('val_acc', [0.5, 0.8, 0.7])).toEqual({ last: 0.7, best: 0.8, bestIndex: 1 })
     expect(lastAndBest('acc', [])).toEqual({ last: null, best: null, bestIndex: null })
+  })
+})
+
+describe('diffRuns resolves defaults before comparing', () => {
+  const config = trainingConfigSchema.parse({ loss: 'categorical_crossentropy' })
+  it('a layer field left out equals the same field given as its default', () => {
+    const implicit = spec([16, 10])
+    const explicit = spec([16, 10])
+    explicit.layers[0]!.config.kernel_initializer = 'glorot_uniform'
+    explicit.layers[0]!.config.use_bias = true
+    const rows = diffRuns([{ spec: implicit, config }, { spec: explicit, config }])
+    expect(rows.filter((r) => r.differs)).toEqual([])
+    // The default is shown in both columns, never "—" beside glorot_uniform.
+    expect(rows.find((r) => r.key === 'layers[0].kernel_initializer')?.values).toEqual(['glorot_uniform', 'glorot_uniform'])
+  })
+  it('a non-default value still differs', () => {
+    const other = spec([16, 10])
+    other.layers[0]!.config.kernel_initializer = 'he_normal'
+    const row = diffRuns([{ spec: spec([16, 10]), config }, { spec: other, config }]).find((r) => r.key === 'layers[0].kernel_initializer')
+    expect(row?.differs).toBe(true)
+  })
+  it('a training key missing from an older run reads as its default', () => {
+    const { seed: _seed, ...older } = config as unknown as Record<string, unknown>
+    const rows = diffRuns([{ spec: spec([4]), config }, { spec: spec([4]), config: older as unknown as typeof config }])
+    expect(rows.filter((r) => r.differs).map((r) => r.key)).toEqual([])
+  })
+  it('no differing row reads "—" in every column', () => {
+    const withStop = trainingConfigSchema.parse({ loss: 'categorical_crossentropy', early_stopping: { patience: 3 } })
+    const rows = diffRuns([{ spec: spec([4]), config }, { spec: spec([4]), config: withStop }])
+    const differing = rows.filter((r) => r.differs)
+    expect(differing.length).toBeGreaterThan(0)
+    for (const row of differing) expect(row.values.map(formatDiffValue).every((v) => v === '—'), row.key).toBe(false)
+  })
+})
+
+describe('assignRunColors', () => {
+  it('keeps every run its colour when another run is removed', () => {
+    const first = assignRunColors(['a', 'b', 'c'], {})
+    expect(first).toEqual({ a: 0, b: 1, c: 2 })
+    const afterRemove = assignRunColors(['a', 'c'], first)
+    expect(afterRemove).toEqual({ a: 0, c: 2 })
+  })
+  it('gives a new run the lowest free slot and never two runs one slot', () => {
+    const colors = assignRunColors(['a', 'c', 'd', 'e'], { a: 0, c: 2 })
+    expect(colors).toEqual({ a: 0, c: 2, d: 1, e: 3 })
+    expect(assignRunColors(['x', 'y'], { x: 4, y: 4 })).toEqual({ x: 4, y: 0 })
   })
 })

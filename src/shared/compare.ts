@@ -1,8 +1,8 @@
 // Pure helpers behind the Compare and Train views: a diff of N runs' hyperparameters and
 // architecture, and series transforms for charts (TensorBoard-style EMA smoothing, LTTB and
 // min/max downsampling, best/last of a metric).
-import type { ModelSpec } from './model-spec'
-import type { TrainingConfig } from './training'
+import { normalizeSpec, type ModelSpec } from './model-spec'
+import { trainingConfigSchema, type TrainingConfig } from './training'
 import { bestOf, lastValue, metricDirection, type MetricDirection } from './metric-best'
 
 export type DiffValue = string | number | boolean | null
@@ -46,8 +46,25 @@ export function flattenForDiff(value: unknown, prefix = '', into: Record<string,
   return into
 }
 
-/** The rows a person compares for one run: training config keys, then the architecture layer by layer. */
-export function flattenRun(run: DiffInput): { training: Record<string, DiffValue>; architecture: Record<string, DiffValue> } {
+/**
+ * A run's config and spec with every default spelled out (the training config through its schema,
+ * each layer through the model-spec registry), so that a value left out in one run and given as
+ * its default in another (no `kernel_initializer` vs `glorot_uniform`) is no difference.
+ */
+export function withDefaults(run: DiffInput): DiffInput {
+  const config = trainingConfigSchema.safeParse(run.config)
+  let spec = run.spec
+  try {
+    spec = normalizeSpec(run.spec)
+  } catch {
+    // A spec the registry cannot read stays as recorded.
+  }
+  return { spec, config: config.success ? config.data : run.config }
+}
+
+/** The rows a person compares for one run: training config keys, then the architecture layer by layer (defaults resolved). */
+export function flattenRun(input: DiffInput): { training: Record<string, DiffValue>; architecture: Record<string, DiffValue> } {
+  const run = withDefaults(input)
   const training = flattenForDiff(run.config)
   const architecture: Record<string, DiffValue> = {
     input_shape: `[${run.spec.input_shape.join(', ')}]`,
@@ -69,7 +86,9 @@ function sameValue(a: DiffValue, b: DiffValue): boolean {
 
 /**
  * Diffs N runs: one row per key that any run has, in a stable order (training first, then
- * architecture by layer index). A key missing from some runs counts as a difference.
+ * architecture by layer index). Defaults are resolved first ({@link withDefaults}); a row differs
+ * when its cells read differently, so a key that some runs lack and others hold as null ("—"
+ * beside "—") is no difference.
  */
 export function diffRuns(runs: readonly DiffInput[]): DiffRow[] {
   const flat = runs.map(flattenRun)
@@ -88,12 +107,36 @@ export function diffRuns(runs: readonly DiffInput[]): DiffRow[] {
     if (section === 'architecture') keys.sort(compareArchitectureKeys)
     for (const key of keys) {
       const values = flat.map((run) => (key in run[section] ? run[section][key] : null))
-      const present = flat.map((run) => key in run[section])
-      const differs = values.some((value, i) => !sameValue(value, values[0]) || present[i] !== present[0])
+      const differs = values.some((value) => !sameValue(value, values[0]) && formatDiffValue(value) !== formatDiffValue(values[0]))
       rows.push({ key, section, values, differs })
     }
   }
   return rows
+}
+
+/**
+ * A colour slot (palette index) per run id that stays with the run: runs keep the slot they had
+ * in `previous`, and a new run takes the lowest slot no kept run holds (the view wraps slots
+ * past its palette's length). Removing a run never recolours the others.
+ */
+export function assignRunColors(ids: readonly string[], previous: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  const taken = new Set<number>()
+  for (const id of ids) {
+    const slot = previous[id]
+    if (slot !== undefined && Number.isInteger(slot) && slot >= 0 && !taken.has(slot)) {
+      out[id] = slot
+      taken.add(slot)
+    }
+  }
+  for (const id of ids) {
+    if (out[id] !== undefined) continue
+    let slot = 0
+    while (taken.has(slot)) slot++
+    out[id] = slot
+    taken.add(slot)
+  }
+  return out
 }
 
 function layerIndexOf(key: string): number {
