@@ -28,6 +28,8 @@ interface Row {
   /** A server-side path instead of an upload (what no upload can be: a folder). */
   path?: 'folder-csv' | 'folder-idx'
   code: ContractError['code'] | 'ok'
+  /** The reason key the views translate (src/shared/errors.ts), for every refusal. */
+  reason?: string
   text: string[]
   /** Bound on the time the refusal may take (bombs). */
   maxMs?: number
@@ -60,56 +62,56 @@ const wideHeader = Array.from({ length: MAX_COLUMNS + 1 }, (_, i) => `c${i}`).jo
 const rows: Row[] = [
   { name: 'well-formed table', csv: table(20), code: 'ok', text: [] },
   { name: 'header names that are Object members (__proto__, constructor, toString)', csv: table(20, '__proto__,constructor,toString'), csvOptions: { roles: { constructor: 'feature' } }, code: 'ok', text: [] },
-  { name: 'duplicate header names (a,a,label)', csv: 'a,a,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n', code: 'bad_input', text: ['columns 1 and 2 are both named "a"', 'rename one'] },
-  { name: 'duplicate header names chosen as target', csv: 'a,b,a\n1,2,x\n3,4,y\n', csvOptions: { roles: { a: 'target' } }, code: 'bad_input', text: ['columns 1 and 3 are both named "a"'] },
-  { name: 'UTF-16 LE with byte-order mark', csv: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(table(60))]), code: 'bad_input', text: ['UTF-16 text (little-endian, byte-order mark FF FE)', 'save it as UTF-8'] },
-  { name: 'UTF-16 BE with byte-order mark', csv: Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(table(60))]), code: 'bad_input', text: ['UTF-16 text (big-endian, byte-order mark FE FF)'] },
-  { name: 'UTF-16 LE without byte-order mark', csv: utf16le(table(60)), code: 'bad_input', text: ['looks like UTF-16 text (little-endian, no byte-order mark'] },
-  { name: 'UTF-32 LE with byte-order mark', csv: Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from(Uint32Array.from([...table(10)].map((c) => c.charCodeAt(0))).buffer)]), code: 'bad_input', text: ['UTF-32 text (little-endian'] },
-  { name: 'binary file (zip) named .csv', csv: Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x08\x00', 'latin1'), Buffer.from('lorem ipsum dolor sit amet '.repeat(40))]), code: 'bad_input', text: ['holds a NUL byte at byte 5', 'binary file'] },
-  { name: `more than ${MAX_COLUMNS} columns`, csv: `${wideHeader}\n${wideHeader}\n`, code: 'bad_input', text: ['line 1: more than 10 000 fields in one row', 'at most 10 000 columns'], maxMs: 3000 },
-  { name: 'a row longer than 1 MiB', csv: `x,label\n${'9'.repeat(MAX_ROW_CHARS + 10)},a\n1,b\n`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB'], maxMs: 3000 },
-  { name: 'a quote opened and never closed in a 3 MiB file', csv: `x,label\n1,"a\n${'2,b\n'.repeat(800_000)}`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB', 'is a quote left open'], maxMs: 5000 },
-  { name: 'one 4 MiB line of commas', csv: ','.repeat(4 << 20), code: 'bad_input', text: ['line 1: more than 10 000 fields'], maxMs: 3000 },
+  { name: 'duplicate header names (a,a,label)', reason: 'csv.duplicate_name', csv: 'a,a,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n', code: 'bad_input', text: ['columns 1 and 2 are both named "a"', 'rename one'] },
+  { name: 'duplicate header names chosen as target', reason: 'csv.duplicate_name', csv: 'a,b,a\n1,2,x\n3,4,y\n', csvOptions: { roles: { a: 'target' } }, code: 'bad_input', text: ['columns 1 and 3 are both named "a"'] },
+  { name: 'UTF-16 LE with byte-order mark', reason: 'csv.not_utf8', csv: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(table(60))]), code: 'bad_input', text: ['UTF-16 text (little-endian, byte-order mark FF FE)', 'save it as UTF-8'] },
+  { name: 'UTF-16 BE with byte-order mark', reason: 'csv.not_utf8', csv: Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(table(60))]), code: 'bad_input', text: ['UTF-16 text (big-endian, byte-order mark FE FF)'] },
+  { name: 'UTF-16 LE without byte-order mark', reason: 'csv.not_utf8', csv: utf16le(table(60)), code: 'bad_input', text: ['looks like UTF-16 text (little-endian, no byte-order mark'] },
+  { name: 'UTF-32 LE with byte-order mark', reason: 'csv.not_utf8', csv: Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from(Uint32Array.from([...table(10)].map((c) => c.charCodeAt(0))).buffer)]), code: 'bad_input', text: ['UTF-32 text (little-endian'] },
+  { name: 'binary file (zip) named .csv', reason: 'csv.binary', csv: Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x08\x00', 'latin1'), Buffer.from('lorem ipsum dolor sit amet '.repeat(40))]), code: 'bad_input', text: ['holds a NUL byte at byte 5', 'binary file'] },
+  { name: `more than ${MAX_COLUMNS} columns`, reason: 'csv.too_many_fields', csv: `${wideHeader}\n${wideHeader}\n`, code: 'bad_input', text: ['line 1: more than 10 000 fields in one row', 'at most 10 000 columns'], maxMs: 3000 },
+  { name: 'a row longer than 1 MiB', reason: 'csv.row_too_long', csv: `x,label\n${'9'.repeat(MAX_ROW_CHARS + 10)},a\n1,b\n`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB'], maxMs: 3000 },
+  { name: 'a quote opened and never closed in a 3 MiB file', reason: 'csv.row_too_long', csv: `x,label\n1,"a\n${'2,b\n'.repeat(800_000)}`, code: 'bad_input', text: ['line 2: a row longer than 1 MiB', 'is a quote left open'], maxMs: 5000 },
+  { name: 'one 4 MiB line of commas', reason: 'csv.too_many_fields', csv: ','.repeat(4 << 20), code: 'bad_input', text: ['line 1: more than 10 000 fields'], maxMs: 3000 },
   {
-    name: 'text target with 5 000 distinct values',
+    name: 'text target with 5 000 distinct values', reason: 'csv.too_many_classes_text',
     csv: ['x,name', ...Array.from({ length: 5000 }, (_, i) => `${i},person-${i}`)].join('\n'),
     code: 'bad_input',
     text: ['more than 1000 distinct target values: too many to be classes', 'text cannot be a regression target either', 'pick another target column']
   },
   {
-    name: 'text target with 5 000 distinct values, asked as regression',
+    name: 'text target with 5 000 distinct values, asked as regression', reason: 'csv.regression_text_many',
     csv: ['x,name', ...Array.from({ length: 5000 }, (_, i) => `${i},person-${i}`)].join('\n'),
     csvOptions: { target_kind: 'regression' },
     code: 'bad_input',
     text: ['a regression target must be numeric', 'too many to be classes as well', 'pick another target column']
   },
   {
-    name: 'integer target with 5 000 distinct values, asked as classes',
+    name: 'integer target with 5 000 distinct values, asked as classes', reason: 'csv.too_many_classes',
     csv: ['x,y', ...Array.from({ length: 5000 }, (_, i) => `${i},${i}`)].join('\n'),
     csvOptions: { target_kind: 'classes' },
     code: 'bad_input',
     text: ['too many to be classes', 'import it as a regression target']
   },
-  { name: 'a folder instead of a CSV file', path: 'folder-csv', code: 'bad_input', text: ['some-folder.csv: this is a folder, not a CSV file'] },
-  { name: 'a folder instead of an IDX file', path: 'folder-idx', code: 'bad_input', text: ['some-folder.idx: this is a folder, not an IDX image file'] },
+  { name: 'a folder instead of a CSV file', reason: 'file.is_folder', path: 'folder-csv', code: 'bad_input', text: ['some-folder.csv: this is a folder, not a CSV file'] },
+  { name: 'a folder instead of an IDX file', reason: 'file.is_folder', path: 'folder-idx', code: 'bad_input', text: ['some-folder.idx: this is a folder, not an IDX image file'] },
   {
-    name: 'gzip bomb: header announcing 1 GiB of pixels',
+    name: 'gzip bomb: header announcing 1 GiB of pixels', reason: 'idx.header_too_large',
     idx: { images: gzipSync(idxImages(1 << 20, 32, 32, 1 << 20)), labels: labels4 },
     code: 'bad_input',
     text: ['the header announces 1 073 741 824 bytes of data, more than the 512 MiB'],
     maxMs: 2000
   },
   {
-    name: `gzip bomb: 4 small images, then ${MAX_IDX_BYTES / (1 << 20) + 88} MiB of zeros (multi-member gzip)`,
+    name: `gzip bomb: 4 small images, then ${MAX_IDX_BYTES / (1 << 20) + 88} MiB of zeros (multi-member gzip)`, reason: 'idx.too_large_data',
     idx: { images: Buffer.concat([gzipSync(idxImages(4, 2, 2)), ...Array.from({ length: MAX_IDX_BYTES / (1 << 20) + 88 }, () => zerosMember)]), labels: labels4 },
     code: 'bad_input',
     text: ['the data is larger than the 512 MiB (536 870 912 bytes)', 'after decompression'],
     maxMs: 8000
   },
-  { name: 'gzip of 64 MiB of zeros (no IDX header)', idx: { images: Buffer.concat(Array.from({ length: 64 }, () => zerosMember)), labels: labels4 }, code: 'bad_input', text: ['wrong magic number 0x00000000'], maxMs: 2000 },
-  { name: 'raw IDX header announcing 10⁹ images', idx: { images: idxImages(1_000_000_000, 28, 28, 10), labels: labels4 }, code: 'bad_input', text: ['the header announces 784 000 000 000 bytes'], maxMs: 1000 },
-  { name: 'IDX cut inside its header', idx: { images: idxImages(4, 2, 2).subarray(0, 10), labels: labels4 }, code: 'bad_input', text: ['the IDX header is cut off after 10 bytes (expected 16)'] },
+  { name: 'gzip of 64 MiB of zeros (no IDX header)', reason: 'idx.bad_magic', idx: { images: Buffer.concat(Array.from({ length: 64 }, () => zerosMember)), labels: labels4 }, code: 'bad_input', text: ['wrong magic number 0x00000000'], maxMs: 2000 },
+  { name: 'raw IDX header announcing 10⁹ images', reason: 'idx.header_too_large', idx: { images: idxImages(1_000_000_000, 28, 28, 10), labels: labels4 }, code: 'bad_input', text: ['the header announces 784 000 000 000 bytes'], maxMs: 1000 },
+  { name: 'IDX cut inside its header', reason: 'idx.header_cut', idx: { images: idxImages(4, 2, 2).subarray(0, 10), labels: labels4 }, code: 'bad_input', text: ['the IDX header is cut off after 10 bytes (expected 16)'] },
   { name: 'well-formed IDX pair', idx: { images: idxImages(4, 2, 2), labels: labels4 }, code: 'ok', text: [] }
 ]
 
@@ -163,7 +165,7 @@ describe('bad-file table', () => {
         answer = { ok: true }
       } catch (error) {
         expect(error).toBeInstanceOf(DataImportError)
-        answer = { ok: false, error: { code: 'bad_input', message: (error as Error).message } }
+        answer = { ok: false, error: (error as DataImportError).toContractError() }
       }
     } else if (row.csv !== undefined) {
       const file = await upload('table.csv', row.csv)
@@ -180,6 +182,8 @@ describe('bad-file table', () => {
       expect(answer.ok, 'the import should have been refused').toBe(false)
       const error = (answer as { error: ContractError }).error
       expect(error.code).toBe(row.code)
+      expect(error.reason, 'every refusal names its reason').toBe(row.reason)
+      expect(error.details?.file, 'the details name the file').toBeTypeOf('string')
       for (const part of row.text) expect(error.message).toContain(part)
       // The user's file name, never the server's folder.
       expect(error.message).not.toContain(dataDir)

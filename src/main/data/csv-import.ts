@@ -461,9 +461,10 @@ export async function importCsvInto(tempDir: string, id: string, options: CsvImp
     }
     if (fields.length !== width) {
       // A first row already of another width: lines above the header (sklearn's count line) are the usual cause.
-      const advice = dataRows === 0 && !first ? `; if the lines above are not part of the table (a count line above the header?), skip them (skip lines ${line - 2})` : ''
+      const skipHint = dataRows === 0 && !first ? line - 1 : null
+      const advice = skipHint !== null ? `; if the lines above are not part of the table (a count line above the header?), skip them (skip lines ${skipHint})` : ''
       const against = hasHeader ? 'the header has' : 'the first row has'
-      throw new DataImportError(path, `${fields.length} fields, but ${against} ${width} (a ragged row; is a value holding the delimiter ${JSON.stringify(delimiter)} unquoted?)${advice}`, { line }, { reason: 'csv.ragged_row', details: { got: fields.length, expected: width, delimiter, header: hasHeader } })
+      throw new DataImportError(path, `${fields.length} fields, but ${against} ${width} (a ragged row; is a value holding the delimiter ${JSON.stringify(delimiter)} unquoted?)${advice}`, { line }, { reason: skipHint !== null ? 'csv.ragged_first_row' : 'csv.ragged_row', details: { got: fields.length, expected: width, delimiter, skip_lines: skipHint } })
     }
     dataRows++
     for (let c = 0; c < width; c++) {
