@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bestEpoch, bestOf, bestRunIndex, bestValue, bestValues, isScoreMetric, lastValue, metricBaseName, metricDirection, sortableScore, valueAtBestEpochOf } from './metric-best'
+import { bestEpoch, bestOf, bestRunIndex, bestValue, bestValues, isScoreMetric, lastValue, metricBaseName, metricBounds, metricDirection, sortableScore, valueAtBestEpochOf } from './metric-best'
 
 describe('metricDirection', () => {
   it('losses and errors improve downwards', () => {
@@ -59,5 +59,15 @@ describe('comparing runs', () => {
   it('sortableScore puts the best first in descending order', () => {
     expect(sortableScore('loss', 0.1)).toBeGreaterThan(sortableScore('loss', 0.2))
     expect(sortableScore('acc', 0.9)).toBeGreaterThan(sortableScore('acc', 0.8))
+  })
+})
+
+describe('metricBounds', () => {
+  it('gives accuracy-like scores [0, 1], R² a ceiling of 1 and losses a floor of 0', () => {
+    expect(metricBounds('val_acc')).toEqual({ min: 0, max: 1 })
+    expect(metricBounds('batch/auc')).toEqual({ min: 0, max: 1 })
+    expect(metricBounds('val_r2')).toEqual({ max: 1 })
+    expect(metricBounds('val_loss')).toEqual({ min: 0 })
+    expect(metricBounds('mae')).toEqual({ min: 0 })
   })
 })

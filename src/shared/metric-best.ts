@@ -108,3 +108,17 @@ export function bestRunIndex(name: string, values: readonly (number | null)[]): 
 export function sortableScore(name: string, value: number): number {
   return metricDirection(name) === 'max' ? value : -value
 }
+
+const UNIT_INTERVAL = /(acc|accuracy|auc|precision|recall|f1|f1_score|fbeta_score|iou|dice|specificity|sensitivity)$/
+
+/**
+ * The values a metric can take, for chart axes: accuracy-like scores lie in [0, 1], R² is at most
+ * 1, losses and errors are at least 0; anything else is unbounded.
+ */
+export function metricBounds(name: string): { min?: number; max?: number } {
+  const base = metricBaseName(name)
+  if (UNIT_INTERVAL.test(base)) return { min: 0, max: 1 }
+  if (/(r2|r_squared)$/.test(base)) return { max: 1 }
+  if (base === 'lr' || metricDirection(name) === 'min') return { min: 0 }
+  return {}
+}

@@ -1,11 +1,15 @@
-// The Runs table's pure logic: which runs a query shows and in what order, and the values of
-// each column. Kept out of the component so 5 000 runs sort and filter in a few milliseconds
-// and the rules are tested.
+// The Runs table's pure logic: which runs a query shows and in what order, the columns there
+// are (one per metric, best or final, chosen by the user) and the value of each cell. Kept out of
+// the component so 5 000 runs sort and filter in a few milliseconds and the rules are tested.
 import type { RunStatus, RunSummary } from '../../../../shared/run'
-import { metricGoal } from '../../../../shared/compare'
+import { isScoreMetric, metricDirection, sortableScore } from '../../../../shared/metric-best'
+import { matchesQuery, type QueryAttribute, type QueryClause, type QueryTarget } from '../../../../shared/run-query'
 
-export const RUN_COLUMNS = ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'best', 'last', 'duration', 'backend', 'status', 'created'] as const
-export type RunColumn = (typeof RUN_COLUMNS)[number]
+export const BASE_COLUMNS = ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'duration', 'backend', 'status', 'created'] as const
+export type BaseColumn = (typeof BASE_COLUMNS)[number]
+/** A metric column: `best:val_acc` (the best value over the epochs) or `final:test_acc` (the last value). */
+export type MetricColumn = `best:${string}` | `final:${string}`
+export type RunColumn = BaseColumn | MetricColumn
 
 export interface RunQuery {
   search: string
@@ -17,55 +21,133 @@ export interface RunQuery {
 
 export const DEFAULT_RUN_QUERY: RunQuery = { search: '', status: 'all', datasetId: 'all', sortBy: 'created', descending: true }
 
+/** The parts of a metric column id; null for a base column. */
+export function metricColumnOf(column: string): { which: 'best' | 'final'; metric: string } | null {
+  const match = /^(best|final):(.+)$/.exec(column)
+  return match ? { which: match[1] as 'best' | 'final', metric: match[2]! } : null
+}
+
+export function isRunColumn(column: string): column is RunColumn {
+  return (BASE_COLUMNS as readonly string[]).includes(column) || metricColumnOf(column) !== null
+}
+
+/** Display order of metrics: validation first (what runs are judged by), then training, then test. */
+function metricRank(name: string): number {
+  if (name.startsWith('val_')) return name === 'val_loss' ? 1 : 0
+  if (name.startsWith('test_')) return name === 'test_loss' ? 5 : 4
+  return name === 'loss' ? 3 : 2
+}
+
 /**
- * The validation metric a run is judged by: val accuracy when it has one, else val loss, else
- * train loss. Per-batch series and the learning rate never stand in for it (a run stopped in its
- * first epoch has only those, and "best batch/loss" is no verdict on a run).
+ * Every metric column the runs can fill: `best:` and `final:` of each per-epoch metric, `final:`
+ * only of test metrics (one evaluation at the end). Per-batch series and the learning rate are no columns.
  */
-export function headlineMetric(run: RunSummary): string | null {
-  const names = Object.keys({ ...run.final_metrics, ...run.best_metrics }).filter((name) => !name.startsWith('batch/') && name !== 'lr')
-  for (const name of ['val_acc', 'val_accuracy', 'val_mae', 'val_loss', 'acc', 'accuracy', 'loss']) if (names.includes(name)) return name
-  return names.find((n) => n.startsWith('val_')) ?? names[0] ?? null
+export function availableMetricColumns(runs: readonly RunSummary[]): MetricColumn[] {
+  const names = new Set<string>()
+  for (const run of runs) {
+    for (const name of Object.keys(run.final_metrics)) names.add(name)
+    for (const name of Object.keys(run.best_values ?? {})) names.add(name)
+  }
+  const metrics = [...names].filter((name) => !name.startsWith('batch/') && isScoreMetric(name)).sort((a, b) => metricRank(a) - metricRank(b) || a.localeCompare(b))
+  const columns: MetricColumn[] = []
+  for (const name of metrics) {
+    if (!name.startsWith('test_')) columns.push(`best:${name}`)
+    columns.push(`final:${name}`)
+  }
+  return columns
 }
 
-export interface MetricCell {
-  name: string | null
-  value: number | null
+/** The columns shown before the user chooses: the settings, the best validation scores, test accuracy or error, timing. */
+export function defaultColumns(available: readonly MetricColumn[]): RunColumn[] {
+  const preferred: MetricColumn[] = ['best:val_acc', 'best:val_loss', 'best:val_mae', 'final:test_acc', 'final:test_mae']
+  let metrics = preferred.filter((column) => available.includes(column))
+  if (metrics.length === 0) metrics = (['best:acc', 'best:loss', 'best:mae'] as MetricColumn[]).filter((column) => available.includes(column))
+  return ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', ...metrics, 'duration', 'status', 'created']
 }
 
-export function bestMetric(run: RunSummary): MetricCell {
-  const name = headlineMetric(run)
-  if (!name) return { name: null, value: null }
-  return { name, value: run.best_metrics[name] ?? run.final_metrics[name] ?? null }
+/** Every column there is, in table order: the settings, the metrics, then timing and status. */
+export function allColumns(available: readonly MetricColumn[]): RunColumn[] {
+  return ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', ...available, 'duration', 'backend', 'status', 'created']
 }
 
-export function lastMetric(run: RunSummary): MetricCell {
-  const name = headlineMetric(run)
-  if (!name) return { name: null, value: null }
-  return { name, value: run.final_metrics[name] ?? null }
+/** The columns to show: the chosen ones (null: the defaults) that exist, in table order. The name always shows. */
+export function shownColumns(chosen: readonly string[] | null, available: readonly MetricColumn[]): RunColumn[] {
+  if (chosen === null) return defaultColumns(available)
+  const wanted = new Set([...chosen, 'name'])
+  return allColumns(available).filter((column) => wanted.has(column))
 }
 
-/** Higher is better for sorting: losses are negated so "descending" always means best first. */
-function metricSortValue(cell: MetricCell): number | null {
-  if (cell.value === null || cell.name === null) return null
-  return metricGoal(cell.name) === 'min' ? -cell.value : cell.value
+/** A metric cell: the best value over the epochs (`best:`) or the last one (`final:`); null where the run has none. */
+export function metricCell(run: RunSummary, column: MetricColumn): number | null {
+  const parsed = metricColumnOf(column)!
+  const value = parsed.which === 'best' ? run.best_values?.[parsed.metric] : run.final_metrics[parsed.metric]
+  return value === undefined || !Number.isFinite(value) ? null : value
+}
+
+/** The direction word for a best column's tooltip: the best is a minimum or a maximum. */
+export function bestKind(metric: string): 'min' | 'max' {
+  return metricDirection(metric)
+}
+
+/** Epochs trained over epochs configured (140 / 1500); a step budget shows only what ran. */
+export function epochsCell(run: RunSummary): { trained: number | null; configured: number | null; steps: number | null } {
+  return { trained: run.epochs_trained ?? null, configured: run.epochs, steps: run.epochs === null ? run.steps : null }
 }
 
 function sortValue(run: RunSummary, column: RunColumn): string | number | null {
-  switch (column) {
+  const metric = metricColumnOf(column)
+  if (metric) {
+    const value = metricCell(run, column as MetricColumn)
+    // Higher is better after sortableScore: "descending" always means best first.
+    return value === null ? null : sortableScore(metric.metric, value)
+  }
+  switch (column as BaseColumn) {
     case 'name': return run.name.toLowerCase()
     case 'model': return run.model_name.toLowerCase()
     case 'dataset': return run.dataset_name.toLowerCase()
     case 'optimizer': return run.optimizer
     case 'learning_rate': return run.learning_rate
     case 'batch_size': return run.batch_size
-    case 'epochs': return run.epochs ?? run.steps
-    case 'best': return metricSortValue(bestMetric(run))
-    case 'last': return metricSortValue(lastMetric(run))
+    case 'epochs': return run.epochs_trained ?? run.epochs ?? run.steps
     case 'duration': return run.duration_s
     case 'backend': return run.backend
     case 'status': return run.status
     case 'created': return run.created_at
+  }
+}
+
+/** The parameters a query can name from a run summary (canonical keys; aliases lr, optimizer, epochs… map onto them). */
+export const QUERY_PARAMS = ['optimizer.learning_rate', 'optimizer.name', 'batch_size', 'budget.epochs', 'budget.steps'] as const
+
+/** A run summary as the query language sees it. */
+export function queryTarget(run: RunSummary): QueryTarget {
+  return {
+    attribute(name: QueryAttribute) {
+      switch (name) {
+        case 'name': return run.name
+        case 'status': return run.status
+        case 'model': return run.model_name
+        case 'dataset': return run.dataset_name
+        case 'backend': return run.backend
+        case 'id': return run.id
+        case 'tags': return run.tags
+        case 'notes': return run.notes
+      }
+    },
+    param(key: string) {
+      switch (key) {
+        case 'optimizer.learning_rate': return run.learning_rate
+        case 'optimizer.name': return run.optimizer
+        case 'batch_size': return run.batch_size
+        case 'budget.epochs': return run.epochs
+        case 'budget.steps': return run.steps
+        default: return undefined
+      }
+    },
+    metric(name: string, which: 'final' | 'best') {
+      if (which === 'best' && !name.startsWith('test_')) return run.best_values?.[name] ?? null
+      return run.final_metrics[name] ?? null
+    }
   }
 }
 
@@ -89,9 +171,11 @@ export function matchesSearch(run: RunSummary, search: string): boolean {
   return words.every((word) => haystack.includes(word))
 }
 
-/** Filters and sorts; runs without a value for the sort column always go last. */
-export function queryRuns(runs: readonly RunSummary[], query: RunQuery): RunSummary[] {
-  const kept = runs.filter((run) => (query.status === 'all' || run.status === query.status) && (query.datasetId === 'all' || run.dataset_id === query.datasetId) && matchesSearch(run, query.search))
+/** Filters (status, data set, search words or query clauses) and sorts; runs without a value for the sort column always go last. */
+export function queryRuns(runs: readonly RunSummary[], query: RunQuery, clauses: readonly QueryClause[] | null = null): RunSummary[] {
+  const kept = runs.filter(
+    (run) => (query.status === 'all' || run.status === query.status) && (query.datasetId === 'all' || run.dataset_id === query.datasetId) && (clauses ? matchesQuery(queryTarget(run), clauses) : matchesSearch(run, query.search))
+  )
   const keyed = kept.map((run) => ({ run, key: sortValue(run, query.sortBy) }))
   const direction = query.descending ? -1 : 1
   keyed.sort((a, b) => {
