@@ -1,13 +1,19 @@
 // Designer state: the model spec being edited, its snapshot history (undo/redo), the selected
 // layer, and the validation and shape inference derived from the spec on every edit. Also the
 // hand-over to the Train view: a template's training config waits in `pendingConfig`.
-import { defineStore } from 'pinia'
-import { markRaw, toRaw } from 'vue'
-import { createLayer, layerNames, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
+// The design is a draft kept across reloads (persisted.ts, key `designer.draft`): the spec
+// without weights, its name, the saved model/version or template it came from and the data set
+// chosen for it; replacing unsaved work (template, saved model, New) asks first (`confirm`).
+import { defineStore, type Pinia } from 'pinia'
+import { effectScope, markRaw, toRaw } from 'vue'
+import { z } from 'zod'
+import type { SavedModel } from '../../../shared/contract'
+import { createLayer, layerNames, modelSpecSchema, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
 import { EXAMPLES } from '../../../shared/examples'
 import type { TrainingConfig } from '../../../shared/training'
 import { client } from '../api'
 import { useDatasetsStore } from './datasets.store'
+import { loadState, persistOnChange, saveState } from './persisted'
 
 /** Snapshots kept for undo; older ones are dropped. */
 export const HISTORY_LIMIT = 200
@@ -56,6 +62,54 @@ function specKey(spec: ModelSpec): string {
   return JSON.stringify({ ...toRaw(spec), layers: toRaw(spec).layers.map((l) => ({ class_name: l.class_name, config: l.config })) })
 }
 
+/** A plain copy of the spec without layer weights (what the draft keeps: weights can be millions of numbers). */
+export function specWithoutWeights(spec: ModelSpec): ModelSpec {
+  const raw = toRaw(spec)
+  return clone({ ...raw, layers: raw.layers.map((l) => ({ class_name: toRaw(l).class_name, config: toRaw(l).config })) })
+}
+
+/** Which saved model version a design came from. */
+export interface ModelRef {
+  id: string
+  name: string
+  version: number
+}
+
+/** What would replace the design: asked about first when there is unsaved work. */
+export type ReplaceAction = { kind: 'template'; id: string } | { kind: 'saved'; model: SavedModel } | { kind: 'new' }
+
+/** localStorage key (under persisted.ts's prefix) of the draft design. */
+export const DRAFT_KEY = 'designer.draft'
+
+const modelRefSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int() })
+export const draftSchema = z.object({
+  spec: modelSpecSchema,
+  /** The spec as last opened, loaded or saved (without weights): what "unsaved" compares with and what Discard returns to. */
+  clean: modelSpecSchema.nullable(),
+  exampleId: z.string().nullable(),
+  origin: modelRefSchema.nullable(),
+  datasetId: z.string().nullable(),
+  /** Layers that carried imported weights, which the draft does not keep. */
+  weightedLayers: z.number().int().nonnegative()
+})
+export type Draft = z.infer<typeof draftSchema>
+
+/** The initial state's draft part: the stored draft when there is one. */
+function restoredDraft(): { spec: ModelSpec; clean: ModelSpec; exampleId: string | null; origin: ModelRef | null; datasetId: string | null; restored: { weightsLost: number } | null } {
+  const draft = loadState(DRAFT_KEY, draftSchema)
+  if (!draft) return { spec: emptySpec(), clean: emptySpec(), exampleId: null, origin: null, datasetId: null, restored: null }
+  const clean = draft.clean ?? emptySpec()
+  const dirty = draft.spec.layers.length > 0 && specKey(draft.spec) !== specKey(clean)
+  return {
+    spec: draft.spec,
+    clean,
+    exampleId: draft.exampleId,
+    origin: draft.origin,
+    datasetId: draft.datasetId,
+    restored: dirty || draft.weightedLayers > 0 ? { weightsLost: draft.weightedLayers } : null
+  }
+}
+
 /**
  * Layers whose weights no longer fit their inferred weight shapes (units, kernel size or the
  * input changed): their weights are removed, so the layer trains from its initializer. Returns
@@ -78,9 +132,11 @@ export function dropStaleWeights(spec: ModelSpec): string[] {
   return dropped
 }
 
-export const useDesignerStore = defineStore('designer', {
-  state: () => ({
-    spec: emptySpec() as ModelSpec,
+const useDesignerStoreDefinition = defineStore('designer', {
+  state: () => {
+    const draft = restoredDraft()
+    return {
+    spec: draft.spec as ModelSpec,
     /** 0-based index of the layer whose properties are shown, or null for the model itself. */
     selectedIndex: null as number | null,
     past: [] as ModelSpec[],
@@ -88,20 +144,31 @@ export const useDesignerStore = defineStore('designer', {
     /** Which field the last edit touched and when, to merge keystrokes into one undo step. */
     lastEdit: null as { key: string; at: number } | null,
     /** The template last loaded (its id), for the toolbar. */
-    exampleId: null as string | null,
+    exampleId: draft.exampleId as string | null,
+    /** The saved model version the design was opened from or last saved as (kept through edits, unlike `saved`). */
+    origin: draft.origin as ModelRef | null,
+    /** The data set chosen for the design (its input shape follows it); defaults to the template's. */
+    datasetId: draft.datasetId as string | null,
+    /** Set when the page opened on a restored draft with unsaved work; the toolbar offers Discard. */
+    draftRestored: draft.restored as { weightsLost: number } | null,
+    /** The spec as last opened or saved, without weights (Discard returns to it). */
+    cleanSpec: draft.clean as ModelSpec,
+    /** A replacement waiting for the user's answer (Save / Discard / Cancel) because the design has unsaved work. */
+    confirm: null as ReplaceAction | null,
     /** A template's training config for the Train view to adopt once (see takePendingConfig). */
     pendingConfig: null as TrainingConfig | null,
     /** The data set the pending config belongs to. */
     pendingDatasetId: null as string | null,
-    /** The last save: model id and its version number. */
-    saved: null as { id: string; name: string; version: number } | null,
+    /** The last save: model id and its version number; `unchanged` when the save found nothing new (no version made). */
+    saved: null as { id: string; name: string; version: number; unchanged?: boolean } | null,
     saving: false,
     saveError: null as string | null,
     /** The spec (without weights) as last opened, imported or saved, to tell whether there are unsaved changes. */
-    cleanKey: specKey(emptySpec()),
+    cleanKey: specKey(draft.clean),
     /** Layers whose imported weights the last edit removed because they no longer fit. */
     weightsDropped: [] as string[]
-  }),
+    }
+  },
   getters: {
     modelName: (state): string => state.spec.name,
     /** validateSpec over the current spec: errors plus every shape that could be inferred. */
@@ -140,7 +207,16 @@ export const useDesignerStore = defineStore('designer', {
     /** How many layers carry weights (from an imported file); training starts from them (fine-tuning). */
     weightedLayers: (state): number => state.spec.layers.filter((l) => l.weights).length,
     /** Whether replacing the model would lose work: layers that differ from what was last opened or saved. */
-    hasUnsavedWork: (state): boolean => state.spec.layers.length > 0 && specKey(state.spec) !== state.cleanKey
+    hasUnsavedWork: (state): boolean => state.spec.layers.length > 0 && specKey(state.spec) !== state.cleanKey,
+    /** What the draft stores: the design without weights and where it came from. */
+    draft: (state): Draft => ({
+      spec: specWithoutWeights(state.spec),
+      clean: state.cleanSpec.layers.length > 0 || state.cleanSpec.name !== 'model' ? specWithoutWeights(state.cleanSpec) : null,
+      exampleId: state.exampleId,
+      origin: state.origin,
+      datasetId: state.datasetId,
+      weightedLayers: state.spec.layers.filter((l) => l.weights).length
+    })
   },
   actions: {
     /**
@@ -222,7 +298,76 @@ export const useDesignerStore = defineStore('designer', {
       this.edit((s) => Object.assign(s, copy))
       this.selectedIndex = null
       this.exampleId = null
+      this.origin = null
+      this.draftRestored = null
+      this.markClean()
+    },
+    /** The current spec becomes the one "unsaved changes" compare with. */
+    markClean(): void {
       this.cleanKey = specKey(this.spec)
+      this.cleanSpec = specWithoutWeights(this.spec)
+    },
+    /** Opens a saved model version (from the Open menu). */
+    openSaved(model: SavedModel): void {
+      this.load(model.spec)
+      this.origin = { id: model.id, name: model.name, version: model.version }
+      this.saved = { id: model.id, name: model.name, version: model.version }
+    },
+    /**
+     * Replaces the design by a template, a saved model or an empty one, unless that would lose
+     * unsaved work: then the action waits in `confirm` for answerConfirm. Returns whether it ran.
+     */
+    requestReplace(action: ReplaceAction): boolean {
+      if (this.hasUnsavedWork) {
+        this.confirm = action
+        return false
+      }
+      this.runReplace(action)
+      return true
+    },
+    runReplace(action: ReplaceAction): void {
+      if (action.kind === 'template') this.loadExample(action.id)
+      else if (action.kind === 'saved') this.openSaved(action.model)
+      else this.newModel()
+    },
+    /** The user's answer to `confirm`: save first (the replacement waits if saving fails), discard the work, or keep it. */
+    async answerConfirm(answer: 'save' | 'discard' | 'cancel'): Promise<void> {
+      const action = this.confirm
+      if (!action) return
+      if (answer === 'cancel') {
+        this.confirm = null
+        return
+      }
+      if (answer === 'save') {
+        await this.saveModel()
+        if (this.saveError) return
+      }
+      this.confirm = null
+      this.runReplace(action)
+    },
+    /** Discards a restored draft's unsaved changes: back to what it was opened or saved as (undoable). */
+    discardDraft(): void {
+      const { exampleId, origin, datasetId } = this
+      this.load(this.cleanSpec)
+      this.exampleId = exampleId
+      this.origin = origin
+      this.datasetId = datasetId
+      this.draftRestored = null
+    },
+    /**
+     * Chooses the data set the design is for: the input shape follows its samples' shape, unless
+     * the current shape already holds as many values (a [28, 28, 1] model on 784-value MNIST rows).
+     */
+    chooseDataset(id: string | null, featureShape?: readonly number[]): void {
+      this.datasetId = id
+      if (id !== null) useDatasetsStore().select(id)
+      if (!featureShape || featureShape.length === 0) return
+      const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
+      if (size(featureShape) !== size(this.spec.input_shape)) this.setInputShape([...featureShape])
+    },
+    /** Stores the draft now (the autosave waits a moment after each change; a closing page cannot). */
+    flushDraft(): void {
+      saveState(DRAFT_KEY, this.draft)
     },
     /**
      * Opens a model read from a file (models.import): its layers keep their weights, so training
@@ -234,6 +379,7 @@ export const useDesignerStore = defineStore('designer', {
     },
     newModel(): void {
       this.load(emptySpec())
+      this.datasetId = null
     },
     /** Loads a seed experiment: its model, its data set (selected in the Datasets store) and its training config for the Train view. */
     loadExample(exampleId: string): boolean {
@@ -241,6 +387,7 @@ export const useDesignerStore = defineStore('designer', {
       if (!example) return false
       this.load(example.spec as ModelSpec)
       this.exampleId = example.id
+      this.datasetId = example.dataset_id
       this.pendingConfig = clone(example.config) as TrainingConfig
       this.pendingDatasetId = example.dataset_id
       useDatasetsStore().select(example.dataset_id)
@@ -279,8 +426,10 @@ export const useDesignerStore = defineStore('designer', {
       this.saveError = null
       try {
         const saved = await client.call('models.save', { name: this.spec.name.trim() || 'model', spec: cloneSpec(this.spec) })
-        this.saved = { id: saved.id, name: saved.name, version: saved.version }
-        this.cleanKey = specKey(this.spec)
+        this.saved = { id: saved.id, name: saved.name, version: saved.version, ...(saved.unchanged ? { unchanged: true } : {}) }
+        this.origin = { id: saved.id, name: saved.name, version: saved.version }
+        this.draftRestored = null
+        this.markClean()
       } catch (error) {
         this.saveError = error instanceof Error ? error.message : String(error)
       } finally {
@@ -289,3 +438,21 @@ export const useDesignerStore = defineStore('designer', {
     }
   }
 })
+
+type DesignerStoreDefinition = typeof useDesignerStoreDefinition
+const autosaved = new WeakSet<object>()
+
+/**
+ * The designer store; its first use per Pinia starts the draft autosave (on every change, after
+ * a short pause, and when the page is hidden or closed). The watcher lives in its own detached
+ * scope, so it outlives the component that first asked for the store.
+ */
+export const useDesignerStore = Object.assign((pinia?: Pinia | null) => {
+  const store = useDesignerStoreDefinition(pinia)
+  if (!autosaved.has(store)) {
+    autosaved.add(store)
+    effectScope(true).run(() => persistOnChange(DRAFT_KEY, () => store.draft))
+    if (typeof window !== 'undefined') window.addEventListener('pagehide', () => store.flushDraft())
+  }
+  return store
+}, { $id: useDesignerStoreDefinition.$id }) as DesignerStoreDefinition

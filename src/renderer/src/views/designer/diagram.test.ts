@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { diagramNodesFromLayers, formatShape, renderDiagramSvg } from './diagram'
+import { diagramNodesFromLayers, formatShape, layerDetail, renderDiagramSvg } from './diagram'
 
 /** Checks that every opened element is closed in order (no DOM parser under Node). */
 function assertBalancedXml(svg: string): void {
@@ -78,5 +78,28 @@ describe('renderDiagramSvg', () => {
     const { svg, width } = renderDiagramSvg(nodes)
     expect(svg).toContain('stroke="#c62828"')
     expect(width).toBeGreaterThan('(None, 100000, 100000, 3)'.length * 7)
+  })
+
+  it("shows each layer's units, filters, kernel and activation under its name, as Keras words", () => {
+    const nodes = diagramNodesFromLayers([28, 28, 1], [
+      { name: 'conv', class_name: 'Conv2D', detail: layerDetail('Conv2D', { filters: 8, kernel_size: [3, 3], activation: 'relu' }), output_shape: [26, 26, 8] },
+      { name: 'flat', class_name: 'Flatten', detail: layerDetail('Flatten', {}), output_shape: [5408] },
+      { name: 'out', class_name: 'Dense', detail: layerDetail('Dense', { units: 10, activation: 'softmax' }), output_shape: [10] },
+      { name: 'lin', class_name: 'Dense', detail: layerDetail('Dense', { units: 3 }), output_shape: [3] }
+    ])
+    const { svg } = renderDiagramSvg(nodes)
+    assertBalancedXml(svg)
+    const details = [...svg.matchAll(/class="layer-detail"[^>]*>([^<]*)</g)].map((m) => m[1])
+    expect(details).toEqual(['filters: 8 · kernel: 3×3 · activation: relu', 'units: 10 · activation: softmax', 'units: 3 · activation: linear'])
+    expect(svg).toContain('flat: Flatten')
+    expect(svg.match(/class="output-shape"[^>]*>\(None, 26, 26, 8\)</g)).toHaveLength(1)
+    expect(layerDetail('Dropout', { rate: 0.2 })).toBe('rate: 0.2')
+    expect(layerDetail('MaxPooling2D', {})).toBe('pool: 2×2')
+  })
+
+  it('makes room for wide (Chinese) characters in names', () => {
+    const ascii = renderDiagramSvg(diagramNodesFromLayers([2], [{ name: 'abcdefghijklmnopqrstuvwx', class_name: 'Dense', output_shape: [1] }]))
+    const wide = renderDiagramSvg(diagramNodesFromLayers([2], [{ name: '全连接层全连接层全连接层全连接层全连接层全连接层', class_name: 'Dense', output_shape: [1] }]))
+    expect(wide.width).toBeGreaterThan(ascii.width)
   })
 })

@@ -1,0 +1,104 @@
+// Names and descriptions of what ships with the workbench: the built-in data sets (ids from
+// src/main/data/builtins.ts) and the seed templates (ids from src/shared/examples.ts). The English
+// entries equal the back end's text (builtins.test.ts checks it), so a translation is shown only
+// for the text it was written for; see builtinName/builtinDescription in ../builtins.ts.
+export default {
+  en: {
+    'builtin.dataset.mnist.name': 'MNIST',
+    'builtin.dataset.mnist.description': 'Handwritten digits 28x28, 60 000 training and 10 000 test images; pixels scaled to 0–1 (divided by 255).',
+    'builtin.dataset.mnist-raw.name': 'MNIST (raw pixels)',
+    'builtin.dataset.mnist-raw.description': 'MNIST with unscaled 0–255 pixels, as seed 000 trains on it.',
+    'builtin.dataset.mnist-raw-6k.name': 'MNIST 6k (raw pixels)',
+    'builtin.dataset.mnist-raw-6k.description': '6 000 training images drawn at random (seed 10) from MNIST, raw 0–255 pixels, with the full 10 000 test images (seed 000, experiment S2).',
+    'builtin.dataset.breast-cancer.name': 'Breast cancer (Wisconsin)',
+    'builtin.dataset.breast-cancer.description': '569 tumours, 30 raw unscaled measurements, malignant (0) or benign (1); stratified 80/20 split (seed 42).',
+    'builtin.dataset.iris.name': 'Iris',
+    'builtin.dataset.iris.description': '150 flowers, 4 measurements in cm, three species; stratified 80/20 split (seed 42).',
+    'builtin.dataset.diabetes.name': 'Diabetes (regression)',
+    'builtin.dataset.diabetes.description': '442 patients, 10 baseline variables standardised on the training rows, disease progression after one year as the target; 80/20 split (seed 42).',
+    'builtin.dataset.linear-2x.name': 'y = 2x',
+    'builtin.dataset.linear-2x.description': 'Seed 004: train x = 1, 2, 3, 4 with y = 2x; test x = 5, 6 with y = 10, 12.',
+    'builtin.dataset.xor.name': 'XOR',
+    'builtin.dataset.xor.description': 'The four rows of the XOR truth table; the test split is the same four rows (XOR has no others).',
+    'builtin.dataset.circles.name': 'Circles',
+    'builtin.dataset.circles.description': 'Two noisy concentric circles (radius 1 and 0.5, noise 0.05), 500 points each; stratified 80/20 split (seed 1).',
+    'builtin.dataset.spirals.name': 'Spirals',
+    'builtin.dataset.spirals.description': 'Two interleaved spirals (1.5 turns, noise 0.02), 500 points each; stratified 80/20 split (seed 3).',
+    'builtin.dataset.blobs.name': 'Blobs',
+    'builtin.dataset.blobs.description': 'Three Gaussian blobs in 2-D (centres (-2,-2), (2,-2), (0,2), std 0.6), 200 points each; stratified 80/20 split (seed 5).',
+    'builtin.dataset.random-binary.name': 'Random binary (noise)',
+    'builtin.dataset.random-binary.description':
+      'Seed 002: 1 000 x 100 uniform random inputs with random 0/1 labels, plus 100 held-out rows drawn the same way. The labels are noise: a model can memorise the training rows but not beat 0.5 on the held-out ones.',
+
+    'builtin.example.S1.title': 'Breast cancer, one sigmoid hidden layer, 30 000 SGD steps',
+    'builtin.example.S1.description':
+      'The hand-written network of seed 000 on the Wisconsin breast-cancer table (569 rows, 30 raw, unscaled features, 20% held out): 20 sigmoid units, a sigmoid output, every weight drawn from uniform[-1, 1], 30 000 steps of SGD on random batches of 100 with the step size decaying as lr0 / (1 + 0.001 n).',
+    'builtin.example.S2.title': 'MNIST 6 000 raw images, 300 sigmoid units, 20 000 SGD steps',
+    'builtin.example.S2.description':
+      'Seed 000 on 6 000 random MNIST training images with raw 0–255 pixels, tested on the full 10 000: 300 sigmoid units and a softmax output, weights uniform[-1, 1], SGD from 0.1 decaying as lr0 / (1 + 0.001 n) over 20 000 steps of 100 random images.',
+    'builtin.example.S3.title': 'MNIST with Dropout, Keras SGD, 100 epochs',
+    'builtin.example.S3.description':
+      'The Keras model at the end of seed 000: Dropout(0.2) on the 784 raw pixels, Dense(300) with a sigmoid Activation, Dropout(0.2), Dense(10) with softmax; SGD lr 0.01 with Keras decay 1e-6 per step, batches of 100, 100 epochs over all 60 000 images. Long: a benchmark rather than a quick check.',
+    'builtin.example.S4.title': 'MNIST, Dense(512, relu), plain SGD, 5 epochs',
+    'builtin.example.S4.description':
+      "Seed 001's first Keras network: pixels scaled to [0, 1], Dense(512, relu) then Dense(10, softmax), optimizer 'sgd' (lr 0.01), batches of 128, 5 epochs; the seed reports test accuracy 0.9133.",
+    'builtin.example.S5.title': 'MNIST, 32 relu units, RMSprop, 2 epochs',
+    'builtin.example.S5.description':
+      "Seed 003's classifier: pixels / 255, Dense(32) → Activation(relu) → Dense(10) → Activation(softmax), RMSprop lr 0.001, rho 0.9, epsilon 1e-8, batches of 32, 2 epochs. Reported: epoch 1 loss 0.3506 acc 0.9025, epoch 2 loss 0.1995 acc 0.9421, test loss 0.1725 acc 0.9489.",
+    'builtin.example.S6.title': 'Random labels: a network memorises noise',
+    'builtin.example.S6.description':
+      "Seed 002's first Keras model on 1 000 random 100-dimensional inputs with random 0/1 labels: Dense(32) → relu → Dense(1) → sigmoid, RMSprop, batches of 32, 10 epochs. The labels are noise, so training accuracy climbs while held-out accuracy stays near 0.5.",
+    'builtin.example.S7.title': 'y = 2x with three relu units',
+    'builtin.example.S7.description':
+      "Seed 004's first Keras model: x = [1, 2, 3, 4], y = 2x, Dense(3, relu) on a 1-value input then Dense(1, linear); 6 + 4 = 10 parameters. SGD lr 0.01, mean squared error, one batch of 4, 100 epochs; predict([5, 6]) should come near [10, 12]. The seed's hand-picked initial weights are in SEED_004_INITIAL_WEIGHTS (with them two of the three relu units start dead)."
+  },
+  'zh-CN': {
+    'builtin.dataset.mnist.name': 'MNIST 手写数字',
+    'builtin.dataset.mnist.description': '28×28 的手写数字，训练图像 60 000 张、测试图像 10 000 张；像素缩放到 0–1（除以 255）。',
+    'builtin.dataset.mnist-raw.name': 'MNIST（原始像素）',
+    'builtin.dataset.mnist-raw.description': '像素未缩放（0–255）的 MNIST，与种子文档 000 的训练数据相同。',
+    'builtin.dataset.mnist-raw-6k.name': 'MNIST 6k（原始像素）',
+    'builtin.dataset.mnist-raw-6k.description': '从 MNIST 随机抽取（种子 10）的 6 000 张训练图像，原始 0–255 像素，测试集为完整的 10 000 张（种子文档 000，实验 S2）。',
+    'builtin.dataset.breast-cancer.name': '乳腺癌（威斯康星）',
+    'builtin.dataset.breast-cancer.description': '569 个肿瘤样本，30 项未缩放的原始测量值，恶性（0）或良性（1）；分层 80/20 划分（种子 42）。',
+    'builtin.dataset.iris.name': '鸢尾花',
+    'builtin.dataset.iris.description': '150 朵花，4 项以厘米计的测量值，三个品种；分层 80/20 划分（种子 42）。',
+    'builtin.dataset.diabetes.name': '糖尿病（回归）',
+    'builtin.dataset.diabetes.description': '442 名患者，10 项基线变量（按训练行标准化），目标为一年后的病情进展；80/20 划分（种子 42）。',
+    'builtin.dataset.linear-2x.name': 'y = 2x',
+    'builtin.dataset.linear-2x.description': '种子文档 004：训练 x = 1, 2, 3, 4，y = 2x；测试 x = 5, 6，y = 10, 12。',
+    'builtin.dataset.xor.name': '异或（XOR）',
+    'builtin.dataset.xor.description': 'XOR 真值表的四行；测试集就是这四行（XOR 没有其他样本）。',
+    'builtin.dataset.circles.name': '同心圆',
+    'builtin.dataset.circles.description': '两个带噪声的同心圆（半径 1 和 0.5，噪声 0.05），各 500 个点；分层 80/20 划分（种子 1）。',
+    'builtin.dataset.spirals.name': '双螺旋',
+    'builtin.dataset.spirals.description': '两条交错的螺旋线（1.5 圈，噪声 0.02），各 500 个点；分层 80/20 划分（种子 3）。',
+    'builtin.dataset.blobs.name': '高斯团簇',
+    'builtin.dataset.blobs.description': '二维平面上的三个高斯团簇（中心 (-2,-2)、(2,-2)、(0,2)，标准差 0.6），各 200 个点；分层 80/20 划分（种子 5）。',
+    'builtin.dataset.random-binary.name': '随机二分类（噪声）',
+    'builtin.dataset.random-binary.description':
+      '种子文档 002：1 000 × 100 的均匀随机输入，标签为随机的 0/1，另有 100 行按同样方式生成的留出数据。标签是噪声：模型能记住训练行，但在留出行上无法超过 0.5。',
+
+    'builtin.example.S1.title': '乳腺癌：一个 sigmoid 隐藏层，SGD 训练 30 000 步',
+    'builtin.example.S1.description':
+      '种子文档 000 手写的网络，用于威斯康星乳腺癌表格（569 行，30 个未缩放的原始特征，留出 20%）：20 个 sigmoid 单元和一个 sigmoid 输出，所有权重取自 uniform[-1, 1]；在随机的 100 行批次上做 30 000 步 SGD，步长按 lr0 / (1 + 0.001 n) 衰减。',
+    'builtin.example.S2.title': 'MNIST 6 000 张原始图像：300 个 sigmoid 单元，SGD 训练 20 000 步',
+    'builtin.example.S2.description':
+      '种子文档 000：在 6 000 张随机抽取的 MNIST 训练图像（原始 0–255 像素）上训练，在完整的 10 000 张上测试；300 个 sigmoid 单元和 softmax 输出，权重取自 uniform[-1, 1]；SGD 从 0.1 起按 lr0 / (1 + 0.001 n) 衰减，共 20 000 步，每步 100 张随机图像。',
+    'builtin.example.S3.title': 'MNIST 加 Dropout：Keras SGD，100 轮',
+    'builtin.example.S3.description':
+      '种子文档 000 末尾的 Keras 模型：784 个原始像素上的 Dropout(0.2)，Dense(300) 加 sigmoid 激活，Dropout(0.2)，Dense(10) 加 softmax；SGD 学习率 0.01，Keras 每步衰减 1e-6，批大小 100，在全部 60 000 张图像上训练 100 轮。耗时较长：适合做基准，不适合快速检查。',
+    'builtin.example.S4.title': 'MNIST：Dense(512, relu)，普通 SGD，5 轮',
+    'builtin.example.S4.description':
+      '种子文档 001 的第一个 Keras 网络：像素缩放到 [0, 1]，Dense(512, relu) 后接 Dense(10, softmax)，优化器 sgd（学习率 0.01），批大小 128，5 轮；文档报告的测试准确率为 0.9133。',
+    'builtin.example.S5.title': 'MNIST：32 个 relu 单元，RMSprop，2 轮',
+    'builtin.example.S5.description':
+      '种子文档 003 的分类器：像素除以 255，Dense(32) → Activation(relu) → Dense(10) → Activation(softmax)，RMSprop 学习率 0.001、rho 0.9、epsilon 1e-8，批大小 32，2 轮。文档报告：第 1 轮 loss 0.3506 acc 0.9025，第 2 轮 loss 0.1995 acc 0.9421，测试 loss 0.1725 acc 0.9489。',
+    'builtin.example.S6.title': '随机标签：网络死记噪声',
+    'builtin.example.S6.description':
+      '种子文档 002 的第一个 Keras 模型，输入为 1 000 个随机的 100 维向量，标签为随机的 0/1：Dense(32) → relu → Dense(1) → sigmoid，RMSprop，批大小 32，10 轮。标签是噪声，所以训练准确率上升，而留出准确率停在 0.5 附近。',
+    'builtin.example.S7.title': 'y = 2x：三个 relu 单元',
+    'builtin.example.S7.description':
+      '种子文档 004 的第一个 Keras 模型：x = [1, 2, 3, 4]，y = 2x；单值输入上的 Dense(3, relu) 后接 Dense(1, linear)，共 6 + 4 = 10 个参数。SGD 学习率 0.01，均方误差，一个 4 行的批次，100 轮；predict([5, 6]) 应接近 [10, 12]。文档手选的初始权重见 SEED_004_INITIAL_WEIGHTS（用它们时三个 relu 单元中有两个一开始就是死的）。'
+  }
+}
