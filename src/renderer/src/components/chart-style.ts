@@ -10,6 +10,14 @@ export interface LineChartFrame {
   legend?: boolean
   logY?: boolean
   dataZoom?: boolean
+  /** Whole-number x ticks only (epochs): no 1.2, 1.4, … */
+  integerX?: boolean
+}
+
+/** `hex` (#rrggbb) at `alpha` opacity, for a fainter twin of a palette colour (raw under smoothed). */
+export function fade(hex: string, alpha: number): string {
+  const n = Number.parseInt(hex.slice(1, 7), 16)
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
 }
 
 export function lineChartBase(frame: LineChartFrame): ChartOption {
@@ -35,7 +43,7 @@ export function lineChartBase(frame: LineChartFrame): ChartOption {
       valueFormatter: (value: unknown) => (typeof value === 'number' ? formatMetric(value) : String(value ?? ''))
     },
     legend: frame.legend ? { top: 4, type: 'scroll', icon: 'roundRect', textStyle: { color: c.text, fontSize: 11 }, itemWidth: 12, itemHeight: 4, pageIconColor: c.text, pageTextStyle: { color: c.text } } : { show: false },
-    xAxis: { type: 'value', name: frame.xName, nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...axisCommon },
+    xAxis: { type: 'value', name: frame.xName, nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...(frame.integerX ? { minInterval: 1 } : {}), ...axisCommon },
     yAxis: { type: frame.logY ? 'log' : 'value', name: frame.yName, nameLocation: 'end', scale: true, ...axisCommon },
     dataZoom: frame.dataZoom ? [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', xAxisIndex: 0, height: 16, bottom: 8, textStyle: { color: c.text }, borderColor: c.axis }] : []
   }

@@ -2,7 +2,7 @@
 // and whether Start is allowed (with the reason shown when it is not).
 import type { DatasetDescriptor, Task } from '../../../../shared/dataset'
 import type { ModelSpec } from '../../../../shared/model-spec'
-import { lossForTask, lossesForTask, trainingConfigSchema, type TrainingConfig } from '../../../../shared/training'
+import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../../shared/training'
 
 export { lossForTask, lossesForTask }
 
@@ -30,6 +30,16 @@ export interface StartCheckInput {
   dataset: DatasetDescriptor | null | undefined
   busy: boolean
   config?: TrainingConfig
+  /** The model's output shape when shape inference got that far (its last size must fit the labels). */
+  outputShape?: readonly number[] | null
+  /** Which backends can run here (app.info); absent: not known yet. */
+  backends?: readonly BackendAvailability[] | null
+}
+
+export interface BackendAvailability {
+  name: string
+  available: boolean
+  reason: string | null
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -46,10 +56,49 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
     const first = input.validation.errors[0]
     return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first?.message ?? '' } }
   }
-  const modelShape = input.spec.input_shape
-  const dataShape = input.dataset.feature_shape
-  const same = modelShape.length === dataShape.length && modelShape.every((d, i) => d === dataShape[i])
-  if (!same) return { key: 'train.refuse.shape', params: { model: shapeText(modelShape), data: shapeText(dataShape), dataset: input.dataset.name } }
+  const misfit = datasetMisfit(input.spec, input.outputShape ?? null, input.dataset)
+  if (misfit) return { key: misfit.key.replace('train.fit.', 'train.refuse.'), params: misfit.params }
   if (input.config && input.config.budget.kind === 'epochs' && input.config.budget.epochs < 1) return { key: 'train.refuse.epochs' }
+  if (input.config && input.backends) {
+    const backend = backendProblem(input.config.backend, input.backends)
+    if (backend) return { key: 'train.refuse.backend', params: { name: backend.name, reason: backend.reason } }
+  }
   return null
+}
+
+/**
+ * Why a data set does not fit a model, or null: the model's input shape must be the samples'
+ * shape, and (when the output shape is known) its last size must be the number of classes
+ * (multiclass), 1 (binary: one sigmoid) or the number of targets (regression).
+ */
+export function datasetMisfit(spec: ModelSpec, outputShape: readonly number[] | null, dataset: DatasetDescriptor): Refusal | null {
+  const modelShape = spec.input_shape
+  const dataShape = dataset.feature_shape
+  const same = modelShape.length === dataShape.length && modelShape.every((d, i) => d === dataShape[i])
+  if (!same) return { key: 'train.fit.shape', params: { model: shapeText(modelShape), data: shapeText(dataShape), dataset: dataset.name } }
+  const units = outputShape && outputShape.length ? outputShape[outputShape.length - 1]! : null
+  if (units === null || units <= 0) return null
+  const wanted = dataset.task === 'multiclass' ? dataset.classes.length : dataset.task === 'binary' ? 1 : dataset.target_size
+  if (wanted > 0 && units !== wanted) return { key: `train.fit.outputs.${dataset.task}`, params: { units, wanted, dataset: dataset.name } }
+  return null
+}
+
+/**
+ * The data set to preselect for a model: the first of `preferred` (the last choice, the example's,
+ * the Datasets view's selection) that fits it, else the first in the list that fits, else the
+ * first preferred one (whose misfit is then shown).
+ */
+export function chooseDataset(spec: ModelSpec, outputShape: readonly number[] | null, items: readonly DatasetDescriptor[], preferred: readonly (string | null | undefined)[]): string | null {
+  const known = preferred.filter((id): id is string => !!id && items.some((d) => d.id === id))
+  const fits = (d: DatasetDescriptor) => !datasetMisfit(spec, outputShape, d)
+  for (const id of known) if (fits(items.find((d) => d.id === id)!)) return id
+  return items.find(fits)?.id ?? known[0] ?? items[0]?.id ?? null
+}
+
+/** The chosen backend when it cannot run here (with why), else null; `auto` always can. */
+export function backendProblem(choice: BackendChoice, backends: readonly BackendAvailability[]): { name: string; reason: string } | null {
+  if (choice === 'auto') return null
+  const entry = backends.find((b) => b.name === choice)
+  if (!entry || entry.available) return null
+  return { name: choice, reason: entry.reason ?? '' }
 }
