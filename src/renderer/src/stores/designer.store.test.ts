@@ -1,12 +1,13 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { toRaw } from 'vue'
+import { nextTick, toRaw } from 'vue'
 
 const call = vi.fn()
 vi.mock('../api', () => ({ client: { call: (...args: unknown[]) => call(...args), on: () => () => undefined } }))
 
-const { useDesignerStore, HISTORY_LIMIT } = await import('./designer.store')
+const { useDesignerStore, HISTORY_LIMIT, DRAFT_KEY } = await import('./designer.store')
 const { useDatasetsStore } = await import('./datasets.store')
+const { useTrainingStore } = await import('./training.store')
 const { EXAMPLES } = await import('../../../shared/examples')
 
 beforeEach(() => {
@@ -215,10 +216,10 @@ describe('designer store: templates, saving', () => {
       expect(designer.validation.errors, example.id).toEqual([])
       expect(designer.exampleId).toBe(example.id)
       expect(useDatasetsStore().selectedId).toBe(example.dataset_id)
-      const taken = designer.takePendingConfig()
-      expect(taken?.config).toEqual(example.config)
-      expect(taken?.datasetId).toBe(example.dataset_id)
-      expect(designer.takePendingConfig()).toBeNull()
+      const training = useTrainingStore()
+      expect(training.modelKey).toBe(example.spec.name)
+      expect(training.config).toEqual(example.config)
+      expect(training.datasetId).toBe(example.dataset_id)
       designer.undo()
       expect(designer.spec.layers).toEqual([])
     }
@@ -324,5 +325,163 @@ describe('designer store: imported models', () => {
     expect(designer.hasUnsavedWork).toBe(false)
     const sent = call.mock.calls[0]![1] as { spec: import('../../../shared/model-spec').ModelSpec }
     expect(JSON.parse(JSON.stringify(sent.spec)).layers[0].weights).toBeUndefined()
+  })
+})
+
+/** A localStorage for the draft tests (the store tests run under Node, which has none). */
+function memoryStorage(): Storage & { data: Map<string, string> } {
+  const data = new Map<string, string>()
+  return {
+    data,
+    get length() {
+      return data.size
+    },
+    clear: () => data.clear(),
+    getItem: (key: string) => data.get(key) ?? null,
+    key: (i: number) => [...data.keys()][i] ?? null,
+    removeItem: (key: string) => void data.delete(key),
+    setItem: (key: string, value: string) => void data.set(key, String(value))
+  }
+}
+
+describe('designer store: the draft across reloads', () => {
+  let storage: ReturnType<typeof memoryStorage>
+  beforeEach(() => {
+    storage = memoryStorage()
+    vi.stubGlobal('localStorage', storage)
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    vi.useRealTimers()
+  })
+
+  /** A fresh Pinia: what a reloaded page starts with. */
+  function reload(): ReturnType<typeof useDesignerStore> {
+    setActivePinia(createPinia())
+    return useDesignerStore()
+  }
+
+  it('autosaves the design shortly after each change and restores it, its name and origin, on reload', async () => {
+    vi.useFakeTimers()
+    const designer = useDesignerStore()
+    designer.openSaved({ id: 'm7', name: 'mnist-s5', version: 2, spec: EXAMPLES.find((e) => e.id === 'S5')!.spec, created_at: '' })
+    designer.setLayerField(0, 'units', 64)
+    designer.setModelName('wider')
+    await nextTick()
+    expect(storage.data.has(`model-workbench.state.${DRAFT_KEY}`)).toBe(false)
+    vi.advanceTimersByTime(400)
+    expect(storage.data.has(`model-workbench.state.${DRAFT_KEY}`)).toBe(true)
+
+    const restored = reload()
+    expect(restored.spec.name).toBe('wider')
+    expect(restored.spec.layers[0]!.config.units).toBe(64)
+    expect(restored.origin).toEqual({ id: 'm7', name: 'mnist-s5', version: 2 })
+    expect(restored.hasUnsavedWork).toBe(true)
+    expect(restored.draftRestored).toEqual({ weightsLost: 0 })
+    expect(restored.validation.ok).toBe(true)
+  })
+
+  it('Discard goes back to the version the draft came from, undoably', () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S5')
+    designer.setLayerField(0, 'units', 64)
+    designer.flushDraft()
+    const restored = reload()
+    expect(restored.draftRestored).not.toBeNull()
+    expect(restored.exampleId).toBe('S5')
+    expect(restored.datasetId).toBe('mnist')
+    restored.discardDraft()
+    expect(restored.spec.layers[0]!.config.units).toBe(32)
+    expect(restored.hasUnsavedWork).toBe(false)
+    expect(restored.draftRestored).toBeNull()
+    expect(restored.exampleId).toBe('S5')
+    restored.undo()
+    expect(restored.spec.layers[0]!.config.units).toBe(64)
+  })
+
+  it('keeps no weights in the draft, and says how many layers lost theirs', () => {
+    const designer = useDesignerStore()
+    designer.importSpec(importedIris())
+    designer.flushDraft()
+    expect(storage.data.get(`model-workbench.state.${DRAFT_KEY}`)).not.toContain('weights')
+    const restored = reload()
+    expect(restored.spec.layers).toHaveLength(2)
+    expect(restored.weightedLayers).toBe(0)
+    expect(restored.draftRestored).toEqual({ weightsLost: 1 })
+  })
+
+  it('opens a clean draft without the "restored" note, and ignores an unreadable one', () => {
+    useDesignerStore().loadExample('S4')
+    useDesignerStore().flushDraft()
+    const clean = reload()
+    expect(clean.spec.name).toBe('mnist-512')
+    expect(clean.draftRestored).toBeNull()
+    storage.setItem(`model-workbench.state.${DRAFT_KEY}`, JSON.stringify({ spec: { layers: 'no' } }))
+    const broken = reload()
+    expect(broken.spec.layers).toEqual([])
+    expect(broken.draftRestored).toBeNull()
+  })
+})
+
+describe('designer store: replacing unsaved work', () => {
+  it('runs a template at once on a clean design, and asks first on a dirty one', async () => {
+    const designer = useDesignerStore()
+    expect(designer.requestReplace({ kind: 'template', id: 'S4' })).toBe(true)
+    expect(designer.exampleId).toBe('S4')
+    designer.setLayerField(0, 'units', 100)
+    expect(designer.requestReplace({ kind: 'template', id: 'S5' })).toBe(false)
+    expect(designer.confirm).toEqual({ kind: 'template', id: 'S5' })
+    expect(designer.spec.layers[0]!.config.units).toBe(100)
+
+    await designer.answerConfirm('cancel')
+    expect(designer.confirm).toBeNull()
+    expect(designer.spec.layers[0]!.config.units).toBe(100)
+
+    designer.requestReplace({ kind: 'new' })
+    await designer.answerConfirm('discard')
+    expect(designer.spec.layers).toEqual([])
+    expect(designer.confirm).toBeNull()
+  })
+
+  it('Save saves first and then replaces; a failed save keeps the question and the work', async () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S4')
+    designer.setLayerField(0, 'units', 100)
+    designer.requestReplace({ kind: 'template', id: 'S5' })
+    call.mockRejectedValueOnce(new Error('the database is locked'))
+    await designer.answerConfirm('save')
+    expect(designer.confirm).toEqual({ kind: 'template', id: 'S5' })
+    expect(designer.spec.layers[0]!.config.units).toBe(100)
+    call.mockResolvedValueOnce({ id: 'm1', name: 'mnist-512', version: 1, spec: designer.spec, created_at: '' })
+    await designer.answerConfirm('save')
+    expect(call).toHaveBeenLastCalledWith('models.save', expect.objectContaining({ name: 'mnist-512' }))
+    expect(designer.confirm).toBeNull()
+    expect(designer.exampleId).toBe('S5')
+  })
+
+  it('a save the back end finds unchanged shows the kept version and makes the design clean', async () => {
+    const designer = buildS5()
+    call.mockResolvedValueOnce({ id: 'm1', name: 'model', version: 1, spec: designer.spec, created_at: '', unchanged: true })
+    await designer.saveModel()
+    expect(designer.saved).toEqual({ id: 'm1', name: 'model', version: 1, unchanged: true })
+    expect(designer.origin).toEqual({ id: 'm1', name: 'model', version: 1 })
+    expect(designer.hasUnsavedWork).toBe(false)
+  })
+})
+
+describe('designer store: the data set', () => {
+  it('sets the input shape from the chosen data set unless the shape already holds as many values', () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S5')
+    designer.chooseDataset('iris', [4])
+    expect(designer.spec.input_shape).toEqual([4])
+    expect(designer.datasetId).toBe('iris')
+    expect(useDatasetsStore().selectedId).toBe('iris')
+    designer.setInputShape([28, 28, 1])
+    designer.chooseDataset('mnist', [784])
+    expect(designer.spec.input_shape).toEqual([28, 28, 1])
+    designer.undo()
+    designer.undo()
+    expect(designer.spec.input_shape).toEqual([784])
   })
 })

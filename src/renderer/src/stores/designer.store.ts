@@ -1,6 +1,6 @@
 // Designer state: the model spec being edited, its snapshot history (undo/redo), the selected
 // layer, and the validation and shape inference derived from the spec on every edit. Also the
-// hand-over to the Train view: a template's training config waits in `pendingConfig`.
+// hand-over to the Train view: loading a template gives its training settings to the training store (loadExample).
 // The design is a draft kept across reloads (persisted.ts, key `designer.draft`): the spec
 // without weights, its name, the saved model/version or template it came from and the data set
 // chosen for it; replacing unsaved work (template, saved model, New) asks first (`confirm`).
@@ -10,9 +10,9 @@ import { z } from 'zod'
 import type { SavedModel } from '../../../shared/contract'
 import { createLayer, layerNames, modelSpecSchema, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
 import { EXAMPLES } from '../../../shared/examples'
-import type { TrainingConfig } from '../../../shared/training'
 import { client } from '../api'
 import { useDatasetsStore } from './datasets.store'
+import { useTrainingStore } from './training.store'
 import { loadState, persistOnChange, saveState } from './persisted'
 
 /** Snapshots kept for undo; older ones are dropped. */
@@ -155,10 +155,6 @@ const useDesignerStoreDefinition = defineStore('designer', {
     cleanSpec: draft.clean as ModelSpec,
     /** A replacement waiting for the user's answer (Save / Discard / Cancel) because the design has unsaved work. */
     confirm: null as ReplaceAction | null,
-    /** A template's training config for the Train view to adopt once (see takePendingConfig). */
-    pendingConfig: null as TrainingConfig | null,
-    /** The data set the pending config belongs to. */
-    pendingDatasetId: null as string | null,
     /** The last save: model id and its version number; `unchanged` when the save found nothing new (no version made). */
     saved: null as { id: string; name: string; version: number; unchanged?: boolean } | null,
     saving: false,
@@ -388,18 +384,9 @@ const useDesignerStoreDefinition = defineStore('designer', {
       this.load(example.spec as ModelSpec)
       this.exampleId = example.id
       this.datasetId = example.dataset_id
-      this.pendingConfig = clone(example.config) as TrainingConfig
-      this.pendingDatasetId = example.dataset_id
+      useTrainingStore().loadExample(example.id)
       useDatasetsStore().select(example.dataset_id)
       return true
-    },
-    /** The Train view calls this once to adopt a template's config; later calls return null until another template is loaded. */
-    takePendingConfig(): { config: TrainingConfig; datasetId: string | null } | null {
-      if (!this.pendingConfig) return null
-      const taken = { config: this.pendingConfig, datasetId: this.pendingDatasetId }
-      this.pendingConfig = null
-      this.pendingDatasetId = null
-      return taken
     },
     undo(): void {
       const previous = this.past.pop()
