@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { createFakeClient } from './fake-client.test-helper'
 import { trainingConfigSchema } from '../../../shared/training'
@@ -7,7 +7,8 @@ import type { ModelSpec } from '../../../shared/model-spec'
 const fake = vi.hoisted(() => ({ client: null as unknown }))
 vi.mock('../api', () => ({ get client() { return fake.client } }))
 
-const { useTrainingStore } = await import('./training.store')
+const { useTrainingStore, SETTINGS_LIMIT } = await import('./training.store')
+const { EXAMPLES } = await import('../../../shared/examples')
 
 const spec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [2], layers: [{ class_name: 'Dense', config: { units: 1 } }] }
 const config = trainingConfigSchema.parse({ loss: 'binary_crossentropy' })
@@ -15,7 +16,11 @@ const backend = { name: 'wasm' as const, skipped: [{ backend: 'tensorflow-gpu' a
 
 describe('training store', () => {
   let client: ReturnType<typeof createFakeClient>
+  afterEach(() => vi.unstubAllGlobals())
   beforeEach(() => {
+    // The store tests run under Node, which has no localStorage: a fresh one in memory per test.
+    const data = new Map<string, string>()
+    vi.stubGlobal('localStorage', { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, String(v)), removeItem: (k: string) => void data.delete(k), clear: () => data.clear() })
     client = createFakeClient()
     fake.client = client
     setActivePinia(createPinia())
@@ -88,7 +93,8 @@ describe('training store', () => {
     expect(store.phase).toBe('paused')
     await store.resume()
     await store.stop()
-    expect(client.calls.slice(1).map((c) => [c.method, (c.request as { run_id: string }).run_id])).toEqual([['runs.pause', 'r4'], ['runs.resume', 'r4'], ['runs.stop', 'r4']])
+    const controls = client.calls.filter((c) => ['runs.pause', 'runs.resume', 'runs.stop'].includes(c.method))
+    expect(controls.map((c) => [c.method, (c.request as { run_id: string }).run_id])).toEqual([['runs.pause', 'r4'], ['runs.resume', 'r4'], ['runs.stop', 'r4']])
   })
 
   it('shows stopping from the Stop click until the run has ended, and not after a refused Stop', async () => {
@@ -118,5 +124,122 @@ describe('training store', () => {
     await store.stop()
     expect(store.stopping).toBe(false)
     expect(store.error?.message).toMatch(/not running/)
+  })
+
+  const activeRun = (id: string, extra: Record<string, unknown> = {}) => ({
+    run_id: id, name: `run ${id}`, model_name: 'm', dataset_id: 'mnist', status: 'running', stopping: false, backend,
+    total_steps: 1000, steps_per_epoch: 500, epochs: 2, step: 600, epoch: 2, progress: 0.6, samples_per_s: 5000, eta_s: 8, last_epoch_metrics: { loss: 0.4 }, ...extra
+  })
+
+  it('plots every step of a batch event\'s step_losses, not the running mean', async () => {
+    const store = useTrainingStore()
+    client.handlers['runs.start'] = () => ({ run_id: 'r7' })
+    client.handlers['runs.active'] = () => []
+    await store.start(spec, 'xor', config)
+    client.emit('run.progress', { type: 'batch', run_id: 'r7', step: 3, epoch: 1, metrics: { loss: 2, lr: 0.1 }, samples_per_s: 10, eta_s: 1, progress: 0.3, step_losses: [3, 2, 1] })
+    client.emit('run.progress', { type: 'batch', run_id: 'r7', step: 5, epoch: 1, metrics: { loss: 1.6, lr: 0.1 }, samples_per_s: 10, eta_s: 1, progress: 0.5, step_losses: [1, 1] })
+    expect(store.liveData().batch.get('loss')).toMatchObject({ x: [1, 2, 3, 4, 5], y: [3, 2, 1, 1, 1] })
+    expect(store.liveData().batch.get('lr')).toMatchObject({ x: [3, 5], y: [0.1, 0.1] })
+    expect(store.step).toBe(5)
+  })
+
+  it('attaches on load to the run the back end trains: progress, stored series, then live events without repeats', async () => {
+    const store = useTrainingStore()
+    client.handlers['runs.active'] = () => [activeRun('live')]
+    let answerSeries: (value: unknown) => void = () => {}
+    client.handlers['runs.series'] = () => new Promise((resolve) => (answerSeries = resolve))
+    const loading = store.refreshActive()
+    await vi.waitFor(() => expect(client.calls.some((c) => c.method === 'runs.series')).toBe(true))
+    expect(store.runId).toBe('live')
+    expect(store.phase).toBe('running')
+    expect(store.isActive()).toBe(true)
+    expect(store.watchedName).toBe('run live')
+    expect(store.step).toBe(600)
+    // Events that arrive while the stored series is read: step 600 is in it, 601 is new; epoch 1 is stored.
+    client.emit('run.progress', { type: 'batch', run_id: 'live', step: 601, epoch: 2, metrics: { loss: 0.5, lr: 0.01 }, samples_per_s: 10, eta_s: 1, progress: 0.601, step_losses: [0.6, 0.55] })
+    client.emit('run.progress', { type: 'epoch', run_id: 'live', step: 500, epoch: 1, metrics: { loss: 0.4 } })
+    answerSeries({
+      'batch/loss': { step: [599, 600], epoch: [2, 2], value: [0.7, 0.6] },
+      'batch/lr': { step: [600], epoch: [2], value: [0.01] },
+      loss: { step: [500], epoch: [1], value: [0.4] }
+    })
+    await loading
+    expect(store.liveData().batch.get('loss')).toMatchObject({ x: [599, 600, 601], y: [0.7, 0.6, 0.55] })
+    expect(store.liveData().batch.get('lr')?.x).toEqual([600, 601])
+    expect(store.liveData().epoch.get('loss')?.x).toEqual([1])
+    expect(store.epochsDone).toBe(1)
+    expect(store.attaching).toBe(false)
+    // from now on, events apply directly
+    client.emit('run.progress', { type: 'epoch', run_id: 'live', step: 1000, epoch: 2, metrics: { loss: 0.3 } })
+    expect(store.liveData().epoch.get('loss')?.y).toEqual([0.4, 0.3])
+  })
+
+  it('lists every active run, follows their status, and stops one that is not the watched run', async () => {
+    const store = useTrainingStore()
+    client.handlers['runs.active'] = () => [activeRun('a'), activeRun('b', { status: 'paused' })]
+    client.handlers['runs.series'] = () => ({})
+    client.handlers['runs.stop'] = () => ({ ok: true })
+    await store.refreshActive()
+    expect(store.runId).toBe('b')
+    expect(store.activeRuns.map((r) => r.run_id)).toEqual(['a', 'b'])
+    expect(await store.stopRun('a')).toBe(true)
+    expect(client.calls.find((c) => c.method === 'runs.stop')?.request).toEqual({ run_id: 'a' })
+    expect(store.activeRuns.find((r) => r.run_id === 'a')?.stopping).toBe(true)
+    expect(store.stopping).toBe(false)
+    client.emit('run.progress', { type: 'ended', run_id: 'a', status: 'stopped', final_metrics: {}, best_metrics: {}, best_epoch: null, error: null, diverged_at_step: null })
+    expect(store.activeRuns.map((r) => r.run_id)).toEqual(['b'])
+    expect(store.phase).toBe('paused')
+    client.emit('run.progress', { type: 'status', run_id: 'b', status: 'running' })
+    expect(store.activeRuns[0]?.status).toBe('running')
+    expect(store.phase).toBe('running')
+  })
+
+  it('does not attach by itself once it has watched a run; a run started elsewhere joins the list', async () => {
+    const store = useTrainingStore()
+    client.handlers['runs.start'] = () => ({ run_id: 'mine' })
+    client.handlers['runs.active'] = () => [activeRun('mine')]
+    await store.start(spec, 'xor', config)
+    client.emit('run.progress', { type: 'ended', run_id: 'mine', status: 'finished', final_metrics: {}, best_metrics: {}, best_epoch: null, error: null, diverged_at_step: null })
+    client.handlers['runs.active'] = () => [activeRun('other')]
+    client.emit('run.progress', { type: 'started', run_id: 'other', backend, total_steps: 10, steps_per_epoch: 5, epochs: 2, versions: {} })
+    await vi.waitFor(() => expect(store.activeRuns.map((r) => r.run_id)).toEqual(['other']))
+    expect(store.runId).toBe('mine')
+    expect(store.phase).toBe('finished')
+  })
+
+  it('keeps settings per model across reloads and gives an unrelated model its own defaults', async () => {
+    const store = useTrainingStore()
+    const defaults = () => ({ config: trainingConfigSchema.parse({ loss: 'mean_squared_error' }), datasetId: 'diabetes', runName: '' })
+    store.useModel('cnn', defaults)
+    expect(store.config.loss).toBe('mean_squared_error')
+    store.config = { ...store.config, batch_size: 7 }
+    store.runName = 'cnn-run'
+    store.useModel('mlp', () => ({ config, datasetId: 'xor', runName: '' }))
+    expect(store.config.batch_size).toBe(32)
+    expect(store.runName).toBe('')
+    expect(store.datasetId).toBe('xor')
+    store.useModel('cnn', defaults)
+    expect(store.config.batch_size).toBe(7)
+    expect(store.runName).toBe('cnn-run')
+    // a reload: a new store reads them back, showing the model last used
+    setActivePinia(createPinia())
+    const reloaded = useTrainingStore()
+    expect(reloaded.modelKey).toBe('cnn')
+    expect(reloaded.config.batch_size).toBe(7)
+    reloaded.useModel('mlp', defaults)
+    expect(reloaded.datasetId).toBe('xor')
+  })
+
+  it('loadExample gives the example\'s settings to its model, and only the newest models are kept', () => {
+    const store = useTrainingStore()
+    const s1 = EXAMPLES.find((e) => e.id === 'S1')!
+    expect(store.loadExample('S1')).toBe(true)
+    expect(store.modelKey).toBe(s1.spec.name)
+    expect(store.config).toEqual(s1.config)
+    expect(store.datasetId).toBe(s1.dataset_id)
+    expect(store.loadExample('nope')).toBe(false)
+    for (let i = 0; i < SETTINGS_LIMIT + 5; i++) store.useModel(`model-${i}`, () => ({ config, datasetId: null, runName: `r${i}` }))
+    expect(store.settingsOf(s1.spec.name)).toBeUndefined()
+    expect(store.settingsOf(`model-${SETTINGS_LIMIT + 4}`)?.runName).toBe(`r${SETTINGS_LIMIT + 4}`)
   })
 })

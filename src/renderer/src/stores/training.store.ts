@@ -53,6 +53,11 @@ const settingsSchema = z.object({
   current: z.string().nullable()
 })
 
+/** A plain copy of a config (it may be a reactive proxy, which structuredClone refuses). */
+function copyConfig(config: TrainingConfig): TrainingConfig {
+  return JSON.parse(JSON.stringify(config)) as TrainingConfig
+}
+
 function emptyLive(): LiveData {
   return markRaw({ batch: new Map(), epoch: new Map() })
 }
@@ -167,7 +172,7 @@ export const useTrainingStore = defineStore('training', () => {
     persistSettings()
     const next = settings.get(key) ?? defaults()
     modelKey.value = key
-    config.value = structuredClone(next.config)
+    config.value = copyConfig(next.config)
     datasetId.value = next.datasetId
     runName.value = next.runName
     persistSettings()
@@ -177,7 +182,7 @@ export const useTrainingStore = defineStore('training', () => {
   function loadConfig(key: string, next: { config: TrainingConfig; datasetId: string | null; runName?: string }): void {
     persistSettings()
     modelKey.value = key
-    config.value = structuredClone(next.config)
+    config.value = copyConfig(next.config)
     datasetId.value = next.datasetId
     runName.value = next.runName ?? ''
     persistSettings()

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { adaptConfigToTask, defaultConfigForTask, lossForTask, startRefusal } from './train-rules'
+import { adaptConfigToTask, backendProblem, chooseDataset, datasetMisfit, defaultConfigForTask, lossForTask, startRefusal } from './train-rules'
 import type { DatasetDescriptor } from '../../../../shared/dataset'
 import type { ModelSpec } from '../../../../shared/model-spec'
 
 const spec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'mlp', input_shape: [784], layers: [{ class_name: 'Dense', config: { units: 10, activation: 'softmax' } }] }
-const mnist = { id: 'mnist', name: 'MNIST', task: 'multiclass', feature_shape: [784] } as DatasetDescriptor
+const mnist = { id: 'mnist', name: 'MNIST', task: 'multiclass', feature_shape: [784], classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], target_size: 1 } as DatasetDescriptor
+const iris = { id: 'iris', name: 'Iris', task: 'multiclass', feature_shape: [4], classes: ['a', 'b', 'c'], target_size: 1 } as DatasetDescriptor
+const wide = { id: 'wide', name: 'Wide', task: 'binary', feature_shape: [784], classes: ['no', 'yes'], target_size: 1 } as DatasetDescriptor
 const ok = { ok: true, errors: [] }
 
 describe('defaults from the task', () => {
@@ -37,5 +39,37 @@ describe('startRefusal', () => {
     expect(startRefusal({ spec, validation: ok, dataset: null, busy: false })?.key).toBe('train.refuse.noDataset')
     expect(startRefusal({ spec: { ...spec, layers: [] }, validation: ok, dataset: mnist, busy: false })?.key).toBe('train.refuse.noLayers')
     expect(startRefusal({ spec, validation: ok, dataset: mnist, busy: true })?.key).toBe('train.refuse.busy')
+  })
+})
+
+describe('which data set fits a model', () => {
+  it('names the input shape or the output size that does not fit', () => {
+    expect(datasetMisfit(spec, [10], mnist)).toBeNull()
+    expect(datasetMisfit(spec, [10], iris)).toEqual({ key: 'train.fit.shape', params: { model: '[784]', data: '[4]', dataset: 'Iris' } })
+    expect(datasetMisfit(spec, [10], wide)).toEqual({ key: 'train.fit.outputs.binary', params: { units: 10, wanted: 1, dataset: 'Wide' } })
+    expect(datasetMisfit({ ...spec, input_shape: [4] }, [10], iris)).toMatchObject({ key: 'train.fit.outputs.multiclass', params: { units: 10, wanted: 3 } })
+    // output not inferable yet: only the input is judged
+    expect(datasetMisfit(spec, null, wide)).toBeNull()
+  })
+  it('refuses Start for a misfit with what to do', () => {
+    expect(startRefusal({ spec, validation: ok, dataset: wide, busy: false, outputShape: [10] })).toEqual({ key: 'train.refuse.outputs.binary', params: { units: 10, wanted: 1, dataset: 'Wide' } })
+  })
+  it('preselects a preferred set that fits, else the first that fits, else the preferred one', () => {
+    const items = [iris, wide, mnist]
+    expect(chooseDataset(spec, [10], items, ['wide', 'mnist'])).toBe('mnist')
+    expect(chooseDataset(spec, [10], items, [null, 'gone'])).toBe('mnist')
+    expect(chooseDataset({ ...spec, input_shape: [3] }, [10], items, ['wide'])).toBe('wide')
+    expect(chooseDataset(spec, [10], [], ['wide'])).toBeNull()
+  })
+})
+
+describe('backend availability', () => {
+  const backends = [{ name: 'tensorflow-gpu', available: false, reason: 'tfjs-node-gpu is not installed' }, { name: 'wasm', available: true, reason: null }]
+  it('refuses a backend that is not installed, with why; auto and available ones pass', () => {
+    expect(backendProblem('tensorflow-gpu', backends)).toEqual({ name: 'tensorflow-gpu', reason: 'tfjs-node-gpu is not installed' })
+    expect(backendProblem('wasm', backends)).toBeNull()
+    expect(backendProblem('auto', backends)).toBeNull()
+    const config = { ...defaultConfigForTask('multiclass'), backend: 'tensorflow-gpu' as const }
+    expect(startRefusal({ spec, validation: ok, dataset: mnist, busy: false, config, backends })).toEqual({ key: 'train.refuse.backend', params: { name: 'tensorflow-gpu', reason: 'tfjs-node-gpu is not installed' } })
   })
 })
