@@ -78,7 +78,7 @@ export const metricPointSchema = z.object({
 export type MetricPoint = z.infer<typeof metricPointSchema>
 
 /** Series of one run, columnar for charts: name → {step[], epoch[], value[]}. */
-export const runSeriesSchema = z.record(z.string(), z.object({ step: z.array(z.number()), epoch: z.array(z.number()), value: z.array(z.number()) }))
+export const runSeriesSchema = z.record(z.string(), z.object({ step: z.array(z.number()), epoch: z.array(z.number()), value: z.array(z.number()), /** When each point was recorded (ms since 1970), for wall-time axes. */ time: z.array(z.number()).optional() }))
 export type RunSeries = z.infer<typeof runSeriesSchema>
 
 /** Events a trainer sends while it runs; also forwarded to the views. */

@@ -241,11 +241,11 @@ export class WorkbenchStore {
       runDetail: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
       listRuns: db.prepare<[], SummaryRow>(LIST_RUNS_SQL),
       seriesNames: db.prepare<[string], { name: string; n: number }>('SELECT name, count(*) AS n FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name'),
-      seriesRows: db.prepare<[string, string], [number, number, number | null]>('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step, rowid').raw(true),
+      seriesRows: db.prepare<[string, string], [number, number, number | null, number]>('SELECT step, epoch, value, time FROM metrics WHERE run_id = ? AND name = ? ORDER BY step, rowid').raw(true),
       seriesRowsAt: db
-        .prepare<[string, string, string], [number, number, number | null]>(
-          `SELECT step, epoch, value FROM (
-             SELECT step, epoch, value, row_number() OVER (ORDER BY step, rowid) - 1 AS i FROM metrics WHERE run_id = ? AND name = ?
+        .prepare<[string, string, string], [number, number, number | null, number]>(
+          `SELECT step, epoch, value, time FROM (
+             SELECT step, epoch, value, time, row_number() OVER (ORDER BY step, rowid) - 1 AS i FROM metrics WHERE run_id = ? AND name = ?
            ) WHERE i IN (SELECT value FROM json_each(?)) ORDER BY i`
         )
         .raw(true),
@@ -534,13 +534,15 @@ export class WorkbenchStore {
       const step = new Array<number>(rows.length)
       const epoch = new Array<number>(rows.length)
       const value = new Array<number>(rows.length)
+      const time = new Array<number>(rows.length)
       for (let i = 0; i < rows.length; i++) {
-        const [s, e, v] = rows[i]
+        const [s, e, v, w] = rows[i]
         step[i] = s
         epoch[i] = e
         value[i] = v ?? NaN
+        time[i] = w
       }
-      result[name] = { step, epoch, value }
+      result[name] = { step, epoch, value, time }
     }
     return result
   }
