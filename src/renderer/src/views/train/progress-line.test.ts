@@ -15,7 +15,10 @@ describe('progress line', () => {
     expect(progressParts({ ...base, phase: 'finished', epochs: null, step: 500 }, duration).map((p) => p.key)).toEqual(['train.done.steps'])
   })
   it('stopped or failed: where it ended', () => {
-    expect(progressParts({ ...base, phase: 'stopped', epochsDone: 0 }, duration)[0]).toEqual({ key: 'train.endedAt', params: { step: (365).toLocaleString(), total: (3750).toLocaleString() } })
+    expect(progressParts({ ...base, phase: 'stopped', epochsDone: 0 }, duration)).toEqual([
+      { key: 'train.endedAt', params: { step: (365).toLocaleString(), total: (3750).toLocaleString() } },
+      { key: 'train.endedInEpoch', params: { epoch: 1, total: 2 } }
+    ])
   })
   it('before a run: connecting while the back end is asked, else not started', () => {
     expect(progressParts({ ...base, phase: 'idle', attaching: true }, duration)).toEqual([{ key: 'train.connecting' }])

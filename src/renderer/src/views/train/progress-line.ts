@@ -38,7 +38,7 @@ export function progressParts(state: ProgressState, formatDuration: (seconds: nu
   }
   if (ENDED_EARLY.includes(state.phase)) {
     const parts: ProgressPart[] = [{ key: 'train.endedAt', params: { step: count(state.step), total: count(state.totalSteps) } }]
-    if (state.epochs !== null) parts.push({ key: 'train.done.epochs', params: { epochs: state.epochsDone, total: state.epochs } })
+    if (state.epochs !== null) parts.push({ key: 'train.endedInEpoch', params: { epoch: Math.max(state.epoch, 1), total: state.epochs } })
     return parts
   }
   const parts: ProgressPart[] = []
