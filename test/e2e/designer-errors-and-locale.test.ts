@@ -1,6 +1,7 @@
 // Two things a user relies on beyond the happy path: an invalid layer setting is shown on its
 // card and Training refuses to start (with the reason, and without creating a run); and the
-// language switch turns the whole interface into Simplified Chinese and back.
+// language switch turns the whole interface into Simplified Chinese and back, built-in template
+// and data-set names included, drawn in the shipped CJK web font (not a system font).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
@@ -60,6 +61,34 @@ describe('an invalid layer', () => {
   })
 })
 
+/**
+ * The Chinese text of `selector` is drawn with the shipped 'Noto Sans SC' web font: the font is
+ * loaded (document.fonts), in the computed font stack, and Chromium's own record of the fonts it
+ * used for the element's text (DevTools CSS.getPlatformFontsForNode) names it as a custom (web)
+ * font, with no system font drawing the CJK glyphs (fonts-wqy-zenhei is installed here and
+ * would otherwise be used).
+ */
+async function expectWebFontRenders(selector: string): Promise<void> {
+  await expect.poll(() => page.evaluate(() => document.fonts.check('13px "Noto Sans SC"', '中文')), { message: 'the web font is loaded' }).toBe(true)
+  const faces = await page.evaluate(() => [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC').map((f) => f.status))
+  expect(faces).toContain('loaded')
+  expect(await page.locator(selector).evaluate((el) => getComputedStyle(el).fontFamily)).toContain('Noto Sans SC')
+  const cdp = await page.context().newCDPSession(page)
+  try {
+    await cdp.send('DOM.enable')
+    await cdp.send('CSS.enable')
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 })
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector })
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId })
+    const web = fonts.filter((f) => f.isCustomFont && /Noto Sans SC/i.test(f.familyName))
+    expect(web.length, `fonts used: ${JSON.stringify(fonts)}`).toBe(1)
+    expect(web[0]!.glyphCount).toBeGreaterThan(3)
+    expect(fonts.filter((f) => /wqy|zenhei|droid sans fallback/i.test(f.familyName)), `fonts used: ${JSON.stringify(fonts)}`).toEqual([])
+  } finally {
+    await cdp.detach()
+  }
+}
+
 describe('the language switch', () => {
   async function switchLocale(target: 'zh-CN' | 'en'): Promise<void> {
     const control = byTestId(page, 'locale-switch')
@@ -81,7 +110,12 @@ describe('the language switch', () => {
     // Not just the navigation: the view's own labels follow.
     expect(await page.locator('main, body').first().innerText()).toMatch(CJK)
     expect(await page.evaluate<string>('document.documentElement.lang')).toMatch(/^zh/i)
+    // Built-in names are translated too: templates and the data sets in the Designer's select.
+    expect(await byTestId(page, 'template-S5').innerText()).toContain('32 个 relu 单元')
+    const datasetNames = await byTestId(page, 'designer-dataset').locator('option').allInnerTexts()
+    expect(datasetNames).toEqual(expect.arrayContaining(['鸢尾花', 'MNIST 手写数字', '乳腺癌（威斯康星）']))
     await session.screenshot('locale-zh-CN')
+    await expectWebFontRenders('[data-testid="template-S5"] .template-title')
 
     await switchLocale('en')
     await expect.poll(() => byTestId(page, 'nav-designer').innerText(), { message: 'the navigation turns English again' }).not.toMatch(CJK)
@@ -93,6 +127,9 @@ describe('a seed template', () => {
   it('loads its model in the designer and its training settings and data set in Train', async () => {
     await goTo(page, 'designer')
     await byTestId(page, 'template-S5').click()
+    // The canvas still holds the unsaved Dense layer of the first test: the template asks first.
+    await byTestId(page, 'confirm-replace').waitFor({ timeout: 5_000 })
+    await byTestId(page, 'confirm-replace-discard').click()
     await expect.poll(async () => (await byTestId(page, 'total-params').innerText()).replace(/\D/g, '')).toBe('25450')
     await goTo(page, 'train')
     await expect.poll(() => byTestId(page, 'hp-optimizer').inputValue()).toBe('rmsprop')
