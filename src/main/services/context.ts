@@ -5,6 +5,7 @@ import type { EventName, EventPayload } from '../../shared/contract'
 import type { DatasetLibrary } from '../data'
 import type { ForkTrainer } from '../engine/supervisor'
 import type { WorkbenchStore } from '../store'
+import { StoreError } from '../store/errors'
 import { WorkbenchError } from './dispatcher'
 import type { RunFolders } from './run-folders'
 
@@ -18,12 +19,14 @@ export interface ServiceContext {
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void
 }
 
-/** Store lookups that say "not found" become not_found errors for the caller. */
+/** Store lookups that find nothing become not_found errors for the caller, with the store's reason and details. */
 export function notFound<T>(action: () => T): T {
   try {
     return action()
   } catch (error) {
-    if (error instanceof Error && /not found/i.test(error.message)) throw new WorkbenchError('not_found', error.message)
+    if (error instanceof StoreError && error.code === 'not_found') {
+      throw new WorkbenchError('not_found', error.message, { reason: error.reason ?? 'store.not_found', ...(error.details ? { details: error.details } : {}), cause: error })
+    }
     throw error
   }
 }

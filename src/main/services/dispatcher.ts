@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { detailValue, TypedError, type ErrorData, type ErrorDetails } from '../../shared/errors'
 import { SpecValidationError } from '../../shared/model-spec/schema'
+import { specErrorsDetails } from '../../shared/model-spec/validate'
 import { BackendUnavailableError } from '../engine/backend'
 import { MetricPlanError } from '../engine/metric-plan'
 import { ExportRefusal } from '../export/types'
@@ -75,8 +76,7 @@ export function toContractError(error: unknown, method?: string): ContractError 
     return { code: STORE_CODES[error.code], message: error.message, reason: error.reason ?? `store.${error.code}`, ...(error.details ? { details: error.details } : {}) }
   }
   if (error instanceof SpecValidationError) {
-    const first = error.errors[0]
-    return { code: 'bad_input', message: error.message, reason: 'spec.invalid', details: { count: error.errors.length, first: first?.message ?? '', ...(first?.layer ? { layer: first.layer } : {}), ...(first?.field ? { field: first.field } : {}) } }
+    return { code: 'bad_input', message: error.message, reason: 'spec.invalid', details: specErrorsDetails(error.errors) }
   }
   if (error instanceof MetricPlanError) return { code: 'bad_input', message: error.message, reason: 'run.bad_config', details: { problem: error.message } }
   if (error instanceof BackendUnavailableError) return { code: 'conflict', message: error.message, reason: 'run.backend_unavailable', details: { backend: error.backend, problem: error.reason } }

@@ -11,6 +11,7 @@ import type { RunDetail } from '../../shared/run'
 import { exportRunJob, type ExportJobResult } from '../engine/supervisor'
 import type { ExportMeta } from '../export/types'
 import { notFound, type ServiceContext } from './context'
+import { errorData } from '../../shared/errors'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { exportRunFile, safeName } from './exports'
 import { packageVersion } from './versions'
@@ -68,7 +69,10 @@ export function createExports(ctx: ServiceContext): Exports {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const code = (error as { code?: unknown }).code === 'bad_input' ? 'bad_input' : 'internal'
-      throw new WorkbenchError(code, `${format} export of run "${run.name}" failed: ${message}`)
+      // A refusal (bad_input) keeps the job's own reason when it sent one; a crash stays internal.
+      const sent = errorData(error)
+      const reason = code === 'bad_input' ? { reason: sent.reason ?? 'export.failed', details: { format, run: run.name, problem: message, ...sent.details } } : {}
+      throw new WorkbenchError(code, `${format} export of run "${run.name}" failed: ${message}`, reason)
     }
     for (const file of result.files) store.addArtifact(runId, `export:${format}`, relative(dataDir, join(outDir, file.name)), file.sha256)
     const manifest = { format, weights: chosen.which, epoch: chosen.epoch, default_weights: chosen.default, decision_threshold: savedThreshold(run.config), verification: result.verification, files: result.files, meta }

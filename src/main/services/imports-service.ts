@@ -68,11 +68,11 @@ export function createImports(ctx: ServiceContext, uploads: Uploads, datasets: D
         const spec: ModelSpec = { ...specWithWeights(imported), name: name?.trim() || imported.spec.name }
         let runId: string | null = null
         if (dataset_id) {
-          if (!imported.weights) throw new WorkbenchError('bad_input', `${fileName} holds no weights (architecture only); train it in the Train view instead of evaluating it`)
+          if (!imported.weights) throw new WorkbenchError('bad_input', `${fileName} holds no weights (architecture only); train it in the Train view instead of evaluating it`, { reason: 'model_file.no_weights', details: { file: fileName } })
           const descriptor = await datasets.get(dataset_id)
           const features = descriptor.feature_shape.reduce((a, b) => a * b, 1)
           if (spec.input_shape.reduce((a, b) => a * b, 1) !== features) {
-            throw new WorkbenchError('bad_input', `${fileName} takes inputs of shape (${spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')})`)
+            throw new WorkbenchError('bad_input', `${fileName} takes inputs of shape (${spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')})`, { reason: 'model_file.input_shape_mismatch', details: { file: fileName, model_shape: spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
           }
           const config = trainingConfigSchema.parse({ ...lossForTask(descriptor.task), budget: { kind: 'epochs', epochs: 1 }, validation: { kind: 'none' } })
           runId = await recordRun({
@@ -108,7 +108,7 @@ export function createImports(ctx: ServiceContext, uploads: Uploads, datasets: D
       } catch {
         datasetId = store.listDatasets().find((d) => d.fingerprint === job.dataset_fingerprint)?.id ?? null
       }
-      if (!datasetId) throw new WorkbenchError('not_found', `the job was exported from run ${job.source_run_id} on data set "${job.dataset_name}", which this data folder does not have; import that data set first`)
+      if (!datasetId) throw new WorkbenchError('not_found', `the job was exported from run ${job.source_run_id} on data set "${job.dataset_name}", which this data folder does not have; import that data set first`, { reason: 'torch_job.dataset_missing', details: { source_run_id: job.source_run_id, dataset: job.dataset_name } })
       const status: EndStatus = (END_STATUSES as readonly string[]).includes(job.status) ? (job.status as EndStatus) : 'interrupted'
       const lastEpoch = job.epochs || null
       const weights: Array<{ which: 'best' | 'last'; spec: ModelSpec; epoch: number | null }> = [{ which: 'last', spec: specWithFloatWeights(job.spec, job.weights), epoch: lastEpoch }]

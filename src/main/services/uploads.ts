@@ -140,8 +140,8 @@ export function createUploads(ctx: ServiceContext): Uploads {
 
   function path(file: string): string {
     const upload = uploads.get(file)
-    if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
-    if (upload.size !== upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is incomplete (${upload.size} of ${upload.expected} bytes)`)
+    if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`, { reason: 'upload.not_found', details: { upload: file } })
+    if (upload.size !== upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is incomplete (${upload.size} of ${upload.expected} bytes)`, { reason: 'upload.incomplete', details: { name: upload.name, size: upload.size, expected: upload.expected } })
     upload.touched = Date.now()
     return upload.path
   }
@@ -176,10 +176,10 @@ export function createUploads(ctx: ServiceContext): Uploads {
     if (uploads.size >= MAX_OPEN_UPLOADS) {
       const receiving = [...uploads.values()].filter((upload) => upload.size < upload.expected).length
       const what = receiving === uploads.size ? `${MAX_OPEN_UPLOADS} uploads are still receiving data` : `${MAX_OPEN_UPLOADS} uploads are open (${receiving} still receiving data, ${uploads.size - receiving} complete and in use in the last minute)`
-      throw new WorkbenchError('conflict', `${what}, the most the workbench holds at once; finish or import those first, or try again in a minute (idle uploads expire after ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes)`)
+      throw new WorkbenchError('conflict', `${what}, the most the workbench holds at once; finish or import those first, or try again in a minute (idle uploads expire after ${Math.round(UPLOAD_IDLE_MS / 60000)} minutes)`, { reason: 'upload.too_many', details: { open: uploads.size, idle_minutes: Math.round(UPLOAD_IDLE_MS / 60000) } })
     }
     if (full()) {
-      throw new WorkbenchError('conflict', `open uploads already announce ${group(announced())} bytes; with ${group(size)} more they would pass the ${group(MAX_OPEN_UPLOAD_BYTES)} bytes (8 GiB) held at once — finish or import those first`)
+      throw new WorkbenchError('conflict', `open uploads already announce ${group(announced())} bytes; with ${group(size)} more they would pass the ${group(MAX_OPEN_UPLOAD_BYTES)} bytes (8 GiB) held at once — finish or import those first`, { reason: 'upload.too_much_open', details: { announced: group(announced()), size: group(size), max: group(MAX_OPEN_UPLOAD_BYTES) } })
     }
   }
 
@@ -210,8 +210,8 @@ export function createUploads(ctx: ServiceContext): Uploads {
       'uploads.begin': async ({ name, size }) => {
         await ready
         const trimmed = name.trim()
-        if (trimmed === '.' || trimmed === '..' || trimmed === '' || /[\0]/.test(name)) throw new WorkbenchError('bad_input', `${JSON.stringify(name)} is not a file name; upload a file, not a folder`)
-        if (size > MAX_UPLOAD_BYTES) throw new WorkbenchError('bad_input', `"${name}" has ${group(size)} bytes, more than the ${group(MAX_UPLOAD_BYTES)} bytes (4 GiB) one upload may hold; import a smaller file or a subset of it`)
+        if (trimmed === '.' || trimmed === '..' || trimmed === '' || /[\0]/.test(name)) throw new WorkbenchError('bad_input', `${JSON.stringify(name)} is not a file name; upload a file, not a folder`, { reason: 'upload.bad_name', details: { name } })
+        if (size > MAX_UPLOAD_BYTES) throw new WorkbenchError('bad_input', `"${name}" has ${group(size)} bytes, more than the ${group(MAX_UPLOAD_BYTES)} bytes (4 GiB) one upload may hold; import a smaller file or a subset of it`, { reason: 'upload.too_big', details: { name, size: group(size), max: group(MAX_UPLOAD_BYTES) } })
         await makeRoom(size)
         const file = `upload-${randomBytes(8).toString('hex')}`
         const dir = join(root, file)
@@ -229,17 +229,17 @@ export function createUploads(ctx: ServiceContext): Uploads {
       'uploads.chunk': async ({ file, offset, data_base64 }) => {
         await ready
         const upload = uploads.get(file)
-        if (!upload) throw new WorkbenchError('not_found', `upload "${file}" not found; start the upload again`)
+        if (!upload) throw new WorkbenchError('not_found', `upload "${file}" not found; start the upload again`, { reason: 'upload.not_found', details: { upload: file } })
         if (!isStrictBase64(data_base64)) {
-          throw new WorkbenchError('bad_input', `upload "${upload.name}": the chunk at byte ${offset} is not valid base64 (standard alphabet A–Z a–z 0–9 + /, padded with = to a multiple of 4 characters)`)
+          throw new WorkbenchError('bad_input', `upload "${upload.name}": the chunk at byte ${offset} is not valid base64 (standard alphabet A–Z a–z 0–9 + /, padded with = to a multiple of 4 characters)`, { reason: 'upload.bad_base64', details: { name: upload.name, offset } })
         }
         const bytes = Buffer.from(data_base64, 'base64')
         // One chunk at a time per upload; the offset is checked when the chunk's turn comes, so of
         // two chunks sent together at one offset the first is written and the second refused.
         return serialised(upload, async () => {
-          if (uploads.get(file) !== upload) throw new WorkbenchError('not_found', `upload "${upload.name}" was discarded; start the upload again`)
-          if (offset !== upload.size) throw new WorkbenchError('conflict', `upload "${upload.name}": chunk at byte ${offset} but ${upload.size} bytes received so far; send the chunk at byte ${upload.size}`)
-          if (upload.size + bytes.length > upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is larger than the announced ${upload.expected} bytes`)
+          if (uploads.get(file) !== upload) throw new WorkbenchError('not_found', `upload "${upload.name}" was discarded; start the upload again`, { reason: 'upload.discarded', details: { name: upload.name } })
+          if (offset !== upload.size) throw new WorkbenchError('conflict', `upload "${upload.name}": chunk at byte ${offset} but ${upload.size} bytes received so far; send the chunk at byte ${upload.size}`, { reason: 'upload.out_of_order', details: { name: upload.name, offset, received: upload.size } })
+          if (upload.size + bytes.length > upload.expected) throw new WorkbenchError('bad_input', `upload "${upload.name}" is larger than the announced ${upload.expected} bytes`, { reason: 'upload.overflow', details: { name: upload.name, expected: upload.expected } })
           const handle = await open(upload.path, 'r+')
           try {
             // Positional write at the accepted offset, never an append.
@@ -255,7 +255,7 @@ export function createUploads(ctx: ServiceContext): Uploads {
       'uploads.finish': async ({ file }) => {
         await ready
         const upload = uploads.get(file)
-        if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`)
+        if (!UPLOAD_ID.test(file) || !upload) throw new WorkbenchError('not_found', `upload "${file}" not found; upload the file again`, { reason: 'upload.not_found', details: { upload: file } })
         return serialised(upload, async () => {
           path(file)
           return { file, size: (await stat(upload.path)).size }

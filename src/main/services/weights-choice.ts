@@ -28,11 +28,11 @@ function savedEpoch(folder: string): number | null {
 
 export function chooseWeights(run: Pick<RunDetail, 'id' | 'name' | 'config' | 'best_epoch'>, folders: RunFolders, requested?: WeightsChoice): ChosenWeights {
   const available = folders.available(run.id)
-  if (!available.length) throw new WorkbenchError('conflict', `run "${run.name}" has no saved weights yet: weights are saved after the first epoch (or when a run ends); train it longer or re-run it`)
+  if (!available.length) throw new WorkbenchError('conflict', `run "${run.name}" has no saved weights yet: weights are saved after the first epoch (or when a run ends); train it longer or re-run it`, { reason: 'run.no_weights', details: { run: run.name, run_id: run.id } })
   const preferred = defaultWeights(run)
   let which: WeightsChoice
   if (requested) {
-    if (!available.includes(requested)) throw new WorkbenchError('conflict', `run "${run.name}" has no ${requested} weights saved (it has: ${available.join(', ')}); choose ${available.join(' or ')}`)
+    if (!available.includes(requested)) throw new WorkbenchError('conflict', `run "${run.name}" has no ${requested} weights saved (it has: ${available.join(', ')}); choose ${available.join(' or ')}`, { reason: 'run.weights_unavailable', details: { run: run.name, run_id: run.id, which: requested, available: available.join(', ') } })
     which = requested
   } else {
     which = available.includes(preferred) ? preferred : available[0]!

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventName, EventPayload, Example } from '../../shared/contract'
 import { EXAMPLES } from '../../shared/examples'
-import { validateSpec } from '../../shared/model-spec'
+import { specErrorsDetails, validateSpec } from '../../shared/model-spec'
 import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
 import type { ForkTrainer } from '../engine/supervisor'
@@ -93,7 +93,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     'models.list': async () => store.listModels(),
     'models.save': async ({ name, spec }) => {
       const checked = validateSpec(spec)
-      if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`)
+      if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
       return store.saveModel(name, spec)
     },
     ...runs.handlers,

@@ -180,7 +180,7 @@ export function fieldProblem(field: FieldDescriptor, value: unknown): FieldProbl
         }
         if (typeof item !== 'number' || !Number.isInteger(item) || item < (field.min ?? 1)) return mustBe(what, value, rule)
       }
-      return minusOnes > 1 ? { text: `may contain -1 only once, got ${show(value)}`, reason: 'spec.field_invalid', details: { expected: 'a list with -1 at most once', got: show(value), kind: 'minus_one_once' } } : null
+      return minusOnes > 1 ? { text: `may contain -1 only once, got ${show(value)}`, reason: 'spec.minus_one_twice', details: { got: show(value) } } : null
     }
   }
 }
@@ -346,7 +346,7 @@ function analyse(spec: ModelSpec): Analysis {
       } else if (key === 'trainable') {
         if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable', 'spec.field_invalid', { expected: 'true or false', got: show(value), kind: 'bool' })
       } else if (key === 'dtype') {
-        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype', 'spec.unsupported_value', { expected: '"float32"', got: show(value) })
+        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype', 'spec.unsupported_dtype', { got: show(value) })
       } else if (info.fixed && Object.hasOwn(info.fixed, key)) {
         if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key, 'spec.unsupported_value', { expected: show(info.fixed[key]), got: show(value) })
       } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
@@ -414,7 +414,7 @@ function structuralErrors(issues: readonly { path: readonly PropertyKey[]; messa
       const where = `layer ${position + 1}${className ? ` (${className})` : ''}`
       const problem = field ? (field === 'weights' || field.startsWith('weights.') ? 'must be a list of number lists' : issue.message) : 'must be {class_name, config}'
       const what = field ? `${field} ${problem}` : problem
-      const details: ErrorDetails = { layer: position + 1, where, problem, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}) }
+      const details: ErrorDetails = { layer: position + 1, where, what, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}) }
       return { layer: position + 1, ...(className ? { class_name: className } : {}), ...(field ? { field } : {}), message: `${where}: ${what}`, reason: 'spec.bad_layer', details }
     }
     const field = issue.path.map(String).join('.')

@@ -45,10 +45,10 @@ function recordedLength(data: Uint8Array, at: number): number | null {
 /** Opens `data` as HDF5, gives it to `use`, and removes the temporary copy. */
 export async function withHdf5<T>(data: Uint8Array, what: string, use: (file: H5File) => T): Promise<T> {
   const at = superblockAt(data)
-  if (at < 0) throw new WorkbenchError('bad_input', `${what} is not an HDF5 file (no HDF5 signature); export the model again with Keras (model.save)`)
+  if (at < 0) throw new WorkbenchError('bad_input', `${what} is not an HDF5 file (no HDF5 signature); export the model again with Keras (model.save)`, { reason: 'model_file.wrong_container', details: { file: what, expected: 'HDF5' } })
   const recorded = recordedLength(data, at)
   if (recorded === null || recorded > data.length) {
-    throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${recorded === null ? 'its superblock is cut off' : `truncated: ${data.length} bytes of the ${recorded} it records`}); copy or download it again`)
+    throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${recorded === null ? 'its superblock is cut off' : `truncated: ${data.length} bytes of the ${recorded} it records`}); copy or download it again`, { reason: 'model_file.damaged', details: { file: what, problem: recorded === null ? 'superblock cut off' : `truncated: ${data.length} of ${recorded} bytes` } })
   }
   const h5wasm = await loadH5wasm()
   const folder = mkdtempSync(join(tmpdir(), 'mw-h5-'))
@@ -60,7 +60,7 @@ export async function withHdf5<T>(data: Uint8Array, what: string, use: (file: H5
       file = new h5wasm.File(path, 'r')
       if (file.file_id < 0n) throw new Error('H5Fopen failed')
     } catch (error) {
-      throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${(error as Error).message}); it may be truncated, so copy or download it again`)
+      throw new WorkbenchError('bad_input', `${what} is damaged: HDF5 cannot open it (${(error as Error).message}); it may be truncated, so copy or download it again`, { reason: 'model_file.damaged', details: { file: what, problem: (error as Error).message } })
     }
     try {
       return use(file)
@@ -119,10 +119,10 @@ export function readTensor(dataset: Dataset, what: string): { shape: number[]; d
   const shape = dataset.shape ?? []
   const meta = dataset.metadata
   // h5wasm metadata.type: 0 integer, 1 float (HDF5 type classes).
-  if (meta.type !== 0 && meta.type !== 1) throw new WorkbenchError('bad_input', `${what} is not numeric (HDF5 type class ${meta.type}); the file is not a Keras weights file`)
-  if (meta.type === 1 && meta.size === 2) throw new WorkbenchError('bad_input', `${what} is float16 or bfloat16; the workbench reads float32 weights only: save the model in float32`)
+  if (meta.type !== 0 && meta.type !== 1) throw new WorkbenchError('bad_input', `${what} is not numeric (HDF5 type class ${meta.type}); the file is not a Keras weights file`, { reason: 'model_file.unsupported', details: { file: what, problem: `HDF5 type class ${meta.type}` } })
+  if (meta.type === 1 && meta.size === 2) throw new WorkbenchError('bad_input', `${what} is float16 or bfloat16; the workbench reads float32 weights only: save the model in float32`, { reason: 'model_file.unsupported', details: { file: what, problem: 'float16' } })
   const value = dataset.value
-  if (value === null || !(ArrayBuffer.isView(value) || typeof value === 'number')) throw new WorkbenchError('bad_input', `${what} has no readable values`)
+  if (value === null || !(ArrayBuffer.isView(value) || typeof value === 'number')) throw new WorkbenchError('bad_input', `${what} has no readable values`, { reason: 'model_file.damaged', details: { file: what, problem: 'no readable values' } })
   const numbers = typeof value === 'number' ? [value] : (value as unknown as ArrayLike<number | bigint>)
   const data = new Float32Array(numbers.length)
   for (let i = 0; i < numbers.length; i++) data[i] = Number(numbers[i])

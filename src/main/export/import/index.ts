@@ -39,20 +39,20 @@ function readJsonModel(text: string, name: string, files: Map<string, Uint8Array
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new WorkbenchError('bad_input', `${name} is not valid JSON (${(error as Error).message}); expected ${WHAT_WE_READ}`)
+    throw new WorkbenchError('bad_input', `${name} is not valid JSON (${(error as Error).message}); expected ${WHAT_WE_READ}`, { reason: 'model_file.not_json', details: { file: name, problem: (error as Error).message } })
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WorkbenchError('bad_input', `${name} holds JSON but not a model object; expected ${WHAT_WE_READ}`)
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new WorkbenchError('bad_input', `${name} holds JSON but not a model object; expected ${WHAT_WE_READ}`, { reason: 'model_file.not_model', details: { file: name } })
   const object = json as Record<string, unknown>
   if ('modelTopology' in object) return readTfjsModel(object, files, name)
   if (typeof object.class_name === 'string' || 'model_config' in object) {
     const parsed = kerasSpec(object, {}, name)
     if (parsed.details.scaling_layer) {
-      throw new WorkbenchError('bad_input', `${name}: the leading ${parsed.details.scaling_layer.class_name} needs its values from a weights file; import the .keras or .h5 file instead of its JSON`)
+      throw new WorkbenchError('bad_input', `${name}: the leading ${parsed.details.scaling_layer.class_name} needs its values from a weights file; import the .keras or .h5 file instead of its JSON`, { reason: 'model_file.incomplete', details: { file: name, missing: 'weights' } })
     }
     return { source: 'keras_json', spec: parsed.spec, weights: null, notices: parsed.notices, scaling: null, keras_version: typeof object.keras_version === 'string' ? object.keras_version : null }
   }
   const read = readSpec(object)
-  if (!read.ok) throw new WorkbenchError('bad_input', `${name} cannot be imported: ${read.errors.map((e) => e.message).join('; ')}`)
+  if (!read.ok) throw new WorkbenchError('bad_input', `${name} cannot be imported: ${read.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: name, count: read.errors.length, first: read.errors[0]?.message ?? '' } })
   return fromSpec(read.spec, read.warnings)
 }
 
@@ -62,27 +62,27 @@ function readJsonModel(text: string, name: string, files: Map<string, Uint8Array
  */
 export async function importModelBytes(name: string, data: Uint8Array, options: { files?: Map<string, Uint8Array>; preprocessing?: unknown } = {}): Promise<ModelImport> {
   const ext = extname(name).toLowerCase()
-  if (data.length === 0) throw new WorkbenchError('bad_input', `${name} is empty (0 bytes); expected ${WHAT_WE_READ}`)
+  if (data.length === 0) throw new WorkbenchError('bad_input', `${name} is empty (0 bytes); expected ${WHAT_WE_READ}`, { reason: 'model_file.empty', details: { file: name } })
   let result: ModelImport
   if (isZip(data)) result = await readKerasArchive(data, name)
   else if (isHdf5(data)) result = await readLegacyH5(data, name)
   else if (isTar(data)) {
     const files = readTar(data, name)
     const modelJson = files.get('model.json') ?? [...files.entries()].find(([file]) => file.endsWith('/model.json'))?.[1]
-    if (!modelJson) throw new WorkbenchError('bad_input', `${name} is a tar archive without a model.json; expected a TF.js model export (.tfjs.tar)`)
+    if (!modelJson) throw new WorkbenchError('bad_input', `${name} is a tar archive without a model.json; expected a TF.js model export (.tfjs.tar)`, { reason: 'model_file.incomplete', details: { file: name, missing: 'model.json' } })
     const byBase = new Map([...files.entries()].map(([file, bytes]) => [basename(file), bytes]))
     result = readJsonModel(new TextDecoder().decode(modelJson), `${name}: model.json`, byBase)
     const pre = byBase.get('preprocessing.json')
     if (pre && options.preprocessing === undefined) options = { ...options, preprocessing: JSON.parse(new TextDecoder().decode(pre)) as unknown }
   } else if (ext === '.keras') {
-    throw new WorkbenchError('bad_input', `${name} is not a .keras archive (not a zip file); save the model with model.save("model.keras") in Keras 3`)
+    throw new WorkbenchError('bad_input', `${name} is not a .keras archive (not a zip file); save the model with model.save("model.keras") in Keras 3`, { reason: 'model_file.wrong_container', details: { file: name, expected: 'zip (.keras)' } })
   } else if (ext === '.h5' || ext === '.hdf5') {
-    throw new WorkbenchError('bad_input', `${name} is not an HDF5 file (no HDF5 signature); save the model with model.save("model.h5")`)
+    throw new WorkbenchError('bad_input', `${name} is not an HDF5 file (no HDF5 signature); save the model with model.save("model.h5")`, { reason: 'model_file.wrong_container', details: { file: name, expected: 'HDF5' } })
   } else if (ext === '.tar') {
-    throw new WorkbenchError('bad_input', `${name} is not a tar archive (no ustar header); expected a TF.js model export (.tfjs.tar)`)
+    throw new WorkbenchError('bad_input', `${name} is not a tar archive (no ustar header); expected a TF.js model export (.tfjs.tar)`, { reason: 'model_file.wrong_container', details: { file: name, expected: 'tar (.tfjs.tar)' } })
   } else {
     const text = new TextDecoder().decode(data)
-    if (!/^\s*[{[]/.test(text)) throw new WorkbenchError('bad_input', `${name} is not a model file the workbench reads; expected ${WHAT_WE_READ}`)
+    if (!/^\s*[{[]/.test(text)) throw new WorkbenchError('bad_input', `${name} is not a model file the workbench reads; expected ${WHAT_WE_READ}`, { reason: 'model_file.not_model', details: { file: name } })
     result = readJsonModel(text, name, options.files ?? new Map())
   }
   if (isPreprocessing(options.preprocessing)) result.preprocessing = options.preprocessing
@@ -98,7 +98,7 @@ export async function importModelFile(path: string): Promise<ModelImport> {
   try {
     data = await readFile(path)
   } catch (error) {
-    throw new WorkbenchError('not_found', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+    throw new WorkbenchError('not_found', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { reason: 'model_file.not_found', details: { file: path } })
   }
   const folder = dirname(path)
   const files = new Map<string, Uint8Array>()

@@ -22,7 +22,7 @@ export interface KerasSpec {
 /** The Keras JSON as a spec, or a WorkbenchError listing every problem (unsupported layers by name). */
 export function kerasSpec(json: unknown, options: KerasImportOptions, what: string): KerasSpec {
   const result = fromKerasModelJson(json, options)
-  if (!result.ok) throw new WorkbenchError('bad_input', `${what} cannot be imported: ${result.errors.map((e) => e.message).join('; ')}`)
+  if (!result.ok) throw new WorkbenchError('bad_input', `${what} cannot be imported: ${result.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: what, count: result.errors.length, first: result.errors[0]?.message ?? '' } })
   return { spec: result.spec, details: result.details, notices: [...result.warnings] }
 }
 
@@ -40,7 +40,7 @@ function finishScaling(parsed: KerasSpec, scalingWeights: ReadTensor[] | null, w
   let values = layer.scaling
   if (!values) {
     const completed = scalingFromKerasLayer(layer.class_name, layer.config, parsed.spec.input_shape, scalingWeights?.map((t) => Array.from(t.data)))
-    if (!completed.ok) throw new WorkbenchError('bad_input', `${what}: the leading ${layer.class_name} "${layer.name}" cannot become the input scaling: ${completed.message}`)
+    if (!completed.ok) throw new WorkbenchError('bad_input', `${what}: the leading ${layer.class_name} "${layer.name}" cannot become the input scaling: ${completed.message}`, { reason: 'model_file.unsupported', details: { file: what, problem: completed.message } })
     values = { offset: completed.offset, scale: completed.scale }
   }
   parsed.notices.push(`the leading ${layer.class_name} layer "${layer.name}" became the input scaling (model input = (raw − offset) · scale); the spec starts after it`)
@@ -51,7 +51,7 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes))
   } catch (error) {
-    throw new WorkbenchError('bad_input', `${what} is not valid JSON (${(error as Error).message}); the file is damaged`)
+    throw new WorkbenchError('bad_input', `${what} is not valid JSON (${(error as Error).message}); the file is damaged`, { reason: 'model_file.not_json', details: { file: what, problem: (error as Error).message } })
   }
 }
 
@@ -63,28 +63,28 @@ export function isZip(data: Uint8Array): boolean {
 
 /** Reads a Keras 3 `.keras` archive. */
 export async function readKerasArchive(data: Uint8Array, name: string): Promise<ModelImport> {
-  if (!isZip(data)) throw new WorkbenchError('bad_input', `${name} is not a .keras archive (not a zip file); save the model with model.save("model.keras") in Keras 3`)
+  if (!isZip(data)) throw new WorkbenchError('bad_input', `${name} is not a .keras archive (not a zip file); save the model with model.save("model.keras") in Keras 3`, { reason: 'model_file.wrong_container', details: { file: name, expected: 'zip (.keras)' } })
   let files: Record<string, Uint8Array>
   try {
     files = unzipSync(data)
   } catch (error) {
-    throw new WorkbenchError('bad_input', `${name} is a damaged zip archive (${(error as Error).message}); it may be truncated, so copy or download it again`)
+    throw new WorkbenchError('bad_input', `${name} is a damaged zip archive (${(error as Error).message}); it may be truncated, so copy or download it again`, { reason: 'model_file.damaged', details: { file: name, problem: (error as Error).message } })
   }
-  if (!files['config.json']) throw new WorkbenchError('bad_input', `${name} has no config.json; it is a zip file but not a Keras 3 .keras archive`)
+  if (!files['config.json']) throw new WorkbenchError('bad_input', `${name} has no config.json; it is a zip file but not a Keras 3 .keras archive`, { reason: 'model_file.incomplete', details: { file: name, missing: 'config.json' } })
   const metadata = files['metadata.json'] ? parseJson(files['metadata.json'], `${name}: metadata.json`) : null
   const version = typeof metadata === 'object' && metadata !== null && typeof (metadata as { keras_version?: unknown }).keras_version === 'string' ? (metadata as { keras_version: string }).keras_version : null
   const config = parseJson(files['config.json'], `${name}: config.json`)
   const parsed = kerasSpec(config, { keras_version: version, with_weights: true }, name)
   const weightsFile = files['model.weights.h5']
   if (!weightsFile) {
-    if (files['model.weights.npz']) throw new WorkbenchError('bad_input', `${name} keeps its weights as model.weights.npz; the workbench reads the default HDF5 weights: save with model.save("model.keras") (weights_format="h5")`)
-    throw new WorkbenchError('bad_input', `${name} has no model.weights.h5; the archive is incomplete`)
+    if (files['model.weights.npz']) throw new WorkbenchError('bad_input', `${name} keeps its weights as model.weights.npz; the workbench reads the default HDF5 weights: save with model.save("model.keras") (weights_format="h5")`, { reason: 'model_file.unsupported', details: { file: name, problem: 'model.weights.npz' } })
+    throw new WorkbenchError('bad_input', `${name} has no model.weights.h5; the archive is incomplete`, { reason: 'model_file.incomplete', details: { file: name, missing: 'model.weights.h5' } })
   }
   const perLayer: ReadTensor[][] = parsed.spec.layers.map(() => [])
   let scalingWeights: ReadTensor[] | null = null
   await withHdf5(weightsFile, `${name}: model.weights.h5`, (file) => {
     const root = file.get('layers') ?? file.get('_layer_checkpoint_dependencies')
-    if (!isGroup(root)) throw new WorkbenchError('bad_input', `${name}: model.weights.h5 has no "layers" group; it does not hold a Sequential model's weights`)
+    if (!isGroup(root)) throw new WorkbenchError('bad_input', `${name}: model.weights.h5 has no "layers" group; it does not hold a Sequential model's weights`, { reason: 'model_file.incomplete', details: { file: name, missing: 'layers' } })
     const used = new Map<string, number>()
     for (const layer of kerasLayers(parsed.details)) {
       // saving_lib names a container's layers by class and a per-class counter, not by layer name.
@@ -99,7 +99,7 @@ export async function readKerasArchive(data: Uint8Array, name: string): Promise<
         const keys = vars.keys().sort((a, b) => Number(a) - Number(b))
         for (const key of keys) {
           const dataset = vars.get(key)
-          if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: layers/${path}/vars/${key} is not a dataset`)
+          if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: layers/${path}/vars/${key} is not a dataset`, { reason: 'model_file.damaged', details: { file: name, problem: `layers/${path}/vars/${key}` } })
           tensors.push(readTensor(dataset, `${name}: layers/${path}/vars/${key}`))
         }
       }
@@ -123,27 +123,27 @@ export async function readLegacyH5(data: Uint8Array, name: string): Promise<Mode
         weightsOnly
           ? `${name} holds no model_config: it is a weights-only file (model.save_weights) or not a Keras model; save the whole model with model.save("model.h5") or model.save("model.keras")`
           : `${name} has no model_config attribute; it is not a Keras model file`
-      )
+      , { reason: 'model_file.incomplete', details: { file: name, missing: 'model_config' } })
     }
     const version = attrText(file, 'keras_version')
     let json: unknown
     try {
       json = JSON.parse(configText)
     } catch (error) {
-      throw new WorkbenchError('bad_input', `${name}: its model_config is not valid JSON (${(error as Error).message})`)
+      throw new WorkbenchError('bad_input', `${name}: its model_config is not valid JSON (${(error as Error).message})`, { reason: 'model_file.not_json', details: { file: name, problem: (error as Error).message } })
     }
     const parsed = kerasSpec(json, { keras_version: version, with_weights: true }, name)
     const modelWeights = file.get('model_weights')
-    if (!isGroup(modelWeights)) throw new WorkbenchError('bad_input', `${name} has no model_weights group; it holds the architecture only (import its JSON instead, or save the model with its weights)`)
+    if (!isGroup(modelWeights)) throw new WorkbenchError('bad_input', `${name} has no model_weights group; it holds the architecture only (import its JSON instead, or save the model with its weights)`, { reason: 'model_file.incomplete', details: { file: name, missing: 'model_weights' } })
     const layerNames = attrTextList(modelWeights, 'layer_names')
     const perLayer: ReadTensor[][] = parsed.spec.layers.map(() => [])
     let scalingWeights: ReadTensor[] | null = null
     for (const layer of kerasLayers(parsed.details)) {
       const group: Group | null = layerNames.includes(layer.name) ? (modelWeights.get(layer.name) as Group | null) : null
-      if (!isGroup(group)) throw new WorkbenchError('bad_input', `${name}: model_weights has no group for layer "${layer.name}" (layer_names: ${layerNames.join(', ') || 'none'}); the weights do not belong to this architecture`)
+      if (!isGroup(group)) throw new WorkbenchError('bad_input', `${name}: model_weights has no group for layer "${layer.name}" (layer_names: ${layerNames.join(', ') || 'none'}); the weights do not belong to this architecture`, { reason: 'model_file.weights_mismatch', details: { file: name, layer: layer.name, problem: 'no weights group' } })
       const tensors = attrTextList(group, 'weight_names').map((weightName) => {
         const dataset = group.get(weightName)
-        if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: weight ${weightName} of layer "${layer.name}" is listed in weight_names but missing`)
+        if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: weight ${weightName} of layer "${layer.name}" is listed in weight_names but missing`, { reason: 'model_file.weights_mismatch', details: { file: name, layer: layer.name, problem: `${weightName} missing` } })
         return readTensor(dataset, `${name}: model_weights/${layer.name}/${weightName}`)
       })
       if (layer.spec_index === null) scalingWeights = tensors

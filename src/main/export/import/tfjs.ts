@@ -35,9 +35,9 @@ export function readTar(data: Uint8Array, what: string): Map<string, Uint8Array>
     const prefix = text(at + 345, 155)
     const size = parseInt(text(at + 124, 12).trim() || '0', 8)
     const type = text(at + 156, 1)
-    if (!Number.isFinite(size) || size < 0) throw new WorkbenchError('bad_input', `${what} is a damaged tar archive (bad size in the header of "${name}")`)
+    if (!Number.isFinite(size) || size < 0) throw new WorkbenchError('bad_input', `${what} is a damaged tar archive (bad size in the header of "${name}")`, { reason: 'model_file.damaged', details: { file: what, problem: `bad size in the header of ${name}` } })
     const start = at + 512
-    if (start + size > data.length) throw new WorkbenchError('bad_input', `${what} is a truncated tar archive ("${name}" needs ${size} bytes, ${data.length - start} are left); copy or download it again`)
+    if (start + size > data.length) throw new WorkbenchError('bad_input', `${what} is a truncated tar archive ("${name}" needs ${size} bytes, ${data.length - start} are left); copy or download it again`, { reason: 'model_file.damaged', details: { file: what, problem: 'truncated tar archive' } })
     if (type === '0' || type === '' || type === '\0') {
       const full = prefix ? `${prefix}/${name}` : name
       files.set(full.replace(/^\.\//, ''), data.subarray(start, start + size))
@@ -55,14 +55,14 @@ function decode(entry: ManifestEntry, bytes: Uint8Array, what: string): ReadTens
   const data = new Float32Array(count)
   const q = entry.quantization
   if (q) {
-    if (q.dtype !== 'uint8' && q.dtype !== 'uint16') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is quantized as ${q.dtype}; the workbench reads float32 and uint8/uint16 affine-quantized TF.js weights only`)
+    if (q.dtype !== 'uint8' && q.dtype !== 'uint16') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is quantized as ${q.dtype}; the workbench reads float32 and uint8/uint16 affine-quantized TF.js weights only`, { reason: 'model_file.unsupported', details: { file: what, problem: `quantized as ${q.dtype}` } })
     const scale = q.scale ?? 1
     const min = q.min ?? 0
     for (let i = 0; i < count; i++) data[i] = (q.dtype === 'uint8' ? view.getUint8(i) : view.getUint16(i * 2, true)) * scale + min
     return { shape: entry.shape, data }
   }
   const dtype = entry.dtype ?? 'float32'
-  if (dtype !== 'float32') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is ${dtype}; model weights must be float32`)
+  if (dtype !== 'float32') throw new WorkbenchError('bad_input', `${what}: weight ${entry.name} is ${dtype}; model weights must be float32`, { reason: 'model_file.unsupported', details: { file: what, problem: dtype } })
   for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true)
   return { shape: entry.shape, data }
 }
@@ -81,17 +81,17 @@ function split(name: string): { layer: string; variable: string } {
  */
 export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8Array>, name: string): ModelImport {
   if (typeof modelJson !== 'object' || modelJson === null || !('modelTopology' in modelJson)) {
-    throw new WorkbenchError('bad_input', `${name} is not a TF.js model.json (no modelTopology)`)
+    throw new WorkbenchError('bad_input', `${name} is not a TF.js model.json (no modelTopology)`, { reason: 'model_file.not_model', details: { file: name } })
   }
   const json = modelJson as { modelTopology: unknown; weightsManifest?: ManifestGroup[]; format?: string }
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw new WorkbenchError('bad_input', `${name} is a TF.js ${json.format} model; only layers models (tf.LayersModel, Keras-converted) can be imported`)
+    throw new WorkbenchError('bad_input', `${name} is a TF.js ${json.format} model; only layers models (tf.LayersModel, Keras-converted) can be imported`, { reason: 'model_file.unsupported', details: { file: name, problem: `TF.js ${json.format}` } })
   }
   const topology = json.modelTopology as { keras_version?: unknown; model_config?: { keras_version?: unknown } }
   const version = typeof topology?.keras_version === 'string' ? topology.keras_version : typeof topology?.model_config?.keras_version === 'string' ? topology.model_config.keras_version : null
   const parsed = kerasSpec(json, { keras_version: version !== null && /^3\./.test(version) ? version : null, with_weights: Array.isArray(json.weightsManifest) }, name)
   if (parsed.details.scaling_layer) {
-    throw new WorkbenchError('bad_input', `${name}: TF.js has no ${parsed.details.scaling_layer.class_name} layer; the model.json was not written by TF.js`)
+    throw new WorkbenchError('bad_input', `${name}: TF.js has no ${parsed.details.scaling_layer.class_name} layer; the model.json was not written by TF.js`, { reason: 'model_file.unsupported', details: { file: name, problem: parsed.details.scaling_layer.class_name } })
   }
   if (!Array.isArray(json.weightsManifest)) {
     return { source: 'tfjs', spec: parsed.spec, weights: null, notices: [...parsed.notices, 'the model.json has no weightsManifest: architecture only'], scaling: null, keras_version: version }
@@ -102,7 +102,7 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
     const parts = group.paths.map((path) => {
       const base = path.split('/').pop() ?? path
       const file = weightFiles.get(path) ?? weightFiles.get(base)
-      if (!file) throw new WorkbenchError('bad_input', `${name} needs the weights file "${path}" beside it; give the model.json together with its weight files (or the .tfjs.tar)`)
+      if (!file) throw new WorkbenchError('bad_input', `${name} needs the weights file "${path}" beside it; give the model.json together with its weight files (or the .tfjs.tar)`, { reason: 'model_file.incomplete', details: { file: name, missing: path } })
       return file
     })
     const total = parts.reduce((sum, part) => sum + part.length, 0)
@@ -115,7 +115,7 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
     let offset = 0
     for (const entry of group.weights) {
       const bytes = entry.shape.reduce((a, b) => a * b, 1) * (BYTES[entry.quantization?.dtype ?? entry.dtype ?? 'float32'] ?? 4)
-      if (offset + bytes > buffer.length) throw new WorkbenchError('bad_input', `${name}: the weight files end before weight ${entry.name} (${offset + bytes} bytes needed, ${buffer.length} given); they are truncated or belong to another model`)
+      if (offset + bytes > buffer.length) throw new WorkbenchError('bad_input', `${name}: the weight files end before weight ${entry.name} (${offset + bytes} bytes needed, ${buffer.length} given); they are truncated or belong to another model`, { reason: 'model_file.damaged', details: { file: name, problem: 'weight files cut off' } })
       byName.set(entry.name, decode(entry, buffer.subarray(offset, offset + bytes), name))
       order.push(entry.name)
       offset += bytes

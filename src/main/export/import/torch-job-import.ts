@@ -46,7 +46,7 @@ export interface ImportedTorchRun {
   best_weights: Float32Array[][] | null
 }
 
-const bad = (message: string): WorkbenchError => new WorkbenchError('bad_input', message)
+const bad = (message: string): WorkbenchError => new WorkbenchError('bad_input', message, { reason: 'torch_job.bad', details: { problem: message } })
 
 async function readJson<T>(path: string, what: string): Promise<T> {
   let text: string

@@ -46,9 +46,10 @@ describe('splits and runs', () => {
 })
 
 describe('missing weights', () => {
-  it('recognises the back end saying a run has no trained weights, and nothing else', () => {
-    expect(isMissingWeights({ code: 'internal', message: 'Run folder /x holds no saved model (best/ or last/); train the run first.' })).toBe(true)
-    expect(isMissingWeights(new Error('run "a" has no saved weights yet; export after it has trained at least one epoch'))).toBe(true)
+  it('recognises the back end saying a run has no trained weights (by reason, never by its words), and nothing else', () => {
+    expect(isMissingWeights({ code: 'conflict', reason: 'run.no_weights', message: 'anything', details: { run_id: 'a' } })).toBe(true)
+    expect(isMissingWeights({ code: 'conflict', reason: 'run.weights_unavailable', message: 'anything' })).toBe(true)
+    expect(isMissingWeights({ code: 'internal', message: 'Run folder /x holds no saved model (best/ or last/); train the run first.' })).toBe(false)
     expect(isMissingWeights({ code: 'timeout', message: 'runs.evaluate did not answer in 600 s' })).toBe(false)
     expect(isMissingWeights('boom')).toBe(false)
   })

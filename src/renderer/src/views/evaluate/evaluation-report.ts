@@ -3,6 +3,7 @@
 // report, regression errors, and how one prediction reads (class, confidence, right or wrong).
 import type { DatasetDescriptor, SplitName } from '../../../../shared/dataset'
 import type { RunSummary } from '../../../../shared/run'
+import { errorData } from '../../../../shared/errors'
 
 /** Splits in the order the picker offers them: held-out data first. */
 export const SPLIT_ORDER: readonly SplitName[] = ['test', 'validation', 'train']
@@ -150,6 +151,6 @@ export function orderedMetricNames(metrics: Record<string, number>): string[] {
  * or its folder was cleaned): the one failure the user fixes by training, not by retrying.
  */
 export function isMissingWeights(error: unknown): boolean {
-  const message = typeof error === 'object' && error !== null && 'message' in error ? String((error as { message: unknown }).message) : String(error)
-  return /no saved (model|weights)/i.test(message)
+  const { reason } = errorData(error)
+  return reason === 'run.no_weights' || reason === 'run.weights_unavailable'
 }
