@@ -15,7 +15,9 @@ const STATE_KEY = 'evaluate'
 const stateSchema = z.object({
   runId: z.string().nullable(),
   split: z.enum(['train', 'validation', 'test']),
-  thresholds: z.record(z.string(), z.number().min(0).max(1)).default({})
+  thresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
+  /** Whether an evaluation of that run and split was on screen: a reload evaluates it again. */
+  shown: z.boolean().default(false)
 })
 
 /** Samples per datasets.samples call (the contract's cap). */
@@ -35,6 +37,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   const split = ref<SplitName>(saved?.split ?? 'test')
   /** The threshold shown per run (the slider); saved with the run too, after it rests. */
   const thresholds = ref<Record<string, number>>(saved?.thresholds ?? {})
+  const shown = ref(saved?.shown ?? false)
   const evaluations = shallowRef(new Map<string, Evaluation>())
   const evaluating = ref(false)
   const error = shallowRef<ShownError | null>(null)
@@ -42,7 +45,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   let ticket = 0
   const saveTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
-  persistOnChange(STATE_KEY, () => ({ runId: runId.value, split: split.value, thresholds: thresholds.value }))
+  persistOnChange(STATE_KEY, () => ({ runId: runId.value, split: split.value, thresholds: thresholds.value, shown: shown.value }))
 
   const key = (id: string, name: SplitName): string => `${id}:${name}`
   const current = computed(() => (runId.value ? (evaluations.value.get(key(runId.value, split.value)) ?? null) : null))
@@ -56,10 +59,11 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   }
 
   function select(id: string | null, name?: SplitName): void {
-    if (id !== runId.value) {
+    if (id !== runId.value || (name && name !== split.value)) {
       ticket++
       evaluating.value = false
       error.value = null
+      shown.value = false
     }
     runId.value = id
     if (name) split.value = name
@@ -74,6 +78,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
       if (mine !== ticket) return null
       evaluations.value.set(key(id, name), result)
       triggerRef(evaluations)
+      if (id === runId.value && name === split.value) shown.value = true
       return result
     } catch (caught) {
       if (mine === ticket) error.value = describeError(caught)
@@ -153,5 +158,5 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     triggerRef(evaluations)
   }
 
-  return { runId, split, thresholds, evaluations, evaluating, error, saveError, current, thresholdOf, select, evaluate, setThreshold, saveThreshold, resetThreshold, samplePage, samplesAt, predict, forget, cached: (id: string, name: SplitName) => evaluations.value.get(key(id, name)) ?? null }
+  return { runId, split, thresholds, shown, evaluations, evaluating, error, saveError, current, thresholdOf, select, evaluate, setThreshold, saveThreshold, resetThreshold, samplePage, samplesAt, predict, forget, cached: (id: string, name: SplitName) => evaluations.value.get(key(id, name)) ?? null }
 })

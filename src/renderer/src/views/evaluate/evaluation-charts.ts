@@ -166,3 +166,45 @@ export function weightHistogramOption(hist: Histogram, theme: Theme, labels: His
     series: [{ type: 'bar', data: hist.counts, barCategoryGap: '8%' }]
   }
 }
+
+export interface CurveLabels {
+  x: string
+  y: string
+  curve: string
+  /** The reference line: chance for ROC, the positive share for PR. */
+  reference: string
+  point: string
+}
+
+/**
+ * A ROC (fpr → tpr) or precision-recall (recall → precision) curve on the unit square, its
+ * reference line (the diagonal, or the positives' share for PR) and the point the current
+ * threshold reaches, drawn larger so it can be followed as the slider moves.
+ */
+export function curveOption(curve: readonly [number, number][], point: [number, number] | null, reference: [number, number][], theme: Theme, labels: CurveLabels, step: boolean): ChartOption {
+  const c = chartColors(theme)
+  const unit = { min: 0, max: 1, interval: 0.2 }
+  return {
+    animation: false,
+    color: c.palette,
+    backgroundColor: c.background,
+    textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' },
+    grid: { left: 48, right: 14, top: 28, bottom: 42 },
+    legend: { top: 2, right: 6, textStyle: { color: c.text, fontSize: 11 }, itemWidth: 12, itemHeight: 8 },
+    tooltip: {
+      ...tooltipStyle(theme),
+      trigger: 'item',
+      formatter: (params: unknown) => {
+        const [x, y] = (params as { value: [number, number] }).value
+        return `${labels.x}: ${x.toFixed(3)}<br>${labels.y}: ${y.toFixed(3)}`
+      }
+    },
+    xAxis: { type: 'value', name: labels.x, nameLocation: 'middle', nameGap: 26, ...unit, ...axisStyle(theme) },
+    yAxis: { type: 'value', name: labels.y, nameLocation: 'middle', nameGap: 34, ...unit, ...axisStyle(theme) },
+    series: [
+      { type: 'line', name: labels.curve, data: curve.map((p) => [...p]), symbol: 'none', step: step ? 'end' : false, lineStyle: { width: 2 } },
+      { type: 'line', name: labels.reference, data: reference, symbol: 'none', silent: true, lineStyle: { type: 'dashed', width: 1, color: c.text }, itemStyle: { color: c.text } },
+      { type: 'scatter', name: labels.point, data: point ? [[...point]] : [], symbolSize: 12, itemStyle: { color: c.palette[1], borderColor: theme === 'dark' ? '#0d1117' : '#ffffff', borderWidth: 2 }, z: 5 }
+    ]
+  }
+}
