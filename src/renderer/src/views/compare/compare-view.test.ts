@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames, metricValue, parallelAxes, parallelAxisTitle, parallelRows, runLabels, xFieldOf } from './compare-view'
+import { abbreviate, boundedValueAxis, coincidentGroups, isScore, legendLabels, metricChartSeries, metricNames, metricValue, parallelAxes, parallelAxisTitle, parallelRows, runLabels, xFieldOf } from './compare-view'
 import { diffRuns } from '../../../../shared/compare'
 import { trainingConfigSchema } from '../../../../shared/training'
 import type { RunSeries } from '../../../../shared/run'
@@ -94,9 +94,10 @@ describe('parallel coordinates', () => {
   })
   it('titles axes briefly', () => {
     expect(parallelAxisTitle('optimizer.name')).toBe('optimizer')
-    expect(parallelAxisTitle('optimizer.learning_rate')).toBe('learning_rate')
+    expect(parallelAxisTitle('optimizer.learning_rate')).toBe('lr')
     expect(parallelAxisTitle('schedule.kind')).toBe('schedule')
-    expect(parallelAxisTitle('layers[1].units')).toBe('layers[1].units')
+    expect(parallelAxisTitle('layers[1].units')).toBe('L1 units')
+    expect(parallelAxisTitle('batch_size')).toBe('batch')
   })
   it('gives one row per run with its values on each axis', () => {
     const axes = parallelAxes(rows, 'val_loss', 3)
@@ -143,5 +144,34 @@ describe('coincident curves', () => {
     expect(out[0].lineStyle.dashOffset).not.toBe(out[2].lineStyle.dashOffset)
     const [dash, gap] = out[0].lineStyle.type!
     expect(gap).toBe(dash)
+  })
+})
+
+describe('axes and colours of the curves', () => {
+  it('an accuracy axis never runs past 1 and a loss axis never below 0', () => {
+    const acc = boundedValueAxis('val_acc')
+    expect(acc.max?.({ min: 0.5, max: 0.98 })).toBe(1)
+    expect(acc.max?.({ min: 0.2, max: 0.5 })).toBeLessThan(1)
+    expect(boundedValueAxis('val_loss').min?.({ min: 0.01, max: 2 })).toBe(0)
+    expect(boundedValueAxis('val_loss', true).min).toBeUndefined()
+  })
+  it('draws each run in the colour given for it, whatever its index', () => {
+    const s = { loss: { step: [1, 2], epoch: [1, 2], value: [1, 0.5] } }
+    const out = metricChartSeries('loss', [{ label: 'A', series: s, color: '#ff0000' }, { label: 'B', series: s, color: '#00ff00' }]) as { color: string; lineStyle: { color: string } }[]
+    expect(out.map((o) => o.lineStyle.color)).toEqual(['#ff0000', '#00ff00'])
+  })
+  it('puts seconds since the run started on a wall-time axis', () => {
+    const s = { loss: { step: [10, 20], epoch: [1, 2], value: [1, 0.5], time: [5_000, 7_500] }, acc: { step: [10], epoch: [1], value: [0.5], time: [4_000] } }
+    const [out] = metricChartSeries('loss', [{ label: 'A', series: s }], 'time') as { data: number[][] }[]
+    expect(out!.data).toEqual([[1, 1], [3.5, 0.5]])
+  })
+  it('takes the best of a per-epoch metric from best_values when given', () => {
+    const s = { val_loss: { step: [1], epoch: [1], value: [0.5] } }
+    expect(metricValue(s, 'val_loss', 'best', { val_loss: 0.25 })).toBe(0.25)
+    expect(metricValue(s, 'val_loss', 'last', { val_loss: 0.25 })).toBe(0.5)
+  })
+  it('abbreviates long titles', () => {
+    expect(abbreviate('learning_rate', 8)).toBe('learnin…')
+    expect(abbreviate('lr', 8)).toBe('lr')
   })
 })

@@ -2,8 +2,11 @@
 // ECharts gets for them (tuned for big data), and the parallel-coordinates option.
 import type { RunDetail, RunSeries } from '../../../../shared/run'
 import { formatDiffValue, lastAndBest, type DiffRow } from '../../../../shared/compare'
+import { metricBounds } from '../../../../shared/metric-best'
 
 export type ValueMode = 'last' | 'best'
+/** The x axis of the curves: epochs (per-batch curves: steps), or seconds since the run's first point. */
+export type XMode = 'epoch' | 'time'
 
 /** Chart order: validation metrics first (what runs are judged by), then training, then per-batch, then lr and test. */
 export function metricOrder(name: string): number {
@@ -52,8 +55,18 @@ export function coincidentGroups(name: string, runs: readonly RunSeries[]): numb
 /** Dash length (px) of the interleaved dashes that keep coincident curves visible. */
 const COINCIDENT_DASH = 6
 
-/** Line series for one metric chart: one per run, [x, y] pairs, with the options that keep 10 × 10 000 points fast. */
-export function metricChartSeries(name: string, runs: readonly { label: string; series: RunSeries }[]): object[] {
+/** The time a run's first metric point was recorded (ms), for wall-time axes; null without times. */
+export function seriesStart(series: RunSeries): number | null {
+  let start: number | null = null
+  for (const s of Object.values(series)) {
+    const first = s.time?.[0]
+    if (first !== undefined && (start === null || first < start)) start = first
+  }
+  return start
+}
+
+/** Line series for one metric chart: one per run, [x, y] pairs, with the options that keep 10 × 10 000 points fast. Colour: the run's own. */
+export function metricChartSeries(name: string, runs: readonly { label: string; series: RunSeries; color?: string }[], xMode: XMode = 'epoch'): object[] {
   const field = xFieldOf(name)
   // Runs with the same curve take turns along it: member k of n draws every n-th dash, offset by k
   // dashes, so the line shows all their colours instead of only the topmost one.
@@ -62,10 +75,15 @@ export function metricChartSeries(name: string, runs: readonly { label: string; 
     const n = group.length
     group.forEach((runIndex, k) => dashOf.set(runIndex, { type: [COINCIDENT_DASH, COINCIDENT_DASH * (n - 1)], dashOffset: ((n - k) % n) * COINCIDENT_DASH }))
   }
-  return runs.map(({ label, series }, runIndex) => {
+  return runs.map(({ label, series, color }, runIndex) => {
     const s = series[name]
     const data: [number, number][] = []
-    if (s) for (let i = 0; i < s.value.length; i++) data.push([s[field][i], s.value[i]])
+    const start = xMode === 'time' ? seriesStart(series) : null
+    if (s) {
+      if (xMode === 'time') {
+        if (s.time && start !== null) for (let i = 0; i < s.value.length; i++) data.push([(s.time[i]! - start) / 1000, s.value[i]!])
+      } else for (let i = 0; i < s.value.length; i++) data.push([s[field][i]!, s.value[i]!])
+    }
     const big = data.length > 2000
     return {
       type: 'line',
@@ -78,17 +96,46 @@ export function metricChartSeries(name: string, runs: readonly { label: string; 
       large: big,
       largeThreshold: 2000,
       progressive: big ? 5000 : 0,
-      lineStyle: { width: big ? 1.2 : 1.8, ...dashOf.get(runIndex) },
+      ...(color ? { color, itemStyle: { color } } : {}),
+      lineStyle: { width: big ? 1.2 : 1.8, ...(color ? { color } : {}), ...dashOf.get(runIndex) },
       emphasis: { disabled: big }
     }
   })
 }
 
-/** The value of a metric for a run: its last, or its best by the metric's goal. */
-export function metricValue(series: RunSeries, name: string, mode: ValueMode): number | null {
+/**
+ * A value axis that stays inside what the metric can take: an accuracy axis never runs past 1,
+ * a loss axis never below 0 (a log axis keeps its own lower end).
+ */
+export function boundedValueAxis(name: string, log = false): { min?: (extent: { min: number; max: number }) => number; max?: (extent: { min: number; max: number }) => number } {
+  const bounds = metricBounds(name)
+  return {
+    ...(bounds.min !== undefined && !log ? { min: (extent: { min: number }) => Math.max(bounds.min!, niceBelow(extent.min, extent)) } : {}),
+    ...(bounds.max !== undefined ? { max: (extent: { max: number }) => Math.min(bounds.max!, niceAbove(extent.max, extent)) } : {})
+  }
+}
+
+function padOf(extent: { min?: number; max?: number }): number {
+  const span = (extent.max ?? 0) - (extent.min ?? 0)
+  return span > 0 ? span * 0.05 : Math.abs(extent.max ?? 1) * 0.05 || 0.05
+}
+function niceBelow(value: number, extent: { min?: number; max?: number }): number {
+  return Number((value - padOf(extent)).toPrecision(2))
+}
+function niceAbove(value: number, extent: { min?: number; max?: number }): number {
+  return Number((value + padOf(extent)).toPrecision(2))
+}
+
+/**
+ * The value of a metric for a run: its last, or its best by the metric's direction. The best of a
+ * per-epoch metric comes from the run's `best_values` when given (the store's exact min/max, the
+ * number the Runs table shows), else from the series.
+ */
+export function metricValue(series: RunSeries, name: string, mode: ValueMode, bestValues?: Readonly<Record<string, number>>): number | null {
+  if (mode === 'best' && bestValues && !name.startsWith('batch/') && bestValues[name] !== undefined) return bestValues[name]!
   const s = series[name]
   if (!s) return null
-  const { last, best } = lastAndBest(name.replace(/^batch\//, ''), s.value)
+  const { last, best } = lastAndBest(name, s.value)
   return mode === 'last' ? last : best
 }
 
@@ -190,11 +237,25 @@ export function parallelAxes(rows: readonly DiffRow[], metric: string, maxAxes =
   return axes
 }
 
-/** A short axis title: `optimizer.name` → `optimizer`, `optimizer.learning_rate` → `learning_rate`. */
+const SHORT_TITLES: Record<string, string> = { learning_rate: 'lr', batch_size: 'batch', 'budget.epochs': 'epochs', 'budget.steps': 'steps', 'validation.fraction': 'val. fraction' }
+
+/**
+ * A short axis title, so neighbouring titles do not run into each other: `optimizer.name` →
+ * `optimizer`, `optimizer.learning_rate` → `lr`, `layers[1].units` → `L1 units`. The chart lists
+ * what each short title stands for.
+ */
 export function parallelAxisTitle(key: string): string {
   const named = /^(.+)\.(name|kind)$/.exec(key)
-  if (named) return named[1]
-  return key.startsWith('optimizer.') ? key.slice('optimizer.'.length) : key
+  if (named) return named[1]!
+  const layer = /^layers\[(\d+)\]\.(.+)$/.exec(key)
+  if (layer) return `L${layer[1]} ${layer[2]}`
+  const bare = key.startsWith('optimizer.') ? key.slice('optimizer.'.length) : key
+  return SHORT_TITLES[bare] ?? SHORT_TITLES[key] ?? bare
+}
+
+/** Text that fits `maxChars`: longer text is cut with an ellipsis (the full text goes into a tooltip or key). */
+export function abbreviate(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, Math.max(1, maxChars - 1))}…`
 }
 
 /** One line of the parallel chart per run: its value on every axis (null when missing). */
