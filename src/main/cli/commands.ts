@@ -125,9 +125,16 @@ async function withService<T>(dataDir: string, action: (service: WorkbenchServic
   }
 }
 
-function runRow(run: { id: string; name: string; status: string; dataset_name: string; optimizer: string; learning_rate: number; batch_size: number; best_metrics: Record<string, number>; final_metrics: Record<string, number>; best_epoch: number | null; duration_s: number | null; backend: string | null }) {
-  const headline = (m: Record<string, number>) => m.val_acc ?? m.test_acc ?? m.acc ?? m.val_loss ?? m.loss
-  return [run.id, run.name.slice(0, 40), run.status, run.dataset_name, `${run.optimizer} ${formatNumber(run.learning_rate)}`, run.batch_size, formatNumber(headline(run.final_metrics)), formatNumber(headline(run.best_metrics)), run.best_epoch, formatDuration(run.duration_s), run.backend]
+function runRow(run: { id: string; name: string; status: string; dataset_name: string; optimizer: string; learning_rate: number; batch_size: number; best_values?: Record<string, number>; final_metrics: Record<string, number>; best_epoch: number | null; duration_s: number | null; backend: string | null }) {
+  // One metric per row, its final value and its best over the epochs (min or max: shared/metric-best.ts).
+  const name = ['val_acc', 'acc', 'val_loss', 'loss'].find((m) => run.final_metrics[m] !== undefined || run.best_values?.[m] !== undefined)
+  return [run.id, run.name.slice(0, 40), run.status, run.dataset_name, `${run.optimizer} ${formatNumber(run.learning_rate)}`, run.batch_size, name ?? '-', formatNumber(name ? run.final_metrics[name] : undefined), formatNumber(name ? run.best_values?.[name] : undefined), run.best_epoch, formatDuration(run.duration_s), run.backend]
+}
+
+/** Metric rows of a run: final, best over the epochs (min or max), and the value at the best epoch of the monitor. */
+function metricTable(run: { final_metrics: Record<string, number>; best_metrics: Record<string, number>; best_values?: Record<string, number>; best_epoch: number | null }): string {
+  const names = Object.keys({ ...run.final_metrics, ...run.best_metrics, ...run.best_values }).filter((k) => !k.startsWith('batch/')).sort()
+  return table(['metric', 'final', 'best over epochs', `at best epoch (${run.best_epoch ?? '-'})`], names.map((k) => [k, formatNumber(run.final_metrics[k]), formatNumber(run.best_values?.[k]), formatNumber(run.best_metrics[k])]))
 }
 
 export async function runCommand(positionals: string[], values: CliValues, dataDir: string): Promise<number> {
@@ -178,7 +185,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
         if (json) out(JSON.stringify(run, null, 2) + '\n')
         else {
           out(`run ${run_id} ${run.status}${run.error ? `: ${run.error}` : ''}\n`)
-          out(table(['metric', 'final', 'best'], Object.keys({ ...run.final_metrics, ...run.best_metrics }).map((k) => [k, formatNumber(run.final_metrics[k]), formatNumber(run.best_metrics[k])])))
+          out(metricTable(run))
         }
         return ended.status === 'finished' || ended.status === 'stopped' ? 0 : 1
       })
@@ -188,7 +195,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
         const call = caller(service)
         if (sub === 'list' || !sub) {
           const runs = await call('runs.list', {})
-          print(table(['id', 'name', 'status', 'data set', 'optimizer', 'batch', 'last', 'best', 'best epoch', 'duration', 'backend'], runs.map(runRow)), runs)
+          print(table(['id', 'name', 'status', 'data set', 'optimizer', 'batch', 'metric', 'final', 'best', 'best epoch', 'duration', 'backend'], runs.map(runRow)), runs)
           return 0
         }
         if (sub === 'import') return importRunCommand(service, rest[0], print)
@@ -206,9 +213,9 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           const human =
             'Differences (hyperparameters and architecture):\n' +
             table(['key', ...runs.map((r) => r.id)], rows.filter((r) => r.differs).map((r) => [r.key, ...r.values.map((v) => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v)))])) +
-            '\nMetrics (final / best):\n' +
-            table(['metric', ...runs.map((r) => r.id)], metricNames.map((m) => [m, ...runs.map((r) => `${formatNumber(r.final_metrics[m])} / ${formatNumber(r.best_metrics[m])}`)]))
-          print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
+            '\nMetrics (final / best over epochs):\n' +
+            table(['metric', ...runs.map((r) => r.id)], metricNames.map((m) => [m, ...runs.map((r) => `${formatNumber(r.final_metrics[m])} / ${formatNumber(r.best_values?.[m])}`)]))
+          print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_values: r.best_values ?? {}, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
           return 0
         }
         throw new CliError(`unknown runs command "${sub}" (list, show, compare, import)`, 2)
@@ -284,8 +291,7 @@ function describeRun(run: RunDetail): string {
     `duration ${formatDuration(run.duration_s)}, best epoch ${run.best_epoch ?? '-'}${run.diverged_at_step !== null ? `, diverged at step ${run.diverged_at_step}` : ''}`,
     ''
   ]
-  const names = Object.keys({ ...run.final_metrics, ...run.best_metrics }).sort()
-  return lines.join('\n') + table(['metric', 'final', 'best'], names.map((k) => [k, formatNumber(run.final_metrics[k]), formatNumber(run.best_metrics[k])]))
+  return lines.join('\n') + metricTable(run)
 }
 
 async function importDataset(service: WorkbenchService, files: string[], values: CliValues, print: (human: string, machine: unknown) => void): Promise<number> {
