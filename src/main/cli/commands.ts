@@ -213,7 +213,7 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           const human =
             'Differences (hyperparameters and architecture):\n' +
             table(['key', ...runs.map((r) => r.id)], rows.filter((r) => r.differs).map((r) => [r.key, ...r.values.map((v) => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v)))])) +
-            '\nMetrics (final / best over epochs):\n' +
+            '\nMetrics (final / best), best = the min or max over the epochs:\n' +
             table(['metric', ...runs.map((r) => r.id)], metricNames.map((m) => [m, ...runs.map((r) => `${formatNumber(r.final_metrics[m])} / ${formatNumber(r.best_values?.[m])}`)]))
           print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_values: r.best_values ?? {}, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
           return 0
