@@ -67,6 +67,9 @@ describe('metric columns', () => {
     expect(defaultColumns(available)).toEqual(['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'best:val_acc', 'best:val_loss', 'final:test_acc', 'duration', 'status', 'created'])
     expect(shownColumns(['created', 'final:loss', 'backend', 'best:gone'], available)).toEqual(['name', 'final:loss', 'backend', 'created'])
     expect(shownColumns(null, available)).toEqual(defaultColumns(available))
+    // Without validation: the training scores' bests, and the test error.
+    const noValidation = availableMetricColumns([makeRun(2, { final_metrics: { loss: 1, mae: 1, test_mae: 1 }, best_values: { loss: 1, mae: 1 } })])
+    expect(defaultColumns(noValidation)).toEqual(['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'best:loss', 'best:mae', 'final:test_mae', 'duration', 'status', 'created'])
   })
   it('epochs are trained over configured', () => {
     expect(epochsCell(makeRun(1, { epochs: 1500, epochs_trained: 140 }))).toEqual({ trained: 140, configured: 1500, steps: null })

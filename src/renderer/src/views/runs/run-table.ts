@@ -57,12 +57,13 @@ export function availableMetricColumns(runs: readonly RunSummary[]): MetricColum
   return columns
 }
 
-/** The columns shown before the user chooses: the settings, the best validation scores, test accuracy or error, timing. */
+/** The columns shown before the user chooses: the settings, the best validation scores (training ones without validation), test accuracy or error, timing. */
 export function defaultColumns(available: readonly MetricColumn[]): RunColumn[] {
-  const preferred: MetricColumn[] = ['best:val_acc', 'best:val_loss', 'best:val_mae', 'final:test_acc', 'final:test_mae']
-  let metrics = preferred.filter((column) => available.includes(column))
-  if (metrics.length === 0) metrics = (['best:acc', 'best:loss', 'best:mae'] as MetricColumn[]).filter((column) => available.includes(column))
-  return ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', ...metrics, 'duration', 'status', 'created']
+  const present = (columns: MetricColumn[]) => columns.filter((column) => available.includes(column))
+  let scores = present(['best:val_acc', 'best:val_loss', 'best:val_mae'])
+  if (scores.length === 0) scores = present(['best:acc', 'best:loss', 'best:mae'])
+  const tests = present(['final:test_acc', 'final:test_mae'])
+  return ['name', 'model', 'dataset', 'optimizer', 'learning_rate', 'batch_size', 'epochs', ...scores, ...tests, 'duration', 'status', 'created']
 }
 
 /** Every column there is, in table order: the settings, the metrics, then timing and status. */
