@@ -152,8 +152,10 @@ export class DatasetLibrary {
       for (const column of features) {
         if (column.type === 'numeric') {
           const scale = scaler?.scale[at] ?? 1
-          const value = scaler ? (scale !== 0 ? x[at] / scale + scaler.offset[at] : scaler.offset[at]) : x[at]
-          row.push(tidy(value))
+          const offsetValue = scaler?.offset[at] ?? 0
+          if (scale === 1 && offsetValue === 0) row.push(tidy(x[at]))
+          // Undone scaling carries float32's rounding of the scaled value: 6 significant digits are exact.
+          else row.push(Number((scale !== 0 ? x[at] / scale + offsetValue : offsetValue).toPrecision(6)))
           at++
         } else {
           const categories = column.categories ?? []
