@@ -2,9 +2,12 @@
 // card and Training refuses to start (with the reason, and without creating a run); and the
 // language switch turns the whole interface into Simplified Chinese and back, built-in template
 // and data-set names included, drawn in the shipped CJK web font (not a system font).
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
+import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
 import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
 
 let served: ServedWorkbench
@@ -69,6 +72,15 @@ describe('an invalid layer', () => {
  * would otherwise be used).
  */
 async function expectWebFontRenders(selector: string): Promise<void> {
+  const fonts = await fontsDrawing(selector)
+  const web = fonts.filter((f) => f.isCustomFont && /Noto Sans SC/i.test(f.familyName))
+  expect(web.length, `fonts used: ${JSON.stringify(fonts)}`).toBe(1)
+  expect(web[0]!.glyphCount).toBeGreaterThan(3)
+  expect(fonts.filter((f) => /wqy|zenhei|droid sans fallback/i.test(f.familyName)), `fonts used: ${JSON.stringify(fonts)}`).toEqual([])
+}
+
+/** The fonts Chromium drew the text of `selector` with (DevTools CSS.getPlatformFontsForNode), after checking the web font is loaded and in the stack. */
+async function fontsDrawing(selector: string): Promise<{ familyName: string; isCustomFont: boolean; glyphCount: number }[]> {
   await expect.poll(() => page.evaluate(() => document.fonts.check('13px "Noto Sans SC"', '中文')), { message: 'the web font is loaded' }).toBe(true)
   const faces = await page.evaluate(() => [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC').map((f) => f.status))
   expect(faces).toContain('loaded')
@@ -79,11 +91,7 @@ async function expectWebFontRenders(selector: string): Promise<void> {
     await cdp.send('CSS.enable')
     const { root } = await cdp.send('DOM.getDocument', { depth: -1 })
     const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector })
-    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId })
-    const web = fonts.filter((f) => f.isCustomFont && /Noto Sans SC/i.test(f.familyName))
-    expect(web.length, `fonts used: ${JSON.stringify(fonts)}`).toBe(1)
-    expect(web[0]!.glyphCount).toBeGreaterThan(3)
-    expect(fonts.filter((f) => /wqy|zenhei|droid sans fallback/i.test(f.familyName)), `fonts used: ${JSON.stringify(fonts)}`).toEqual([])
+    return (await cdp.send('CSS.getPlatformFontsForNode', { nodeId })).fonts
   } finally {
     await cdp.detach()
   }
@@ -120,6 +128,41 @@ describe('the language switch', () => {
     await switchLocale('en')
     await expect.poll(() => byTestId(page, 'nav-designer').innerText(), { message: 'the navigation turns English again' }).not.toMatch(CJK)
     expect(await Promise.all(navIds.map((id) => byTestId(page, id).innerText()))).toEqual(english)
+  })
+})
+
+/** Every character of the Chinese UI texts that the web font's unicode-range covers (CJK and full-width punctuation). */
+async function chineseCharacters(): Promise<string> {
+  const dir = join(REPO_ROOT, 'src', 'renderer', 'src', 'i18n', 'messages')
+  const chars = new Set<string>()
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: { 'zh-CN'?: Record<string, string> } }
+    for (const text of Object.values(mod.default['zh-CN'] ?? {})) for (const ch of text) if (/[\u2e80-\u2fdf\u3000-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/u.test(ch)) chars.add(ch)
+  }
+  return [...chars].sort().join('')
+}
+
+describe('the shipped CJK font', () => {
+  it('has every Chinese character the interface uses (none falls back to a system font)', async () => {
+    const text = await chineseCharacters()
+    expect(text.length).toBeGreaterThan(500)
+    await page.evaluate((t) => {
+      const probe = document.createElement('div')
+      probe.id = 'cjk-coverage-probe'
+      probe.lang = 'zh-CN'
+      probe.style.cssText = 'position:fixed;left:0;top:0;width:900px;font-family:var(--font-ui);font-size:13px;opacity:0.01'
+      probe.textContent = t
+      document.body.appendChild(probe)
+    }, text)
+    try {
+      const fonts = await fontsDrawing('#cjk-coverage-probe')
+      // All glyphs from the web font: a character missing from it would be drawn by another font.
+      // (The file names itself "Noto Sans SC Thin" inside; the face is the 400 one fonts.css declares.)
+      expect(fonts.map((f) => `${f.familyName.replace(/ Thin$/, '')}${f.isCustomFont ? ' (web)' : ''}`), `${text.length} characters`).toEqual(['Noto Sans SC (web)'])
+      expect(fonts[0]!.glyphCount).toBe([...text].length)
+    } finally {
+      await page.evaluate(() => document.getElementById('cjk-coverage-probe')?.remove())
+    }
   })
 })
 
