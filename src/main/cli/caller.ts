@@ -10,7 +10,10 @@ export function caller(service: WorkbenchService) {
   const dispatch = createDispatcher(service.handlers)
   return async function call<M extends MethodName>(method: M, request: Request<M>): Promise<Response<M>> {
     const result = await dispatch(method, request)
-    if (!result.ok) throw new CliError(result.error.message)
+    if (!result.ok) {
+      const { code, message, reason, details } = result.error
+      throw new CliError(message, code === 'invalid_request' ? 2 : 1, { code, ...(reason ? { reason } : {}), ...(details ? { details } : {}) })
+    }
     return result.result as Response<M>
   }
 }

@@ -12,6 +12,7 @@ import { FORCE_STOP_AFTER_MS } from '../services/runs-service'
 import type { CliValues } from './main'
 import { CliError, formatDuration, formatNumber, progressLine, table } from './output'
 import { caller } from './caller'
+import { parseColumnFlag } from './args'
 import { reproduce } from './reproduce'
 import { exportCommand, importModelCommand, importRunCommand, predictCommand } from './model-commands'
 
@@ -304,14 +305,30 @@ async function importDataset(service: WorkbenchService, files: string[], values:
   let descriptor
   if (values.idx) {
     if (paths.length !== 2 && paths.length !== 4) throw new CliError('--idx needs train-images train-labels [test-images test-labels]', 2)
-    descriptor = await service.datasets.importIdx({ name: values.name, train_images: paths[0]!, train_labels: paths[1]!, test_images: paths[2], test_labels: paths[3], scaling: (values.scaling as 'none' | 'divide255') ?? 'divide255', validation: number(values.validation, 'validation') ?? 0, seed: number(values.seed, 'seed') ?? 42 }, progress)
+    for (const flag of ['target', 'target-kind', 'missing', 'test', 'delimiter', 'no-header', 'skip-lines', 'decimal-comma', 'column'] as const) {
+      if (values[flag] !== undefined) throw new CliError(`--${flag} is a CSV option; an --idx import takes --name, --scaling none|divide255, --validation, --seed and --num-classes`, 2)
+    }
+    const numClasses = number(values['num-classes'], 'num-classes')
+    descriptor = await service.datasets.importIdx(
+      { name: values.name, train_images: paths[0]!, train_labels: paths[1]!, test_images: paths[2], test_labels: paths[3], scaling: (values.scaling as 'none' | 'divide255') ?? 'divide255', validation: number(values.validation, 'validation') ?? 0, seed: number(values.seed, 'seed') ?? 42, ...(numClasses !== undefined ? { num_classes: numClasses } : {}) },
+      progress
+    )
   } else {
+    if (paths.length !== 1) throw new CliError('datasets import takes one CSV file (or --idx with 2 or 4 files)', 2)
+    if (values['num-classes'] !== undefined) throw new CliError('--num-classes is an --idx option', 2)
     const roles = values.target ? { [values.target]: 'target' as const } : undefined
+    const skipLines = number(values['skip-lines'], 'skip-lines')
+    if (skipLines !== undefined && (!Number.isInteger(skipLines) || skipLines < 0)) throw new CliError(`--skip-lines must be a whole number ≥ 0, got "${values['skip-lines']}"`, 2)
+    const columns = (values.column ?? []).map(parseColumnFlag)
     descriptor = await service.datasets.importCsv(
       {
         path: paths[0]!,
         name: values.name,
         delimiter: values.delimiter,
+        ...(values['no-header'] ? { has_header: false } : {}),
+        ...(skipLines !== undefined ? { skip_lines: skipLines } : {}),
+        ...(values['decimal-comma'] ? { decimal: ',' as const } : {}),
+        ...(columns.length ? { columns } : {}),
         roles,
         target_kind: values['target-kind'] as 'classes' | 'regression' | undefined,
         missing: (values.missing as 'drop' | 'fill' | 'refuse') ?? 'refuse',

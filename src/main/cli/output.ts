@@ -1,11 +1,18 @@
-// Terminal output for the command line: aligned tables, a Keras-like progress bar, numbers.
+// Terminal output for the command line: aligned tables, a Keras-like progress bar, numbers; and
+// the command line's own typed error.
+import { TypedError, type ErrorCode, type ErrorData } from '../../shared/errors'
 
-export class CliError extends Error {
+/**
+ * A failure the command line reports: exit code 2 for a usage error (code `invalid_request`), 1
+ * otherwise; reason and details like any other typed error (`--json` prints them).
+ */
+export class CliError extends TypedError {
   constructor(
     message: string,
-    readonly exitCode = 1
+    readonly exitCode = 1,
+    data: ErrorData & { code?: ErrorCode } = {}
   ) {
-    super(message)
+    super(data.code ?? (exitCode === 2 ? 'invalid_request' : 'bad_input'), message, { reason: data.reason ?? (exitCode === 2 ? 'cli.usage' : undefined), ...(data.details ? { details: data.details } : {}) })
     this.name = 'CliError'
   }
 }

@@ -19,6 +19,10 @@ export default {
 
     'errors.reason.request.invalid': 'The request was refused: {path}: {problem}',
     'errors.reason.request.unknown_method': 'The back end does not know the call {method}; the window and the back end are from different versions: reload the page.',
+    'errors.reason.cli.usage': '{message}',
+    'errors.reason.cli.unknown_command': 'Unknown command "{command}"; run model-workbench --help.',
+    'errors.reason.cli.unknown_option': '{command} does not take {options}.',
+    'errors.reason.cli.bad_value': '{option} must be one of {expected}, got {got}',
     'errors.reason.store.not_found': '{message}',
     'errors.reason.store.conflict': '{message}',
     'errors.reason.store.bad_input': '{message}',
@@ -144,6 +148,10 @@ export default {
 
     'errors.reason.request.invalid': '请求被拒绝：{path}：{problem}',
     'errors.reason.request.unknown_method': '后端不认识调用 {method}：窗口与后端版本不一致，请重新加载页面。',
+    'errors.reason.cli.usage': '命令行用法错误：{message}',
+    'errors.reason.cli.unknown_command': '未知命令 "{command}"；请运行 model-workbench --help。',
+    'errors.reason.cli.unknown_option': '{command} 不接受选项 {options}。',
+    'errors.reason.cli.bad_value': '{option} 必须是以下之一：{expected}，实际为 {got}',
     'errors.reason.store.not_found': '运行库中找不到该对象：{message}',
     'errors.reason.store.conflict': '运行库拒绝了此操作（状态冲突）：{message}',
     'errors.reason.store.bad_input': '运行库拒绝了输入：{message}',
