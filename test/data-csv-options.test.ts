@@ -101,6 +101,8 @@ describe('decimal comma', () => {
     expect(plain.delimiter).toBe(';')
     expect(plain.decimal_suggestion).toBe(',')
     expect(plain.columns[0].type).toBe('categorical')
+    // All distinct, but numbers with a decimal comma: not flagged as an identifier.
+    expect(plain.columns[0].identifier).toBe(false)
     const withComma = await previewCsv(comma, { decimal: ',' })
     expect(withComma.decimal_suggestion).toBeNull()
     expect(withComma.columns[0]).toMatchObject({ name: 'Gewicht', type: 'numeric', min: 0.98, max: 3.5 })

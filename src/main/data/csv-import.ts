@@ -173,6 +173,8 @@ function previewColumn(index: number, name: string, body: readonly string[][], d
   let texts = 0
   let missing = 0
   let allIntegers = true
+  /** Every cell a number once ',' is the decimal: decimal-comma numbers, not an identifier. */
+  let commaNumbers = decimal === '.'
   const values: number[] = []
   const distinct = new Map<string, number>()
   for (const row of body) {
@@ -184,6 +186,7 @@ function previewColumn(index: number, name: string, body: readonly string[][], d
     }
     const key = cell.trim()
     distinct.set(key, (distinct.get(key) ?? 0) + 1)
+    if (decimal === '.' && classify(cell, ',') !== 'number') commaNumbers = false
     if (kind === 'number') {
       const value = parseNumber(cell, decimal)
       values.push(value)
@@ -217,7 +220,7 @@ function previewColumn(index: number, name: string, body: readonly string[][], d
     histogram = [...distinct.values()].sort((a, b) => b - a).slice(0, HISTOGRAM_BINS)
   }
   const filled = body.length - missing
-  const identifier = body.length >= IDENTIFIER_MIN_ROWS && missing === 0 && distinct.size === filled && (type === 'categorical' || allIntegers)
+  const identifier = body.length >= IDENTIFIER_MIN_ROWS && missing === 0 && distinct.size === filled && ((type === 'categorical' && !commaNumbers) || (type === 'numeric' && allIntegers))
   return { index, name, type, missing, distinct: distinct.size, min, max, mean, histogram, identifier, non_numeric: type === 'numeric' || forcedNumeric ? texts : 0 }
 }
 
