@@ -4,11 +4,16 @@
 // clicked to see its rows in the file's own (unscaled) values, the misclassified gallery, a
 // reload that keeps the evaluation shown; then an MNIST run: a digit drawn on the playground's
 // pad gives ten class probabilities. Screenshots in English and 中文, light and dark.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelSpec } from '../../src/shared/model-spec'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
+import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
 import { byTestId, goTo, openWorkbench, optionValues, setControl } from './workbench-page'
+
+/** MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 writes the README's Evaluate analysis screenshots into docs/screenshots. */
+const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
 
 let served: ServedWorkbench
 let session: BrowserSession
@@ -63,6 +68,14 @@ async function confusionCounts(): Promise<number[][]> {
     out[Number(await cell.getAttribute('data-truth'))]![Number(await cell.getAttribute('data-predicted'))] = Number(await cell.getAttribute('data-count'))
   }
   return out
+}
+
+/** A screenshot of the viewport for the README (with MODEL_WORKBENCH_DOCS_SCREENSHOTS=1), else into the run's artifacts. */
+async function shot(name: string): Promise<void> {
+  if (DOCS) {
+    mkdirSync(DOCS, { recursive: true })
+    await page.screenshot({ path: join(DOCS, `${name}.png`) })
+  } else await session.screenshot(name)
 }
 
 /** Moves a range input as a user's drag does: the value set, then input and change events. */
@@ -134,7 +147,7 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     expect(predicted.threshold).toBe(0.8)
     expect(predicted.classes).toEqual(predicted.probabilities.map((p) => (p[0]! > 0.8 ? 1 : 0)))
     await byTestId(page, 'threshold-panel').scrollIntoViewIfNeeded()
-    await session.screenshot('evaluate-threshold-0.8')
+    await shot('evaluate-threshold')
   })
 
   it('a confusion cell opens its samples as the file’s rows; the misclassified gallery sorts by confidence', async () => {
@@ -151,7 +164,8 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     const firstRow = (await gallery.locator('[data-testid="cell-sample"]').first().locator('[data-testid="raw-value"]').allInnerTexts()).map(Number)
     expect(firstRow.length).toBe(30)
     expect(Math.max(...firstRow)).toBeGreaterThan(100)
-    await session.screenshot('evaluate-cell-samples')
+    await gallery.scrollIntoViewIfNeeded()
+    await shot('evaluate-cell-samples')
 
     await byTestId(page, 'show-misclassified').click()
     await expect.poll(async () => Number(await gallery.getAttribute('data-count'))).toBe(counts[0]![1]! + counts[1]![0]!)
@@ -173,12 +187,13 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
   it('looks right in dark and in Chinese', async () => {
     await setControl(byTestId(page, 'theme-switch'), 'dark')
     await page.waitForTimeout(300)
-    await session.screenshot('evaluate-analysis-dark')
+    await byTestId(page, 'threshold-panel').scrollIntoViewIfNeeded()
+    await shot('evaluate-threshold-dark')
     await setControl(byTestId(page, 'theme-switch'), 'light')
     await setControl(byTestId(page, 'locale-switch'), 'zh-CN')
     await page.waitForTimeout(300)
     expect(await byTestId(page, 'threshold-panel').innerText()).toMatch(/阈值/)
-    await session.screenshot('evaluate-analysis-zh')
+    await shot('evaluate-threshold-zh')
     await setControl(byTestId(page, 'locale-switch'), 'en')
   })
 
@@ -216,6 +231,6 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     expect(Math.abs(com.x - 13.5)).toBeLessThan(2)
     expect(Math.abs(com.y - 13.5)).toBeLessThan(2)
     await byTestId(page, 'playground').scrollIntoViewIfNeeded()
-    await session.screenshot('evaluate-playground')
+    await shot('evaluate-playground')
   })
 })
