@@ -27,6 +27,8 @@ interface Row {
   idx?: { images: Bytes; labels: Bytes }
   /** A server-side path instead of an upload (what no upload can be: a folder). */
   path?: 'folder-csv' | 'folder-idx'
+  /** A model file for models.import (spec JSON, .keras, .h5, TF.js). */
+  model?: { name: string; bytes: Bytes }
   code: ContractError['code'] | 'ok'
   /** The reason key the views translate (src/shared/errors.ts), for every refusal. */
   reason?: string
@@ -115,6 +117,21 @@ const rows: Row[] = [
   { name: 'well-formed IDX pair', idx: { images: idxImages(4, 2, 2), labels: labels4 }, code: 'ok', text: [] }
 ]
 
+// Model files: a spec or a Keras / TF.js file as the Designer's "Open file…" and import-model send it.
+const spec = (layers: unknown[]) => JSON.stringify({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [4], layers })
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
+const modelRows: Row[] = [
+  { name: 'model spec: a Dense layer with 0 units', model: { name: 'model.json', bytes: spec([{ class_name: 'Dense', config: { units: 0 } }]) }, code: 'bad_input', reason: 'model_file.invalid_spec', text: ['layer 1 (Dense): units must be a positive integer, got 0'] },
+  { name: 'model spec: an unknown layer class', model: { name: 'model.json', bytes: spec([{ class_name: 'Transformer', config: {} }]) }, code: 'bad_input', reason: 'model_file.invalid_spec', text: ['layer 1 (Transformer): unknown layer class "Transformer"'] },
+  { name: 'model spec: not JSON', model: { name: 'model.json', bytes: '{"format": "model-workbench/spec", "layers": [' }, code: 'bad_input', reason: 'model_file.not_json', text: ['model.json is not valid JSON'] },
+  { name: 'model spec: well-formed', model: { name: 'model.json', bytes: spec([{ class_name: 'Dense', config: { units: 2 } }]) }, code: 'ok', text: [] },
+  { name: '.keras of 0 bytes', model: { name: 'model.keras', bytes: Buffer.alloc(0) }, code: 'bad_input', reason: 'model_file.empty', text: ['model.keras is empty (0 bytes)'] },
+  { name: '.keras that is not a zip', model: { name: 'model.keras', bytes: 'lorem ipsum '.repeat(20) }, code: 'bad_input', reason: 'model_file.wrong_container', text: ['model.keras is not a .keras archive (not a zip file)'] },
+  { name: '.h5 without the HDF5 signature', model: { name: 'model.h5', bytes: 'lorem ipsum '.repeat(20) }, code: 'bad_input', reason: 'model_file.wrong_container', text: ['model.h5 is not an HDF5 file (no HDF5 signature)'] },
+  { name: '.h5 cut after its signature', model: { name: 'model.h5', bytes: Buffer.concat([HDF5_SIGNATURE, Buffer.alloc(12)]) }, code: 'bad_input', reason: 'model_file.damaged', text: ['model.h5 is damaged'] }
+]
+rows.push(...modelRows)
+
 describe('bad-file table', () => {
   let dataDir: string
   let service: WorkbenchService
@@ -167,6 +184,9 @@ describe('bad-file table', () => {
         expect(error).toBeInstanceOf(DataImportError)
         answer = { ok: false, error: (error as DataImportError).toContractError() }
       }
+    } else if (row.model) {
+      const file = await upload(row.model.name, row.model.bytes)
+      answer = await call('models.import', { file })
     } else if (row.csv !== undefined) {
       const file = await upload('table.csv', row.csv)
       answer = await call('datasets.importCsv', { file, ...row.csvOptions })

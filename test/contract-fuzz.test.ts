@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { methods } from '../src/shared/contract'
+import { errorDetailsSchema, isKnownReason } from '../src/shared/errors'
 import { mulberry32 } from '../src/shared/random'
 import type { ForkTrainer, TrainerChannel } from '../src/main/engine/supervisor'
 import { createDispatcher, type DispatchResult } from '../src/main/services/dispatcher'
@@ -167,6 +168,8 @@ describe('contract fuzz', () => {
     const counts = new Map<string, number>()
     const problems: string[] = []
     const internals = new Set<string>()
+    const unreasoned = new Set<string>()
+    const reasons = new Set<string>()
     const okBy = new Map<string, number>()
     const importRefusals = new Set<string>()
     let calls = 0
@@ -192,6 +195,13 @@ describe('contract fuzz', () => {
       const key = answer.ok ? 'ok' : answer.error.code
       counts.set(key, (counts.get(key) ?? 0) + 1)
       if (!answer.ok && answer.error.code === 'internal') internals.add(`${method}: ${answer.error.message.slice(0, 160)}`)
+      // Errors are data: every refusal names its reason (registered, with details when it has any).
+      if (!answer.ok && answer.error.code !== 'internal') {
+        const { reason, details } = answer.error
+        if (!isKnownReason(reason)) unreasoned.add(`${method}: ${String(reason)}: ${answer.error.message.slice(0, 120)}`)
+        else reasons.add(reason)
+        if (details !== undefined && !errorDetailsSchema.safeParse(details).success) problems.push(`${method}: details that do not cross the contract: ${JSON.stringify(details).slice(0, 200)}`)
+      }
       // Keep track of the uploads, so chunks can aim at their real offsets.
       if (answer.ok && method === 'uploads.begin') uploads.push({ file: (answer.result as { file: string }).file, size: (wire.params as { size: number }).size, received: 0 })
       if (answer.ok && method === 'uploads.chunk') {
@@ -249,6 +259,8 @@ describe('contract fuzz', () => {
     expect(problems).toEqual([])
     // internal means a bug of ours, never a hostile input's fault.
     expect([...internals]).toEqual([])
+    expect([...unreasoned]).toEqual([])
+    expect(reasons.size).toBeGreaterThan(5)
     // The fuzz reaches the handlers, not only the schemas: chunks are written, runs start and end.
     expect(counts.get('ok') ?? 0).toBeGreaterThan(MESSAGES / 20)
     expect(okBy.get('uploads.chunk') ?? 0).toBeGreaterThan(50)
