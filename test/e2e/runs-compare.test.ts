@@ -176,6 +176,8 @@ describe('Compare', () => {
     await setControl(byTestId(page, 'compare-x-axis'), 'time')
     await byTestId(page, 'parcoords-chart').waitFor()
     await shots('compare')
+    await byTestId(page, 'parcoords-chart').scrollIntoViewIfNeeded()
+    await shots('compare-lower')
     await setControl(byTestId(page, 'compare-x-axis'), 'epoch')
     await byTestId(page, 'compare-log-y').uncheck()
 

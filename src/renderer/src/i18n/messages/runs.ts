@@ -1,7 +1,7 @@
 // Runs view.
 export default {
   en: {
-    'runs.search': 'Search words, or a query: params.lr < 0.01 and metrics.val_acc > 0.9',
+    'runs.search': 'Search, or query: params.lr < 0.01 and …',
     'runs.queryHelp': 'Words search name, model, data set, tags and notes. A query has clauses joined by "and": params.<name> (lr, optimizer, batch_size, epochs, steps), metrics.<name> (final value), best.<name> (best over epochs), name, status, model, dataset, backend, tags; operators = != < <= > >= ~ (contains) !~. Example: params.optimizer = "adam" and best.val_loss < 0.2',
     'runs.queryActive': 'Query: {count} clause(s) applied',
     'runs.columns': 'Columns',
@@ -90,7 +90,7 @@ export default {
     'runs.confirmDelete': 'Delete “{name}” with its metrics and weights? This cannot be undone.'
   },
   'zh-CN': {
-    'runs.search': '搜索关键词，或输入查询：params.lr < 0.01 and metrics.val_acc > 0.9',
+    'runs.search': '搜索，或查询：params.lr < 0.01 and …',
     'runs.queryHelp': '关键词搜索名称、模型、数据集、标签和备注。查询由 "and" 连接的条件组成：params.<名称>（lr、optimizer、batch_size、epochs、steps）、metrics.<名称>（最终值）、best.<名称>（各轮最佳值）、name、status、model、dataset、backend、tags；运算符 = != < <= > >= ~（包含）!~。例如：params.optimizer = "adam" and best.val_loss < 0.2',
     'runs.queryActive': '查询：已应用 {count} 个条件',
     'runs.columns': '列',

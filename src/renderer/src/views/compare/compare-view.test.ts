@@ -151,8 +151,9 @@ describe('axes and colours of the curves', () => {
   it('an accuracy axis never runs past 1 and a loss axis never below 0', () => {
     const acc = boundedValueAxis('val_acc')
     expect(acc.max?.({ min: 0.5, max: 0.98 })).toBe(1)
-    expect(acc.max?.({ min: 0.2, max: 0.5 })).toBeLessThan(1)
+    expect(acc.max?.({ min: 0.2, max: 0.5 }), 'far from 1: automatic').toBeNull()
     expect(boundedValueAxis('val_loss').min?.({ min: 0.01, max: 2 })).toBe(0)
+    expect(boundedValueAxis('val_loss').min?.({ min: 1.5, max: 2 })).toBeNull()
     expect(boundedValueAxis('val_loss', true).min).toBeUndefined()
   })
   it('draws each run in the colour given for it, whatever its index', () => {

@@ -105,25 +105,16 @@ export function metricChartSeries(name: string, runs: readonly { label: string; 
 
 /**
  * A value axis that stays inside what the metric can take: an accuracy axis never runs past 1,
- * a loss axis never below 0 (a log axis keeps its own lower end).
+ * a loss axis never below 0 (a log axis keeps its own lower end). The bound is pinned only when
+ * the data come near it; otherwise ECharts picks its own round ends (null: automatic).
  */
-export function boundedValueAxis(name: string, log = false): { min?: (extent: { min: number; max: number }) => number; max?: (extent: { min: number; max: number }) => number } {
+export function boundedValueAxis(name: string, log = false): { min?: (extent: { min: number; max: number }) => number | null; max?: (extent: { min: number; max: number }) => number | null } {
   const bounds = metricBounds(name)
+  const near = (extent: { min: number; max: number }) => Math.max(extent.max - extent.min, Math.abs(extent.max) * 0.01) * 0.25
   return {
-    ...(bounds.min !== undefined && !log ? { min: (extent: { min: number }) => Math.max(bounds.min!, niceBelow(extent.min, extent)) } : {}),
-    ...(bounds.max !== undefined ? { max: (extent: { max: number }) => Math.min(bounds.max!, niceAbove(extent.max, extent)) } : {})
+    ...(bounds.min !== undefined && !log ? { min: (extent: { min: number; max: number }) => (extent.min - near(extent) <= bounds.min! ? bounds.min! : null) } : {}),
+    ...(bounds.max !== undefined ? { max: (extent: { min: number; max: number }) => (extent.max + near(extent) >= bounds.max! ? bounds.max! : null) } : {})
   }
-}
-
-function padOf(extent: { min?: number; max?: number }): number {
-  const span = (extent.max ?? 0) - (extent.min ?? 0)
-  return span > 0 ? span * 0.05 : Math.abs(extent.max ?? 1) * 0.05 || 0.05
-}
-function niceBelow(value: number, extent: { min?: number; max?: number }): number {
-  return Number((value - padOf(extent)).toPrecision(2))
-}
-function niceAbove(value: number, extent: { min?: number; max?: number }): number {
-  return Number((value + padOf(extent)).toPrecision(2))
 }
 
 /**
