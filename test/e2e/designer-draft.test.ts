@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
+import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
 
 let served: ServedWorkbench
 let session: BrowserSession
@@ -153,5 +153,24 @@ describe('designer fields', () => {
     await error.waitFor({ state: 'detached', timeout: 5_000 })
     expect(await units.inputValue()).toBe('64')
     expect(await layerCard(page, 0).innerText()).toContain('64')
+  })
+
+  it('other required fields behave the same: Dropout rate and Conv2D kernel size clear to empty with their error', async () => {
+    await goTo(page, 'designer')
+    for (const [className, field, fixed] of [['Dropout', 'rate', '0.3'], ['Conv2D', 'kernel_size', '3, 3']] as const) {
+      await dragLayerToCanvas(page, className)
+      const index = (await byTestId(page, 'layer-card').count()) - 1
+      await layerCard(page, index).click()
+      const control = byTestId(page, `prop-${field}`)
+      await control.fill('')
+      await control.press('Tab')
+      const error = byTestId(page, `prop-${field}-error`)
+      await error.waitFor({ timeout: 5_000 })
+      expect(await control.inputValue(), field).toBe('')
+      await setControl(control, fixed)
+      await error.waitFor({ state: 'detached', timeout: 5_000 })
+      expect(await control.inputValue(), field).toBe(fixed)
+      await layerCard(page, index).locator('[data-testid="layer-remove"]').click()
+    }
   })
 })
