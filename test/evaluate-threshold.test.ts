@@ -63,7 +63,7 @@ describe('decision threshold', () => {
   })
 
   it('evaluation carries every test sample’s score and label, agreeing with its confusion matrix at 0.5', async () => {
-    const evaluation = await ok<{ scores: number[][]; truth: number[]; confusion: number[][]; decision_threshold: number | null }>('runs.evaluate', { run_id: binaryRun, split: 'test' })
+    const evaluation = await ok<{ scores: number[][]; truth: number[]; confusion: number[][]; decision_threshold: number | null }>('runs.evaluate', { run_id: binaryRun, split: 'test', scores: true })
     expect(evaluation.decision_threshold).toBeNull()
     expect(evaluation.scores.length).toBe(evaluation.truth.length)
     expect(evaluation.scores.length).toBe(evaluation.confusion.flat().reduce((a, b) => a + b, 0))
@@ -94,8 +94,10 @@ describe('decision threshold', () => {
     expect(asked.threshold).toBe(0)
     expect(asked.classes).toEqual(p.map((v) => (v > 0 ? 1 : 0)))
     // Kept with the run: its evaluation says so, and the run detail's config holds it.
-    const evaluation = await ok<{ decision_threshold: number | null }>('runs.evaluate', { run_id: binaryRun, split: 'test' })
+    const evaluation = await ok<{ decision_threshold: number | null; scores?: unknown }>('runs.evaluate', { run_id: binaryRun, split: 'test' })
     expect(evaluation.decision_threshold).toBe(threshold)
+    // Per-sample rows only when asked for.
+    expect(evaluation.scores).toBeUndefined()
     const detail = await ok<{ config: Record<string, unknown> }>('runs.get', { run_id: binaryRun })
     expect(detail.config.decision_threshold).toBe(threshold)
   })

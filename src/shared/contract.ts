@@ -137,7 +137,8 @@ export const methods = {
   'runs.series': method(z.object({ run_id: id, max_points: z.number().int().min(10).max(100_000).default(5000) }), runSeriesSchema),
   'runs.update': method(z.object({ run_id: id, name: z.string().max(200).optional(), tags: z.array(z.string().max(60)).max(50).optional(), notes: z.string().max(20_000).optional() }), runSummarySchema),
   'runs.delete': method(z.object({ run_id: id }), ok),
-  'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test'), weights: weightsChoiceSchema.optional() }), evaluationSchema),
+  /** `scores: true` adds every sample's output row and label (`scores`, `truth`): what ROC/PR curves and the sample browser need. */
+  'runs.evaluate': method(z.object({ run_id: id, split: z.enum(['train', 'validation', 'test']).default('test'), weights: weightsChoiceSchema.optional(), scores: z.boolean().default(false) }), evaluationSchema),
   /**
    * Predictions for RAW inputs: `records` by column name (tables, as in the CSV file) or `inputs` as
    * arrays of raw numbers (pixels 0–255, file values); the data set's scaling and encodings are

@@ -516,11 +516,14 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
         emit('runs.changed', { run_id })
         return { ok: true as const }
       },
-      'runs.evaluate': async ({ run_id, split, weights }) => {
+      'runs.evaluate': async ({ run_id, split, weights, scores }) => {
         const run = notFound(() => store.getRun(run_id))
         const chosen = chooseWeights(run, folders, weights)
         const evaluation = await evaluateRun({ runDir: folders.dir(run_id), weights: chosen.which, dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, split }, { fork: ctx.fork })
-        return { ...evaluation, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default }, decision_threshold: savedThreshold(run.config) }
+        // Per-sample rows only when asked: a 60 000-row split would otherwise ride along every answer.
+        const { scores: rows, truth, ...summary } = evaluation
+        const perSample = scores && rows && truth ? { scores: rows, truth } : {}
+        return { ...summary, ...perSample, weights: { which: chosen.which, epoch: chosen.epoch, default: chosen.default }, decision_threshold: savedThreshold(run.config) }
       },
       'runs.predict': async ({ run_id, inputs, records, preprocessed, weights, threshold }) => {
         const run = notFound(() => store.getRun(run_id))

@@ -74,7 +74,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     evaluating.value = true
     error.value = null
     try {
-      const result = await client.call('runs.evaluate', { run_id: id, split: name })
+      const result = await client.call('runs.evaluate', { run_id: id, split: name, scores: true })
       if (mine !== ticket) return null
       evaluations.value.set(key(id, name), result)
       triggerRef(evaluations)
