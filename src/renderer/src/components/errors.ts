@@ -75,7 +75,7 @@ export function reasonText(reason: string | undefined, details: ErrorDetails | u
 }
 
 /** A spec error (the Designer's, validateSpec's) in the current locale; its English message when it has no reason. */
-export function specErrorText(error: SpecError): string {
+export function specErrorText(error: Pick<SpecError, 'message' | 'reason' | 'details'>): string {
   return reasonText(error.reason, error.details, error.message) ?? error.message
 }
 

@@ -2,6 +2,7 @@
 // and whether Start is allowed (with the reason shown when it is not).
 import type { DatasetDescriptor, Task } from '../../../../shared/dataset'
 import type { ModelSpec } from '../../../../shared/model-spec'
+import { specErrorText } from '../../components/errors'
 import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../../shared/training'
 
 export { lossForTask, lossesForTask }
@@ -54,7 +55,7 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
   if (!input.validation.ok) {
     // Spec messages already name the layer ("layer 1 (Dense): units must be …").
     const first = input.validation.errors[0]
-    return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first?.message ?? '' } }
+    return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first ? specErrorText(first) : '' } }
   }
   const misfit = datasetMisfit(input.spec, input.outputShape ?? null, input.dataset)
   if (misfit) return { key: misfit.key.replace('train.fit.', 'train.refuse.'), params: misfit.params }
