@@ -1,14 +1,18 @@
 // The renderer's translations of built-in data sets and seed templates (messages/builtins.ts)
 // are written for the back end's English: each English entry must equal it (else the renderer
 // shows the English, see i18n/builtins.ts), and each has a Chinese entry.
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { builtinDefinitions } from '../src/main/data/builtins'
 import { EXAMPLES } from '../src/shared/examples'
-import messages from '../src/renderer/src/i18n/messages/builtins'
 
 const CJK = /[\u4e00-\u9fff]/
-const en: Record<string, string> = messages.en
-const zh: Record<string, string> = messages['zh-CN']
+// Loaded by path: the renderer's files are outside this (Node) project's type check.
+const messagesFile = pathToFileURL(join(__dirname, '..', 'src', 'renderer', 'src', 'i18n', 'messages', 'builtins.ts')).href
+const messages = ((await import(messagesFile)) as { default: Record<'en' | 'zh-CN', Record<string, string>> }).default
+const en = messages.en
+const zh = messages['zh-CN']
 
 describe('built-in names in the renderer', () => {
   it('have the back end English and a Chinese text for every built-in data set and template', () => {

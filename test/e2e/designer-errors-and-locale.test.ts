@@ -81,10 +81,11 @@ async function expectWebFontRenders(selector: string): Promise<void> {
 
 /** The fonts Chromium drew the text of `selector` with (DevTools CSS.getPlatformFontsForNode), after checking the web font is loaded and in the stack. */
 async function fontsDrawing(selector: string): Promise<{ familyName: string; isCustomFont: boolean; glyphCount: number }[]> {
-  await expect.poll(() => page.evaluate(() => document.fonts.check('13px "Noto Sans SC"', '中文')), { message: 'the web font is loaded' }).toBe(true)
-  const faces = await page.evaluate(() => [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC').map((f) => f.status))
+  // Page scripts as text: the tests are type-checked without the DOM library.
+  await expect.poll(() => page.evaluate<boolean>(`document.fonts.check('13px "Noto Sans SC"', '中文')`), { message: 'the web font is loaded' }).toBe(true)
+  const faces = await page.evaluate<string[]>(`[...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC').map((f) => f.status)`)
   expect(faces).toContain('loaded')
-  expect(await page.locator(selector).evaluate((el) => getComputedStyle(el).fontFamily)).toContain('Noto Sans SC')
+  expect(await page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).fontFamily`)).toContain('Noto Sans SC')
   const cdp = await page.context().newCDPSession(page)
   try {
     await cdp.send('DOM.enable')
@@ -146,14 +147,14 @@ describe('the shipped CJK font', () => {
   it('has every Chinese character the interface uses (none falls back to a system font)', async () => {
     const text = await chineseCharacters()
     expect(text.length).toBeGreaterThan(500)
-    await page.evaluate((t) => {
+    await page.evaluate(`(() => {
       const probe = document.createElement('div')
       probe.id = 'cjk-coverage-probe'
       probe.lang = 'zh-CN'
       probe.style.cssText = 'position:fixed;left:0;top:0;width:900px;font-family:var(--font-ui);font-size:13px;opacity:0.01'
-      probe.textContent = t
+      probe.textContent = ${JSON.stringify(text)}
       document.body.appendChild(probe)
-    }, text)
+    })()`)
     try {
       const fonts = await fontsDrawing('#cjk-coverage-probe')
       // All glyphs from the web font: a character missing from it would be drawn by another font.
@@ -161,7 +162,7 @@ describe('the shipped CJK font', () => {
       expect(fonts.map((f) => `${f.familyName.replace(/ Thin$/, '')}${f.isCustomFont ? ' (web)' : ''}`), `${text.length} characters`).toEqual(['Noto Sans SC (web)'])
       expect(fonts[0]!.glyphCount).toBe([...text].length)
     } finally {
-      await page.evaluate(() => document.getElementById('cjk-coverage-probe')?.remove())
+      await page.evaluate(`document.getElementById('cjk-coverage-probe')?.remove()`)
     }
   })
 })
