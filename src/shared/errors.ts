@@ -88,6 +88,11 @@ export const ERROR_REASONS = {
   'cli.unknown_command': { code: 'invalid_request', details: ['command'] },
   'cli.unknown_option': { code: 'invalid_request', details: ['command', 'options'] },
   'cli.bad_value': { code: 'invalid_request', details: ['command', 'option', 'expected', 'got'] },
+  // The command line's usage (src/main/cli/args.ts).
+  'cli.usage': { code: 'invalid_request', details: ['command', 'problem'] },
+  'cli.unknown_command': { code: 'invalid_request', details: ['command'] },
+  'cli.unknown_option': { code: 'invalid_request', details: ['command', 'options'] },
+  'cli.bad_value': { code: 'invalid_request', details: ['command', 'option', 'expected', 'got'] },
   // Model specs (validateSpec's SpecError; spec.invalid wraps them for a request).
   'spec.invalid': { code: 'bad_input', details: ['count', 'first', 'first_reason', 'layer', 'class_name', 'field'] },
   'spec.not_object': { code: 'bad_input', details: ['got'] },
@@ -98,6 +103,11 @@ export const ERROR_REASONS = {
   'spec.bad_layers': { code: 'bad_input', details: ['got'] },
   'spec.bad_structure': { code: 'bad_input', details: ['field', 'problem'] },
   'spec.bad_layer': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'where', 'what'] },
+  'spec.read_not_json': { code: 'bad_input', details: ['problem'] },
+  'spec.read_not_object': { code: 'bad_input', details: [] },
+  'spec.read_bad_format': { code: 'bad_input', details: ['field', 'got'] },
+  'spec.read_bad_version': { code: 'bad_input', details: ['field', 'got'] },
+  'spec.read_newer_version': { code: 'bad_input', details: ['field', 'version', 'max'] },
   'spec.no_layers': { code: 'bad_input', details: [] },
   'spec.too_many_layers': { code: 'bad_input', details: ['layers', 'max'] },
   'spec.unknown_class': { code: 'bad_input', details: ['layer', 'class_name', 'known'] },

@@ -29,23 +29,23 @@ export function readSpec(input: unknown): ReadResult {
     try {
       raw = JSON.parse(raw)
     } catch (error) {
-      return { ok: false, errors: [{ layer: null, message: `not valid JSON: ${(error as Error).message}` }], warnings: [] }
+      return { ok: false, errors: [{ layer: null, message: `not valid JSON: ${(error as Error).message}`, reason: 'spec.read_not_json', details: { problem: (error as Error).message } }], warnings: [] }
     }
   }
-  if (!isObject(raw)) return { ok: false, errors: [{ layer: null, message: 'a model spec must be a JSON object' }], warnings: [] }
+  if (!isObject(raw)) return { ok: false, errors: [{ layer: null, message: 'a model spec must be a JSON object', reason: 'spec.read_not_object', details: {} }], warnings: [] }
   if (typeof raw.class_name === 'string' || isObject(raw.modelTopology) || isObject(raw.model_config)) {
     const imported = fromKerasModelJson(raw)
     return imported.ok ? { ok: true, spec: imported.spec, upgraded_from: 'keras', warnings: imported.warnings } : imported
   }
   if (raw.format !== undefined && raw.format !== SPEC_FORMAT) {
-    return { ok: false, errors: [{ layer: null, field: 'format', message: `format must be "${SPEC_FORMAT}", got ${JSON.stringify(raw.format)}; this file is not a Model Workbench spec` }], warnings: [] }
+    return { ok: false, errors: [{ layer: null, field: 'format', message: `format must be "${SPEC_FORMAT}", got ${JSON.stringify(raw.format)}; this file is not a Model Workbench spec`, reason: 'spec.read_bad_format', details: { field: 'format', got: JSON.stringify(raw.format) } }], warnings: [] }
   }
   const startVersion = raw.version === undefined && raw.format === undefined ? 0 : raw.version
   if (typeof startVersion !== 'number' || !Number.isInteger(startVersion) || startVersion < 0) {
-    return { ok: false, errors: [{ layer: null, field: 'version', message: `version must be a whole number, got ${JSON.stringify(raw.version)}` }], warnings: [] }
+    return { ok: false, errors: [{ layer: null, field: 'version', message: `version must be a whole number, got ${JSON.stringify(raw.version)}`, reason: 'spec.read_bad_version', details: { field: 'version', got: String(JSON.stringify(raw.version)) } }], warnings: [] }
   }
   if (startVersion > SPEC_VERSION) {
-    return { ok: false, errors: [{ layer: null, field: 'version', message: `this spec is version ${startVersion}, written by a newer Model Workbench; this one reads versions up to ${SPEC_VERSION}` }], warnings: [] }
+    return { ok: false, errors: [{ layer: null, field: 'version', message: `this spec is version ${startVersion}, written by a newer Model Workbench; this one reads versions up to ${SPEC_VERSION}`, reason: 'spec.read_newer_version', details: { field: 'version', version: startVersion, max: SPEC_VERSION } }], warnings: [] }
   }
   let current = raw
   for (let version = startVersion; version < SPEC_VERSION; version++) current = UPGRADES[version]!(current)

@@ -3,7 +3,7 @@
 // the views render spec and contract errors from reason and details, never from English text.
 import { afterEach, describe, expect, it } from 'vitest'
 import { ERROR_REASONS } from '../../../shared/errors'
-import { SpecValidationError, specErrorsDetails, validateSpec, type LayerSpec, type ModelSpec } from '../../../shared/model-spec'
+import { readSpec, SpecValidationError, specErrorsDetails, validateSpec, type LayerSpec, type ModelSpec } from '../../../shared/model-spec'
 import { hasMessage, messageKeys, setLocale } from '../i18n'
 import errorMessages from '../i18n/messages/errors'
 import { describeError, specErrorText } from './errors'
@@ -86,14 +86,20 @@ describe('rendering in the user language', () => {
     { ...model([4], [dense(1)]), input_shape: [0] },
     'not a spec'
   ]
+  /** readSpec's own refusals (before validateSpec): a file's words. */
+  const unreadable: unknown[] = ['{"format": ', 42, { format: 'keras' }, { format: 'model-workbench/spec', version: 'one' }, { format: 'model-workbench/spec', version: 99 }]
   function dense(units: number): LayerSpec {
     return { class_name: 'Dense', config: { units } }
   }
 
   it('renders every spec error in English exactly as the back end words it, and in Chinese without leftovers', () => {
     let count = 0
-    for (const raw of invalid) {
-      for (const error of validateSpec(raw).errors) {
+    const errors = [...invalid.flatMap((raw) => validateSpec(raw).errors), ...unreadable.flatMap((raw) => {
+      const read = readSpec(raw)
+      return read.ok ? [] : read.errors
+    })]
+    {
+      for (const error of errors) {
         count++
         expect(error.reason, error.message).toBeDefined()
         setLocale('en')
