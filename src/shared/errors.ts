@@ -88,11 +88,6 @@ export const ERROR_REASONS = {
   'cli.unknown_command': { code: 'invalid_request', details: ['command'] },
   'cli.unknown_option': { code: 'invalid_request', details: ['command', 'options'] },
   'cli.bad_value': { code: 'invalid_request', details: ['command', 'option', 'expected', 'got'] },
-  // The command line's usage (src/main/cli/args.ts).
-  'cli.usage': { code: 'invalid_request', details: ['command', 'problem'] },
-  'cli.unknown_command': { code: 'invalid_request', details: ['command'] },
-  'cli.unknown_option': { code: 'invalid_request', details: ['command', 'options'] },
-  'cli.bad_value': { code: 'invalid_request', details: ['command', 'option', 'expected', 'got'] },
   // Model specs (validateSpec's SpecError; spec.invalid wraps them for a request).
   'spec.invalid': { code: 'bad_input', details: ['count', 'first', 'first_reason', 'layer', 'class_name', 'field'] },
   'spec.not_object': { code: 'bad_input', details: ['got'] },
