@@ -174,6 +174,20 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     expect([...confidences].sort((a, b) => b - a)).toEqual(confidences)
   })
 
+  it('the table playground predicts a row typed by column name, at the saved threshold', async () => {
+    const playground = byTestId(page, 'playground')
+    await playground.scrollIntoViewIfNeeded()
+    await setControl(byTestId(page, 'playground-field-mean radius'), '25')
+    await setControl(byTestId(page, 'playground-field-worst area'), '2500')
+    const answer = byTestId(page, 'playground-probabilities')
+    await expect.poll(() => answer.getAttribute('data-threshold'), { timeout: 30_000 }).toBe('0.8')
+    const rows = answer.locator('[data-testid="playground-probability"]')
+    expect(await rows.count()).toBe(2)
+    expect(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-class')))).toEqual(['malignant', 'benign'])
+    const p = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-value'))))
+    expect(p[0]! + p[1]!).toBeCloseTo(1, 5)
+  })
+
   it('keeps the evaluation shown, its run, split and threshold across a reload', async () => {
     await page.reload()
     await byTestId(page, 'nav-designer').waitFor({ timeout: 30_000 })
@@ -232,5 +246,28 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     expect(Math.abs(com.y - 13.5)).toBeLessThan(2)
     await byTestId(page, 'playground').scrollIntoViewIfNeeded()
     await shot('evaluate-playground')
+  })
+
+  it('multiclass: one class against the rest, a 10×10 matrix whose cells open their digits', async () => {
+    await byTestId(page, 'evaluate-start').click()
+    await byTestId(page, 'threshold-panel').waitFor({ timeout: 120_000 })
+    expect(await byTestId(page, 'confusion-cell').count()).toBe(100)
+    await setControl(byTestId(page, 'threshold-class'), '3')
+    const areas = await byTestId(page, 'threshold-areas').innerText()
+    expect(Number(/ROC AUC \(exact\)\s*([\d.]+)/.exec(areas)?.[1])).toBeGreaterThan(0.9)
+    // The biggest mistake cell: its digits as images, the truth named under each.
+    const cells = byTestId(page, 'confusion-cell')
+    let worst = { truth: 0, predicted: 1, count: -1 }
+    for (let i = 0; i < 100; i++) {
+      const cell = cells.nth(i)
+      const [truth, predicted, count] = await Promise.all(['data-truth', 'data-predicted', 'data-count'].map(async (a) => Number(await cell.getAttribute(a))))
+      if (truth !== predicted && count! > worst.count) worst = { truth: truth!, predicted: predicted!, count: count! }
+    }
+    await page.locator(`[data-testid="confusion-cell"][data-truth="${worst.truth}"][data-predicted="${worst.predicted}"]`).click()
+    const gallery = byTestId(page, 'cell-samples')
+    await expect.poll(() => gallery.locator('canvas').count(), { timeout: 15_000 }).toBe(Math.min(32, worst.count))
+    expect(await gallery.locator('.truth').first().innerText()).toContain(String(worst.truth))
+    await gallery.scrollIntoViewIfNeeded()
+    await shot('evaluate-mnist-cell')
   })
 })
