@@ -75,6 +75,13 @@ describe('Runs', () => {
     expect((await cell(runIds.fast!, 'epochs').innerText()).replace(/\s/g, '')).toBe('12/12')
     expect((await cell(runIds.slow!, 'epochs').innerText()).replace(/\s/g, '')).toBe('8/8')
     expect(Number(await cell(runIds.fast!, 'best:loss').innerText())).toBeGreaterThan(0)
+
+    // The side panel says final and best over epochs, not "best" for the value at the best epoch.
+    await row(runIds.fast!).click()
+    const panel = byTestId(page, 'run-panel-metrics')
+    await panel.waitFor({ timeout: 5_000 })
+    expect(await panel.locator('th').allInnerTexts()).toEqual(['Metric', 'Final', 'Best over epochs'])
+    await session.screenshot('runs-panel')
   })
 
   it('filters with a query, says where a bad query goes wrong (also in Chinese), and keeps chosen columns across a reload', async () => {
@@ -172,10 +179,12 @@ describe('Compare', () => {
     expect(lossColumn).toBeGreaterThan(0)
     const slowRow = values.locator('tbody tr', { hasText: 's7 slow' })
     expect((await slowRow.locator('td').nth(lossColumn).innerText()).trim()).toBe(tableBest)
-    await byTestId(page, 'compare-log-y').check()
-    await setControl(byTestId(page, 'compare-x-axis'), 'time')
     await byTestId(page, 'parcoords-chart').waitFor()
     await shots('compare')
+    await byTestId(page, 'compare-log-y').check()
+    await setControl(byTestId(page, 'compare-x-axis'), 'time')
+    await page.waitForTimeout(300)
+    await session.screenshot('compare-logy-walltime')
     await byTestId(page, 'parcoords-chart').scrollIntoViewIfNeeded()
     await shots('compare-lower')
     await setControl(byTestId(page, 'compare-x-axis'), 'epoch')
