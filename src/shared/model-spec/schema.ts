@@ -2,7 +2,6 @@
 // layers, snake_case keys). Structure only; what a layer's config may hold is checked by validate.ts.
 import { z } from 'zod'
 import type { ErrorDetails } from '../errors'
-import type { ErrorDetails } from '../errors'
 
 export const SPEC_FORMAT = 'model-workbench/spec'
 export const SPEC_VERSION = 1
