@@ -3,15 +3,19 @@
 // "Save version" on an unchanged model makes no new version, and the Open menu closes on Esc,
 // an outside click and a change of view. Also the data set select that sets the input shape,
 // and a cleared required field that shows empty beside its error.
+// MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes the README's Designer screenshots (English light
+// and dark, 中文) into docs/screenshots/.
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
+import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
 import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
 
 let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
 let pageProblems: () => string[]
+const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
 
 beforeAll(async () => {
   requireBuiltRenderer()
@@ -172,5 +176,28 @@ describe('designer fields', () => {
       expect(await control.inputValue(), field).toBe(fixed)
       await layerCard(page, index).locator('[data-testid="layer-remove"]').click()
     }
+  })
+})
+
+describe('the Designer as the README shows it', () => {
+  it('S5 in English (light, dark) and Chinese, with a translated template list and data set', async () => {
+    await goTo(page, 'designer')
+    await byTestId(page, 'template-S5').click()
+    if (await byTestId(page, 'confirm-replace').count()) await byTestId(page, 'confirm-replace-discard').click()
+    await expect.poll(() => byTestId(page, 'layer-card').count()).toBe(4)
+    await layerCard(page, 0).click()
+    // The palette is scrolled from the drags above: back to its top, as a user opening the view sees it.
+    await page.evaluate(`document.querySelectorAll('.palette-panel, .palette-panel *').forEach((el) => { el.scrollTop = 0 })`)
+    const shots: [string, 'en' | 'zh-CN', 'light' | 'dark'][] = [['designer', 'en', 'light'], ['designer-dark', 'en', 'dark'], ['designer-zh', 'zh-CN', 'light']]
+    for (const [name, locale, theme] of shots) {
+      await setControl(byTestId(page, 'locale-switch'), locale)
+      await setControl(byTestId(page, 'theme-switch'), theme)
+      if (locale === 'zh-CN') await expect.poll(() => byTestId(page, 'designer-dataset').locator('option:checked').innerText()).toBe('MNIST 手写数字')
+      await page.waitForTimeout(300)
+      if (DOCS) await page.screenshot({ path: join(DOCS, `${name}.png`) })
+      else await session.screenshot(name)
+    }
+    await setControl(byTestId(page, 'locale-switch'), 'en')
+    await setControl(byTestId(page, 'theme-switch'), 'system')
   })
 })
