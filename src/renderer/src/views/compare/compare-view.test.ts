@@ -154,6 +154,8 @@ describe('axes and colours of the curves', () => {
     expect(acc.max?.({ min: 0.2, max: 0.5 }), 'far from 1: automatic').toBeNull()
     expect(boundedValueAxis('val_loss').min?.({ min: 0.01, max: 2 })).toBe(0)
     expect(boundedValueAxis('val_loss').min?.({ min: 1.5, max: 2 })).toBeNull()
+    // Values past the bound stay visible: no cap at 1 for an "accuracy" of 1.01.
+    expect(acc.max?.({ min: 0.8, max: 1.01 })).toBeNull()
     expect(boundedValueAxis('val_loss', true).min).toBeUndefined()
   })
   it('draws each run in the colour given for it, whatever its index', () => {

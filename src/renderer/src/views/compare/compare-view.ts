@@ -106,14 +106,16 @@ export function metricChartSeries(name: string, runs: readonly { label: string; 
 /**
  * A value axis that stays inside what the metric can take: an accuracy axis never runs past 1,
  * a loss axis never below 0 (a log axis keeps its own lower end). The bound is pinned only when
- * the data come near it; otherwise ECharts picks its own round ends (null: automatic).
+ * the data come near it (and stay inside it); otherwise ECharts picks its own round ends (null:
+ * automatic).
  */
 export function boundedValueAxis(name: string, log = false): { min?: (extent: { min: number; max: number }) => number | null; max?: (extent: { min: number; max: number }) => number | null } {
   const bounds = metricBounds(name)
   const near = (extent: { min: number; max: number }) => Math.max(extent.max - extent.min, Math.abs(extent.max) * 0.01) * 0.25
   return {
-    ...(bounds.min !== undefined && !log ? { min: (extent: { min: number; max: number }) => (extent.min - near(extent) <= bounds.min! ? bounds.min! : null) } : {}),
-    ...(bounds.max !== undefined ? { max: (extent: { min: number; max: number }) => (extent.max + near(extent) >= bounds.max! ? bounds.max! : null) } : {})
+    // Data past the bound (a metric that only looks like an accuracy) is never cut off.
+    ...(bounds.min !== undefined && !log ? { min: (extent: { min: number; max: number }) => (extent.min >= bounds.min! && extent.min - near(extent) <= bounds.min! ? bounds.min! : null) } : {}),
+    ...(bounds.max !== undefined ? { max: (extent: { min: number; max: number }) => (extent.max <= bounds.max! && extent.max + near(extent) >= bounds.max! ? bounds.max! : null) } : {})
   }
 }
 
