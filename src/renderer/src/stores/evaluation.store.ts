@@ -152,11 +152,21 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     return client.call('runs.predict', request)
   }
 
+  /** A run's export in one format (the file comes back in the answer). */
+  function exportRun(request: Request<'runs.export'>): Promise<Response<'runs.export'>> {
+    return client.call('runs.export', request)
+  }
+
+  /** A run's trained layer weights. */
+  function weights(id: string): Promise<Response<'runs.weights'>> {
+    return client.call('runs.weights', { run_id: id })
+  }
+
   /** Forgets the cached evaluations of a run (it was re-trained or deleted). */
   function forget(id: string): void {
     for (const k of [...evaluations.value.keys()]) if (k.startsWith(`${id}:`)) evaluations.value.delete(k)
     triggerRef(evaluations)
   }
 
-  return { runId, split, thresholds, shown, evaluations, evaluating, error, saveError, current, thresholdOf, select, evaluate, setThreshold, saveThreshold, resetThreshold, samplePage, samplesAt, predict, forget, cached: (id: string, name: SplitName) => evaluations.value.get(key(id, name)) ?? null }
+  return { runId, split, thresholds, shown, evaluations, evaluating, error, saveError, current, thresholdOf, select, evaluate, setThreshold, saveThreshold, resetThreshold, samplePage, samplesAt, predict, exportRun, weights, forget, cached: (id: string, name: SplitName) => evaluations.value.get(key(id, name)) ?? null }
 })
