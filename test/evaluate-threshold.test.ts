@@ -49,7 +49,7 @@ describe('decision threshold', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mw-threshold-'))
     service = await openWorkbench({ dataDir, host: 'browser' })
     dispatch = createDispatcher(service.handlers)
-    const binary = trainingConfigSchema.parse({ loss: 'binary_crossentropy', optimizer: { name: 'adam', learning_rate: 0.01 }, budget: { kind: 'epochs', epochs: 12 }, batch_size: 32, validation: { kind: 'none' }, seed: 7 })
+    const binary = trainingConfigSchema.parse({ loss: 'binary_crossentropy', optimizer: { name: 'adam', learning_rate: 0.01 }, budget: { kind: 'epochs', epochs: 12 }, metrics: ['accuracy', 'auc'], batch_size: 32, validation: { kind: 'none' }, seed: 7 })
     const regression = trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'adam', learning_rate: 0.05 }, budget: { kind: 'epochs', epochs: 1 }, metrics: ['mae'], batch_size: 64, validation: { kind: 'none' }, seed: 1 })
     ;({ run_id: binaryRun } = await ok<{ run_id: string }>('runs.start', { spec: spec(30, 1, 'sigmoid'), config: binary, dataset_id: 'breast-cancer' }))
     ;({ run_id: regressionRun } = await ok<{ run_id: string }>('runs.start', { spec: spec(10, 1, 'linear'), config: regression, dataset_id: 'diabetes' }))
@@ -63,7 +63,7 @@ describe('decision threshold', () => {
   })
 
   it('evaluation carries every test sample’s score and label, agreeing with its confusion matrix at 0.5', async () => {
-    const evaluation = await ok<{ scores: number[][]; truth: number[]; confusion: number[][]; decision_threshold: number | null }>('runs.evaluate', { run_id: binaryRun, split: 'test', scores: true })
+    const evaluation = await ok<{ metrics: Record<string, number>; scores: number[][]; truth: number[]; confusion: number[][]; decision_threshold: number | null }>('runs.evaluate', { run_id: binaryRun, split: 'test', scores: true })
     expect(evaluation.decision_threshold).toBeNull()
     expect(evaluation.scores.length).toBe(evaluation.truth.length)
     expect(evaluation.scores.length).toBe(evaluation.confusion.flat().reduce((a, b) => a + b, 0))
@@ -71,7 +71,10 @@ describe('decision threshold', () => {
     const at = reportAt(scores, evaluation.truth, 0.5)
     expect([[at.tn, at.fp], [at.fn, at.tp]]).toEqual(evaluation.confusion)
     // Trained, it ranks better than chance.
-    expect(binaryCurves(scores, evaluation.truth).auc).toBeGreaterThan(0.8)
+    const curves = binaryCurves(scores, evaluation.truth)
+    expect(curves.auc).toBeGreaterThan(0.8)
+    // The Keras-200 value from these scores is what the engine's own `auc` metric (tfjs counts at 200 thresholds) reports.
+    expect(curves.kerasAuc).toBeCloseTo(evaluation.metrics.auc!, 5)
   })
 
   it('predict uses 0.5, then the saved threshold, then the request’s, and says which', async () => {
