@@ -122,8 +122,9 @@ export async function readLegacyH5(data: Uint8Array, name: string): Promise<Mode
         'bad_input',
         weightsOnly
           ? `${name} holds no model_config: it is a weights-only file (model.save_weights) or not a Keras model; save the whole model with model.save("model.h5") or model.save("model.keras")`
-          : `${name} has no model_config attribute; it is not a Keras model file`
-      , { reason: 'model_file.incomplete', details: { file: name, missing: 'model_config' } })
+          : `${name} has no model_config attribute; it is not a Keras model file`,
+        { reason: 'model_file.incomplete', details: { file: name, missing: 'model_config' } }
+      )
     }
     const version = attrText(file, 'keras_version')
     let json: unknown
