@@ -16,8 +16,8 @@ import { WorkbenchError, type Handlers } from './dispatcher'
 import { exportRunFile, safeName } from './exports'
 import { packageVersion } from './versions'
 import { chooseWeights } from './weights-choice'
-
 import { savedThreshold } from './runs-service'
+
 const RUN_FILE_FORMATS = ['spec_json', 'metrics_json', 'metrics_csv'] as const
 type RunFileFormat = (typeof RUN_FILE_FORMATS)[number]
 const isRunFileFormat = (format: ExportFormat): format is RunFileFormat => (RUN_FILE_FORMATS as readonly string[]).includes(format)
