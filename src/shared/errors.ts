@@ -245,7 +245,7 @@ export const ERROR_REASONS = {
   'model_file.damaged': { code: 'bad_input', details: ['file', 'problem'] },
   'model_file.incomplete': { code: 'bad_input', details: ['file', 'missing'] },
   'model_file.unsupported': { code: 'bad_input', details: ['file', 'problem'] },
-  'model_file.invalid_spec': { code: 'bad_input', details: ['file', 'count', 'first'] },
+  'model_file.invalid_spec': { code: 'bad_input', details: ['file', 'count', 'first', 'first_reason', 'layer', 'class_name', 'field'] },
   'model_file.weights_mismatch': { code: 'bad_input', details: ['file', 'layer', 'problem'] },
   'torch_job.bad': { code: 'bad_input', details: ['problem'] },
   'torch_job.dataset_missing': { code: 'not_found', details: ['source_run_id', 'dataset'] }

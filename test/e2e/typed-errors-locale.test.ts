@@ -31,7 +31,8 @@ async function switchLocale(target: 'zh-CN' | 'en'): Promise<void> {
   const tag = await control.evaluate((el) => el.tagName.toLowerCase())
   if (tag === 'select') await control.selectOption(target)
   else if ((await page.evaluate<string>('document.documentElement.lang')).toLowerCase().startsWith('zh') !== (target === 'zh-CN')) await control.click()
-  await page.waitForFunction((want) => document.documentElement.lang.toLowerCase().startsWith(want), target === 'zh-CN' ? 'zh' : 'en', { timeout: 5_000 })
+  // Page scripts as text: this file type-checks without the DOM library.
+  await page.waitForFunction(`document.documentElement.lang.toLowerCase().startsWith('${target === 'zh-CN' ? 'zh' : 'en'}')`, undefined, { timeout: 5_000 })
 }
 
 describe('a spec error in both languages', () => {
@@ -47,7 +48,7 @@ describe('a spec error in both languages', () => {
     expect((await cardError.innerText()).trim()).toBe('layer 1 (Dense): units must be a positive integer, got 0')
 
     await switchLocale('zh-CN')
-    await page.waitForFunction(() => /第 1 层/.test(document.querySelector('[data-testid="layer-error"]')?.textContent ?? ''), undefined, { timeout: 5_000 })
+    await page.waitForFunction(`/第 1 层/.test(document.querySelector('[data-testid="layer-error"]')?.textContent ?? '')`, undefined, { timeout: 5_000 })
     expect((await cardError.innerText()).trim()).toBe('第 1 层（Dense）：units 必须是正整数，实际为 0')
     await session.screenshot('typed-errors-designer-zh')
 

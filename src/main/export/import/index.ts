@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { readSpec, type ModelSpec } from '../../../shared/model-spec'
+import { readSpec, specErrorsDetails, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import type { Preprocessing } from '../types'
 import { isHdf5 } from './hdf5'
@@ -52,7 +52,7 @@ function readJsonModel(text: string, name: string, files: Map<string, Uint8Array
     return { source: 'keras_json', spec: parsed.spec, weights: null, notices: parsed.notices, scaling: null, keras_version: typeof object.keras_version === 'string' ? object.keras_version : null }
   }
   const read = readSpec(object)
-  if (!read.ok) throw new WorkbenchError('bad_input', `${name} cannot be imported: ${read.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: name, count: read.errors.length, first: read.errors[0]?.message ?? '' } })
+  if (!read.ok) throw new WorkbenchError('bad_input', `${name} cannot be imported: ${read.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: name, ...specErrorsDetails(read.errors) } })
   return fromSpec(read.spec, read.warnings)
 }
 

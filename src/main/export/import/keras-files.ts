@@ -4,7 +4,7 @@
 // model_weights with layer_names and per layer weight_names, keras/src/legacy/saving/legacy_h5_format.py).
 import { unzipSync } from 'fflate'
 import type { Group } from 'h5wasm/node'
-import { fromKerasModelJson, scalingFromKerasLayer, type KerasImportDetails, type KerasImportOptions, type ModelSpec } from '../../../shared/model-spec'
+import { fromKerasModelJson, scalingFromKerasLayer, specErrorsDetails, type KerasImportDetails, type KerasImportOptions, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import { inputScaling } from '../from-tfjs'
 import type { InputScaling } from '../types'
@@ -22,7 +22,7 @@ export interface KerasSpec {
 /** The Keras JSON as a spec, or a WorkbenchError listing every problem (unsupported layers by name). */
 export function kerasSpec(json: unknown, options: KerasImportOptions, what: string): KerasSpec {
   const result = fromKerasModelJson(json, options)
-  if (!result.ok) throw new WorkbenchError('bad_input', `${what} cannot be imported: ${result.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: what, count: result.errors.length, first: result.errors[0]?.message ?? '' } })
+  if (!result.ok) throw new WorkbenchError('bad_input', `${what} cannot be imported: ${result.errors.map((e) => e.message).join('; ')}`, { reason: 'model_file.invalid_spec', details: { file: what, ...specErrorsDetails(result.errors) } })
   return { spec: result.spec, details: result.details, notices: [...result.warnings] }
 }
 

@@ -130,6 +130,9 @@ describe('rendering in the user language', () => {
     const errors = validateSpec(model([784], [dense(0)])).errors
     const invalidSpec = { code: 'bad_input', message: new SpecValidationError(errors).message, reason: 'spec.invalid', details: specErrorsDetails(errors) }
     expect(describeError(invalidSpec).message).toBe('模型无效：第 1 层（Dense）：units 必须是正整数，实际为 0')
+    const fileErrors = validateSpec(model([4], [{ class_name: 'Densely', config: {} }])).errors
+    const fromFile = { code: 'bad_input', message: 'model.json cannot be imported: …', reason: 'model_file.invalid_spec', details: { file: 'model.json', ...specErrorsDetails(fileErrors) } }
+    expect(describeError(fromFile).message).toMatch(/^model\.json 中的模型无法导入（1 处问题），第一处：第 1 层（Densely）：未知的层类型 "Densely"/)
     setLocale('en')
     expect(describeError({ code: 'internal', message: 'disk on fire' })).toMatchObject({ message: 'disk on fire', hint: expect.stringContaining('The back end failed') })
     expect(describeError({ code: 'bad_input', message: 'no template for this', reason: 'no.such_reason' }).message).toBe('no template for this')

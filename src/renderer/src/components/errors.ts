@@ -66,8 +66,8 @@ export function reasonText(reason: string | undefined, details: ErrorDetails | u
     const expected = expectedText(details)
     if (expected !== null) values.expected = expected
   }
-  // spec.invalid carries its first error's reason and details: render that one in the user's words.
-  if (reason === 'spec.invalid' && typeof details?.first_reason === 'string' && details.first_reason !== 'spec.invalid') {
+  // spec.invalid (and a model file's invalid spec) carries its first error's reason and details: render that one in the user's words.
+  if (typeof details?.first_reason === 'string' && details.first_reason !== reason) {
     const first = reasonText(details.first_reason, details, String(details.first ?? ''))
     if (first !== null) values.first = first
   }

@@ -253,7 +253,7 @@ export default {
     'errors.reason.model_file.damaged': '{file} 已损坏：{message}',
     'errors.reason.model_file.incomplete': '{file} 不完整（缺少 {missing}）：{message}',
     'errors.reason.model_file.unsupported': '{file} 含有工作台不支持的内容：{message}',
-    'errors.reason.model_file.invalid_spec': '{file} 中的模型无效（{count} 处问题）：{message}',
+    'errors.reason.model_file.invalid_spec': '{file} 中的模型无法导入（{count} 处问题），第一处：{first}',
     'errors.reason.model_file.weights_mismatch': '{file} 的权重与其结构不符：{message}',
     'errors.reason.torch_job.bad': 'PyTorch 训练作业文件夹无法导入：{message}',
     'errors.reason.torch_job.dataset_missing': '该作业导出自运行 {source_run_id}，使用数据集 "{dataset}"，而本数据目录中没有它；请先导入该数据集。',
