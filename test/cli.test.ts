@@ -122,6 +122,12 @@ describe('model-workbench', () => {
     expect(scaling.code).toBe(2)
     expect(scaling.stderr.split('\n')[0]).toBe('error: --scaling must be one of none, minmax, standard, divide255, got bogus')
     expect(scaling.stderr).not.toMatch(/ZodError|"code":|^\s*\[/m)
+    // A value the request schema refuses is named by its flag, in one line.
+    const small = join(dataDir, 'small.csv')
+    writeFileSync(small, 'x,label\n' + Array.from({ length: 12 }, (_, i) => `${i},${i % 2}`).join('\n') + '\n')
+    const fraction = await cli(dataDir, 'datasets', 'import', small, '--test', '2')
+    expect(fraction.code).toBe(2)
+    expect(fraction.stderr.trim()).toMatch(/^error: --test: .*1$/)
     const typed = await cli(dataDir, 'runs', 'show', '--port', '1', '--json')
     expect(typed.code).toBe(2)
     expect(JSON.parse(typed.stdout)).toMatchObject({ code: 'invalid_request', reason: 'cli.unknown_option', details: { command: 'runs show', options: '--port' } })

@@ -3,6 +3,7 @@
 // contract validation as the views' requests.
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { ContractError } from '../../shared/errors'
 import { toContractError } from '../services/dispatcher'
 import { parseCommandLine, UsageError, type ParsedCommand } from './args'
 import { runCommand } from './commands'
@@ -12,6 +13,26 @@ export type { CliValues } from './args'
 
 export function defaultDataDir(): string {
   return process.env.MODEL_WORKBENCH_DATA || join(homedir(), '.model-workbench')
+}
+
+/** Request fields the command line fills from a flag: a refusal names the flag the user typed. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  'split.test': '--test',
+  'split.validation': '--validation',
+  validation: '--validation',
+  seed: '--seed',
+  skip_lines: '--skip-lines',
+  num_classes: '--num-classes',
+  delimiter: '--delimiter',
+  name: '--name',
+  batch_size: '--batch-size',
+  threads: '--threads'
+}
+
+function flagWords(error: ContractError): ContractError {
+  const path = error.details?.path
+  if (error.reason !== 'request.invalid' || typeof path !== 'string' || !FLAG_FOR_FIELD[path]) return error
+  return { ...error, message: `${FLAG_FOR_FIELD[path]}: ${String(error.details?.problem ?? error.message)}`, details: { ...error.details, option: FLAG_FOR_FIELD[path] } }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Every failure through the same typed errors as the views': one readable line, and with
     // --json its code, reason and details.
-    const contract = error instanceof CliError ? error.toContractError() : toContractError(error)
+    const contract = flagWords(error instanceof CliError ? error.toContractError() : toContractError(error))
     if (values.json) process.stdout.write(JSON.stringify({ error: contract.message, ...contract }) + '\n')
     else process.stderr.write(`error: ${contract.message}\n`)
     if (error instanceof CliError) return error.exitCode
