@@ -15,6 +15,8 @@ import { BackendUnavailableError } from '../src/main/engine/backend'
 import { ExportRefusal } from '../src/main/export/types'
 import { DataImportError } from '../src/main/data/errors'
 import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
+import { readRunWeights } from '../src/main/engine/supervisor'
+import { TypedError } from '../src/shared/errors'
 
 describe('the dispatcher maps every error family', () => {
   const spec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [4], layers: [{ class_name: 'Dense', config: { units: 0 } }] }
@@ -85,5 +87,21 @@ describe('the real service answers with reasons', () => {
     const error = await call(method, request)
     expect(error).toMatchObject({ code, reason, details })
     expect(isKnownReason(error.reason)).toBe(true)
+  })
+})
+
+describe('errors across the trainer process', () => {
+  it('come back typed: a run folder without a saved model is run.no_weights, not a bare message', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'mw-typed-errors-run-'))
+    try {
+      const failure = await readRunWeights({ runDir }).then(
+        () => null,
+        (error: unknown) => error
+      )
+      expect(failure).toBeInstanceOf(TypedError)
+      expect(toContractError(failure)).toMatchObject({ code: 'conflict', reason: 'run.no_weights', message: expect.stringContaining('holds no saved model') })
+    } finally {
+      rmSync(runDir, { recursive: true, force: true })
+    }
   })
 })

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Evaluation } from '../../shared/contract'
 import type { ProgressEvent } from '../../shared/run'
+import { TypedError } from '../../shared/errors'
 import type { EndedEvent } from './training-loop'
 import type { LayerWeight, Prediction } from './run-analysis'
 import type { ExportJob, ExportJobResult } from '../export/job'
@@ -162,7 +163,8 @@ function request<T>(message: ToTrainer, opts: SupervisorOptions): Promise<T> {
         resolve(reply.result as T)
       } else if (reply.type === 'error') {
         settled = true
-        reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}))
+        // A failure raised on purpose comes back typed (code, reason, details); anything else as a plain Error.
+        reject(reply.code ? new TypedError(reply.code, reply.message, { ...(reply.reason ? { reason: reply.reason } : {}), ...(reply.details ? { details: reply.details } : {}) }) : new Error(reply.message))
       }
     })
     channel.on('exit', (code, signal) => {

@@ -4,9 +4,10 @@
 // database (the parent is its single writer) and exits when its parent goes away.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { LayersModel, Tensor } from '@tensorflow/tfjs'
 import { trainingConfigSchema } from '../../shared/training'
+import { TypedError } from '../../shared/errors'
 import type { ProgressEvent } from '../../shared/run'
 import { loadSplit } from '../data'
 import { buildModel } from './model-builder'
@@ -121,10 +122,21 @@ function jobFolder(job: { runDir: string; weights?: 'best' | 'last' }): string |
   return modelFolder(job.runDir)
 }
 
+function noSavedModel(runDir: string): TypedError {
+  return new TypedError('conflict', `Run folder ${runDir} holds no saved model (best/ or last/); train the run first.`, { reason: 'run.no_weights', details: { run: basename(runDir), run_id: basename(runDir) } })
+}
+
+/** A job's failure as the reply carries it: code, reason and details for the failures we raise on purpose. */
+function errorReply(error: Error): FromTrainer {
+  if (error instanceof ExportRefusal) return { type: 'error', message: error.message, code: 'bad_input', reason: 'export.refused', details: { format: error.format, problem: error.message, ...(error.layer ? { layer: error.layer.index, class_name: error.layer.class_name } : {}) } }
+  if (error instanceof TypedError) return { type: 'error', message: error.message, code: error.code, ...(error.reason ? { reason: error.reason } : {}), ...(error.details ? { details: error.details } : {}) }
+  return { type: 'error', message: error.message }
+}
+
 async function evaluateJob(job: EvaluateJob): Promise<unknown> {
   const { tf } = await backendFor(job)
   const folder = jobFolder(job)
-  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  if (!folder) throw noSavedModel(job.runDir)
   const model = await loadModelFolder(tf, folder)
   const split = await loadLabelled(job.dataDir, job.datasetId, job.split)
   return evaluateModel(tf, model, trainingConfigSchema.parse(job.config), split, job.split)
@@ -133,14 +145,14 @@ async function evaluateJob(job: EvaluateJob): Promise<unknown> {
 async function predictJob(job: PredictJob): Promise<unknown> {
   const { tf } = await backendFor(job)
   const folder = jobFolder(job)
-  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  if (!folder) throw noSavedModel(job.runDir)
   return predictRows(tf, await loadModelFolder(tf, folder), job.config.loss, job.inputs)
 }
 
 async function weightsJob(job: WeightsJob): Promise<unknown> {
   const { tf } = await selectBackend('auto')
   const folder = jobFolder(job)
-  if (!folder) throw new Error(`Run folder ${job.runDir} holds no saved model (best/ or last/); train the run first.`)
+  if (!folder) throw noSavedModel(job.runDir)
   return readLayerWeights(await loadModelFolder(tf, folder))
 }
 
@@ -199,7 +211,7 @@ function main(): void {
               : weightsJob(message)
     work
       .then((result) => channel.send({ type: 'result', result }))
-      .catch((error: Error) => channel.send({ type: 'error', message: error.message, ...(error instanceof ExportRefusal ? { code: 'bad_input' as const } : {}) }))
+      .catch((error: Error) => channel.send(errorReply(error)))
       .finally(finish)
   })
 }

@@ -1,6 +1,7 @@
 // Messages between the parent (supervisor) and a trainer process. Plain JSON-able objects so
 // they cross child_process IPC and Electron's utilityProcess alike.
 import type { ModelSpec } from '../../shared/model-spec'
+import type { ErrorCode, ErrorDetails } from '../../shared/errors'
 import type { TrainingConfig } from '../../shared/training'
 import type { ProgressEvent } from '../../shared/run'
 import type { SplitName } from './run-analysis'
@@ -58,4 +59,11 @@ export type ToTrainer =
   | ({ type: 'export' } & ExportJob)
   | ({ type: 'materialise' } & MaterialiseJob)
 
-export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'error'; message: string; /** 'bad_input' when the request itself cannot be served (a layer an export format cannot hold). */ code?: 'bad_input' }
+export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | {
+      type: 'error'
+      message: string
+      /** The contract code when the failure is one raised on purpose ('bad_input': a layer an export format cannot hold; 'conflict': no saved model), with its reason and details. */
+      code?: ErrorCode
+      reason?: string
+      details?: ErrorDetails
+    }

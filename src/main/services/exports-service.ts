@@ -68,10 +68,10 @@ export function createExports(ctx: ServiceContext): Exports {
       result = await exportRunJob({ runDir: folders.dir(runId), dataDir, datasetId: run.dataset_id, spec: run.spec, config: run.config, format, weights: chosen.which, outDir, meta, decisionThreshold: savedThreshold(run.config) }, { fork: ctx.fork })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const code = (error as { code?: unknown }).code === 'bad_input' ? 'bad_input' : 'internal'
-      // A refusal (bad_input) keeps the job's own reason when it sent one; a crash stays internal.
+      // A refusal (bad_input) or a missing model (conflict) keeps the job's own reason; a crash stays internal.
       const sent = errorData(error)
-      const reason = code === 'bad_input' ? { reason: sent.reason ?? 'export.failed', details: { format, run: run.name, problem: message, ...sent.details } } : {}
+      const code = sent.code === 'bad_input' || sent.code === 'conflict' ? sent.code : 'internal'
+      const reason = code !== 'internal' ? { reason: sent.reason ?? 'export.failed', details: { format, run: run.name, problem: message, ...sent.details } } : {}
       throw new WorkbenchError(code, `${format} export of run "${run.name}" failed: ${message}`, reason)
     }
     for (const file of result.files) store.addArtifact(runId, `export:${format}`, relative(dataDir, join(outDir, file.name)), file.sha256)
