@@ -5,7 +5,7 @@ import { nextTick, toRaw } from 'vue'
 const call = vi.fn()
 vi.mock('../api', () => ({ client: { call: (...args: unknown[]) => call(...args), on: () => () => undefined } }))
 
-const { useDesignerStore, HISTORY_LIMIT, DRAFT_KEY } = await import('./designer.store')
+const { useDesignerStore, HISTORY_LIMIT, DRAFT_KEY, cloneSpec } = await import('./designer.store')
 const { useDatasetsStore } = await import('./datasets.store')
 const { useTrainingStore } = await import('./training.store')
 const { EXAMPLES } = await import('../../../shared/examples')
@@ -457,6 +457,18 @@ describe('designer store: replacing unsaved work', () => {
     expect(call).toHaveBeenLastCalledWith('models.save', expect.objectContaining({ name: 'mnist-512' }))
     expect(designer.confirm).toBeNull()
     expect(designer.exampleId).toBe('S5')
+  })
+
+  it("a run's model opened from Runs asks first on a dirty design, and replaces it once discarded", async () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S4')
+    designer.setLayerField(0, 'units', 100)
+    const runSpec = { ...cloneSpec(designer.spec), name: 'from-run', layers: designer.spec.layers.slice(0, 1) }
+    expect(designer.requestReplace({ kind: 'spec', spec: runSpec })).toBe(false)
+    expect(designer.spec.layers[0]!.config.units).toBe(100)
+    await designer.answerConfirm('discard')
+    expect(designer.spec.name).toBe('from-run')
+    expect(designer.spec.layers).toHaveLength(1)
   })
 
   it('a save the back end finds unchanged shows the kept version and makes the design clean', async () => {

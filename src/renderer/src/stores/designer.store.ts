@@ -76,7 +76,8 @@ export interface ModelRef {
 }
 
 /** What would replace the design: asked about first when there is unsaved work. */
-export type ReplaceAction = { kind: 'template'; id: string } | { kind: 'saved'; model: SavedModel } | { kind: 'new' }
+/** `spec`: a run's model opened from Runs. */
+export type ReplaceAction = { kind: 'template'; id: string } | { kind: 'saved'; model: SavedModel } | { kind: 'spec'; spec: ModelSpec } | { kind: 'new' }
 
 /** localStorage key (under persisted.ts's prefix) of the draft design. */
 export const DRAFT_KEY = 'designer.draft'
@@ -324,6 +325,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
     runReplace(action: ReplaceAction): void {
       if (action.kind === 'template') this.loadExample(action.id)
       else if (action.kind === 'saved') this.openSaved(action.model)
+      else if (action.kind === 'spec') this.load(action.spec)
       else this.newModel()
     },
     /** The user's answer to `confirm`: save first (the replacement waits if saving fails), discard the work, or keep it. */
