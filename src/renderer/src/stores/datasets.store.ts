@@ -1,7 +1,7 @@
 // Data sets known to the back end (the back end holds the truth; this is the view's copy), the
 // one selected for training, and the refresh that keeps both in step with 'datasets.changed'.
 import { defineStore } from 'pinia'
-import type { DatasetDescriptor } from '../../../shared/dataset'
+import type { DatasetDescriptor, SplitName } from '../../../shared/dataset'
 import { client } from '../api'
 
 function errorMessage(error: unknown): string {
@@ -21,6 +21,10 @@ export const useDatasetsStore = defineStore('datasets', {
     selected: (state): DatasetDescriptor | undefined => state.items.find((d) => d.id === state.selectedId)
   },
   actions: {
+    /** One page of a data set's samples (features as stored, labels as class indices). */
+    samples(id: string, split: SplitName, offset: number, count: number) {
+      return client.call('datasets.samples', { id, split, offset, count })
+    },
     async refresh(): Promise<void> {
       this.loading = true
       try {

@@ -410,6 +410,16 @@ const useDesignerStoreDefinition = defineStore('designer', {
       if (this.selectedIndex !== null && this.selectedIndex >= this.spec.layers.length) this.selectedIndex = this.spec.layers.length > 0 ? this.spec.layers.length - 1 : null
     },
     /** Saves the spec as the next version of the model named like it; the back end numbers versions. */
+    /** The saved models, newest first (the Open menu). */
+    async listSavedModels(): Promise<SavedModel[]> {
+      return (await client.call('models.list', {})).sort((a, b) => b.created_at.localeCompare(a.created_at))
+    },
+    /** Reads an uploaded model file (and, with a data set, records it as a run to evaluate); the design becomes its spec. */
+    async importModelFile(file: string, datasetId: string | null) {
+      const imported = await client.call('models.import', { file, ...(datasetId ? { dataset_id: datasetId } : {}) })
+      this.importSpec(imported.spec)
+      return imported
+    },
     async saveModel(): Promise<void> {
       this.saving = true
       this.saveError = null

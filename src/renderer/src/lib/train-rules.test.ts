@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adaptConfigToTask, backendProblem, chooseDataset, datasetMisfit, defaultConfigForTask, lossForTask, startRefusal } from './train-rules'
-import type { DatasetDescriptor } from '../../../../shared/dataset'
-import type { ModelSpec } from '../../../../shared/model-spec'
+import type { DatasetDescriptor } from '../../../shared/dataset'
+import type { ModelSpec } from '../../../shared/model-spec'
 
 const spec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'mlp', input_shape: [784], layers: [{ class_name: 'Dense', config: { units: 10, activation: 'softmax' } }] }
 const mnist = { id: 'mnist', name: 'MNIST', task: 'multiclass', feature_shape: [784], classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], target_size: 1 } as DatasetDescriptor

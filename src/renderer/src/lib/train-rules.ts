@@ -1,9 +1,9 @@
 // What the Train view decides without the back end: default settings from the data set's task,
 // and whether Start is allowed (with the reason shown when it is not).
-import type { DatasetDescriptor, Task } from '../../../../shared/dataset'
-import type { ModelSpec } from '../../../../shared/model-spec'
-import { specErrorText } from '../../components/errors'
-import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../../shared/training'
+import type { DatasetDescriptor, Task } from '../../../shared/dataset'
+import type { ModelSpec } from '../../../shared/model-spec'
+import { specErrorText } from '../components/errors'
+import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../shared/training'
 
 export { lossForTask, lossesForTask }
 
