@@ -248,7 +248,29 @@ export const ERROR_REASONS = {
   'model_file.invalid_spec': { code: 'bad_input', details: ['file', 'count', 'first', 'first_reason', 'layer', 'class_name', 'field'] },
   'model_file.weights_mismatch': { code: 'bad_input', details: ['file', 'layer', 'problem'] },
   'torch_job.bad': { code: 'bad_input', details: ['problem'] },
-  'torch_job.dataset_missing': { code: 'not_found', details: ['source_run_id', 'dataset'] }
+  'torch_job.dataset_missing': { code: 'not_found', details: ['source_run_id', 'dataset'] },
+  // Hyperparameter sweeps (src/shared/sweep.ts, services/sweeps-service.ts).
+  'sweep.bad_field': { code: 'bad_input', details: ['field'] },
+  'sweep.unknown_field': { code: 'bad_input', details: ['field', 'known'] },
+  'sweep.range_not_number': { code: 'bad_input', details: ['field', 'text'] },
+  'sweep.bad_range': { code: 'bad_input', details: ['field', 'text'] },
+  'sweep.bad_scale': { code: 'bad_input', details: ['field', 'text', 'got'] },
+  'sweep.bad_count': { code: 'bad_input', details: ['field', 'text', 'got', 'max'] },
+  'sweep.range_reversed': { code: 'bad_input', details: ['field', 'text', 'low', 'high'] },
+  'sweep.log_nonpositive': { code: 'bad_input', details: ['field', 'text', 'low'] },
+  'sweep.empty_value': { code: 'bad_input', details: ['field', 'text'] },
+  'sweep.not_a_number': { code: 'bad_input', details: ['field', 'text', 'value'] },
+  'sweep.not_an_integer': { code: 'bad_input', details: ['field', 'text', 'value'] },
+  'sweep.not_a_boolean': { code: 'bad_input', details: ['field', 'text', 'value'] },
+  'sweep.duplicate_value': { code: 'bad_input', details: ['field', 'text', 'value'] },
+  'sweep.bad_trials': { code: 'bad_input', details: ['got', 'max'] },
+  'sweep.no_axes': { code: 'bad_input', details: [] },
+  'sweep.duplicate_field': { code: 'bad_input', details: ['field'] },
+  'sweep.too_many': { code: 'bad_input', details: ['count', 'max'] },
+  'sweep.invalid_config': { code: 'bad_input', details: ['label', 'field', 'problem'] },
+  'sweep.field_dropped': { code: 'bad_input', details: ['label', 'field'] },
+  'sweep.not_found': { code: 'not_found', details: ['sweep_id'] },
+  'sweep.ended': { code: 'conflict', details: ['sweep_id', 'status', 'action'] }
 } as const satisfies Record<string, { code: ErrorCode; details: readonly string[] }>
 
 export type ErrorReason = keyof typeof ERROR_REASONS
