@@ -1,0 +1,112 @@
+// The Distributions callback on real training: S7 (seed 004's y = 2x, Dense(3, relu) → Dense(1))
+// with seed 42 has all three relu units dead after its first step and predicts a constant; the
+// shipped S7 (seed 1) keeps one live unit and fits; a healthy blob classifier is not flagged.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectBackend, type SelectedBackend } from '../backend'
+import { buildModel } from '../model-builder'
+import { trainModel, type TrainingData } from '../training-loop'
+import { EXAMPLES } from '../../../shared/examples'
+import { BAND_PERCENTILES, DISTRIBUTION_BINS, distributionFlags, summarize, unitFlags, type DistributionEpoch } from '../../../shared/distributions'
+import { Distributions, probeBatch } from './distributions'
+import { config, denseModel, linearData } from '../../../../test/engine-fixtures'
+
+const S7 = EXAMPLES.find((example) => example.id === 'S7')!
+const data: TrainingData = { train: { x: Float32Array.of(1, 2, 3, 4), y: Float32Array.of(2, 4, 6, 8), count: 4, featureShape: [1] }, task: 'regression', numClasses: 0, targetSize: 1 }
+
+async function trainS7(backend: SelectedBackend, seed: number) {
+  const { tf, info } = backend
+  const config = { ...S7.config, seed }
+  const model = buildModel(tf, S7.spec, { seed })
+  const records: DistributionEpoch[] = []
+  const callback = new Distributions({ probe: probeBatch(data.train, 64, seed), record: (record) => void records.push(record) })
+  const outcome = await trainModel({ tf, model, config, data, runId: 's7', backend: info, emit: () => undefined, callbacks: [callback] })
+  const predicted = Array.from((await (model.predict(tf.tensor2d([5, 6], [2, 1])) as import('@tensorflow/tfjs').Tensor).data()))
+  tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+  model.dispose()
+  return { records, predicted }
+}
+
+describe('Distributions callback', () => {
+  let backend: SelectedBackend
+  beforeAll(async () => {
+    backend = await selectBackend('cpu')
+  })
+
+  it('flags S7 with seed 42: two relu units dead at epoch 0, the third dead after the first step, a constant prediction', async () => {
+    // Our seeded initialisation gives dense_1 the kernel [-0.092, 0.005, -0.514]: units 0 and 2 are
+    // never positive on x = 1…4; unit 1 is (barely) and its first update pushes it below zero for good.
+    const { records, predicted } = await trainS7(backend, 42)
+    expect(records.map((record) => record.epoch)).toEqual(Array.from({ length: 101 }, (_, i) => i))
+    expect(records[0].layers[0]).toMatchObject({ layer: 'dense_1', activation: 'relu', units: 3, dead_units: [0, 2] })
+    expect(records[1].layers[0].dead_units).toEqual([0, 1, 2])
+    expect(records[100].layers[0].activations?.max).toBe(0)
+    expect(distributionFlags(records)).toEqual([
+      { kind: 'dead_relu', layer: 'dense_1', activation: 'relu', units: [0, 2], layer_units: 3, since_epoch: 0 },
+      { kind: 'dead_relu', layer: 'dense_1', activation: 'relu', units: [1], layer_units: 3, since_epoch: 1 }
+    ])
+    // Dead units pass no gradient: the output is the last bias alone, the same constant 4.3 for x = 5 and 6 (issue 12).
+    expect(predicted[0]).toBeCloseTo(predicted[1], 6)
+    expect(predicted[0]).toBeCloseTo(4.3, 1)
+  })
+
+  it('flags the shipped S7 (seed 1) in part: two of three units dead from the start, the third fits y = 2x', async () => {
+    const { records, predicted } = await trainS7(backend, 1)
+    expect(distributionFlags(records)).toEqual([{ kind: 'dead_relu', layer: 'dense_1', activation: 'relu', units: [0, 1], layer_units: 3, since_epoch: 0 }])
+    expect(Math.abs(predicted[0] - 10)).toBeLessThan(1.5)
+    // Weights move between epoch 0 and the end; every record summarises 3 + 3 (dense_1) and 3 + 1 (dense_2) weights.
+    const [start, end] = [records[0], records[records.length - 1]]
+    expect(start.layers.map((layer) => layer.weights.map((weight) => weight.summary.count))).toEqual([[3, 3], [3, 1]])
+    expect(end.layers[0].weights[0].summary.max).toBeGreaterThan(start.layers[0].weights[0].summary.max + 0.5)
+  })
+
+  it('does not flag a healthy run (y = 2x on [-1, 1], Dense(8, relu) → Dense(4, tanh) → Dense(1))', async () => {
+    // Zero biases and inputs on both sides of 0: every relu unit starts positive on about half the rows.
+    const { tf, info } = backend
+    const blobs = linearData(128)
+    const model = denseModel(tf, 1, [{ units: 8, activation: 'relu' }, { units: 4, activation: 'tanh' }, { units: 1, activation: 'linear' }], 3)
+    const records: DistributionEpoch[] = []
+    const callback = new Distributions({ probe: probeBatch(blobs.train, 64, 5), record: (record) => void records.push(record) })
+    const outcome = await trainModel({ tf, model, config: config({ loss: 'mean_squared_error', budget: { kind: 'epochs', epochs: 5 }, batch_size: 16, optimizer: { name: 'sgd', learning_rate: 0.01 } }), data: blobs, runId: 'blobs', backend: info, emit: () => undefined, callbacks: [callback] })
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+    expect(records).toHaveLength(6)
+    expect(records[5].layers.map((layer) => [layer.activation, layer.units])).toEqual([['relu', 8], ['tanh', 4], [null, 1]])
+    expect(records[5].layers[1].activations?.count).toBe(64 * 4)
+    expect(outcome.epochs[4].loss).toBeLessThan(outcome.epochs[0].loss)
+    expect(distributionFlags(records)).toEqual([])
+  })
+
+  it('summarises values exactly: bins sum to the count, percentiles interpolate the sorted values', () => {
+    const values = Float32Array.from({ length: 101 }, (_, i) => i)
+    const summary = summarize(values.slice())
+    expect(summary).toMatchObject({ count: 101, min: 0, max: 100, mean: 50 })
+    expect(summary.std).toBeCloseTo(Math.sqrt(850), 6)
+    expect(summary.bins).toHaveLength(DISTRIBUTION_BINS)
+    expect(summary.bins.reduce((a, b) => a + b, 0)).toBe(101)
+    expect(summary.percentiles).toEqual(BAND_PERCENTILES.map((p) => expect.closeTo(p, 4)))
+  })
+
+  it('flags saturated sigmoid units (≥ 99 % of rows within 1e-3 of a bound), not ones that move', () => {
+    // 2 units × 100 rows: unit 0 at 0.9995 on every row, unit 1 spread over (0, 1).
+    const rows = 100
+    const output = new Float32Array(rows * 2)
+    for (let r = 0; r < rows; r++) {
+      output[2 * r] = 0.9995
+      output[2 * r + 1] = (r + 0.5) / rows
+    }
+    expect(unitFlags(output, rows, 2, 'sigmoid')).toEqual({ dead: [], saturated: [0] })
+    output[0] = 0.5 // 99 of 100 rows still saturated: flagged
+    expect(unitFlags(output, rows, 2, 'sigmoid').saturated).toEqual([0])
+    output[2] = 0.5 // 98 of 100: not
+    expect(unitFlags(output, rows, 2, 'sigmoid').saturated).toEqual([])
+    expect(unitFlags(Float32Array.of(0, 0.2, 0, 0), 2, 2, 'relu').dead).toEqual([0])
+  })
+
+  it('dates a flag by the epoch its unit died and stayed dead', () => {
+    const record = (epoch: number, dead: number[]): DistributionEpoch => ({ epoch, step: epoch, layers: [{ layer: 'h', class_name: 'Dense', activation: 'relu', weights: [], activations: null, units: 4, dead_units: dead, saturated_units: [] }] })
+    const flags = distributionFlags([record(0, [1]), record(1, []), record(2, [0]), record(3, [0, 1]), record(4, [0, 1])])
+    expect(flags).toEqual([
+      { kind: 'dead_relu', layer: 'h', activation: 'relu', units: [0], layer_units: 4, since_epoch: 2 },
+      { kind: 'dead_relu', layer: 'h', activation: 'relu', units: [1], layer_units: 4, since_epoch: 3 }
+    ])
+  })
+})
