@@ -36,12 +36,20 @@ const bridgedMethods: Record<MethodName, true> = {
   'runs.predict': true,
   'runs.setThreshold': true,
   'runs.weights': true,
-  'runs.export': true
+  'runs.export': true,
+  'runs.gradientCheck': true,
+  'sweeps.create': true,
+  'sweeps.list': true,
+  'sweeps.get': true,
+  'sweeps.pause': true,
+  'sweeps.resume': true,
+  'sweeps.cancel': true
 }
 
 const bridgedEvents: Record<EventName, true> = {
   'run.progress': true,
   'runs.changed': true,
+  'sweeps.changed': true,
   'datasets.changed': true,
   'job.progress': true,
   'menu.command': true

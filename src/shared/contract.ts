@@ -6,6 +6,8 @@ import { csvImportOptionsSchema, csvPreviewOptionsSchema, csvPreviewSchema, data
 import { modelSpecSchema } from './model-spec'
 import { activeRunSchema, progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
 import { backendNameSchema, trainingConfigSchema } from './training'
+import { SWEEP_MODES, sweepAxisSchema, sweepDetailSchema, sweepSummarySchema } from './sweep'
+import { gradientCheckRequestSchema, gradientCheckResultSchema } from './gradient-check'
 
 const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _ . : -')
 const empty = z.object({}).strict()
@@ -153,12 +155,39 @@ export const methods = {
   'runs.setThreshold': method(z.object({ run_id: id, threshold: z.number().min(0).max(1).nullable() }), z.object({ run_id: id, threshold: z.number().nullable() })),
   /** The trained layer weights (Keras get_weights), row-major. */
   'runs.weights': method(z.object({ run_id: id }), z.array(z.object({ name: z.string(), layer: z.string(), shape: z.array(z.number()), values: z.array(z.number()) }))),
-  'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS), weights: weightsChoiceSchema.optional() }), exportResultSchema)
+  'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS), weights: weightsChoiceSchema.optional() }), exportResultSchema),
+  /** Back-propagation against central differences per weight tensor (src/shared/gradient-check.ts), on a run's weights or an untrained spec; job.progress while it runs. */
+  'runs.gradientCheck': method(gradientCheckRequestSchema, gradientCheckResultSchema),
+
+  /** A hyperparameter sweep: the base config with swept fields (lists or ranges, src/shared/sweep.ts), queued as runs started `concurrency` at a time. */
+  'sweeps.create': method(
+    z.object({
+      name: z.string().max(200).optional(),
+      spec: modelSpecSchema,
+      dataset_id: id,
+      base_config: trainingConfigSchema,
+      axes: z.array(sweepAxisSchema).min(1).max(10),
+      mode: z.enum(SWEEP_MODES).default('grid'),
+      trials: z.number().int().min(1).max(500).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      concurrency: z.number().int().min(1).max(8).default(1)
+    }),
+    sweepSummarySchema
+  ),
+  'sweeps.list': method(empty, z.array(sweepSummarySchema)),
+  'sweeps.get': method(z.object({ sweep_id: id }), sweepDetailSchema),
+  /** No new runs start; running ones go on. */
+  'sweeps.pause': method(z.object({ sweep_id: id }), sweepSummarySchema),
+  'sweeps.resume': method(z.object({ sweep_id: id }), sweepSummarySchema),
+  /** Queued runs are cancelled and running ones stopped. */
+  'sweeps.cancel': method(z.object({ sweep_id: id }), sweepSummarySchema)
 } as const
 
 export const events = {
   'run.progress': progressEventSchema,
   'runs.changed': z.object({ run_id: z.string() }),
+  /** A sweep started a run, a run of it ended, or it was paused, resumed, cancelled or finished. */
+  'sweeps.changed': z.object({ sweep_id: z.string() }),
   'datasets.changed': z.object({ id: z.string() }),
   /** A long back-end job (import, evaluation): done of total, in the job's own units. */
   'job.progress': z.object({ job: z.string(), label: z.string(), done: z.number(), total: z.number() }),

@@ -291,3 +291,79 @@ export function expandSweep(definition: SweepDefinition): SweepPoint[] {
     return { index, label, values, config: checked.data }
   })
 }
+
+// What the contract carries about sweeps (src/shared/contract.ts: sweeps.*).
+export const SWEEP_STATUSES = ['active', 'paused', 'cancelled', 'finished'] as const
+export const SWEEP_ITEM_STATES = ['queued', 'claimed', 'cancelled', 'failed'] as const
+const sweepValueSchema = z.union([z.number(), z.string(), z.boolean()])
+
+export const sweepCountsSchema = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  /** Claimed and not ended yet (starting, running or paused). */
+  running: z.number().int(),
+  finished: z.number().int(),
+  /** Ended other than finished: stopped, diverged, failed, or could not start. */
+  failed: z.number().int(),
+  /** Running when its process died: reported, not run again. */
+  interrupted: z.number().int(),
+  cancelled: z.number().int()
+})
+export type SweepCounts = z.infer<typeof sweepCountsSchema>
+
+export const sweepSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  dataset_id: z.string(),
+  model_name: z.string(),
+  mode: z.enum(SWEEP_MODES),
+  trials: z.number().nullable(),
+  seed: z.number().nullable(),
+  concurrency: z.number().int(),
+  status: z.enum(SWEEP_STATUSES),
+  created_at: z.string(),
+  ended_at: z.string().nullable(),
+  axes: z.array(sweepAxisSchema),
+  /** The canonical swept fields, in axis order. */
+  fields: z.array(z.string()),
+  counts: sweepCountsSchema
+})
+export type SweepSummary = z.infer<typeof sweepSummarySchema>
+
+export const sweepItemSchema = z.object({
+  index: z.number().int(),
+  label: z.string(),
+  values: z.record(z.string(), sweepValueSchema),
+  state: z.enum(SWEEP_ITEM_STATES),
+  run_id: z.string().nullable(),
+  /** The run's status once its row exists. */
+  run_status: z.string().nullable(),
+  error: z.string().nullable(),
+  final_metrics: z.record(z.string(), z.number()),
+  best_metrics: z.record(z.string(), z.number())
+})
+export type SweepItem = z.infer<typeof sweepItemSchema>
+
+export const sweepDetailSchema = sweepSummarySchema.extend({ items: z.array(sweepItemSchema) })
+export type SweepDetail = z.infer<typeof sweepDetailSchema>
+
+/** Whether an item is done: it will not start or change any more. */
+export function sweepItemDone(item: Pick<SweepItem, 'state' | 'run_status'>): boolean {
+  if (item.state === 'cancelled' || item.state === 'failed') return true
+  return item.state === 'claimed' && item.run_status !== null && !['queued', 'running', 'paused'].includes(item.run_status)
+}
+
+/** Counts of a sweep's items by what became of them. */
+export function sweepCounts(items: ReadonlyArray<Pick<SweepItem, 'state' | 'run_status'>>): SweepCounts {
+  const counts: SweepCounts = { total: items.length, queued: 0, running: 0, finished: 0, failed: 0, interrupted: 0, cancelled: 0 }
+  for (const item of items) {
+    if (item.state === 'queued') counts.queued++
+    else if (item.state === 'cancelled') counts.cancelled++
+    else if (item.state === 'failed') counts.failed++
+    else if (item.run_status === null || ['queued', 'running', 'paused'].includes(item.run_status)) counts.running++
+    else if (item.run_status === 'finished') counts.finished++
+    else if (item.run_status === 'interrupted') counts.interrupted++
+    else counts.failed++
+  }
+  return counts
+}

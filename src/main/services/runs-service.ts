@@ -85,6 +85,8 @@ export interface Runs {
   trainedRunDir(runId: string, name: string): string
   /** Stops every active run and waits for their trainers to end. */
   stopAll(): Promise<void>
+  /** runs.start with the run id chosen beforehand (a sweep claims the id before starting the run). */
+  startWithId(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }, runId: string): Promise<{ run_id: string }>
 }
 
 /**
@@ -421,7 +423,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
     run.handle.stop()
   }
 
-  async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }): Promise<{ run_id: string }> {
+  async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }, runId?: string): Promise<{ run_id: string }> {
     const checked = validateSpec(request.spec)
     if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
     const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
@@ -435,6 +437,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
       throw new WorkbenchError('bad_input', `the model expects inputs of shape (${request.spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`, { reason: 'run.input_shape_mismatch', details: { model_shape: request.spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
     }
     const run = store.createRun({
+      ...(runId === undefined ? {} : { id: runId }),
       name: request.name?.trim() || `${request.spec.name} on ${descriptor.name}`,
       model_name: request.spec.name,
       dataset: descriptor,
@@ -452,13 +455,14 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
     },
     isActive: (runId) => active.has(runId),
     trainedRunDir,
+    startWithId: (request, runId) => startRun(request, runId),
     async stopAll() {
       clearInterval(timer)
       for (const run of active.values()) run.handle.stop()
       await Promise.allSettled([...active.values()].map((run) => run.ended))
     },
     handlers: {
-      'runs.start': startRun,
+      'runs.start': (request) => startRun(request),
       'runs.stop': async ({ run_id }) => {
         requestStop(activeRun(run_id, 'stop'))
         return { ok: true as const }

@@ -19,6 +19,7 @@ import { createExports } from './exports-service'
 import { createImports, type Imports } from './imports-service'
 import { RunFolders } from './run-folders'
 import { createRuns, type RunsOptions } from './runs-service'
+import { createSweeps, type SweepsOptions } from './sweeps-service'
 import { createUploads } from './uploads'
 import { packageVersion } from './versions'
 
@@ -47,6 +48,8 @@ export interface OpenWorkbenchOptions {
   store?: StoreOptions
   /** Heartbeat interval of this process's runs (default 5 s). */
   runs?: RunsOptions
+  /** How often the sweep scheduler looks at the queue (default 2 s). */
+  sweeps?: SweepsOptions
 }
 
 export async function openWorkbench(options: OpenWorkbenchOptions): Promise<WorkbenchService> {
@@ -79,6 +82,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const runs = createRuns(ctx, datasets, options.runs)
   const exports = createExports(ctx)
   const imports = createImports(ctx, uploads, datasets)
+  const sweeps = createSweeps(ctx, datasets, runs, options.sweeps)
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -98,8 +102,11 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     },
     ...runs.handlers,
     ...exports.handlers,
-    ...imports.handlers
+    ...imports.handlers,
+    ...sweeps.handlers
   }
+  // Queued runs of unfinished sweeps start again (never a run twice: see sweeps-service.ts).
+  sweeps.start()
 
   return {
     handlers,
@@ -113,6 +120,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     waitForRun: (runId) => runs.waitFor(runId),
     importTorchJobFolder: (folder) => imports.importTorchJobFolder(folder),
     async close() {
+      sweeps.close()
       await runs.stopAll()
       await uploads.close()
       store.close()

@@ -92,6 +92,43 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN owner_start TEXT;
   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
   ALTER TABLE runs ADD COLUMN interrupted_from TEXT;
+  `,
+  // v4: hyperparameter sweeps. A sweep is a group of configs queued as items; a process claims an
+  // item (in an IMMEDIATE transaction, recording itself) before it creates and starts the item's
+  // run, so two processes sharing the folder never start the same one. run_id is set at the claim;
+  // a claim whose process died before the run row existed goes back to the queue.
+  `
+  CREATE TABLE sweeps (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    dataset_id  TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    base_config TEXT NOT NULL,
+    axes        TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('grid','random')),
+    trials      INTEGER,
+    seed        INTEGER,
+    concurrency INTEGER NOT NULL DEFAULT 1,
+    status      TEXT NOT NULL CHECK (status IN ('active','paused','cancelled','finished')),
+    created_at  TEXT NOT NULL,
+    ended_at    TEXT
+  );
+  CREATE TABLE sweep_items (
+    sweep_id      TEXT NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    label         TEXT NOT NULL,
+    sweep_values  TEXT NOT NULL,
+    config        TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('queued','claimed','cancelled','failed')),
+    run_id        TEXT UNIQUE,
+    claimed_host  TEXT,
+    claimed_pid   INTEGER,
+    claimed_start TEXT,
+    claimed_at    TEXT,
+    error         TEXT,
+    PRIMARY KEY (sweep_id, idx)
+  );
+  CREATE INDEX sweep_items_by_state ON sweep_items (sweep_id, state, idx);
   `
 ]
 

@@ -20,6 +20,7 @@ import { evenlySpacedIndices } from './downsample'
 import { MetricWriter, createMetricInserter, type MetricWriterOptions } from './metric-writer'
 import { describeOwner, ownerState, systemProbe, type OwnerState, type ProcessProbe } from './process-owner'
 import { migrate } from './schema'
+import { SweepStore } from './sweep-store'
 
 export { processIsAlive } from './process-owner'
 
@@ -284,6 +285,13 @@ export class WorkbenchStore {
       throw new StoreError('incompatible', `${dbPath} is not a usable Model Workbench database: ${(cause as Error).message}. Move it aside and restart to start a fresh one.`)
     }
     return new WorkbenchStore(db, dbPath, options)
+  }
+
+  private sweepStore: SweepStore | null = null
+  /** The sweeps and their queue, over the same connection (src/main/store/sweep-store.ts). */
+  get sweeps(): SweepStore {
+    this.sweepStore ??= new SweepStore(this.db, this.busy, this.probe)
+    return this.sweepStore
   }
 
   get isClosed(): boolean {
