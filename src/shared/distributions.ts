@@ -91,7 +91,12 @@ export function saturationBounds(activation: string | null): [number, number] | 
   return activation !== null ? (SATURATING[activation] ?? null) : null
 }
 
-/** min, max, mean, std, fixed bins and band percentiles of `values` (sorted in place: pass a copy you own). */
+/** Up to this many values the percentiles come from a sort; above, from a fine histogram (linear time). */
+const EXACT_UP_TO = 4096
+/** Fine bins per coarse bin for the percentiles of big tensors (error ≤ (max − min) / 3 000). */
+const FINE_PER_BIN = 100
+
+/** min, max, mean, std, fixed bins and band percentiles of `values` (small arrays are sorted in place: pass a copy you own). */
 export function summarize(values: Float32Array): Summary {
   const count = values.length
   const bins = new Array<number>(DISTRIBUTION_BINS).fill(0)
@@ -107,19 +112,38 @@ export function summarize(values: Float32Array): Summary {
   }
   const mean = sum / count
   let squares = 0
-  for (let i = 0; i < count; i++) squares += (values[i] - mean) ** 2
-  const width = (max - min) / DISTRIBUTION_BINS
+  const fineCount = DISTRIBUTION_BINS * FINE_PER_BIN
+  const fine = new Float64Array(fineCount)
+  const scale = max > min ? fineCount / (max - min) : 0
   for (let i = 0; i < count; i++) {
-    const bin = width > 0 ? Math.min(DISTRIBUTION_BINS - 1, Math.floor((values[i] - min) / width)) : DISTRIBUTION_BINS - 1
-    bins[bin]++
+    const v = values[i]
+    squares += (v - mean) * (v - mean)
+    fine[scale > 0 ? Math.min(fineCount - 1, Math.floor((v - min) * scale)) : fineCount - 1]++
   }
-  values.sort()
-  const percentiles = BAND_PERCENTILES.map((p) => {
-    const at = (p / 100) * (count - 1)
-    const lo = Math.floor(at)
-    const hi = Math.min(count - 1, lo + 1)
-    return values[lo] + (values[hi] - values[lo]) * (at - lo)
-  })
+  for (let b = 0; b < fineCount; b++) bins[Math.floor(b / FINE_PER_BIN)] += fine[b]
+  let percentiles: number[]
+  if (count <= EXACT_UP_TO) {
+    values.sort()
+    percentiles = BAND_PERCENTILES.map((p) => {
+      const at = (p / 100) * (count - 1)
+      const lo = Math.floor(at)
+      const hi = Math.min(count - 1, lo + 1)
+      return values[lo] + (values[hi] - values[lo]) * (at - lo)
+    })
+  } else {
+    // The value below which a share p of the values lie, interpolated inside its fine bin.
+    percentiles = BAND_PERCENTILES.map((p) => {
+      if (p <= 0) return min
+      if (p >= 100) return max
+      const target = (p / 100) * count
+      let seen = 0
+      for (let b = 0; b < fineCount; b++) {
+        if (seen + fine[b] >= target) return min + (b + (target - seen) / fine[b]) / scale
+        seen += fine[b]
+      }
+      return max
+    })
+  }
   return { count, min, max, mean, std: Math.sqrt(squares / count), bins, percentiles }
 }
 

@@ -18,7 +18,7 @@ async function trainS7(backend: SelectedBackend, seed: number) {
   const config = { ...S7.config, seed }
   const model = buildModel(tf, S7.spec, { seed })
   const records: DistributionEpoch[] = []
-  const callback = new Distributions({ probe: probeBatch(data.train, 64, seed), record: (record) => void records.push(record) })
+  const callback = new Distributions({ probe: probeBatch(data.train, 64, seed), record: (record) => void records.push(record), maxShare: 1 })
   const outcome = await trainModel({ tf, model, config, data, runId: 's7', backend: info, emit: () => undefined, callbacks: [callback] })
   const predicted = Array.from((await (model.predict(tf.tensor2d([5, 6], [2, 1])) as import('@tensorflow/tfjs').Tensor).data()))
   tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
@@ -59,13 +59,28 @@ describe('Distributions callback', () => {
     expect(end.layers[0].weights[0].summary.max).toBeGreaterThan(start.layers[0].weights[0].summary.max + 0.5)
   })
 
+  it('keeps its cost within maxShare of the training time by thinning records, and always records the last epoch', async () => {
+    const { tf, info } = backend
+    const model = buildModel(tf, S7.spec, { seed: 42 })
+    const records: DistributionEpoch[] = []
+    const callback = new Distributions({ probe: probeBatch(data.train, 64, 42), record: (record) => void records.push(record) })
+    const outcome = await trainModel({ tf, model, config: { ...S7.config, seed: 42 }, data, runId: 's7', backend: info, emit: () => undefined, callbacks: [callback] })
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+    model.dispose()
+    // One step per epoch costs about as much as a record: far fewer than 101 records, but the first and the last.
+    expect(records.length).toBeLessThan(60)
+    expect(records[0].epoch).toBe(0)
+    expect(records[records.length - 1].epoch).toBe(100)
+    expect(distributionFlags(records).flatMap((flag) => flag.units).sort()).toEqual([0, 1, 2])
+  })
+
   it('does not flag a healthy run (y = 2x on [-1, 1], Dense(8, relu) → Dense(4, tanh) → Dense(1))', async () => {
     // Zero biases and inputs on both sides of 0: every relu unit starts positive on about half the rows.
     const { tf, info } = backend
     const blobs = linearData(128)
     const model = denseModel(tf, 1, [{ units: 8, activation: 'relu' }, { units: 4, activation: 'tanh' }, { units: 1, activation: 'linear' }], 3)
     const records: DistributionEpoch[] = []
-    const callback = new Distributions({ probe: probeBatch(blobs.train, 64, 5), record: (record) => void records.push(record) })
+    const callback = new Distributions({ probe: probeBatch(blobs.train, 64, 5), record: (record) => void records.push(record), maxShare: 1 })
     const outcome = await trainModel({ tf, model, config: config({ loss: 'mean_squared_error', budget: { kind: 'epochs', epochs: 5 }, batch_size: 16, optimizer: { name: 'sgd', learning_rate: 0.01 } }), data: blobs, runId: 'blobs', backend: info, emit: () => undefined, callbacks: [callback] })
     tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
     expect(records).toHaveLength(6)
@@ -108,5 +123,22 @@ describe('Distributions callback', () => {
       { kind: 'dead_relu', layer: 'h', activation: 'relu', units: [0], layer_units: 4, since_epoch: 2 },
       { kind: 'dead_relu', layer: 'h', activation: 'relu', units: [1], layer_units: 4, since_epoch: 3 }
     ])
+  })
+})
+
+describe('summarize on a big tensor', () => {
+  it('takes percentiles from a fine histogram within (max − min) / 3 000 of the sorted values', () => {
+    const count = 50_000
+    const values = new Float32Array(count)
+    let state = 12345
+    for (let i = 0; i < count; i++) {
+      state = (state * 1103515245 + 12345) % 2 ** 31
+      values[i] = Math.tan((state / 2 ** 31 - 0.5) * 2.8) // heavy-tailed
+    }
+    const summary = summarize(values.slice())
+    const sorted = values.slice().sort()
+    const tolerance = (summary.max - summary.min) / 3000 + 1e-6
+    BAND_PERCENTILES.forEach((p, i) => expect(Math.abs(summary.percentiles[i] - sorted[Math.min(count - 1, Math.round((p / 100) * (count - 1)))])).toBeLessThan(tolerance))
+    expect(summary.bins.reduce((a, b) => a + b, 0)).toBe(count)
   })
 })

@@ -42,11 +42,23 @@ export interface DistributionsOptions {
   probe: ProbeBatch
   /** Receives each record (epoch 0 before training, then each epoch); awaited. */
   record: (epoch: DistributionEpoch) => void | Promise<void>
+  /**
+   * The most of the training time recording may take (default 0.03). An epoch end is recorded
+   * while the time spent recording stays within this share of the time trained so far; when
+   * epochs are so short that it would not (S7: one 1 ms step per epoch), records thin out, and
+   * the last epoch is always recorded at the end of training. 1 records every epoch.
+   */
+  maxShare?: number
 }
+
+/** The default share of training time distributions may cost. */
+export const DISTRIBUTIONS_MAX_SHARE = 0.03
 
 export class Distributions implements TrainingCallback {
   private probeModel: LayersModel | null = null
   readonly records: DistributionEpoch[] = []
+  private spentMs = 0
+  private lastEpoch = 0
 
   constructor(private readonly options: DistributionsOptions) {}
 
@@ -57,7 +69,9 @@ export class Distributions implements TrainingCallback {
   }
 
   async onEpochEnd(epoch: number, _metrics: unknown, ctx: TrainingContext): Promise<void> {
-    await this.take(epoch + 1, ctx)
+    this.lastEpoch = epoch + 1
+    const share = this.options.maxShare ?? DISTRIBUTIONS_MAX_SHARE
+    if (share >= 1 || this.spentMs <= share * ctx.trainingMs()) await this.take(epoch + 1, ctx)
   }
 
   /** One record of the model as it is now. */
@@ -65,6 +79,7 @@ export class Distributions implements TrainingCallback {
     const { tf, model } = ctx
     const probeModel = this.probeModel
     if (!probeModel) throw new Error('Distributions.take before onTrainBegin')
+    const startedAt = performance.now()
     const { probe } = this.options
     const inputShape = model.inputs[0].shape.slice(1).map((d) => d ?? 1)
     const layers = model.layers
@@ -112,10 +127,14 @@ export class Distributions implements TrainingCallback {
     const record: DistributionEpoch = { epoch, step: ctx.step, layers: records }
     this.records.push(record)
     await this.options.record(record)
+    this.spentMs += performance.now() - startedAt
     return record
   }
 
-  onTrainEnd(): void {
+  async onTrainEnd(ctx: TrainingContext): Promise<void> {
+    // The last finished epoch, when the budget skipped it (a run that diverged ends on its NaN weights: recorded too).
+    const last = this.records[this.records.length - 1]
+    if (this.probeModel && last && last.epoch < this.lastEpoch) await this.take(this.lastEpoch, ctx)
     // The probe model shares the run model's layers and weights: nothing of its own to dispose.
     this.probeModel = null
   }
