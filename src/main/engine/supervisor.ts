@@ -11,7 +11,8 @@ import type { EndedEvent } from './training-loop'
 import type { LayerWeight, Prediction } from './run-analysis'
 import type { ExportJob, ExportJobResult } from '../export/job'
 export type { ExportJob, ExportJobResult } from '../export/job'
-import type { EvaluateJob, FromTrainer, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import type { EvaluateJob, FromTrainer, GradientCheckJob, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import type { GradientCheckResult } from './gradient-check'
 
 export type { EndedEvent } from './training-loop'
 export type { TrainingJob, EvaluateJob, PredictJob, WeightsJob } from './trainer-protocol'
@@ -150,7 +151,7 @@ export function startTraining(job: TrainingJob, opts: SupervisorOptions = {}): T
 }
 
 /** One request to a short-lived trainer process: its result, or its error as a thrown Error. */
-function request<T>(message: ToTrainer, opts: SupervisorOptions): Promise<T> {
+function request<T>(message: ToTrainer, opts: SupervisorOptions, onProgress?: (done: number, total: number) => void): Promise<T> {
   const entry = trainerEntry()
   const channel = (opts.fork ?? forkWithNode)(entry.path, [])
   return new Promise<T>((resolve, reject) => {
@@ -158,7 +159,9 @@ function request<T>(message: ToTrainer, opts: SupervisorOptions): Promise<T> {
     channel.on('message', (raw) => {
       const reply = raw as FromTrainer
       if (settled || !reply || typeof reply !== 'object') return
-      if (reply.type === 'result') {
+      if (reply.type === 'job_progress') {
+        onProgress?.(reply.done, reply.total)
+      } else if (reply.type === 'result') {
         settled = true
         resolve(reply.result as T)
       } else if (reply.type === 'error') {
@@ -197,4 +200,9 @@ export function materialiseModel(job: MaterialiseJob, opts: SupervisorOptions = 
 
 export function readRunWeights(job: WeightsJob, opts: SupervisorOptions = {}): Promise<LayerWeight[]> {
   return request<LayerWeight[]>({ type: 'weights', ...job }, opts)
+}
+
+/** The gradient check in a short-lived trainer; `onProgress` hears every weight compared (done of total). */
+export function gradientCheckRun(job: GradientCheckJob, opts: SupervisorOptions = {}, onProgress?: (done: number, total: number) => void): Promise<GradientCheckResult & { rows: number[] }> {
+  return request<GradientCheckResult & { rows: number[] }>({ type: 'gradient_check', ...job }, opts, onProgress)
 }

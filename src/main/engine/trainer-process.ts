@@ -18,7 +18,8 @@ import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
 import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
 import { runExportJob } from '../export/job'
 import { ExportRefusal } from '../export/types'
-import type { EvaluateJob, FromTrainer, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import type { EvaluateJob, FromTrainer, GradientCheckJob, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
+import { gradientCheckOnSplit } from './gradient-check'
 
 interface ParentChannel {
   send(message: FromTrainer): Promise<void>
@@ -156,6 +157,39 @@ async function weightsJob(job: WeightsJob): Promise<unknown> {
   return readLayerWeights(await loadModelFolder(tf, folder))
 }
 
+/** The gradient check on the run's chosen weights, or on the spec built untrained with its seed; progress at most every 100 ms. */
+async function gradientCheckJob(job: GradientCheckJob, send: (m: FromTrainer) => Promise<void>): Promise<unknown> {
+  const { tf } = await selectBackend('cpu')
+  const config = trainingConfigSchema.parse(job.config)
+  let model: LayersModel
+  if (job.runDir) {
+    const folder = jobFolder({ runDir: job.runDir, ...(job.weights ? { weights: job.weights } : {}) })
+    if (!folder) throw noSavedModel(job.runDir)
+    model = await loadModelFolder(tf, folder)
+  } else {
+    model = buildModel(tf, job.spec, { seed: config.seed })
+  }
+  try {
+    const split = await loadLabelled(job.dataDir, job.datasetId, 'train')
+    let last = 0
+    return await gradientCheckOnSplit(tf, model, split, config.loss, {
+      seed: config.seed,
+      ...(job.batchSize !== undefined ? { batchSize: job.batchSize } : {}),
+      ...(job.samplesPerTensor !== undefined ? { samplesPerTensor: job.samplesPerTensor } : {}),
+      ...(job.epsilon !== undefined ? { epsilon: job.epsilon } : {}),
+      onProgress: (done, total) => {
+        const now = Date.now()
+        if (done === total || now - last >= 100) {
+          last = now
+          void send({ type: 'job_progress', done, total })
+        }
+      }
+    })
+  } finally {
+    model.dispose()
+  }
+}
+
 async function materialiseJob(job: MaterialiseJob): Promise<unknown> {
   const { tf } = await selectBackend('cpu')
   const model = buildModel(tf, job.spec, { seed: 0 })
@@ -208,7 +242,9 @@ function main(): void {
             ? runExportJob(message)
             : message.type === 'materialise'
               ? materialiseJob(message)
-              : weightsJob(message)
+              : message.type === 'gradient_check'
+                ? gradientCheckJob(message, channel.send)
+                : weightsJob(message)
     work
       .then((result) => channel.send({ type: 'result', result }))
       .catch((error: Error) => channel.send(errorReply(error)))

@@ -48,6 +48,19 @@ export interface MaterialiseJob {
   epoch: number | null
 }
 
+/** The gradient check (gradient-check.ts) on a run's saved weights (runDir) or on the spec built untrained with config.seed (no runDir). */
+export interface GradientCheckJob {
+  runDir?: string
+  weights?: 'best' | 'last'
+  dataDir: string
+  datasetId: string
+  spec: ModelSpec
+  config: TrainingConfig
+  batchSize?: number
+  samplesPerTensor?: number
+  epsilon?: number
+}
+
 export type ToTrainer =
   | ({ type: 'start' } & TrainingJob)
   | { type: 'stop' }
@@ -58,8 +71,9 @@ export type ToTrainer =
   | ({ type: 'weights' } & WeightsJob)
   | ({ type: 'export' } & ExportJob)
   | ({ type: 'materialise' } & MaterialiseJob)
+  | ({ type: 'gradient_check' } & GradientCheckJob)
 
-export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | {
+export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'job_progress'; done: number; total: number } | {
       type: 'error'
       message: string
       /** The contract code when the failure is one raised on purpose ('bad_input': a layer an export format cannot hold; 'conflict': no saved model), with its reason and details. */

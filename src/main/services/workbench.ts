@@ -16,6 +16,7 @@ import { createDatasets } from './datasets-service'
 import { secureDataFolder } from './data-folder'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { createExports } from './exports-service'
+import { createGradientCheck } from './gradient-check-service'
 import { createImports, type Imports } from './imports-service'
 import { RunFolders } from './run-folders'
 import { createRuns, type RunsOptions } from './runs-service'
@@ -83,6 +84,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const exports = createExports(ctx)
   const imports = createImports(ctx, uploads, datasets)
   const sweeps = createSweeps(ctx, datasets, runs, options.sweeps)
+  const gradientCheck = createGradientCheck(ctx, datasets)
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -103,7 +105,8 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     ...runs.handlers,
     ...exports.handlers,
     ...imports.handlers,
-    ...sweeps.handlers
+    ...sweeps.handlers,
+    ...gradientCheck.handlers
   }
   // Queued runs of unfinished sweeps start again (never a run twice: see sweeps-service.ts).
   sweeps.start()
