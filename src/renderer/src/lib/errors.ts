@@ -1,7 +1,9 @@
 // Turns anything thrown by a contract call into what the error banner shows: what went wrong
-// and what to do next, in the user's language. Decided from the error's code, reason and details
-// (src/shared/errors.ts), never from its English text: a reason with a template
-// (`errors.reason.<reason>`) is rendered from its details, anything else shows the back end's message.
+// and what to do next, in the user's language. Plain functions (no component), so stores and
+// views both use them; src/renderer/src/components/errors.ts re-exports them. Decided from the
+// error's code, reason and details (src/shared/errors.ts), never from its English text: a reason
+// with a template (`errors.reason.<reason>`) is rendered from its details, anything else shows
+// the back end's message.
 import { hasMessage, locale, t } from '../i18n'
 import { ERROR_CODES, errorData, type ErrorDetails } from '../../../shared/errors'
 import type { SpecError } from '../../../shared/model-spec'
