@@ -34,7 +34,7 @@ export class WorkbenchCallError extends Error {
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 
 /** Calls that read or write whole data sets or models may take minutes; the rest should answer quickly. */
-const SLOW_METHODS = new Set<string>(['datasets.importCsv', 'datasets.importIdx', 'datasets.previewCsv', 'runs.evaluate', 'runs.predict', 'runs.export', 'runs.start', 'uploads.chunk', 'models.import'])
+const SLOW_METHODS = new Set<string>(['datasets.importCsv', 'datasets.importIdx', 'datasets.previewCsv', 'runs.evaluate', 'runs.predict', 'runs.export', 'runs.start', 'uploads.chunk', 'models.import', 'runs.gradientCheck'])
 const CALL_TIMEOUT_MS = 60_000
 const SLOW_CALL_TIMEOUT_MS = 10 * 60_000
 const RECONNECT_FIRST_MS = 250
