@@ -75,7 +75,7 @@ export function errorData(error: unknown): { code?: string; reason?: string; det
  */
 export const ERROR_REASONS = {
   // The request itself (the dispatcher).
-  'request.invalid': { code: 'invalid_request', details: ['method', 'path', 'expected', 'got', 'problem'] },
+  'request.invalid': { code: 'invalid_request', details: ['method', 'path', 'expected', 'got', 'problem', 'issues', 'option'] },
   'request.unknown_method': { code: 'invalid_request', details: ['method'] },
   // The run store (StoreError without a more precise reason).
   'store.not_found': { code: 'not_found', details: [] },
