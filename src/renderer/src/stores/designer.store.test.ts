@@ -497,3 +497,50 @@ describe('designer store: the data set', () => {
     expect(designer.spec.input_shape).toEqual([784])
   })
 })
+
+describe('designer store: hand-set weights (Set weights)', () => {
+  it('offers the table for small Dense layers only, edits values from zeros, and stores them with the spec', async () => {
+    const { handSetShapes, HAND_SET_MAX_KERNEL } = await import('./designer.store')
+    const designer = useDesignerStore()
+    designer.loadExample('S7')
+    const shapes = designer.shapes.layers
+    expect(handSetShapes(shapes[0])).toEqual([{ name: 'kernel', shape: [1, 3] }, { name: 'bias', shape: [3] }])
+    expect(handSetShapes(shapes[1])).toEqual([{ name: 'kernel', shape: [3, 1] }, { name: 'bias', shape: [1] }])
+    // S5's 784×32 kernel is far above the limit.
+    designer.loadExample('S5')
+    expect(handSetShapes(designer.shapes.layers[0])).toBeNull()
+    expect(HAND_SET_MAX_KERNEL).toBe(64)
+
+    designer.loadExample('S7')
+    designer.setLayerWeight(0, 0, 1, 1)
+    expect(designer.spec.layers[0]!.weights).toEqual([[0, 1, 0], [0, 0, 0]])
+    designer.setLayerWeight(0, 1, 2, -0.5)
+    expect(designer.spec.layers[0]!.weights).toEqual([[0, 1, 0], [0, 0, -0.5]])
+    // Out of range or not a number: ignored.
+    designer.setLayerWeight(0, 0, 3, 9)
+    designer.setLayerWeight(0, 0, 0, Number.NaN)
+    expect(designer.spec.layers[0]!.weights).toEqual([[0, 1, 0], [0, 0, -0.5]])
+    expect(designer.weightedLayers).toBe(1)
+    expect(designer.validation.ok).toBe(true)
+  })
+
+  it('sets whole tensors (seed 004\'s [[1, 1, 1]]-style weights), undoably, and "reset to initializer" removes them', () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S7')
+    designer.setLayerWeights(0, [[1, 1, 1], [0, 0, 0]])
+    designer.setLayerWeights(1, [[1, 1, 1], [0]])
+    expect(designer.spec.layers.map((l) => l.weights)).toEqual([[[1, 1, 1], [0, 0, 0]], [[1, 1, 1], [0]]])
+    // A tensor of the wrong size is refused.
+    designer.setLayerWeights(1, [[1, 1], [0]])
+    expect(designer.spec.layers[1]!.weights).toEqual([[1, 1, 1], [0]])
+    designer.setLayerWeights(0, null)
+    expect(designer.spec.layers[0]!.weights).toBeUndefined()
+    designer.undo()
+    expect(designer.spec.layers[0]!.weights).toEqual([[1, 1, 1], [0, 0, 0]])
+    // Four units instead of three: neither layer's weights fit any more (dense_2's kernel is now 4×1);
+    // both are dropped and named.
+    designer.setLayerField(0, 'units', 4)
+    expect(designer.spec.layers.map((l) => l.weights)).toEqual([undefined, undefined])
+    expect(designer.weightsDropped).toEqual(['dense_1', 'dense_2'])
+  })
+})

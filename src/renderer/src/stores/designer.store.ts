@@ -68,6 +68,17 @@ export function specWithoutWeights(spec: ModelSpec): ModelSpec {
   return clone({ ...raw, layers: raw.layers.map((l) => ({ class_name: toRaw(l).class_name, config: toRaw(l).config })) })
 }
 
+/** A Dense layer gets the Set weights table when its kernel holds at most this many values (seed 004 sets 1×3 and 3×1 by hand). */
+export const HAND_SET_MAX_KERNEL = 64
+
+/** The weight tensors a layer's Set weights table edits (name and shape, Keras order), or null when the layer is not a small Dense layer or its shapes are unknown. */
+export function handSetShapes(layer: LayerShape | null | undefined): Array<{ name: string; shape: number[] }> | null {
+  if (!layer || layer.class_name !== 'Dense') return null
+  const kernel = layer.weights.find((w) => w.name === 'kernel')
+  if (!kernel || kernel.shape.reduce((a, b) => a * b, 1) > HAND_SET_MAX_KERNEL) return null
+  return layer.weights.map((w) => ({ name: w.name, shape: [...w.shape] }))
+}
+
 /** Which saved model version a design came from. */
 export interface ModelRef {
   id: string
@@ -277,6 +288,34 @@ const useDesignerStoreDefinition = defineStore('designer', {
         if (value === undefined) delete config[key]
         else config[key] = value
       }, `layer:${index}:${key}`)
+    },
+    /**
+     * Hand-set initial weights of a small Dense layer (LayerSpec.weights: kernel then bias, flat,
+     * row-major): `null` removes them, so the layer starts from its initializer again. Stored with
+     * the spec, so a run started from it begins with exactly these values.
+     */
+    setLayerWeights(index: number, weights: number[][] | null): void {
+      const layer = this.spec.layers[index]
+      if (!layer) return
+      if (weights === null) {
+        if (!layer.weights) return
+        this.edit((spec) => delete spec.layers[index].weights)
+        return
+      }
+      const shapes = handSetShapes(this.validation.layers.find((l) => l.index === index + 1))
+      if (!shapes || shapes.length !== weights.length || shapes.some((w, k) => w.shape.reduce((a, b) => a * b, 1) !== weights[k]!.length)) return
+      this.edit((spec) => (spec.layers[index].weights = weights.map((w) => [...w])))
+    },
+    /** One value of a layer's hand-set weights (`tensor` 0 = kernel, 1 = bias; `position` row-major); starts from zeros when the layer has none yet. */
+    setLayerWeight(index: number, tensor: number, position: number, value: number): void {
+      const layer = this.spec.layers[index]
+      const shapes = handSetShapes(this.validation.layers.find((l) => l.index === index + 1))
+      if (!layer || !shapes || !Number.isFinite(value)) return
+      const size = shapes[tensor] ? shapes[tensor]!.shape.reduce((a, b) => a * b, 1) : 0
+      if (position < 0 || position >= size) return
+      const current = layer.weights && layer.weights.length === shapes.length ? layer.weights.map((w) => [...toRaw(w)]) : shapes.map((w) => new Array<number>(w.shape.reduce((a, b) => a * b, 1)).fill(0))
+      current[tensor]![position] = value
+      this.edit((spec) => (spec.layers[index].weights = current), `weights:${index}:${tensor}:${position}`)
     },
     setInputShape(shape: number[]): void {
       if (JSON.stringify(shape) === JSON.stringify(this.spec.input_shape)) return
