@@ -1,10 +1,11 @@
 // Sweeps across processes: a 6-run sweep whose workbench is SIGKILLed mid-sweep and reopened runs
 // every config exactly once (the run that was training is reported interrupted, not run again),
 // and two processes sharing the data folder never start the same queued run.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EXAMPLES } from '../src/shared/examples'
@@ -162,4 +163,37 @@ describe('sweeps across processes', () => {
     const ownStarts = runs.map((r) => r.id).sort()
     expect(new Set(started)).toEqual(new Set(ownStarts))
   }, 180_000)
+
+  it('the CLI sweep command runs a random sweep to the end and answers --json with the ranking', async () => {
+    const dataDir = freshFolder()
+    const cliArgs = ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), 'sweep', 'S7', '--set', 'optimizer.learning_rate=1e-3..5e-2:log:4', '--set', 'epochs=30,60', '--random', '3', '--seed', '5', '--json', '--data-dir', dataDir]
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, cliArgs, { cwd: root, maxBuffer: 16 * 1024 * 1024 })
+    const answer = JSON.parse(stdout) as { sweep: { status: string; mode: string; items: Array<{ values: Record<string, number>; run_status: string; run_id: string }> }; metric: string; ranking: Array<{ best: number | null; run_id: string }> }
+    expect(answer.sweep.status).toBe('finished')
+    expect(answer.sweep.mode).toBe('random')
+    expect(answer.sweep.items).toHaveLength(3)
+    expect(answer.sweep.items.every((i) => i.run_status === 'finished')).toBe(true)
+    for (const item of answer.sweep.items) {
+      expect(item.values['optimizer.learning_rate']).toBeGreaterThanOrEqual(1e-3)
+      expect(item.values['optimizer.learning_rate']).toBeLessThanOrEqual(5e-2)
+      expect([30, 60]).toContain(item.values['budget.epochs'])
+    }
+    // The same seed draws the same configs (what the sweep expands to is deterministic).
+    const again = expandSweep({ base_config: { ...s7.config }, axes: [{ field: 'optimizer.learning_rate', values: '1e-3..5e-2:log:4' }, { field: 'epochs', values: '30,60' }], mode: 'random', trials: 3, seed: 5 })
+    expect(answer.sweep.items.map((i) => i.values)).toEqual(again.map((p) => p.values))
+    // S7 does not validate: ranked by loss, lowest first, every run once.
+    expect(answer.metric).toBe('loss')
+    const bests = answer.ranking.map((r) => r.best!)
+    expect(bests.every((b) => Number.isFinite(b))).toBe(true)
+    expect([...bests].sort((a, b) => a - b)).toEqual(bests)
+    expect(new Set(answer.ranking.map((r) => r.run_id)).size).toBe(3)
+    expect(stderr).toMatch(/\[3\/3\] finished/)
+  }, 120_000)
+
+  it('the CLI refuses a bad range with the sweep reason', async () => {
+    const dataDir = freshFolder()
+    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), 'sweep', 'S7', '--set', 'lr=0.1..0.01:log:3', '--json', '--data-dir', dataDir], { cwd: root }).catch((error: { code: number; stdout: string }) => error)
+    expect((result as { code: number }).code).toBe(1)
+    expect(JSON.parse((result as { stdout: string }).stdout)).toMatchObject({ code: 'bad_input', reason: 'sweep.range_reversed', details: { field: 'optimizer.learning_rate', low: 0.1, high: 0.01 } })
+  }, 60_000)
 })

@@ -51,7 +51,11 @@ const OPTIONS = {
   weights: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
-  'save-spec': { type: 'string' }
+  'save-spec': { type: 'string' },
+  set: { type: 'string', multiple: true },
+  random: { type: 'string' },
+  concurrency: { type: 'string' },
+  metric: { type: 'string' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
@@ -157,6 +161,21 @@ export const COMMANDS: CommandSpec[] = [
       ['--dataset <id>', 'make it a run on this data set, to evaluate or predict with'],
       ['--save-spec <out.json>', 'write the spec to a file'],
       ['--name <text>', "the model's name"]
+    ],
+    positionals: { min: 1, max: 1 }
+  },
+  {
+    name: 'sweep',
+    args: '<spec.json | example-id>',
+    summary: 'a hyperparameter sweep: queued runs over lists or ranges of config fields, run to the end',
+    options: ['dataset', 'set', 'random', 'seed', 'concurrency', 'metric', 'name'],
+    optionHelp: [
+      ['--set field=values', 'a swept field (repeat): a list 32,64,128 or a range 1e-4..1e-1:log:6 / 0.1..0.5:lin:5'],
+      ['--random N, --seed S', 'N seeded random trials instead of the full grid'],
+      ['--concurrency K', 'runs at a time (default 1)'],
+      ['--metric <name>', 'rank the runs by their best value of this metric (default val_loss, else loss)'],
+      ['--dataset <id>', 'the data set (required with a spec file)'],
+      ['--name <text>', "the sweep's name"]
     ],
     positionals: { min: 1, max: 1 }
   },

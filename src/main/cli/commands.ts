@@ -15,6 +15,7 @@ import { caller } from './caller'
 import { parseColumnFlag } from './args'
 import { reproduce } from './reproduce'
 import { exportCommand, importModelCommand, importRunCommand, predictCommand } from './model-commands'
+import { sweepCommand } from './sweep-command'
 
 type Out = (text: string) => void
 const out: Out = (text) => process.stdout.write(text)
@@ -258,6 +259,9 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
       return withService(dataDir, (service) => predictCommand(service, sub, values, print))
     case 'export':
       return withService(dataDir, (service) => exportCommand(service, sub, values, print))
+    case 'sweep':
+      if (!sub) throw new CliError('sweep needs a spec file or an example id', 2)
+      return withService(dataDir, (service) => sweepCommand(service, sub, values, trainingRequest, { out, err }))
     case 'import-model':
       return withService(dataDir, (service) => importModelCommand(service, sub, values, print))
     case 'weights':
