@@ -36,6 +36,8 @@ const bridgedMethods: Record<MethodName, true> = {
   'runs.predict': true,
   'runs.setThreshold': true,
   'runs.weights': true,
+  'runs.distributions': true,
+  'runs.findLearningRate': true,
   'runs.export': true,
   'runs.gradientCheck': true,
   'sweeps.create': true,

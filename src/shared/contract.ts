@@ -6,6 +6,8 @@ import { csvImportOptionsSchema, csvPreviewOptionsSchema, csvPreviewSchema, data
 import { modelSpecSchema } from './model-spec'
 import { activeRunSchema, progressEventSchema, runDetailSchema, runSeriesSchema, runSummarySchema, metricValuesSchema } from './run'
 import { backendNameSchema, trainingConfigSchema } from './training'
+import { distributionsSchema } from './distributions'
+import { lrFinderOptionsSchema, lrFinderResultSchema } from './lr-finder'
 import { SWEEP_MODES, sweepAxisSchema, sweepDetailSchema, sweepSummarySchema } from './sweep'
 import { gradientCheckRequestSchema, gradientCheckResultSchema } from './gradient-check'
 
@@ -155,6 +157,10 @@ export const methods = {
   'runs.setThreshold': method(z.object({ run_id: id, threshold: z.number().min(0).max(1).nullable() }), z.object({ run_id: id, threshold: z.number().nullable() })),
   /** The trained layer weights (Keras get_weights), row-major. */
   'runs.weights': method(z.object({ run_id: id }), z.array(z.object({ name: z.string(), layer: z.string(), shape: z.array(z.number()), values: z.array(z.number()) }))),
+  /** Per-layer weight and probe-activation summaries over epochs (epoch 0 = before training) and the dead-relu / saturated flags. */
+  'runs.distributions': method(z.object({ run_id: id }), distributionsSchema),
+  /** A short range test from the spec's initial weights: loss per step as the rate rises exponentially, and a suggested rate (job.progress `lr-finder:<job>`). */
+  'runs.findLearningRate': method(z.object({ spec: modelSpecSchema, dataset_id: id, config: trainingConfigSchema, job: id.optional() }).extend(lrFinderOptionsSchema.shape), lrFinderResultSchema),
   'runs.export': method(z.object({ run_id: id, format: z.enum(EXPORT_FORMATS), weights: weightsChoiceSchema.optional() }), exportResultSchema),
   /** Back-propagation against central differences per weight tensor (src/shared/gradient-check.ts), on a run's weights or an untrained spec; job.progress while it runs. */
   'runs.gradientCheck': method(gradientCheckRequestSchema, gradientCheckResultSchema),

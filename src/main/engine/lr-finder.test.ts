@@ -3,7 +3,7 @@
 // stops once the smoothed loss passes 4× its minimum.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend, type SelectedBackend } from './backend'
-import { finderRate, findLearningRate, smoothLosses, suggestLearningRate } from './lr-finder'
+import { finderRate, findLearningRate, smoothingBeta, smoothLosses, suggestLearningRate } from './lr-finder'
 import { config, denseModel, linearData } from '../../../test/engine-fixtures'
 
 /** A range-test-shaped curve: flat at 2.3, falling between 1e-4 and 1e-2 (steepest at 1e-3), lowest at 3e-2, then blowing up. */
@@ -24,8 +24,13 @@ describe('learning-rate finder', () => {
     expect(finderRate(1e-7, 10, 201, 100)).toBeCloseTo(Math.sqrt(1e-7 * 10), 12)
   })
 
+  it('smooths over half a decade of rates: β = 0.92 for 200 steps over 8 decades, 0.5 at least', () => {
+    expect(smoothingBeta(1e-7, 10, 200)).toBeCloseTo(0.92, 12)
+    expect(smoothingBeta(1e-7, 10, 10)).toBe(0.5)
+  })
+
   it('smooths with a bias-corrected moving average (a constant stays itself)', () => {
-    expect(smoothLosses([3, 3, 3, 3])).toEqual([3, 3, 3, 3].map(() => expect.closeTo(3, 12)))
+    expect(smoothLosses([3, 3, 3, 3], 0.9)).toEqual([3, 3, 3, 3].map(() => expect.closeTo(3, 12)))
     const [first, second] = smoothLosses([1, 2], 0.5)
     expect(first).toBeCloseTo(1, 12)
     expect(second).toBeCloseTo((0.25 * 1 + 0.5 * 2) / 0.75, 12) // (β(1−β)·1 + (1−β)·2) / (1 − β²)

@@ -1,7 +1,10 @@
 // The learning-rate finder (issue 12 §4; Leslie Smith's range test, as fastai's lr_find runs it):
 // a short run from the model's initial weights with the run's own optimizer, loss and batches,
 // raising the learning rate exponentially from `start` to `end` over `steps` optimizer updates,
-// recording the loss of every step and its exponentially smoothed value (β = 0.98, bias-corrected).
+// recording the loss of every step and its exponentially smoothed value (bias-corrected). The
+// smoothing's time constant is half a decade of rates (β = 0.92 for 200 steps over 8 decades):
+// fastai's fixed β = 0.98 averages over ~50 steps, two decades here, and the lagging curve then
+// puts its minimum (and the suggestion) where the raw loss is already climbing.
 // It stops once the smoothed loss exceeds 4× its minimum (or turns non-finite): past there the
 // rate only blows the model up. It runs through the training loop itself (a step budget, a
 // callback that sets the rate before each step), so the steps are exactly training steps.
@@ -27,7 +30,7 @@ export interface LrFinderOptions {
   steps?: number
   /** Stop once the smoothed loss exceeds this multiple of its minimum (default 4). */
   stopFactor?: number
-  /** Smoothing of the loss (default 0.98). */
+  /** Smoothing of the loss (default: a time constant of half a decade of rates, see {@link smoothingBeta}). */
   beta?: number
 }
 
@@ -59,7 +62,13 @@ export interface LrFinderResult {
   steps: number
 }
 
-export const LR_FINDER_DEFAULTS = { start: 1e-7, end: 10, steps: 200, stopFactor: 4, beta: 0.98 } as const
+export const LR_FINDER_DEFAULTS = { start: 1e-7, end: 10, steps: 200, stopFactor: 4 } as const
+
+/** β of the loss's moving average: a time constant of half a decade of rates (at least 2 steps). */
+export function smoothingBeta(start: number, end: number, steps: number): number {
+  const perDecade = steps / Math.max(1e-9, Math.log10(end / start))
+  return 1 - 1 / Math.max(2, perDecade / 2)
+}
 
 /** The rate at step `i` (0-based) of `steps`: start · (end / start)^(i / (steps − 1)). */
 export function finderRate(start: number, end: number, steps: number, i: number): number {
@@ -67,7 +76,7 @@ export function finderRate(start: number, end: number, steps: number, i: number)
 }
 
 /** Bias-corrected exponential moving average of `losses` (the first value is the first loss). */
-export function smoothLosses(losses: number[], beta: number = LR_FINDER_DEFAULTS.beta): number[] {
+export function smoothLosses(losses: number[], beta: number): number[] {
   let average = 0
   return losses.map((loss, i) => {
     average = beta * average + (1 - beta) * loss
@@ -153,7 +162,8 @@ export interface FindLearningRateArgs {
 }
 
 export async function findLearningRate(args: FindLearningRateArgs): Promise<LrFinderResult> {
-  const options: Required<LrFinderOptions> = { ...LR_FINDER_DEFAULTS, ...(args.options ?? {}) }
+  const chosen = { ...LR_FINDER_DEFAULTS, ...(args.options ?? {}) }
+  const options: Required<LrFinderOptions> = { ...chosen, beta: chosen.beta ?? smoothingBeta(chosen.start, chosen.end, chosen.steps) }
   if (!(options.start > 0) || !(options.end > options.start)) throw new Error(`The learning-rate finder needs 0 < start < end; got start ${options.start}, end ${options.end}.`)
   // The run's optimizer, loss, batches and seed; a step budget with no validation, test, schedule or early stopping.
   const config = trainingConfigSchema.parse({

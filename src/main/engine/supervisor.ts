@@ -10,6 +10,8 @@ import { TypedError } from '../../shared/errors'
 import type { EndedEvent } from './training-loop'
 import type { LayerWeight, Prediction } from './run-analysis'
 import type { ExportJob, ExportJobResult } from '../export/job'
+import type { LrFinderJob } from './insights-jobs'
+import type { LrFinderResult } from './lr-finder'
 export type { ExportJob, ExportJobResult } from '../export/job'
 import type { EvaluateJob, FromTrainer, GradientCheckJob, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 import type { GradientCheckResult } from './gradient-check'
@@ -205,4 +207,9 @@ export function readRunWeights(job: WeightsJob, opts: SupervisorOptions = {}): P
 /** The gradient check in a short-lived trainer; `onProgress` hears every weight compared (done of total). */
 export function gradientCheckRun(job: GradientCheckJob, opts: SupervisorOptions = {}, onProgress?: (done: number, total: number) => void): Promise<GradientCheckResult & { rows: number[] }> {
   return request<GradientCheckResult & { rows: number[] }>({ type: 'gradient_check', ...job }, opts, onProgress)
+}
+
+/** The learning-rate finder in a short-lived trainer; `onProgress` hears the steps done of the steps planned. */
+export function findLearningRateJob(job: LrFinderJob, opts: SupervisorOptions = {}, onProgress?: (done: number, total: number) => void): Promise<LrFinderResult> {
+  return request<LrFinderResult>({ type: 'lr_finder', ...job }, opts, onProgress)
 }

@@ -18,6 +18,7 @@ import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
 import { loadModelFolder, modelFolder, saveModelFolder } from './weights-store'
 import { runExportJob } from '../export/job'
 import { ExportRefusal } from '../export/types'
+import { distributionsRecorder, lrFinderJob } from './insights-jobs'
 import type { EvaluateJob, FromTrainer, GradientCheckJob, MaterialiseJob, PredictJob, ToTrainer, TrainingJob, WeightsJob } from './trainer-protocol'
 import { gradientCheckOnSplit } from './gradient-check'
 
@@ -95,7 +96,7 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
       }
     })
     const outcome = await trainModel({
-      tf, model, config, runId: job.runId, backend: info, versions, emit, control, callbacks: [checkpoint],
+      tf, model, config, runId: job.runId, backend: info, versions, emit, control, callbacks: [checkpoint, distributionsRecorder(job.runDir, train, config)],
       data: { train, validation, test, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
     })
     // Last weights first, then the best ones (the model ends on whichever the config asked for).
@@ -242,6 +243,8 @@ function main(): void {
             ? runExportJob(message)
             : message.type === 'materialise'
               ? materialiseJob(message)
+              : message.type === 'lr_finder'
+                ? lrFinderJob(message, (done, total) => void channel.send({ type: 'job_progress', done, total }))
               : message.type === 'gradient_check'
                 ? gradientCheckJob(message, channel.send)
                 : weightsJob(message)

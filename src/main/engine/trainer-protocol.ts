@@ -6,6 +6,7 @@ import type { TrainingConfig } from '../../shared/training'
 import type { ProgressEvent } from '../../shared/run'
 import type { SplitName } from './run-analysis'
 import type { ExportJob } from '../export/job'
+import type { LrFinderJob } from './insights-jobs'
 
 export interface TrainingJob {
   runId: string
@@ -71,6 +72,7 @@ export type ToTrainer =
   | ({ type: 'weights' } & WeightsJob)
   | ({ type: 'export' } & ExportJob)
   | ({ type: 'materialise' } & MaterialiseJob)
+  | ({ type: 'lr_finder' } & LrFinderJob)
   | ({ type: 'gradient_check' } & GradientCheckJob)
 
 export type FromTrainer = ProgressEvent | { type: 'result'; result: unknown } | { type: 'job_progress'; done: number; total: number } | {

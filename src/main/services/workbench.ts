@@ -18,6 +18,7 @@ import { WorkbenchError, type Handlers } from './dispatcher'
 import { createExports } from './exports-service'
 import { createGradientCheck } from './gradient-check-service'
 import { createImports, type Imports } from './imports-service'
+import { createInsights } from './insights-service'
 import { RunFolders } from './run-folders'
 import { createRuns, type RunsOptions } from './runs-service'
 import { createSweeps, type SweepsOptions } from './sweeps-service'
@@ -83,6 +84,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
   const runs = createRuns(ctx, datasets, options.runs)
   const exports = createExports(ctx)
   const imports = createImports(ctx, uploads, datasets)
+  const insights = createInsights(ctx, datasets)
   const sweeps = createSweeps(ctx, datasets, runs, options.sweeps)
   const gradientCheck = createGradientCheck(ctx, datasets)
 
@@ -105,6 +107,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     ...runs.handlers,
     ...exports.handlers,
     ...imports.handlers,
+    ...insights.handlers,
     ...sweeps.handlers,
     ...gradientCheck.handlers
   }
