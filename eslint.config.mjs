@@ -62,6 +62,20 @@ export default tseslint.config(
     }
   },
   {
+    // Stores hold state and talk to the client; views and components render them, never the reverse.
+    files: ['src/renderer/src/stores/**/*.ts'],
+    ignores: ['src/renderer/src/stores/**/*.test.ts', 'src/renderer/src/stores/**/*.test-helper.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/main/**', '**/preload/**'], message: 'The renderer talks to the back end only through the WorkbenchClient contract.' },
+          { group: ['electron', ...nodeBuiltins], message: 'The renderer runs in a sandboxed page.' },
+          { group: ['**/views/**', '**/components/**', '*.vue', '**/*.vue'], message: 'Stores never import views or components; shared logic for both lives in src/renderer/src/lib.' }
+        ]
+      }]
+    }
+  },
+  {
     files: ['src/preload/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

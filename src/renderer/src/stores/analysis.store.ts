@@ -7,7 +7,7 @@ import { reactive } from 'vue'
 import { client } from '../api'
 import type { GradientCheckAnswer } from '../../../shared/gradient-check'
 import type { ModelSpec } from '../../../shared/model-spec'
-import { describeError, type ShownError } from '../components/errors'
+import { describeError, type ShownError } from '../lib/errors'
 
 export interface GradientCheckState {
   running: boolean
@@ -26,6 +26,8 @@ let jobCounter = 0
 
 export const useAnalysisStore = defineStore('analysis', () => {
   const checks = reactive<Record<string, GradientCheckState>>({})
+  /** The Designer model (as JSON) each model subject's answer was for: a later edit makes it stale. */
+  const checkedSpecs = reactive<Record<string, string>>({})
 
   function state(subject: string): GradientCheckState {
     checks[subject] ??= { running: false, progress: null, result: null, error: null }
@@ -45,6 +47,7 @@ export const useAnalysisStore = defineStore('analysis', () => {
     try {
       const result = await client.call('runs.gradientCheck', { ...request, job })
       entry.result = result
+      if ('spec' in request) checkedSpecs[subject] = JSON.stringify(request.spec)
       return result
     } catch (caught) {
       entry.error = describeError(caught)
@@ -57,6 +60,7 @@ export const useAnalysisStore = defineStore('analysis', () => {
 
   return {
     checks,
+    checkedSpecs,
     state,
     /** Checks a run's chosen weights (its loss, its seed's batch). */
     checkRun: (runId: string) => run(runSubject(runId), { run_id: runId }),
@@ -64,6 +68,7 @@ export const useAnalysisStore = defineStore('analysis', () => {
     checkModel: (spec: ModelSpec, datasetId: string, seed?: number) => run(modelSubject(datasetId), { spec, dataset_id: datasetId, ...(seed !== undefined ? { seed } : {}) }),
     clear(subject: string): void {
       delete checks[subject]
+      delete checkedSpecs[subject]
     }
   }
 })

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { client } from '../api'
 import type { Evaluation, Request, Response } from '../../../shared/contract'
 import type { SplitName } from '../../../shared/dataset'
-import { describeError, type ShownError } from '../components/errors'
+import { describeError, type ShownError } from '../lib/errors'
 import { loadState, persistOnChange } from './persisted'
 
 const STATE_KEY = 'evaluate'

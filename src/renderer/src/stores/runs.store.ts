@@ -5,7 +5,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import { client } from '../api'
 import type { RunDetail, RunSeries, RunSummary } from '../../../shared/run'
-import { describeError, type ShownError } from '../components/errors'
+import { describeError, type ShownError } from '../lib/errors'
 
 const CHANGE_COALESCE_MS = 250
 

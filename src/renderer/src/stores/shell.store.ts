@@ -5,7 +5,7 @@ import { defineStore } from 'pinia'
 import { client } from '../api'
 import type { EventPayload, Response } from '../../../shared/contract'
 import { t } from '../i18n'
-import { describeError, type ShownError } from '../components/errors'
+import { describeError, type ShownError } from '../lib/errors'
 import { useTrainingStore } from './training.store'
 
 type Job = EventPayload<'job.progress'>

@@ -15,7 +15,7 @@ import { trainingConfigSchema, type TrainingConfig } from '../../../shared/train
 import { EXAMPLES } from '../../../shared/examples'
 import { emaSmooth } from '../../../shared/compare'
 import { defaultConfigForTask, type BackendAvailability } from '../lib/train-rules'
-import { describeError, type ShownError } from '../components/errors'
+import { describeError, type ShownError } from '../lib/errors'
 import { loadState, saveState } from './persisted'
 import { t } from '../i18n'
 
