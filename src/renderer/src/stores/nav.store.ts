@@ -15,7 +15,7 @@ export interface ViewRequest {
 let requestSeq = 0
 
 export const useNavStore = defineStore('nav', {
-  state: () => ({ view: 'designer' as ViewName, compareIds: [] as string[], evaluateRunId: null as string | null, request: null as ViewRequest | null }),
+  state: () => ({ view: 'designer' as ViewName, compareIds: [] as string[], compareSweepId: null as string | null, evaluateRunId: null as string | null, request: null as ViewRequest | null }),
   actions: {
     go(view: ViewName) {
       this.view = view
@@ -27,7 +27,13 @@ export const useNavStore = defineStore('nav', {
     /** Opens the Compare view on these runs (order kept, duplicates dropped). */
     compare(runIds: readonly string[]) {
       this.compareIds = [...new Set(runIds)]
+      this.compareSweepId = null
       this.view = 'compare'
+    },
+    /** Opens the Compare view on a sweep's runs, with the sweep's ranking (views/compare/SweepRanking.vue). */
+    compareSweep(sweepId: string, runIds: readonly string[]) {
+      this.compare(runIds)
+      this.compareSweepId = sweepId
     },
     /** Opens the Evaluate & export view on this run. */
     evaluate(runId: string) {
