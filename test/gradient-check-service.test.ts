@@ -71,8 +71,8 @@ describe('runs.gradientCheck and hand-set weights (service)', () => {
     const values = (weights as { result: Array<{ values: number[] }> }).result.map((w) => w.values)
     const expected = SEED_004_INITIAL_WEIGHTS.flat()
     expect(values).toHaveLength(4)
-    values.forEach((tensor, t) => tensor.forEach((v, i) => expect(v).toBeCloseTo(expected[t]![i]!, 6)))
-    expect(values[0]).toEqual(expected[0]!.map((v) => Math.fround(v)))
+    values.forEach((tensor, t) => tensor.forEach((v, i) => expect(v).toBeCloseTo(expected[t][i], 6)))
+    expect(values[0]).toEqual(expected[0].map((v) => Math.fround(v)))
 
     const checked = await call('runs.gradientCheck', { run_id: runId })
     expect(checked.ok).toBe(true)

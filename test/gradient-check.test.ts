@@ -91,26 +91,26 @@ describe('gradient check', () => {
         super({ name: 'wrong_grad' })
       }
       override build(inputShape: number[]): void {
-        this.kernel = this.addWeight('kernel', [inputShape[inputShape.length - 1]!, this.units], 'float32', tf.initializers.glorotUniform({ seed: 9 }))
+        this.kernel = this.addWeight('kernel', [inputShape[inputShape.length - 1], this.units], 'float32', tf.initializers.glorotUniform({ seed: 9 }))
         this.built = true
       }
       override computeOutputShape(inputShape: number[]): number[] {
-        return [inputShape[0]!, this.units]
+        return [inputShape[0], this.units]
       }
       override call(inputs: Tensor | Tensor[]): Tensor {
-        const x = Array.isArray(inputs) ? inputs[0]! : inputs
+        const x = Array.isArray(inputs) ? inputs[0] : inputs
         const matmul = tf.customGrad((...args: Array<Tensor | ((tensors: Tensor[]) => void)>) => {
           const [a, k, save] = args as [Tensor, Tensor, (tensors: Tensor[]) => void]
           save([a, k])
           return {
-            value: tf.matMul(a as TfjsModule.Tensor2D, k as TfjsModule.Tensor2D),
+            value: tf.matMul(a, k),
             gradFunc: (dy: Tensor, saved: Tensor[]) => {
               const [sa, sk] = saved as TfjsModule.Tensor2D[]
-              return [tf.matMul(dy as TfjsModule.Tensor2D, sk!, false, true), tf.mul(tf.matMul(sa!, dy as TfjsModule.Tensor2D, true, false), 1.5)]
+              return [tf.matMul(dy, sk, false, true), tf.mul(tf.matMul(sa, dy as TfjsModule.Tensor2D, true, false), 1.5)]
             }
           }
         })
-        return matmul(x, this.kernel!.read()) as Tensor
+        return matmul(x, this.kernel!.read())
       }
     }
     const model = tf.sequential()
@@ -148,12 +148,12 @@ describe('gradient check', () => {
     // (unit on): the central difference, 1, matches neither side. Every sample of it is a kink, so
     // the tensor has no verdict of its own.
     const batch = { x: tf.tensor2d([[1]]), y: tf.tensor2d([[0]]) }
-    const raw = await gradientCheck(tf, model, batch.x, batch.y, { lossOf: (yt, yp) => tf.losses.meanSquaredError(yt, yp) as TfjsModule.Scalar, lossName: 'mean_squared_error', seed: 1 })
+    const raw = await gradientCheck(tf, model, batch.x, batch.y, { lossOf: (yt, yp) => tf.losses.meanSquaredError<Tensor, TfjsModule.Scalar>(yt, yp), lossName: 'mean_squared_error', seed: 1 })
     expect(raw.tensors.find((row) => row.layer === 'gate' && row.weight === 'bias')!.kinks).toBe(1)
     expect(raw.tensors.find((row) => row.layer === 'gate' && row.weight === 'bias')!.verdict).toBe('inconclusive')
     tf.dispose([batch.x, batch.y])
     // The weights are left as found.
-    expect(Array.from(model.layers[0]!.getWeights()[1]!.dataSync())).toEqual([-1])
+    expect(Array.from(model.layers[0].getWeights()[1].dataSync())).toEqual([-1])
     model.dispose()
   })
 

@@ -124,7 +124,7 @@ export function sampleIndices(size: number, count: number, random: () => number)
   const pool = Array.from({ length: size }, (_, i) => i)
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(random() * (size - i))
-    const swap = pool[i]!
+    const swap = pool[i]
     pool[i] = pool[j]!
     pool[j] = swap
   }
@@ -194,7 +194,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
 
   // Analytic gradients at the unperturbed weights.
   const { value, grads } = tf.variableGrads(() => forward(tf, model, x, y, options, penalties, false).loss, variables)
-  const loss = (await value.data())[0]!
+  const loss = (await value.data())[0]
   value.dispose()
   const analytic = new Map<string, Float32Array>()
   for (const variable of variables) {
@@ -210,7 +210,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
 
   const lossAt = async (): Promise<{ loss: number; signature: Int32Array | null }> => {
     const out = forward(tf, model, x, y, options, penalties, true)
-    const value = (await out.loss.data())[0]!
+    const value = (await out.loss.data())[0]
     const signature = out.signature ? ((await out.signature.data()) as Int32Array) : null
     tf.dispose([out.loss, ...(out.signature ? [out.signature] : [])])
     return { loss: value, signature }
@@ -220,7 +220,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
   let compared = 0
   let kinkCount = 0
   for (let t = 0; t < targets.length; t++) {
-    const target = targets[t]!
+    const target = targets[t]
     const original = (await target.variable.data()) as Float32Array
     const values = new Float32Array(original)
     const grad = analytic.get(target.variable.name)!
@@ -235,8 +235,8 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
       next.dispose()
     }
     try {
-      for (const index of picks[t]!) {
-        const w = original[index]!
+      for (const index of picks[t]) {
+        const w = original[index]
         const plus = Math.fround(w + h)
         const minus = Math.fround(w - h)
         values[index] = plus
@@ -247,7 +247,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
         const down = await lossAt()
         values[index] = w
         const numeric = (up.loss - down.loss) / (plus - minus)
-        const a = grad[index]!
+        const a = grad[index]
         done++
         compared++
         if (!sameSignature(up.signature, down.signature)) {
@@ -277,7 +277,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
       weight: target.weight,
       shape: [...shape],
       size: target.variable.size,
-      sampled: picks[t]!.length,
+      sampled: picks[t].length,
       kinks,
       max_rel_error: max,
       mean_rel_error: mean,

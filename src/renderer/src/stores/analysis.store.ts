@@ -31,7 +31,7 @@ export const useAnalysisStore = defineStore('analysis', () => {
 
   function state(subject: string): GradientCheckState {
     checks[subject] ??= { running: false, progress: null, result: null, error: null }
-    return checks[subject]!
+    return checks[subject]
   }
 
   async function run(subject: string, request: { run_id: string } | { spec: ModelSpec; dataset_id: string; seed?: number }): Promise<GradientCheckAnswer | null> {

@@ -303,7 +303,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
         return
       }
       const shapes = handSetShapes(this.validation.layers.find((l) => l.index === index + 1))
-      if (!shapes || shapes.length !== weights.length || shapes.some((w, k) => w.shape.reduce((a, b) => a * b, 1) !== weights[k]!.length)) return
+      if (!shapes || shapes.length !== weights.length || shapes.some((w, k) => w.shape.reduce((a, b) => a * b, 1) !== weights[k].length)) return
       this.edit((spec) => (spec.layers[index].weights = weights.map((w) => [...w])))
     },
     /** One value of a layer's hand-set weights (`tensor` 0 = kernel, 1 = bias; `position` row-major); starts from zeros when the layer has none yet. */
@@ -311,10 +311,10 @@ const useDesignerStoreDefinition = defineStore('designer', {
       const layer = this.spec.layers[index]
       const shapes = handSetShapes(this.validation.layers.find((l) => l.index === index + 1))
       if (!layer || !shapes || !Number.isFinite(value)) return
-      const size = shapes[tensor] ? shapes[tensor]!.shape.reduce((a, b) => a * b, 1) : 0
+      const size = shapes[tensor] ? shapes[tensor].shape.reduce((a, b) => a * b, 1) : 0
       if (position < 0 || position >= size) return
       const current = layer.weights && layer.weights.length === shapes.length ? layer.weights.map((w) => [...toRaw(w)]) : shapes.map((w) => new Array<number>(w.shape.reduce((a, b) => a * b, 1)).fill(0))
-      current[tensor]![position] = value
+      current[tensor][position] = value
       this.edit((spec) => (spec.layers[index].weights = current), `weights:${index}:${tensor}:${position}`)
     },
     setInputShape(shape: number[]): void {
