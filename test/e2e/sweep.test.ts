@@ -71,6 +71,9 @@ describe('a sweep from the Train form', () => {
     const ranking = byTestId(page, 'sweep-ranking')
     await ranking.waitFor({ timeout: 30_000 })
     await expect.poll(() => byTestId(page, 'sweep-ranking-row').count(), { timeout: 30_000 }).toBe(4)
+    // Judged by the sweep's metric (S7 does not validate: loss), in the table and the chart alike.
+    await expect.poll(() => byTestId(page, 'sweep-ranking-metric').inputValue(), { timeout: 10_000 }).toBe('loss')
+    await expect.poll(() => byTestId(page, 'parallel-metric').inputValue(), { timeout: 10_000 }).toBe('loss')
     const bests = (await byTestId(page, 'sweep-ranking-best').allInnerTexts()).map(Number)
     expect(bests.every(Number.isFinite)).toBe(true)
     expect([...bests].sort((a, b) => a - b)).toEqual(bests)
@@ -78,13 +81,21 @@ describe('a sweep from the Train form', () => {
     // The parallel chart's axes are the swept fields, then the metric.
     await expect.poll(() => page.getByText('optimizer.learning_rate').count(), { timeout: 10_000 }).toBeGreaterThan(0)
     await shot('sweep-compare-en-light')
+    await byTestId(page, 'sweep-show-chart').click()
+    await page.waitForTimeout(800)
+    await shot('sweep-compare-parallel-en-light')
   }, 240_000)
 
   it('reads in Chinese and dark', async () => {
     await byTestId(page, 'locale-switch').selectOption('zh-CN')
     await byTestId(page, 'theme-switch').selectOption('dark')
     await expect.poll(() => byTestId(page, 'sweep-ranking').innerText(), { timeout: 5_000 }).toMatch(/扫描：/)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await byTestId(page, 'sweep-ranking').scrollIntoViewIfNeeded()
     await shot('sweep-compare-zh-dark')
+    await byTestId(page, 'sweep-show-chart').click()
+    await page.waitForTimeout(800)
+    await shot('sweep-compare-parallel-zh-dark')
     await goTo(page, 'train')
     await expect.poll(() => byTestId(page, 'sweep-best').innerText(), { timeout: 10_000 }).toMatch(/^目前最佳：/)
     await shot('sweep-train-finished-zh-dark')
