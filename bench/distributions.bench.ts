@@ -33,6 +33,9 @@ function mnistShaped(count: number): TrainingData {
 
 const linear: TrainingData = { train: { x: Float32Array.of(1, 2, 3, 4), y: Float32Array.of(2, 4, 6, 8), count: 4, featureShape: [1] }, task: 'regression', numClasses: 0, targetSize: 1 }
 
+/** Per contender: CPU ms per epoch; with distributions also the callback's own wall ms per record and its records. */
+const recordCosts = new Map<string, number[]>()
+
 async function epochMs(tf: Tf, id: string, data: TrainingData, epochs: number, withDistributions: boolean, file: string): Promise<number> {
   const example = EXAMPLES.find((e) => e.id === id)!
   const config = trainingConfigSchema.parse({ ...example.config, budget: { kind: 'epochs', epochs }, evaluate_test: false, validation: { kind: 'none' } })
@@ -43,6 +46,8 @@ async function epochMs(tf: Tf, id: string, data: TrainingData, epochs: number, w
   const outcome = await trainModel({ tf, model, config, data, runId: 'bench', backend: { name: 'wasm', skipped: [], forced: true }, emit: () => {}, callbacks })
   const used = process.cpuUsage(start)
   const ms = (used.user + used.system) / 1000 / epochs
+  const recorder = callbacks[0]
+  if (recorder) recordCosts.set(id, [...(recordCosts.get(id) ?? []), recorder.spentMs / epochs, recorder.records.length])
   tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
   model.dispose()
   return ms
@@ -64,6 +69,9 @@ async function main(): Promise<void> {
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
       const off = median(times.off)
       const on = median(times.on)
+      const costs = recordCosts.get(id) ?? []
+      const perEpoch = median(costs.filter((_, i) => i % 2 === 0))
+      console.log(`${id}: the callback itself: ${perEpoch.toFixed(2)} ms per epoch (${((perEpoch / off) * 100).toFixed(2)} % of an epoch), ${median(costs.filter((_, i) => i % 2 === 1))} records for ${epochs} epochs`)
       console.log(`${id}: epoch ${off.toFixed(2)} CPU ms without, ${on.toFixed(2)} ms with distributions (median of ${ROUNDS}); overhead ${((on / off - 1) * 100).toFixed(2)} % (${(on - off).toFixed(2)} ms per epoch)`)
     }
   } finally {

@@ -57,7 +57,8 @@ export const DISTRIBUTIONS_MAX_SHARE = 0.03
 export class Distributions implements TrainingCallback {
   private probeModel: LayersModel | null = null
   readonly records: DistributionEpoch[] = []
-  private spentMs = 0
+  /** Milliseconds spent recording so far (the probe pass, the read, the summaries and the sink). */
+  spentMs = 0
   private lastEpoch = 0
 
   constructor(private readonly options: DistributionsOptions) {}
@@ -86,7 +87,7 @@ export class Distributions implements TrainingCallback {
     const sizes: number[] = []
     const flat = tf.tidy(() => {
       const x = tf.tensor(probe.x, [probe.rows, ...inputShape])
-      const raw = probeModel.predict(x) as Tensor | Tensor[]
+      const raw = probeModel.predict(x)
       const outputs = Array.isArray(raw) ? raw : [raw]
       const parts: Tensor[] = []
       for (const layer of layers) for (const weight of layer.getWeights()) parts.push(weight.reshape([-1]))
