@@ -35,10 +35,12 @@ describe('insights service', () => {
     const answer = (await call('runs.distributions', { run_id })) as import('../src/shared/distributions').Distributions
     expect(answer.probe_rows).toBe(4)
     expect(answer.epochs[0].epoch).toBe(0)
-    expect(answer.epochs[answer.epochs.length - 1].epoch).toBe(100)
-    expect(answer.flags.map((flag) => [flag.kind, flag.layer])).toEqual(answer.flags.map(() => ['dead_relu', 'dense_1']))
-    expect(answer.flags.flatMap((flag) => flag.units).sort()).toEqual([0, 1, 2])
-    expect(Math.min(...answer.flags.map((flag) => flag.since_epoch))).toBe(0)
+    // A short run stays within the recording allowance (1 s): every epoch is there.
+    expect(answer.epochs.map((record) => record.epoch)).toEqual(Array.from({ length: 101 }, (_, i) => i))
+    expect(answer.flags).toEqual([
+      { kind: 'dead_relu', layer: 'dense_1', activation: 'relu', units: [0, 2], layer_units: 3, since_epoch: 0 },
+      { kind: 'dead_relu', layer: 'dense_1', activation: 'relu', units: [1], layer_units: 3, since_epoch: 1 }
+    ])
     const file = join(dataDir, 'runs', run_id, 'distributions.jsonl')
     expect(existsSync(file)).toBe(true)
     await call('runs.delete', { run_id })

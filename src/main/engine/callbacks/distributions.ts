@@ -49,10 +49,14 @@ export interface DistributionsOptions {
    * the last epoch is always recorded at the end of training. 1 records every epoch.
    */
   maxShare?: number
+  /** Recording time always allowed, whatever the share (default 1 000 ms): a short run records every epoch. */
+  allowanceMs?: number
 }
 
 /** The default share of training time distributions may cost. */
 export const DISTRIBUTIONS_MAX_SHARE = 0.03
+/** The recording time a run may always spend (a second in all: nothing next to a run's start-up). */
+export const DISTRIBUTIONS_ALLOWANCE_MS = 1000
 
 export class Distributions implements TrainingCallback {
   private probeModel: LayersModel | null = null
@@ -72,7 +76,8 @@ export class Distributions implements TrainingCallback {
   async onEpochEnd(epoch: number, _metrics: unknown, ctx: TrainingContext): Promise<void> {
     this.lastEpoch = epoch + 1
     const share = this.options.maxShare ?? DISTRIBUTIONS_MAX_SHARE
-    if (share >= 1 || this.spentMs <= share * ctx.trainingMs()) await this.take(epoch + 1, ctx)
+    const allowance = this.options.allowanceMs ?? DISTRIBUTIONS_ALLOWANCE_MS
+    if (share >= 1 || this.spentMs <= Math.max(allowance, share * ctx.trainingMs())) await this.take(epoch + 1, ctx)
   }
 
   /** One record of the model as it is now. */
