@@ -83,15 +83,25 @@ export const useSweepsStore = defineStore('sweeps', () => {
     }
   }
 
+  function scheduleRefresh(): void {
+    if (timer) return
+    timer = setTimeout(() => {
+      timer = null
+      void refresh()
+    }, CHANGE_COALESCE_MS)
+  }
+
+  /** Refetches on 'sweeps.changed', and on 'runs.changed' of a run of the sweep shown (it started training, paused, ended). */
   function listen(): void {
     if (unsubscribe) return
-    unsubscribe = client.on('sweeps.changed', () => {
-      if (timer) return
-      timer = setTimeout(() => {
-        timer = null
-        void refresh()
-      }, CHANGE_COALESCE_MS)
+    const offSweeps = client.on('sweeps.changed', scheduleRefresh)
+    const offRuns = client.on('runs.changed', ({ run_id }) => {
+      if (current.value?.items.some((item) => item.run_id === run_id)) scheduleRefresh()
     })
+    unsubscribe = () => {
+      offSweeps()
+      offRuns()
+    }
   }
 
   async function create(spec: ModelSpec, datasetId: string, config: TrainingConfig, name?: string): Promise<string | null> {
