@@ -189,8 +189,8 @@ async function listFiveThousandRuns(): Promise<Figure> {
 function printTable(figures: Figure[]): void {
   const header = ['figure', 'measured', 'target', 'pass']
   const rows = figures.map((f) => [f.figure, f.measured, f.target, f.pass === null ? 'n/a' : f.pass ? 'yes' : 'NO'])
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`)
   for (const row of rows) process.stdout.write(`${line(row)}\n`)
   for (const f of figures) if (f.note) process.stdout.write(`  ${f.figure}: ${f.note}\n`)

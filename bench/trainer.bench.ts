@@ -221,7 +221,7 @@ function runChild(backend: BackendChoice, threads: number): ChildResult {
 
 // ---- reporting -----------------------------------------------------------------------------
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]
 const summary = (rates: Rate[]): Rate => ({ wall: median(rates.map((r) => r.wall)), cpu: median(rates.map((r) => r.cpu)) })
 const f0 = (n: number) => n.toFixed(0)
 const f3 = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(3))
@@ -250,7 +250,7 @@ async function flatness(tf: Tf): Promise<void> {
   })
   tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
   model.dispose()
-  console.log(`(e) 20 epochs: tensors epoch 1 ${tensors[0]}, epoch 2 ${tensors[1]}, epoch 20 ${tensors[19]} (${new Set(tensors.slice(1)).size === 1 ? 'flat' : 'NOT flat'}); RSS epoch 2 ${rss[1]!.toFixed(1)} MiB, epoch 20 ${rss[19]!.toFixed(1)} MiB`)
+  console.log(`(e) 20 epochs: tensors epoch 1 ${tensors[0]}, epoch 2 ${tensors[1]}, epoch 20 ${tensors[19]} (${new Set(tensors.slice(1)).size === 1 ? 'flat' : 'NOT flat'}); RSS epoch 2 ${rss[1].toFixed(1)} MiB, epoch 20 ${rss[19].toFixed(1)} MiB`)
 }
 
 /** S3 on our kernels: one epoch of its model and config on MNIST-shaped rows, projected to 100 × 60 000. */
@@ -271,7 +271,7 @@ async function s3Projection(tf: Tf): Promise<Rate> {
 async function main(): Promise<number> {
   const { tf, info, versions } = await selectBackend('wasm', { convolution: true, threads: 1 })
   const torchVersion = torchAvailable()
-  console.log(`trainer bench: wasm (${versions['wasm-kernels']}, ${versions['wasm-threads']} thread), PyTorch ${torchVersion ? `${torchVersion.version} on ${torchVersion.blas}` : 'not available'}; ${SAMPLES} samples, batch ${BATCH}, ${ROUNDS} rounds alternating; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`)
+  console.log(`trainer bench: wasm (${versions['wasm-kernels']}, ${versions['wasm-threads']} thread), PyTorch ${torchVersion ? `${torchVersion.version} on ${torchVersion.blas}` : 'not available'}; ${SAMPLES} samples, batch ${BATCH}, ${ROUNDS} rounds alternating; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
   if (info.name !== 'wasm') throw new Error(`expected the wasm backend, got ${info.name}`)
 
   // Calibration: the machine's peak on one thread.

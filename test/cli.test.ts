@@ -76,11 +76,11 @@ describe('model-workbench', () => {
   })
 
   it('predicts with a trained run and prints its weights', async () => {
-    const predicted = await cli(dataDir, 'predict', runIds[0]!, '--input', '[[5],[6]]', '--json')
+    const predicted = await cli(dataDir, 'predict', runIds[0], '--input', '[[5],[6]]', '--json')
     expect(predicted.code, predicted.stderr).toBe(0)
     const { probabilities } = JSON.parse(predicted.stdout) as { probabilities: number[][] }
     expect(probabilities).toHaveLength(2)
-    const weights = await cli(dataDir, 'weights', runIds[0]!, '--json')
+    const weights = await cli(dataDir, 'weights', runIds[0], '--json')
     expect(JSON.parse(weights.stdout).map((w: { shape: number[] }) => w.shape)).toEqual([[1, 3], [3], [3, 1], [1]])
   })
 
@@ -89,7 +89,7 @@ describe('model-workbench', () => {
     expect(result.code, result.stderr).toBe(0)
     const [row] = JSON.parse(result.stdout) as Record<string, unknown>[]
     expect(row).toMatchObject({ id: 'S7', pass: true })
-    expect(Object.keys(row!)).toEqual(expect.arrayContaining(['id', 'metric', 'reported', 'reproduced', 'floor', 'pass']))
+    expect(Object.keys(row)).toEqual(expect.arrayContaining(['id', 'metric', 'reported', 'reproduced', 'floor', 'pass']))
   })
 
   it('trains a spec file with the loss that fits the data set when none is given', async () => {
@@ -152,7 +152,7 @@ describe('model-workbench', () => {
     expect(descriptor).toMatchObject({ feature_shape: [2], classes: ['a', 'b'] })
     const features = descriptor.columns.filter((c) => c.role === 'feature')
     expect(features.map((c) => [c.name, c.type])).toEqual([['alcohol', 'numeric'], ['ash_g', 'numeric']])
-    expect(features[0]!.max).toBeCloseTo(2.9)
+    expect(features[0].max).toBeCloseTo(2.9)
     const headerless = join(dataDir, 'headerless.csv')
     writeFileSync(headerless, Array.from({ length: 20 }, (_, i) => `${i},${i % 4},${i % 2 ? 'x' : 'y'}`).join('\n') + '\n')
     const noHeader = await cli(dataDir, 'datasets', 'import', headerless, '--no-header', '--json')
@@ -165,7 +165,7 @@ describe('model-workbench', () => {
 
   it('exports a run as ONNX into a folder and says which reader verified it', async () => {
     const out = join(dataDir, 'exported-onnx')
-    const result = await cli(dataDir, 'export', runIds[0]!, '--format', 'onnx', '--out', out, '--json')
+    const result = await cli(dataDir, 'export', runIds[0], '--format', 'onnx', '--out', out, '--json')
     expect(result.code, result.stderr).toBe(0)
     const answer = JSON.parse(result.stdout) as { files: string[]; format: string; weights: string; epoch: number; verified_by: string; max_abs_diff: number }
     expect(answer.format).toBe('onnx')
@@ -173,9 +173,9 @@ describe('model-workbench', () => {
     expect(answer.verified_by).toMatch(/^onnxruntime-node /)
     expect(answer.max_abs_diff).toBeLessThan(1e-4)
     expect(answer).toMatchObject({ weights: 'last', epoch: 20 })
-    const human = await cli(dataDir, 'export', runIds[0]!, '--format', 'spec', '--out', out)
+    const human = await cli(dataDir, 'export', runIds[0], '--format', 'spec', '--out', out)
     expect(human.code, human.stderr).toBe(0)
-    const bad = await cli(dataDir, 'export', runIds[0]!, '--format', 'pickle', '--out', out)
+    const bad = await cli(dataDir, 'export', runIds[0], '--format', 'pickle', '--out', out)
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/export needs --format tfjs\|keras\|h5\|onnx/)
   })
@@ -183,14 +183,14 @@ describe('model-workbench', () => {
   it('predicts 200 rows from a JSON file (no argument-length limit) and re-imports its Keras export', async () => {
     const rows = join(dataDir, 'rows.json')
     writeFileSync(rows, JSON.stringify(Array.from({ length: 200 }, (_, i) => [i / 100])))
-    const predicted = await cli(dataDir, 'predict', runIds[0]!, '--input-file', rows, '--json')
+    const predicted = await cli(dataDir, 'predict', runIds[0], '--input-file', rows, '--json')
     expect(predicted.code, predicted.stderr).toBe(0)
     const answer = JSON.parse(predicted.stdout) as { probabilities: number[][]; weights: { which: string } }
     expect(answer.probabilities).toHaveLength(200)
     // S7 learns y = 2x: the trained model roughly doubles its input.
-    expect(answer.probabilities[150]![0]).toBeGreaterThan(2)
+    expect(answer.probabilities[150][0]).toBeGreaterThan(2)
     const out = join(dataDir, 'exported-keras')
-    expect((await cli(dataDir, 'export', runIds[0]!, '--format', 'keras', '--out', out)).code).toBe(0)
+    expect((await cli(dataDir, 'export', runIds[0], '--format', 'keras', '--out', out)).code).toBe(0)
     const imported = await cli(dataDir, 'import-model', join(out, 'model.keras'), '--json')
     expect(imported.code, imported.stderr).toBe(0)
     const doc = JSON.parse(imported.stdout) as { source: string; weights_included: boolean; spec: { input_shape: number[] } }

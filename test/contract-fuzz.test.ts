@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { methods } from '../src/shared/contract'
 import { errorDetailsSchema, isKnownReason } from '../src/shared/errors'
 import { mulberry32 } from '../src/shared/random'
-import type { ForkTrainer, TrainerChannel } from '../src/main/engine/supervisor'
+import type { ForkTrainer } from '../src/main/engine/supervisor'
 import { createDispatcher, type DispatchResult } from '../src/main/services/dispatcher'
 import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
 
@@ -39,7 +39,7 @@ const deadTrainer: ForkTrainer = () => {
     },
     kill: () => setTimeout(() => exits.forEach((cb) => cb(null, 'SIGKILL')), 1)
   }
-  return channel as TrainerChannel
+  return channel
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -63,7 +63,7 @@ describe('contract fuzz', () => {
   it(`${MESSAGES} fuzzed messages and upload chunks (seed ${SEED}): no crash, no hang, well-formed answers, database intact`, async () => {
     const random = mulberry32(SEED)
     const int = (n: number) => Math.floor(random() * n)
-    const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
+    const pick = <T>(items: readonly T[]): T => items[int(items.length)]
     const chance = (p: number) => random() < p
 
     const names = Object.keys(methods)
@@ -114,7 +114,7 @@ describe('contract fuzz', () => {
       if (Array.isArray(value)) return chance(0.3) ? [] : value.map((item) => (chance(0.2) ? mutate(item) : item))
       const copy: { [key: string]: Json } = { ...value }
       const keys = Object.keys(copy)
-      if (keys.length && chance(0.4)) copy[pick(keys)] = mutate(copy[pick(keys)]!)
+      if (keys.length && chance(0.4)) copy[pick(keys)] = mutate(copy[pick(keys)])
       if (chance(0.2)) copy[pick(nasty)] = randomJson(2)
       if (keys.length && chance(0.2)) delete copy[pick(keys)]
       return copy
@@ -127,7 +127,7 @@ describe('contract fuzz', () => {
       let base: Json
       switch (method) {
         case 'uploads.begin':
-          base = { name: chance(0.8) ? pick(['data.csv', 'images.idx', 'x.gz']) : randomString(), size: chance(0.8) ? int(64) : (randomJson() as Json) }
+          base = { name: chance(0.8) ? pick(['data.csv', 'images.idx', 'x.gz']) : randomString(), size: chance(0.8) ? int(64) : (randomJson()) }
           break
         case 'uploads.chunk': {
           const target = uploads.length ? pick(uploads) : null

@@ -49,7 +49,7 @@ describe.skipIf(!havePty)('Ctrl-C through a pseudo-terminal', () => {
     try {
       const runs = store.listRuns()
       expect(runs).toHaveLength(1)
-      return { detail: store.getRun(runs[0]!.id), metrics: store.countMetrics(runs[0]!.id) }
+      return { detail: store.getRun(runs[0].id), metrics: store.countMetrics(runs[0].id) }
     } finally {
       store.close()
     }
@@ -98,7 +98,7 @@ function deafTrainer(): { fork: ForkTrainer; kills: () => number; messages: stri
           }, 10)
         }
       },
-      on: ((event: 'message' | 'exit', cb: never) => void (listeners[event] as unknown[]).push(cb)) as TrainerChannel['on'],
+      on: ((event: 'message' | 'exit', cb: never) => void (listeners[event] as unknown[]).push(cb)),
       kill() {
         kills++
         setTimeout(() => {

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest'
 import { EarlyStopper } from '../src/main/engine/callbacks/early-stopping'
 import { PlateauReducer } from '../src/main/engine/callbacks/reduce-on-plateau'
 import { planMetrics } from '../src/main/engine/metric-plan'
-import { canonicalMetricName, checkMonitor, kerasMetricName, METRICS, monitorableMetricNames, trainingConfigSchema, type MetricName } from '../src/shared/training'
+import { canonicalMetricName, checkMonitor, kerasMetricName, METRICS, monitorableMetricNames, trainingConfigSchema } from '../src/shared/training'
 
 /** The 1-based epoch after which the stopper stops (null: never) for a series of values. */
 function stopsAfter(stopper: EarlyStopper, values: number[]): number | null {
-  for (let epoch = 0; epoch < values.length; epoch++) if (stopper.observe(epoch, values[epoch]!).stop) return epoch + 1
+  for (let epoch = 0; epoch < values.length; epoch++) if (stopper.observe(epoch, values[epoch]).stop) return epoch + 1
   return null
 }
 
@@ -70,7 +70,7 @@ describe('monitor names', () => {
 
   it('lists the names the metric plan reports, for every choice of metrics', () => {
     for (let mask = 0; mask < 1 << METRICS.length; mask++) {
-      const metrics = METRICS.filter((_, i) => mask & (1 << i)) as MetricName[]
+      const metrics = METRICS.filter((_, i) => mask & (1 << i))
       const plan = planMetrics({ loss: 'binary_crossentropy', metrics, outputUnits: 1, task: 'binary', numClasses: 2, targetSize: 1 })
       expect(monitorableMetricNames({ metrics, validation: { kind: 'none' } })).toEqual(plan.names)
       expect(monitorableMetricNames({ metrics, validation: { kind: 'split', fraction: 0.2 } })).toEqual([...plan.names, ...plan.names.map((n) => `val_${n}`)])

@@ -32,7 +32,7 @@ const forkAndKeep: ForkTrainer = (entry, args): TrainerChannel => {
   children.push(child)
   return {
     send: (message) => void (child.connected && child.send(message as object)),
-    on: ((event: 'message' | 'exit', cb: (...a: never[]) => void) => void child.on(event, cb as (...a: unknown[]) => void)) as TrainerChannel['on'],
+    on: ((event: 'message' | 'exit', cb: (...a: never[]) => void) => void child.on(event, cb as (...a: unknown[]) => void)),
     kill: () => void child.kill('SIGKILL')
   }
 }

@@ -95,7 +95,7 @@ async function curve(backend: SelectedBackend, spec: ModelSpec, data: TrainingDa
 function expectSameCurve(actual: number[], expected: number[], label: string): void {
   expect(actual.length, label).toBe(expected.length)
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i]! - expected[i]!), `${label} step ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(expected[i]!)))
+    expect(Math.abs(actual[i] - expected[i]), `${label} step ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(expected[i])))
   }
 }
 
@@ -184,7 +184,7 @@ describe.skipIf(noAdapter)('webgpu rung (Dawn)', () => {
       exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
       return {
         send: (message) => void (child.connected && child.send(message as object)),
-        on: ((event: 'message' | 'exit', cb: (...a: never[]) => void) => void child.on(event, cb as (...a: unknown[]) => void)) as ReturnType<ForkTrainer>['on'],
+        on: ((event: 'message' | 'exit', cb: (...a: never[]) => void) => void child.on(event, cb as (...a: unknown[]) => void)),
         kill: () => void child.kill('SIGKILL')
       }
     }

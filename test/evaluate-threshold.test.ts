@@ -74,18 +74,18 @@ describe('decision threshold', () => {
     const curves = binaryCurves(scores, evaluation.truth)
     expect(curves.auc).toBeGreaterThan(0.8)
     // The Keras-200 value from these scores is what the engine's own `auc` metric (tfjs counts at 200 thresholds) reports.
-    expect(curves.kerasAuc).toBeCloseTo(evaluation.metrics.auc!, 5)
+    expect(curves.kerasAuc).toBeCloseTo(evaluation.metrics.auc, 5)
   })
 
   it('predict uses 0.5, then the saved threshold, then the request’s, and says which', async () => {
     const page = await ok<{ features: number[][] }>('datasets.samples', { id: 'breast-cancer', split: 'test', offset: 0, count: 64 })
     const before = await ok<Prediction>('runs.predict', { run_id: binaryRun, inputs: page.features, preprocessed: true })
     expect(before.threshold).toBe(0.5)
-    const p = before.probabilities.map((row) => row[0]!)
+    const p = before.probabilities.map((row) => row[0])
     expect(before.classes).toEqual(p.map((v) => (v > 0.5 ? 1 : 0)))
     // A threshold between the scores, so that it changes some answers.
     const sorted = [...p].sort((a, b) => a - b)
-    const threshold = (sorted[Math.floor(sorted.length * 0.7)]! + sorted[Math.floor(sorted.length * 0.7) - 1]!) / 2
+    const threshold = (sorted[Math.floor(sorted.length * 0.7)] + sorted[Math.floor(sorted.length * 0.7) - 1]) / 2
     expect(await ok('runs.setThreshold', { run_id: binaryRun, threshold })).toEqual({ run_id: binaryRun, threshold })
     const after = await ok<Prediction>('runs.predict', { run_id: binaryRun, inputs: page.features, preprocessed: true })
     expect(after.threshold).toBe(threshold)
@@ -110,9 +110,9 @@ describe('decision threshold', () => {
     await ok('runs.setThreshold', { run_id: binaryRun, threshold })
     const result = await ok<{ data_base64: string }>('runs.export', { run_id: binaryRun, format: 'tfjs' })
     const zip = unzipSync(new Uint8Array(Buffer.from(result.data_base64, 'base64')))
-    const pre = JSON.parse(Buffer.from(zip['preprocessing.json']!).toString()) as { output: { threshold: number | null } }
+    const pre = JSON.parse(Buffer.from(zip['preprocessing.json']).toString()) as { output: { threshold: number | null } }
     expect(pre.output.threshold).toBe(threshold)
-    const manifest = JSON.parse(Buffer.from(zip['export.json']!).toString()) as { decision_threshold: number | null }
+    const manifest = JSON.parse(Buffer.from(zip['export.json']).toString()) as { decision_threshold: number | null }
     expect(manifest.decision_threshold).toBe(threshold)
     // Reset: back to 0.5.
     await ok('runs.setThreshold', { run_id: binaryRun, threshold: null })

@@ -53,7 +53,7 @@ export const BN_AXIS1_SPEC = spec('bn-axis-1', [3, 6], [{ class_name: 'BatchNorm
 
 /** A hand-made ExportModel whose second layer is a class no format knows (for refusal tests). */
 export function modelWithUnknownLayer(base: ExportModel, className = 'QuantumEntangler'): ExportModel {
-  const first = base.layers[0]!
+  const first = base.layers[0]
   const fake = { ...first, index: 1, class_name: className, name: 'entangler_1', config: { name: 'entangler_1' }, spec: { class_name: className, config: {} }, weights: [] }
   return { ...base, layers: [first, fake] }
 }
@@ -71,7 +71,7 @@ export async function fixtureWithScaling(s: ModelSpec, offset: number[], scale: 
   const scaling = inputScaling(offset, scale)
   const random = createRandom(seed + 1)
   const features = offset.length
-  const raw = options.raw ?? Float32Array.from({ length: base.sample.rows * features }, (_, i) => offset[i % features]! + (random() * 4 - 2) / scale[i % features]!)
+  const raw = options.raw ?? Float32Array.from({ length: base.sample.rows * features }, (_, i) => offset[i % features] + (random() * 4 - 2) / scale[i % features])
   const sample = referenceSample(tf, model, s, raw, scaling)
   model.dispose()
   const exportModel: ExportModel = {
@@ -127,7 +127,7 @@ export function readmeScript(readme: string, heading: string, paths: Record<stri
   const section = readme.slice(readme.indexOf(heading))
   const match = /```js\n([\s\S]*?)```/.exec(section)
   if (!match) throw new Error(`no js example under ${heading}`)
-  let code = match[1]!
+  let code = match[1]
   for (const [name, path] of Object.entries(paths)) code = code.split(`require(${name})`).join(`require(${path})`)
   code = code.replace(/const rows = \[\/\*[^*]*\*\/\]/, `const rows = ${JSON.stringify(RECORDS)}`)
   // print every row, not just the first: the example's last statement decodes row 0

@@ -5,8 +5,8 @@ describe('export fixtures', () => {
   it('give every non-input layer with Keras-named weights and predictions for raw rows', async () => {
     const f = await fixture(FIXTURE_SPECS.cnn, { scaling: 'divide255', rows: 4 })
     expect(f.model.layers.map((l) => l.class_name)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'BatchNormalization', 'Flatten', 'Dense'])
-    expect(f.model.layers[0]!.weights.map((w) => [w.name, w.shape])).toEqual([['kernel', [3, 3, 1, 3]], ['bias', [3]]])
-    expect(f.model.layers[3]!.weights.map((w) => w.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
+    expect(f.model.layers[0].weights.map((w) => [w.name, w.shape])).toEqual([['kernel', [3, 3, 1, 3]], ['bias', [3]]])
+    expect(f.model.layers[3].weights.map((w) => w.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
     expect(f.model.scaling?.uniform).toEqual({ offset: 0, scale: 1 / 255 })
     expect(f.sample.rows).toBe(4)
     expect(f.sample.outputs).toBe(4)

@@ -64,7 +64,7 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
     const next = layer.getWeights().map((w, i) => {
       const n = w.size
       // The variance must stay positive; it is not always the 4th weight (center/scale false drop beta/gamma).
-      const variance = layer.weights[i]!.name.includes('moving_variance')
+      const variance = layer.weights[i].name.includes('moving_variance')
       const values = Float32Array.from({ length: n }, () => (variance ? 0.5 + random() : random() - 0.5))
       return tf.tensor(values, w.shape)
     })
@@ -85,10 +85,10 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
   const raw = new Float32Array(rows * features)
   for (let i = 0; i < raw.length; i++) {
     const f = i % features
-    raw[i] = kind === 'divide255' ? Math.floor(random() * 256) : scaling ? scaling.offset[f]! + (random() * 4 - 2) / scaling.scale[f]! : random() * 4 - 2
+    raw[i] = kind === 'divide255' ? Math.floor(random() * 256) : scaling ? scaling.offset[f] + (random() * 4 - 2) / scaling.scale[f] : random() * 4 - 2
   }
-  const outputSize = model.outputs[0]!.shape[model.outputs[0]!.shape.length - 1] as number
-  const last = s.layers[s.layers.length - 1]!
+  const outputSize = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number
+  const last = s.layers[s.layers.length - 1]
   const classifier = last.config.activation === 'softmax' || last.config.activation === 'sigmoid'
   const preprocessing: Preprocessing = {
     format: 'model-workbench/preprocessing',
@@ -100,7 +100,7 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
     missing: null,
     scaling: scaling ? { method: kind === 'none' ? 'none' : kind, offset: scaling.offset, scale: scaling.scale } : null,
     scaling_in_model: true,
-    image: s.input_shape.length === 3 ? { height: s.input_shape[0]!, width: s.input_shape[1]!, channels: s.input_shape[2]!, pixel_range: [0, 255] } : null,
+    image: s.input_shape.length === 3 ? { height: s.input_shape[0], width: s.input_shape[1], channels: s.input_shape[2], pixel_range: [0, 255] } : null,
     output: {
       task: !classifier ? 'regression' : outputSize === 1 ? 'binary' : 'multiclass',
       kind: classifier ? 'probabilities' : 'values',

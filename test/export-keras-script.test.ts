@@ -59,7 +59,7 @@ function taskOf(config: TrainingConfig, outputUnits: number): { task: ExportTrai
 /** An ExportModel of `spec` (seeded tfjs model) with a training section of small synthetic splits. */
 function withTraining(model: ExportModel, config: TrainingConfig, counts = { train: 57, validation: 13, test: 11 }, initial?: ExportTraining['initial_weights']): ExportModel {
   const features = model.input_shape.reduce((a, b) => a * b, 1)
-  const outputUnits = model.output_shape[model.output_shape.length - 1]!
+  const outputUnits = model.output_shape[model.output_shape.length - 1]
   const { task, numClasses } = taskOf(config, outputUnits)
   const targetSize = task === 'regression' ? outputUnits : 1
   const make = (count: number, seed: number) => split(count, features, task, numClasses, targetSize, seed)
@@ -104,7 +104,7 @@ async function runUnderStub(model: ExportModel, name: string): Promise<{ calls: 
 const one = (calls: Call[], kind: string): Call => {
   const found = calls.filter((c) => c.call === kind)
   expect(found, kind).toHaveLength(1)
-  return found[0]!
+  return found[0]
 }
 
 /** What the workbench's loop runs: total optimizer steps for the training rows it had. */
@@ -188,7 +188,7 @@ describe.skipIf(!hasNumpy)('Keras training script export', () => {
     if (id === 'S7') {
       const set = calls.filter((c) => c.call === 'set_weights')
       expect(set.map((c) => c.layer)).toEqual(['dense_1', 'dense_2'])
-      expect((set[0]!.sums as number[])[0]).toBeCloseTo(-0.82203424 - 0.9185806 + 0.03494298, 5)
+      expect((set[0].sums as number[])[0]).toBeCloseTo(-0.82203424 - 0.9185806 + 0.03494298, 5)
     }
   })
 

@@ -189,7 +189,7 @@ function expectedKerasPaths(model: ExportModel): Array<{ path: string; shapes: n
     const base = toSnakeCase(className)
     const n = seen.get(base)
     seen.set(base, n === undefined ? 0 : n + 1)
-    return { path: `layers/${n === undefined ? base : `${base}_${n + 1}`}`, shapes: shapes[i]! }
+    return { path: `layers/${n === undefined ? base : `${base}_${n + 1}`}`, shapes: shapes[i] }
   })
 }
 
@@ -242,15 +242,15 @@ describe('Keras exporters', () => {
       expect(layers[0]).toEqual({ module: 'keras.layers', class_name: 'InputLayer', registered_name: null, config: { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: 'input_layer' } })
       const scalingClass = f.model.scaling!.uniform ? 'Rescaling' : 'Normalization'
       expect(layers[1]).toMatchObject({ module: 'keras.layers', class_name: scalingClass, registered_name: null, build_config: { input_shape: batchShape } })
-      if (scalingClass === 'Rescaling') expect(layers[1]!.config).toEqual({ name: 'rescaling', trainable: true, dtype: layers[2]!.config.dtype, scale: f.model.scaling!.uniform!.scale, offset: -f.model.scaling!.uniform!.offset * f.model.scaling!.uniform!.scale + 0 })
+      if (scalingClass === 'Rescaling') expect(layers[1].config).toEqual({ name: 'rescaling', trainable: true, dtype: layers[2].config.dtype, scale: f.model.scaling!.uniform!.scale, offset: -f.model.scaling!.uniform!.offset * f.model.scaling!.uniform!.scale + 0 })
       else {
         const n = f.model.input_shape.reduce((a, b) => a * b, 1)
-        expect(layers[1]!.config).toMatchObject({ axis: [-1], invert: false })
-        expect((layers[1]!.config.mean as number[]).length).toBe(n)
-        expect((layers[1]!.config.variance as number[])[1]).toBeCloseTo((0.5 + 1) ** 2, 10)
+        expect(layers[1].config).toMatchObject({ axis: [-1], invert: false })
+        expect((layers[1].config.mean as number[]).length).toBe(n)
+        expect((layers[1].config.variance as number[])[1]).toBeCloseTo((0.5 + 1) ** 2, 10)
       }
       layers.slice(2).forEach((entry, i) => {
-        const layer = f.model.layers[i]!
+        const layer = f.model.layers[i]
         expect(entry).toMatchObject({ module: 'keras.layers', class_name: layer.class_name, registered_name: null, build_config: { input_shape: [null, ...layer.input_shape] } })
         expect(entry.config).toMatchObject({ name: layer.name, trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null } })
         if (layer.class_name === 'Dense') {
@@ -265,28 +265,28 @@ describe('Keras exporters', () => {
       const wantDatasets = Object.fromEntries(expected.flatMap((e) => e.shapes.map((shape, v) => [`${e.path}/vars/${v}`, { shape, dtype: '<f4' }])))
       expect(dump.weights.datasets).toEqual(wantDatasets)
       const firstDense = f.model.layers.find((l) => l.class_name === 'Dense')!
-      const densePath = expected[f.model.layers.indexOf(firstDense) + (f.model.scaling ? 1 : 0)]!.path
+      const densePath = expected[f.model.layers.indexOf(firstDense) + (f.model.scaling ? 1 : 0)].path
       expect(densePath).toBe('layers/dense')
-      expect(dump.weights.datasets['layers/dense/vars/0']!.shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
+      expect(dump.weights.datasets['layers/dense/vars/0'].shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
 
       // Legacy .h5: root attributes, model_weights/layer_names, per layer weight_names and datasets.
-      const root = dump.legacy.attrs['']!
+      const root = dump.legacy.attrs['']
       expect(root.keras_version).toEqual({ kind: 'str', value: dump.metadata.keras_version })
       expect(root.backend).toEqual({ kind: 'str', value: 'tensorflow' })
-      expect(root.model_config!.kind).toBe('bytes')
-      const modelConfig = JSON.parse(root.model_config!.value as string) as { class_name: string; config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }
+      expect(root.model_config.kind).toBe('bytes')
+      const modelConfig = JSON.parse(root.model_config.value as string) as { class_name: string; config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }
       expect(modelConfig.class_name).toBe('Sequential')
       expect(modelConfig.config.layers[0]).toMatchObject({ class_name: 'InputLayer', config: { batch_input_shape: batchShape, dtype: 'float32' } })
-      expect(modelConfig.config.layers[1]!.class_name).toBe(scalingClass)
-      const scalingName = String(modelConfig.config.layers[1]!.config.name)
+      expect(modelConfig.config.layers[1].class_name).toBe(scalingClass)
+      const scalingName = String(modelConfig.config.layers[1].config.name)
       const layerNames = [scalingName, ...f.model.layers.map((l) => l.name)]
-      const mw = dump.legacy.attrs['model_weights']!
+      const mw = dump.legacy.attrs['model_weights']
       expect(mw.layer_names).toMatchObject({ kind: 'array', dtype: expect.stringMatching(/^\|S\d+$/), value: layerNames })
       expect(mw.backend).toEqual({ kind: 'bytes', value: 'tensorflow' })
       expect(mw.keras_version).toEqual({ kind: 'bytes', value: dump.metadata.keras_version })
       const wantLegacy: Record<string, { shape: number[]; dtype: string }> = {}
       for (const layer of f.model.layers) {
-        const names = dump.legacy.attrs[`model_weights/${layer.name}`]!.weight_names!
+        const names = dump.legacy.attrs[`model_weights/${layer.name}`].weight_names
         if (layer.weights.length === 0) {
           expect(names).toEqual({ kind: 'array', dtype: '<f8', shape: [0], value: [] })
           continue
@@ -294,10 +294,10 @@ describe('Keras exporters', () => {
         expect(names).toMatchObject({ kind: 'array', dtype: expect.stringMatching(/^\|S\d+$/), value: layer.weights.map((w) => `${layer.name}/${w.name}`) })
         for (const w of layer.weights) wantLegacy[`model_weights/${layer.name}/${layer.name}/${w.name}`] = { shape: w.shape, dtype: '<f4' }
       }
-      expect(dump.legacy.attrs[`model_weights/${scalingName}`]!.weight_names).toMatchObject({ kind: 'array', shape: [0] })
-      expect(dump.legacy.attrs['model_weights/top_level_model_weights']!.weight_names).toMatchObject({ kind: 'array', shape: [0] })
+      expect(dump.legacy.attrs[`model_weights/${scalingName}`].weight_names).toMatchObject({ kind: 'array', shape: [0] })
+      expect(dump.legacy.attrs['model_weights/top_level_model_weights'].weight_names).toMatchObject({ kind: 'array', shape: [0] })
       expect(dump.legacy.datasets).toEqual(wantLegacy)
-      expect(wantLegacy[`model_weights/${firstDense.name}/${firstDense.name}/kernel`]!.shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
+      expect(wantLegacy[`model_weights/${firstDense.name}/${firstDense.name}/kernel`].shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
 
       // Both files through numpy (Keras's formulas, float64) on the raw rows: equal to the app's predictions.
       const rawPath = join(dir, 'raw.f32')
@@ -320,8 +320,8 @@ describe('Keras exporters', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mw-keras-refuse-'))
     folders.push(dir)
     try {
-      expect(kerasExporter.supports(f.model.layers[0]!)).toBe(false)
-      expect(h5Exporter.supports(f.model.layers[0]!)).toBe(false)
+      expect(kerasExporter.supports(f.model.layers[0])).toBe(false)
+      expect(h5Exporter.supports(f.model.layers[0])).toBe(false)
       for (const exporter of [kerasExporter, h5Exporter]) {
         const error = await exporter.write(f.model, dir).catch((e: unknown) => e)
         expect(error).toBeInstanceOf(ExportRefusal)

@@ -73,10 +73,10 @@ describe('ONNX exporter', () => {
     expect(ops(proto)).toEqual(['Sub', 'Mul', 'MatMul', 'Add'])
     const props = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]))
     const pre = JSON.parse(readFileSync(join(dir, 'preprocessing.json'), 'utf8')) as Preprocessing
-    expect(JSON.parse(props.preprocessing!)).toEqual(pre)
+    expect(JSON.parse(props.preprocessing)).toEqual(pre)
     expect(pre.scaling_in_model).toBe(true)
     expect(pre.scaling!.offset).toEqual(f.model.scaling!.offset)
-    expect(JSON.parse(props.model_workbench!).run_id).toBe('run-fixture')
+    expect(JSON.parse(props.model_workbench).run_id).toBe('run-fixture')
     const readme = readFileSync(join(dir, 'README.md'), 'utf8')
     expect(readme).toContain('onnxruntime')
     expect(readme).toContain('RAW')
@@ -130,7 +130,7 @@ describe('ONNX exporter', () => {
   })
 
   it.each(Object.keys(ACTIVATION_SPECS))('activation %s maps exactly', async (name) => {
-    const f = await fixture(ACTIVATION_SPECS[name]!, { scaling: 'none', rows: 24 })
+    const f = await fixture(ACTIVATION_SPECS[name], { scaling: 'none', rows: 24 })
     await exportAndVerify(`act_${name}`, f)
     f.dispose()
   })
@@ -143,7 +143,7 @@ describe('ONNX exporter', () => {
     const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'run.cjs')], { cwd: dir, encoding: 'utf8' })) as Array<{ label: string; scores: number[] }>
     expect(out).toHaveLength(RECORDS.length)
     let max = 0
-    out.flatMap((r) => r.scores).forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]!))))
+    out.flatMap((r) => r.scores).forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]))))
     expect(max).toBeLessThan(PARITY_TOLERANCE)
     diffs['tableCategorical(README JS example)'] = max
     expect(out.map((r) => r.label)).toEqual(out.map((r) => ['low', 'mid', 'high'][r.scores.indexOf(Math.max(...r.scores))]))
@@ -160,7 +160,7 @@ describe('ONNX exporter', () => {
     expect((error as ExportRefusal).layer).toEqual({ index: 1, class_name: 'QuantumEntangler', name: 'entangler_1' })
     expect((error as Error).message).toMatch(/ONNX.*"entangler_1" \(QuantumEntangler\)/)
     expect(existsSync(join(dir, 'model.onnx'))).toBe(false)
-    expect(onnxExporter.supports(modelWithUnknownLayer(f.model).layers[1]!)).toBe(false)
+    expect(onnxExporter.supports(modelWithUnknownLayer(f.model).layers[1])).toBe(false)
     // An activation it does not know is refused too, not written as something else.
     const odd = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, config: { ...l.config, activation: 'mish' } } : l)) }
     await expect(onnxExporter.write(odd, dir)).rejects.toThrow(/activation "mish"/)
@@ -185,10 +185,10 @@ describe('ONNX exporter', () => {
     ].join('\n')
     const result = JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(written.map((w) => w.path))], { encoding: 'utf8' })) as Record<string, { ir: number; opset: number[]; output: Array<string | number>; meta: string[] }>
     // The READMEs' Python examples are valid Python (onnxruntime itself is not installed here to run them).
-    const examples = written.map((w) => /```python\n([\s\S]*?)```/.exec(readFileSync(w.readme, 'utf8'))![1]!)
+    const examples = written.map((w) => /```python\n([\s\S]*?)```/.exec(readFileSync(w.readme, 'utf8'))![1])
     execFileSync(PYTHON, ['-c', 'import ast, json, sys\nfor src in json.loads(sys.argv[1]): ast.parse(src)', JSON.stringify(examples)])
     for (const w of written) {
-      const r = result[w.path]!
+      const r = result[w.path]
       expect(r.ir, w.name).toBe(8)
       expect(r.opset, w.name).toEqual([13])
       expect(r.output, w.name).toEqual(['batch', ...w.outputShape])

@@ -171,22 +171,22 @@ print(json.dumps(out))
       const conv = f.model.layers.find((l) => l.class_name === 'Conv2D')!
       const kernel = conv.weights.find((w) => w.name === 'kernel')!
       const [kh, kw, inputs, filters] = kernel.shape as [number, number, number, number]
-      expect(parsed.tensors['conv2d_1.weight']!.shape).toEqual([filters, inputs, kh, kw])
+      expect(parsed.tensors['conv2d_1.weight'].shape).toEqual([filters, inputs, kh, kw])
       // torch [o=0][i=0][y=0][x=1] is Keras [y=0][x=1][i=0][o=0].
-      expect(parsed.tensors['conv2d_1.weight']!.first[1]).toBeCloseTo(kernel.data[1 * inputs * filters]!, 6)
+      expect(parsed.tensors['conv2d_1.weight'].first[1]).toBeCloseTo(kernel.data[1 * inputs * filters], 6)
       const dense = f.model.layers.find((l) => l.class_name === 'Dense')!
       const dk = dense.weights.find((w) => w.name === 'kernel')!
-      expect(parsed.tensors['dense_1.weight']!.shape).toEqual([dk.shape[1], dk.shape[0]])
-      expect(parsed.tensors['dense_1.weight']!.first[1]).toBeCloseTo(dk.data[dk.shape[1]!]!, 6)
-      expect(parsed.tensors.input_scale!.first[0]).toBeCloseTo(1 / 255, 8)
+      expect(parsed.tensors['dense_1.weight'].shape).toEqual([dk.shape[1], dk.shape[0]])
+      expect(parsed.tensors['dense_1.weight'].first[1]).toBeCloseTo(dk.data[dk.shape[1]], 6)
+      expect(parsed.tensors.input_scale.first[0]).toBeCloseTo(1 / 255, 8)
       // The layout in the metadata maps the file back to the Keras weights exactly.
       const file = decodeSafetensors(await readFile(join(dir, 'model.safetensors')))
-      const layout = JSON.parse(parsed.meta[LAYOUT_METADATA_KEY]!) as TorchLayout
+      const layout = JSON.parse(parsed.meta[LAYOUT_METADATA_KEY]) as TorchLayout
       const back = kerasWeightsFromState(layout, file.tensors)
       for (const layer of f.model.layers) {
         const weights = back.get(layer.index)!
         expect(weights.map((w) => w.name)).toEqual(layer.weights.map((w) => w.name))
-        weights.forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(layer.weights[i]!.data)))
+        weights.forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(layer.weights[i].data)))
       }
     } finally {
       f.dispose()
@@ -197,7 +197,7 @@ print(json.dumps(out))
     const f = await fixture(FIXTURE_SPECS.table, { scaling: 'standard' })
     try {
       const model: ExportModel = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, class_name: 'LSTM', name: 'lstm_1' } : l)) }
-      expect(pytorchExporter.supports(model.layers[1]!)).toBe(false)
+      expect(pytorchExporter.supports(model.layers[1])).toBe(false)
       const dir = await freshDir()
       const error = await pytorchExporter.write(model, dir).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ExportRefusal)
@@ -205,7 +205,7 @@ print(json.dumps(out))
       expect((error as ExportRefusal).layer).toEqual({ index: 1, class_name: 'LSTM', name: 'lstm_1' })
       expect((error as Error).message).toMatch(/layer 2 "lstm_1" \(LSTM\)/)
       const gelu: ExportModel = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, config: { ...l.config, activation: 'gelu' } } : l)) }
-      expect(pytorchExporter.supports(gelu.layers[1]!)).toBe(false)
+      expect(pytorchExporter.supports(gelu.layers[1])).toBe(false)
       await expect(pytorchExporter.write(gelu, await freshDir())).rejects.toThrow(/activation "gelu"/)
     } finally {
       f.dispose()
@@ -232,7 +232,7 @@ except PreprocessError as e:
     print(str(e))
 `
     const lines = execFileSync(PYTHON, ['-c', script.replace("if __name__ == '__main__':", 'if False:')]).toString().trim().split('\n')
-    expect(JSON.parse(lines[0]!)).toEqual([[[44, 0, 1, 0], [41.5, 0, 0, 1]], [2, 1, 0, 0], ['b']])
+    expect(JSON.parse(lines[0])).toEqual([[[44, 0, 1, 0], [41.5, 0, 0, 1]], [2, 1, 0, 0], ['b']])
     expect(lines[1]).toMatch(/'green' is not one of its categories/)
   })
 })

@@ -30,8 +30,8 @@ const tableSpec = (inputs: number, outputs: number, activation: string): ModelSp
 /** Parses the first `count` data rows of a CSV with a header into records. */
 function csvRecords(path: string, count: number): Array<Record<string, string>> {
   const [header, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/)
-  const names = header!.split(',')
-  return lines.slice(0, count).map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i]!, v])))
+  const names = header.split(',')
+  return lines.slice(0, count).map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], v])))
 }
 
 describe('exports through the contract', () => {
@@ -60,7 +60,7 @@ describe('exports through the contract', () => {
     // A CSV with a categorical column and standard scaling, through an upload.
     const rows = ['colour,size,weight,label']
     for (let i = 0; i < 120; i++) {
-      const colour = ['red', 'green', 'blue'][i % 3]!
+      const colour = ['red', 'green', 'blue'][i % 3]
       const size = 10 + (i % 7) * 3
       const weight = 200 + ((i * 37) % 50)
       rows.push(`${colour},${size},${weight},${colour === 'red' || size > 20 ? 'big' : 'small'}`)
@@ -88,15 +88,15 @@ describe('exports through the contract', () => {
     // The same rows scaled by hand with the data set's scaler give the same answers.
     const descriptor = await ok<{ preprocessing: { scaler: { offset: number[]; scale: number[] } }; feature_names: string[] }>('datasets.get', { id: 'diabetes' })
     const { offset, scale } = descriptor.preprocessing.scaler
-    const scaled = records.map((r) => descriptor.feature_names.map((name, f) => (Number(r[name]) - offset[f]!) * scale[f]!))
+    const scaled = records.map((r) => descriptor.feature_names.map((name, f) => (Number(r[name]) - offset[f]) * scale[f]))
     const pre = await ok<{ probabilities: number[][] }>('runs.predict', { run_id: diabetesRun, inputs: scaled, preprocessed: true })
     const asNumbers = await ok<{ probabilities: number[][] }>('runs.predict', { run_id: diabetesRun, inputs: records.map((r) => descriptor.feature_names.map((n) => Number(r[n]))) })
     for (let i = 0; i < 5; i++) {
-      expect(raw.probabilities[i]![0]).toBeCloseTo(pre.probabilities[i]![0]!, 4)
-      expect(asNumbers.probabilities[i]![0]).toBeCloseTo(pre.probabilities[i]![0]!, 4)
+      expect(raw.probabilities[i][0]).toBeCloseTo(pre.probabilities[i][0], 4)
+      expect(asNumbers.probabilities[i][0]).toBeCloseTo(pre.probabilities[i][0], 4)
       // A trained diabetes model answers in the target's range (25–346), not thousands.
-      expect(raw.probabilities[i]![0]).toBeGreaterThan(0)
-      expect(raw.probabilities[i]![0]).toBeLessThan(400)
+      expect(raw.probabilities[i][0]).toBeGreaterThan(0)
+      expect(raw.probabilities[i][0]).toBeLessThan(400)
     }
     expect(raw.weights.which).toBe('last')
   })
@@ -126,13 +126,13 @@ describe('exports through the contract', () => {
           expect(v.rows).toBeGreaterThan(10)
         }
         const zip = unzipSync(new Uint8Array(Buffer.from(result.data_base64, 'base64')))
-        const pre = JSON.parse(Buffer.from(zip['preprocessing.json']!).toString()) as { scaling: { offset: number[] } | null; columns: Array<{ name: string }>; output: { class_names: string[] } }
+        const pre = JSON.parse(Buffer.from(zip['preprocessing.json']).toString()) as { scaling: { offset: number[] } | null; columns: Array<{ name: string }>; output: { class_names: string[] } }
         expect(pre.scaling?.offset.length).toBe(runId === diabetesRun ? 10 : 5)
         if (runId === wineRun) {
           expect(pre.columns.map((c) => c.name)).toEqual(['colour', 'size', 'weight'])
           expect(pre.output.class_names).toEqual(['big', 'small'])
         }
-        const manifest = JSON.parse(Buffer.from(zip['export.json']!).toString()) as { weights: string; epoch: number | null }
+        const manifest = JSON.parse(Buffer.from(zip['export.json']).toString()) as { weights: string; epoch: number | null }
         expect(manifest.weights).toBe(result.weights.which)
         const artifacts = service.store.listArtifacts(runId).filter((a) => a.kind === `export:${exporter.id}`)
         expect(artifacts.map((a) => a.sha256).sort()).toEqual(result.files.map((f) => f.sha256).sort())
@@ -141,7 +141,7 @@ describe('exports through the contract', () => {
   }
 
   it('exports the last weights on request and says which epoch they hold', async () => {
-    const format = modelExporters()[0]!.id
+    const format = modelExporters()[0].id
     const result = await ok<{ weights: { which: string; epoch: number; default: boolean } }>('runs.export', { run_id: wineRun, format, weights: 'last' })
     expect(result.weights).toMatchObject({ which: 'last', epoch: 15, default: false })
     // Weights and exports are the user's alone (trainer umask 077).
@@ -164,7 +164,7 @@ describe('exports through the contract', () => {
 
   it('re-imports its own .keras export as a run that evaluates to the same test metrics', async () => {
     const exported = await ok<{ data_base64: string }>('runs.export', { run_id: wineRun, format: 'keras' })
-    const keras = Buffer.from(unzipSync(new Uint8Array(Buffer.from(exported.data_base64, 'base64')))['model.keras']!)
+    const keras = Buffer.from(unzipSync(new Uint8Array(Buffer.from(exported.data_base64, 'base64')))['model.keras'])
     const { file } = await ok<{ file: string }>('uploads.begin', { name: 'fruit.keras', size: keras.length })
     await ok('uploads.chunk', { file, offset: 0, data_base64: keras.toString('base64') })
     await ok('uploads.finish', { file })
@@ -204,10 +204,10 @@ describe('exports through the contract', () => {
     const series = await ok<Record<string, { value: number[] }>>('runs.series', { run_id: imported.run_id })
     const original = await ok<Record<string, { value: number[] }>>('runs.series', { run_id: wineRun })
     // The job replays the app's training (same batches, same updates): the loss curves agree.
-    expect(series.loss!.value).toHaveLength(original.loss!.value.length)
-    for (let i = 0; i < original.loss!.value.length; i++) expect(series.loss!.value[i]).toBeCloseTo(original.loss!.value[i]!, 3)
+    expect(series.loss.value).toHaveLength(original.loss.value.length)
+    for (let i = 0; i < original.loss.value.length; i++) expect(series.loss.value[i]).toBeCloseTo(original.loss.value[i], 3)
     const evaluation = await ok<{ metrics: Record<string, number>; weights: { which: string } }>('runs.evaluate', { run_id: imported.run_id, split: 'test' })
     const reference = await ok<{ metrics: Record<string, number> }>('runs.evaluate', { run_id: wineRun, split: 'test' })
-    expect(evaluation.metrics.loss).toBeCloseTo(reference.metrics.loss!, 3)
+    expect(evaluation.metrics.loss).toBeCloseTo(reference.metrics.loss, 3)
   }, 240_000)
 })

@@ -46,13 +46,13 @@ async function exportAndVerify(name: string, f: Fixture): Promise<{ dir: string;
   expect(json.format).toBe('layers-model')
   expect(json.modelTopology.class_name).toBe('Sequential')
   expect(json.weightsManifest.map((g) => g.paths)).toEqual([['weights.bin']])
-  const floats = json.weightsManifest[0]!.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0)
+  const floats = json.weightsManifest[0].weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0)
   expect(statSync(join(dir, 'weights.bin')).size).toBe(floats * 4)
-  expect(json.weightsManifest[0]!.weights.every((w) => w.dtype === 'float32')).toBe(true)
-  expect(new Set(json.weightsManifest[0]!.weights.map((w) => w.name)).size).toBe(json.weightsManifest[0]!.weights.length)
+  expect(json.weightsManifest[0].weights.every((w) => w.dtype === 'float32')).toBe(true)
+  expect(new Set(json.weightsManifest[0].weights.map((w) => w.name)).size).toBe(json.weightsManifest[0].weights.length)
   expect(json.userDefinedMetadata.preprocessing).toEqual(pre)
   expect(json.userDefinedMetadata.model_workbench.run_id).toBe('run-fixture')
-  expect(json.modelTopology.config.layers[0]!.config.batch_input_shape).toEqual([null, ...f.model.input_shape])
+  expect(json.modelTopology.config.layers[0].config.batch_input_shape).toEqual([null, ...f.model.input_shape])
   return { dir, json, pre, note: verification.note }
 }
 
@@ -73,9 +73,9 @@ describe('TF.js exporter', () => {
     const f = await fixture(FIXTURE_SPECS.linear)
     const { json, pre, dir } = await exportAndVerify('linear', f)
     expect(classes(json)).toEqual(['BatchNormalization', 'Dense'])
-    const first = json.modelTopology.config.layers[0]!.config
+    const first = json.modelTopology.config.layers[0].config
     expect([first.name, first.trainable, first.epsilon, first.axis]).toEqual(['input_scaling', false, 0, -1])
-    expect(json.weightsManifest[0]!.weights.slice(0, 4).map((w) => w.name)).toEqual(['input_scaling/gamma', 'input_scaling/beta', 'input_scaling/moving_mean', 'input_scaling/moving_variance'])
+    expect(json.weightsManifest[0].weights.slice(0, 4).map((w) => w.name)).toEqual(['input_scaling/gamma', 'input_scaling/beta', 'input_scaling/moving_mean', 'input_scaling/moving_variance'])
     const data = new Float32Array(new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer)
     expect(Array.from(data.slice(0, 4))).toEqual([2, 0, 7, 1]) // scale 1/0.5, beta 0, offset 10 − 3, variance 1
     expect(pre.scaling_in_model).toBe(true)
@@ -87,7 +87,7 @@ describe('TF.js exporter', () => {
     const f = await fixture(FIXTURE_SPECS.mnistMlp, { scaling: 'divide255', rows: 32 })
     const { json } = await exportAndVerify('mnistMlp', f)
     expect(classes(json)).toEqual(['Rescaling', 'Dense', 'Dropout', 'Dense'])
-    expect(json.modelTopology.config.layers[0]!.config.scale).toBeCloseTo(1 / 255, 12)
+    expect(json.modelTopology.config.layers[0].config.scale).toBeCloseTo(1 / 255, 12)
     f.dispose()
   })
 
@@ -108,10 +108,10 @@ describe('TF.js exporter', () => {
 
   it('per-channel image scaling and uniform scaling with an offset: one BatchNormalization over the channels (also in ONNX)', async () => {
     const s = spec('rgb', [4, 4, 3], [{ class_name: 'Conv2D', config: { filters: 2, kernel_size: [3, 3], activation: 'relu' } }, { class_name: 'Flatten', config: {} }, { class_name: 'Dense', config: { units: 2, activation: 'softmax' } }])
-    const perChannel = await fixtureWithScaling(s, Array.from({ length: 48 }, (_, i) => [120, 110, 100][i % 3]!), Array.from({ length: 48 }, (_, i) => [1 / 60, 1 / 50, 1 / 40][i % 3]!))
+    const perChannel = await fixtureWithScaling(s, Array.from({ length: 48 }, (_, i) => [120, 110, 100][i % 3]), Array.from({ length: 48 }, (_, i) => [1 / 60, 1 / 50, 1 / 40][i % 3]))
     const { json } = await exportAndVerify('perChannel', perChannel)
     expect(classes(json)).toEqual(['BatchNormalization', 'Conv2D', 'Flatten', 'Dense'])
-    expect(json.weightsManifest[0]!.weights[0]).toEqual({ name: 'input_scaling/gamma', shape: [3], dtype: 'float32' })
+    expect(json.weightsManifest[0].weights[0]).toEqual({ name: 'input_scaling/gamma', shape: [3], dtype: 'float32' })
     const uniform = await fixtureWithScaling(s, new Array<number>(48).fill(127.5), new Array<number>(48).fill(1 / 127.5))
     const u = await exportAndVerify('uniformOffset', uniform)
     expect(classes(u.json)[0]).toBe('BatchNormalization')
@@ -133,7 +133,7 @@ describe('TF.js exporter', () => {
     const f = await fixtureWithScaling(s, Array.from({ length: features }, (_, i) => 1990 + (i % 30)), Array.from({ length: features }, (_, i) => 1 / (1 + (i % 5))), { rows: 4 })
     const { json, pre, note } = await exportAndVerify('wide', f)
     expect(classes(json)).toEqual(['BatchNormalization', 'Dense'])
-    expect(json.weightsManifest[0]!.weights.slice(0, 4).map((w) => w.shape)).toEqual([[features], [features], [features], [features]])
+    expect(json.weightsManifest[0].weights.slice(0, 4).map((w) => w.shape)).toEqual([[features], [features], [features], [features]])
     expect(pre.scaling_in_model).toBe(true)
     expect(note).toBeNull()
     f.dispose()
@@ -178,12 +178,12 @@ describe('TF.js exporter', () => {
   it('both exporters support every layer class the Designer offers, and refuse one they do not know by name', async () => {
     const f = await fixture(FIXTURE_SPECS.table, { rows: 2 })
     for (const className of LAYER_CLASS_NAMES) {
-      const layer = { ...f.model.layers[0]!, class_name: className }
+      const layer = { ...f.model.layers[0], class_name: className }
       expect(tfjsExporter.supports(layer), className).toBe(true)
       expect(onnxExporter.supports(layer), className).toBe(true)
     }
     const odd = modelWithUnknownLayer(f.model)
-    expect(tfjsExporter.supports(odd.layers[1]!)).toBe(false)
+    expect(tfjsExporter.supports(odd.layers[1])).toBe(false)
     const dir = join(root, 'refused')
     mkdirSync(dir, { recursive: true })
     const error = await tfjsExporter.write(odd, dir).catch((e: unknown) => e)
@@ -265,7 +265,7 @@ describe('preprocess.js', () => {
     expect(out).toHaveLength(RECORDS.length)
     const got = Float32Array.from(out.flatMap((r) => r.scores))
     let max = 0
-    got.forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]!))))
+    got.forEach((v, i) => (max = Math.max(max, Math.abs(v - f.sample.expected[i]))))
     expect(max).toBeLessThan(PARITY_TOLERANCE)
     diffs['tableCategorical(README Node example)'] = max
     expect(out.map((r) => r.label)).toEqual(out.map((r) => ['low', 'mid', 'high'][r.scores.indexOf(Math.max(...r.scores))]))

@@ -59,7 +59,7 @@ function rows(count: number, seed: number): { x: Float32Array; y: Float32Array }
   const y = new Float32Array(count)
   for (let r = 0; r < count; r++) {
     for (let f = 0; f < 4; f++) x[r * 4 + f] = random() * 4 - 2
-    const scores = [x[r * 4]! + x[r * 4 + 1]!, x[r * 4 + 2]! - x[r * 4]!, 0.5 * x[r * 4 + 3]!]
+    const scores = [x[r * 4] + x[r * 4 + 1], x[r * 4 + 2] - x[r * 4], 0.5 * x[r * 4 + 3]]
     y[r] = scores.indexOf(Math.max(...scores))
   }
   return { x, y }
@@ -157,7 +157,7 @@ describe('torch-job export', () => {
     const pick = (rows: Int32Array): { count: number; x: Float32Array; y: Float32Array } => ({
       count: rows.length,
       x: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(training.data.train.x.subarray(r * 4, r * 4 + 4)))),
-      y: Float32Array.from(Array.from(rows).map((r) => training.data.train.y[r]!))
+      y: Float32Array.from(Array.from(rows).map((r) => training.data.train.y[r]))
     })
     const presplit = { train: pick(order.slice(0, 64)), validation: pick(order.slice(64)) }
     const variants = [
@@ -180,9 +180,9 @@ describe('torch-job export', () => {
     // The job's own seeded stream equals the app's.
     const stream = execFileSync(PYTHON, ['-c', `import sys; sys.argv=['x']; sys.path.insert(0, ${JSON.stringify(dir)}); import train; r = train.Mulberry32(7); print([r() for _ in range(3)]); print(train.permutation(10, train.Mulberry32(3)))`], { env: ENV }).toString().trim().split('\n')
     const r = createRandom(7)
-    expect(JSON.parse(stream[0]!)).toEqual([r(), r(), r()])
+    expect(JSON.parse(stream[0])).toEqual([r(), r(), r()])
     const { permutation } = await import('../src/main/engine/seeded-random')
-    expect(JSON.parse(stream[1]!)).toEqual(Array.from(permutation(10, createRandom(3))))
+    expect(JSON.parse(stream[1])).toEqual(Array.from(permutation(10, createRandom(3))))
 
     const started = performance.now()
     await run(PYTHON, [join(dir, 'train.py'), '--out', one, '--device', 'cpu'], { env: ENV, timeout: 120_000 })
@@ -200,13 +200,13 @@ describe('torch-job export', () => {
     expect(b.backend).toMatch(/gloo, 2 processes/)
     const wa = flat(a.weights)
     const wb = flat(b.weights)
-    const ddpDiff = Math.max(...wa.map((w, i) => maxAbsDiff(w, wb[i]!)))
+    const ddpDiff = Math.max(...wa.map((w, i) => maxAbsDiff(w, wb[i])))
     expect(ddpDiff).toBeLessThanOrEqual(1e-5)
     // Against the app's own training (tfjs, same initial weights, batches and updates).
     expect(wa.map((w) => w.length)).toEqual(setup.appWeights.map((w) => w.length))
-    const appDiff = Math.max(...wa.map((w, i) => maxAbsDiff(w, setup.appWeights[i]!)))
+    const appDiff = Math.max(...wa.map((w, i) => maxAbsDiff(w, setup.appWeights[i])))
     expect(appDiff).toBeLessThan(1e-4)
-    const lossDiff = Math.max(...setup.appEpochs.map((m, e) => Math.abs(m.loss! - (a.metrics.find((p) => p.name === 'loss' && p.epoch === e + 1)?.value ?? NaN))))
+    const lossDiff = Math.max(...setup.appEpochs.map((m, e) => Math.abs(m.loss - (a.metrics.find((p) => p.name === 'loss' && p.epoch === e + 1)?.value ?? NaN))))
     expect(lossDiff).toBeLessThan(1e-4)
     console.log(`torch-job: 1 process ${oneS.toFixed(1)} s, 2 gloo processes ${twoS.toFixed(1)} s; max |Δw| 1 vs 2 processes = ${ddpDiff.toExponential(2)}, torch vs app (tfjs) = ${appDiff.toExponential(2)}, epoch loss vs app = ${lossDiff.toExponential(2)}`)
 
@@ -217,8 +217,8 @@ describe('torch-job export', () => {
     expect(points.find((p) => p.name === 'lr' && p.epoch === 3)!.value).toBeCloseTo(0.1 / (1 + 0.01 * 14), 12)
     expect(points.some((p) => p.name === 'test_loss')).toBe(true)
     expect(a.metrics).toEqual(points)
-    expect(a.final_metrics.test_acc).toBeCloseTo(setup.appTest.test_acc!, 6)
-    expect(Math.abs(a.final_metrics.test_loss! - setup.appTest.test_loss!)).toBeLessThan(1e-4)
+    expect(a.final_metrics.test_acc).toBeCloseTo(setup.appTest.test_acc, 6)
+    expect(Math.abs(a.final_metrics.test_loss - setup.appTest.test_loss)).toBeLessThan(1e-4)
     expect(a.best_epoch).not.toBeNull()
     expect(a.best_weights).not.toBeNull()
     expect(a.initial_weights).toBe('run')
@@ -228,15 +228,15 @@ describe('torch-job export', () => {
     const loss = tf.tidy(() => {
       const p = (imported.predict(tf.tensor2d(setup.test.x, [20, 4])) as tf.Tensor).clipByValue(1e-7, 1 - 1e-7)
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(setup.test.y), 'int32'), 3)
-      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(p)), -1))).dataSync()[0]!
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(p)), -1))).dataSync()[0]
     })
     imported.dispose()
-    expect(Math.abs(loss - a.final_metrics.test_loss!)).toBeLessThan(1e-5)
+    expect(Math.abs(loss - a.final_metrics.test_loss)).toBeLessThan(1e-5)
   }, 240_000)
 
   withTorch('every optimizer, schedule, budget and stopping rule follows the app (one python process for all)', async () => {
     const train = rows(80, 21)
-    const regressionY = Float32Array.from({ length: 80 }, (_, r) => train.x[r * 4]! + 0.5 * train.x[r * 4 + 1]!)
+    const regressionY = Float32Array.from({ length: 80 }, (_, r) => train.x[r * 4] + 0.5 * train.x[r * 4 + 1])
     const regression = spec('reg', [4], [{ class_name: 'Dense', config: { units: 5, activation: 'tanh' } }, { class_name: 'Dense', config: { units: 1 } }])
     const batchNorm = spec('bn', [4], [{ class_name: 'Dense', config: { units: 6, activation: 'relu' } }, { class_name: 'BatchNormalization', config: { momentum: 0.8 } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }])
     // 4 features seen as 2×2×1 images: Conv2D (same), BatchNormalization on NCHW, pooling, Flatten in NHWC order.
@@ -278,7 +278,7 @@ describe('torch-job export', () => {
       const outcome = await trainModel({ tf, model, config, data, runId: 'v', backend: { name: 'cpu', skipped: [], forced: false }, emit: () => {} })
       // lastWeights follow model.weights (every trainable weight first); put them in per-layer order.
       const all = model.weights
-      const app = model.layers.flatMap((layer) => layer.weights.map((w) => Float32Array.from(outcome.lastWeights[all.indexOf(w)]!.dataSync())))
+      const app = model.layers.flatMap((layer) => layer.weights.map((w) => Float32Array.from(outcome.lastWeights[all.indexOf(w)].dataSync())))
       tf.dispose(outcome.lastWeights)
       if (outcome.bestWeights) tf.dispose(outcome.bestWeights)
       const exportModel: ExportModel = { ...setup.model, spec: s, layers: exportLayersFromTfjs(model, s), input_shape: [...s.input_shape], output_shape: [variant.regression ? 1 : 3] }
@@ -303,7 +303,7 @@ for d in sys.argv[1:]:
     for (const c of cases) {
       const imported = await importTorchJob(c.dir)
       const weights = flat(imported.weights)
-      const dw = Math.max(...weights.map((w, i) => maxAbsDiff(w, c.app[i]!)))
+      const dw = Math.max(...weights.map((w, i) => maxAbsDiff(w, c.app[i])))
       const epochs = imported.metrics.filter((p) => p.name === 'loss').length
       let dm = 0
       for (const [e, m] of c.epochs.entries()) {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { validateSpec, type ModelSpec } from '../src/shared/model-spec'
 import { checkSpecLimits, MAX_ACTIVATION_BYTES, MAX_LAYERS, MAX_PARAMS } from '../src/shared/model-spec/limits'
 import { trainingConfigSchema } from '../src/shared/training'
-import type { ForkTrainer, TrainerChannel } from '../src/main/engine/supervisor'
+import type { ForkTrainer } from '../src/main/engine/supervisor'
 import { createDispatcher } from '../src/main/services/dispatcher'
 import { MAX_OPEN_UPLOADS, MAX_UPLOAD_BYTES, OWNER_FILE } from '../src/main/services/uploads'
 import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
@@ -36,7 +36,7 @@ const idleTrainer: ForkTrainer = () => {
     },
     kill: () => exit(null, 'SIGKILL')
   }
-  return channel as TrainerChannel
+  return channel
 }
 
 describe('hostile specs', () => {

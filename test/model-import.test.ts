@@ -49,8 +49,8 @@ describe('round trips through our own Keras exports', () => {
         expect(imported.weights).toEqual(f.model.layers.map((layer) => layer.weights.map((w) => Array.from(w.data))))
         const scaling = f.model.scaling!
         expect(imported.scaling!.uniform === null).toBe(scaling.uniform === null)
-        imported.scaling!.offset.forEach((o, i) => expect(o).toBeCloseTo(scaling.offset[i]!, 9))
-        imported.scaling!.scale.forEach((v, i) => expect(v / scaling.scale[i]!).toBeCloseTo(1, 12))
+        imported.scaling!.offset.forEach((o, i) => expect(o).toBeCloseTo(scaling.offset[i], 9))
+        imported.scaling!.scale.forEach((v, i) => expect(v / scaling.scale[i]).toBeCloseTo(1, 12))
         expect(imported.notices.some((n) => /became the input scaling/.test(n))).toBe(true)
       }
       expect(fromKeras).toMatchObject({ source: 'keras', keras_version: expect.stringMatching(/^3\./) })
@@ -84,7 +84,7 @@ describe('Keras JSON', () => {
     expect(imported.spec.layers.map((l) => [l.class_name, l.config.name])).toEqual([
       ['Dense', 'dense'], ['BatchNormalization', 'batch_normalization'], ['Dropout', 'dropout'], ['Dense', 'dense_1']
     ])
-    expect(imported.spec.layers[0]!.config).toMatchObject({ units: 16, activation: 'relu', kernel_initializer: 'glorot_uniform' })
+    expect(imported.spec.layers[0].config).toMatchObject({ units: 16, activation: 'relu', kernel_initializer: 'glorot_uniform' })
     expect(imported.notices).toEqual(expect.arrayContaining([
       expect.stringMatching(/^quantization_config \(written by Keras 3\.13\+\) is not used by the workbench: dropped/),
       expect.stringMatching(/^Dense "dense" kernel_initializer: initializer parameter input_axes=null \(GlorotUniform\) is not used by the workbench: dropped/),
@@ -99,8 +99,8 @@ describe('Keras JSON', () => {
     expect(imported).toMatchObject({ source: 'keras_json', keras_version: '2.15.0', notices: [] })
     expect(imported.spec.input_shape).toEqual([8, 8, 1])
     expect(imported.spec.layers.map((l) => l.class_name)).toEqual(['Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Flatten', 'Dense'])
-    expect(imported.spec.layers[2]!.config.axis).toBe(3)
-    expect(imported.spec.layers[4]!.config.kernel_regularizer).toEqual({ class_name: 'L2', config: { l2: 0.0001 } })
+    expect(imported.spec.layers[2].config.axis).toBe(3)
+    expect(imported.spec.layers[4].config.kernel_regularizer).toEqual({ class_name: 'L2', config: { l2: 0.0001 } })
   })
 
   it('refuses an unknown layer by its exact name, and a scaling layer that is not first', async () => {
@@ -209,6 +209,6 @@ describe('spec JSON', () => {
     const imported = await importModelBytes('w.spec.json', new TextEncoder().encode(JSON.stringify(s)))
     expect(imported.source).toBe('spec')
     expect(imported.weights).toEqual([[[0.5, -1], [0.25]]])
-    expect(imported.spec.layers[0]!.weights).toBeUndefined()
+    expect(imported.spec.layers[0].weights).toBeUndefined()
   })
 })

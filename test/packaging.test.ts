@@ -3,7 +3,7 @@
 // production dependency is unpacked from the asar (by electron-builder's own matcher) and shipped
 // on its platform; the wasm files the backend loads, the built-in tables and MNIST are unpacked
 // where the app looks for them; the fuses are flipped in afterPack.
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -107,7 +107,7 @@ describe('native addons in the package', () => {
     expect(isUnpacked('package.json')).toBe(false)
     expect(isUnpacked('node_modules/better-sqlite3/lib/index.js')).toBe(false)
     const onnxBin = join(root, 'node_modules', 'onnxruntime-node', 'bin')
-    const onnxLibraries = (readdirSync(onnxBin, { recursive: true, withFileTypes: true }) as Dirent[])
+    const onnxLibraries = (readdirSync(onnxBin, { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
       .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
     expect(onnxLibraries.some((p) => /libonnxruntime\.so/.test(p))).toBe(true)

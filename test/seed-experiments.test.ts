@@ -24,7 +24,7 @@ describe('seed experiments', () => {
     it(`${id} clears its floor`, { timeout: 900_000 }, async () => {
       const [result] = await reproduce(service, [id], { json: true, log: () => undefined })
       expect(result, JSON.stringify(result)).toMatchObject({ id, pass: true })
-      const run = service.store.getRun(result!.run_id!)
+      const run = service.store.getRun(result.run_id!)
       expect(run.status).toBe('finished')
     })
   }

@@ -36,7 +36,7 @@ function waitFor<T>(check: () => T | undefined | null | false | Promise<T | unde
       const value = await check()
       if (value) return resolvePromise(value)
       if (Date.now() - started > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`))
-      setTimeout(tick, 50)
+      setTimeout(() => void tick(), 50)
     }
     void tick()
   })
@@ -47,8 +47,8 @@ function child(args: string[]): { proc: ChildProcess; output: () => string; exit
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   spawned.push(proc)
   let text = ''
-  proc.stdout!.on('data', (chunk) => (text += String(chunk)))
-  proc.stderr!.on('data', (chunk) => (text += String(chunk)))
+  proc.stdout.on('data', (chunk) => (text += String(chunk)))
+  proc.stderr.on('data', (chunk) => (text += String(chunk)))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) => proc.once('exit', (code, signal) => resolvePromise({ code, signal })))
   return { proc, output: () => text, exited }
 }
@@ -65,11 +65,11 @@ describe('temp folders of imports', () => {
     const go = join(dataDir, 'go')
     const importer = child([join(root, 'test/fixtures/store/held-import.ts'), dataDir, writeCsv(scratch), go])
     const line = await waitFor(() => /importing (\[.*\])/.exec(importer.output()), 30_000, () => `the import to start (${importer.output()})`)
-    const temps = JSON.parse(line[1]!) as string[]
+    const temps = JSON.parse(line[1]) as string[]
     expect(temps).toHaveLength(1)
     // The folder names its owner: kind, host, pid, start time.
     expect(temps[0]).toMatch(new RegExp(`^\\.tmp-import-[0-9a-f]{8}-${importer.proc.pid}-${processStartTime(importer.proc.pid!)}-[0-9a-f]+$`))
-    const temp = join(dataDir, 'datasets', temps[0]!)
+    const temp = join(dataDir, 'datasets', temps[0])
 
     const service = await openWorkbench({ dataDir, host: 'browser' })
     try {
@@ -91,12 +91,12 @@ describe('temp folders of imports', () => {
     const dataDir = freshFolder()
     const importer = child([join(root, 'test/fixtures/store/held-import.ts'), dataDir, writeCsv(scratch), join(dataDir, 'never')])
     const line = await waitFor(() => /importing (\[.*\])/.exec(importer.output()), 30_000, () => `the import to start (${importer.output()})`)
-    const killed = join(dataDir, 'datasets', (JSON.parse(line[1]!) as string[])[0]!)
+    const killed = join(dataDir, 'datasets', (JSON.parse(line[1]) as string[])[0])
     importer.proc.kill('SIGKILL')
     expect((await importer.exited).signal).toBe('SIGKILL')
     expect(existsSync(killed)).toBe(true)
     const datasets = join(dataDir, 'datasets')
-    const host = basename(killed).split('-')[2]!
+    const host = basename(killed).split('-')[2]
     const named = {
       legacy: '.tmp-0123456789ab', // from before temp folders named their owner
       reused: `.tmp-import-${host}-${process.pid}-1-abcdef`, // this pid, but another start time
@@ -211,7 +211,7 @@ describe('serve plus two CLI trainings on one folder', () => {
       expect(exits, clis.map((c) => c.output().slice(-300)).join('\n')).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }])
       const runs = (await call('runs.list', {})) as { ok: true; result: { id: string; status: string }[] }
       expect(runs.result.map((r) => r.status)).toEqual(['finished', 'finished', 'finished'])
-      for (const run of runs.result) expect(service.store.series(run.id, 10_000).loss!.value).toHaveLength(epochs)
+      for (const run of runs.result) expect(service.store.series(run.id, 10_000).loss.value).toHaveLength(epochs)
       expect(service.store.integrityCheck()).toBe('ok')
       expect(errors).toEqual([])
     } finally {
@@ -233,12 +233,12 @@ describe('a killed trainer', () => {
       await waitFor(() => service.store.series(runId, 10).loss, 60_000, () => 'an epoch')
       const trainer = childrenOf(process.pid).filter((pid) => !before.has(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainer'))
       expect(trainer).toHaveLength(1)
-      process.kill(trainer[0]!, 'SIGKILL')
+      process.kill(trainer[0], 'SIGKILL')
       await service.waitForRun(runId)
       const run = service.store.getRun(runId)
       expect(run.status).toBe('failed')
       expect(run.error).toBe('trainer process exited with signal SIGKILL')
-      expect(service.store.series(runId, 10).loss!.value.length).toBeGreaterThan(0)
+      expect(service.store.series(runId, 10).loss.value.length).toBeGreaterThan(0)
     } finally {
       await service.close()
     }
@@ -256,7 +256,7 @@ describe('a database locked by another process while a run trains', () => {
         send: (message) => proc.connected && proc.send(message as object),
         on: (event: 'message' | 'exit', listener: (...args: never[]) => void) => void proc.on(event, listener as (...args: unknown[]) => void),
         kill: () => proc.kill('SIGKILL')
-      } as ReturnType<ForkTrainer>
+      }
     }
     // Short busy waits so that the lock outlasts every synchronous retry; the end is retried by the heartbeat.
     const service = await openWorkbench({ dataDir, host: 'browser', fork: forkAndKeep, store: { busyTimeoutMs: 20, retryBudgetMs: 50 }, runs: { heartbeatMs: 200, endRetryMs: 300 } })
@@ -279,23 +279,23 @@ describe('a database locked by another process while a run trains', () => {
       )
       spawned.push(holder)
       let said = ''
-      holder.stdout!.on('data', (chunk) => (said += String(chunk)))
+      holder.stdout.on('data', (chunk) => (said += String(chunk)))
       await waitFor(() => said.includes('locked'), 10_000, () => 'the lock')
       // The trainer finishes while the database is locked.
-      await waitFor(() => trainers[0]!.exitCode !== null, 60_000, () => 'the trainer to end')
+      await waitFor(() => trainers[0].exitCode !== null, 60_000, () => 'the trainer to end')
       await new Promise((r) => setTimeout(r, 600))
       // Not recorded yet, and not lost either: the run still reads as running, the server answers.
       expect(service.store.getRun(runId).status).toBe('running')
       expect(await call('runs.list', {})).toMatchObject({ ok: true })
-      holder.stdin!.write('go\n')
+      holder.stdin.write('go\n')
       await waitFor(() => said.includes('released'), 10_000, () => 'the release')
       await waitFor(() => service.store.getRun(runId).status === 'finished', 5_000, () => 'the end to be recorded')
       const run = service.store.getRun(runId)
       expect(run.notes).toBe('held by another process')
       expect(run.backend).not.toBeNull()
       // Every epoch's metrics, although flushes failed while the lock was held.
-      expect(service.store.series(runId, 10_000).loss!.value).toHaveLength(epochs)
-      expect(run.final_metrics.loss).toBeCloseTo(service.store.series(runId, 10_000).loss!.value.at(-1)!, 6)
+      expect(service.store.series(runId, 10_000).loss.value).toHaveLength(epochs)
+      expect(run.final_metrics.loss).toBeCloseTo(service.store.series(runId, 10_000).loss.value.at(-1)!, 6)
       expect(errors.filter((e) => e.startsWith('UNHANDLED'))).toEqual([])
       expect(errors.some((e) => /locked by another process|database is locked/.test(e))).toBe(true)
     } finally {

@@ -58,7 +58,7 @@ describe('spec shape inference agrees with tfjs', () => {
     expect(built.layers).toHaveLength(spec.layers.length)
     let x: tf.Tensor = tf.zeros([2, ...spec.input_shape])
     summary.layers.forEach((row, i) => {
-      const layer = built.layers[i]!
+      const layer = built.layers[i]
       expect(layer.name).toBe(row.name)
       const outputShape = layer.outputShape as (number | null)[]
       expect(outputShape[0]).toBeNull()
@@ -79,7 +79,7 @@ describe('spec shape inference agrees with tfjs', () => {
   // Flatten, so those two Keras-valid spellings stay out of this check (buildModel handles both).
   const tfjsReadable = CASES.filter(([, spec]) => !JSON.stringify(spec).includes('-1'))
   it.each(tfjsReadable)('tfjs reads our Keras JSON of %s with the same parameter count', async (_name, spec) => {
-    const loaded = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(toKerasModelJson(spec))) as tf.io.ModelJSON['modelTopology'] as never)
+    const loaded = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(toKerasModelJson(spec))) as tf.io.ModelJSON['modelTopology'])
     expect(loaded.countParams()).toBe(inferShapes(spec).total_params)
     loaded.dispose()
   })

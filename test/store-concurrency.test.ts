@@ -121,7 +121,7 @@ describe('two writers, one database: the interleaving that lost a finished run',
       const run = a.getRun(id)
       expect(run.status).toBe('finished')
       expect(run.notes).toBe('from B')
-      expect(a.series(id, 10).loss!.value).toEqual([0.5, 0.25])
+      expect(a.series(id, 10).loss.value).toEqual([0.5, 0.25])
     } finally {
       a.close()
     }

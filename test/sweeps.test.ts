@@ -41,8 +41,8 @@ function child(args: string[]): Child {
   spawned.push(proc)
   let out = ''
   let err = ''
-  proc.stdout!.on('data', (chunk) => (out += String(chunk)))
-  proc.stderr!.on('data', (chunk) => (err += String(chunk)))
+  proc.stdout.on('data', (chunk) => (out += String(chunk)))
+  proc.stderr.on('data', (chunk) => (err += String(chunk)))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
   return { proc, lines: () => out.split('\n').filter(Boolean), output: () => `${out}\n--- stderr ---\n${err}`, exited }
 }
@@ -99,14 +99,14 @@ describe('sweeps across processes', () => {
     await waitFor(
       () => {
         const runs = readRuns(dataDir)
-        return runs.length === 2 && runs[0]!.status === 'finished' && runs[1]!.status === 'running'
+        return runs.length === 2 && runs[0].status === 'finished' && runs[1].status === 'running'
       },
       60_000,
       () => `the second run to train; child output:\n${first.output()}`
     )
     first.proc.kill('SIGKILL')
     expect((await first.exited).signal).toBe('SIGKILL')
-    const killedRun = readRuns(dataDir)[1]!
+    const killedRun = readRuns(dataDir)[1]
     expect(killedRun.status).toBe('running')
 
     const second = child([dataDir, '--wait'])
@@ -124,11 +124,11 @@ describe('sweeps across processes', () => {
     const store = WorkbenchStore.open(join(dataDir, 'workbench.db'))
     try {
       const [sweep] = store.sweeps.list()
-      expect(sweep!.status).toBe('finished')
-      const items = store.sweeps.items(sweep!.id)
+      expect(sweep.status).toBe('finished')
+      const items = store.sweeps.items(sweep.id)
       expect(items.map((i) => i.state)).toEqual(Array(6).fill('claimed'))
       expect(new Set(items.map((i) => i.run_id)).size).toBe(6)
-      expect(items[1]!.run_id).toBe(killedRun.id)
+      expect(items[1].run_id).toBe(killedRun.id)
       expect(items.map((i) => i.run_status)).toEqual(['finished', 'interrupted', 'finished', 'finished', 'finished', 'finished'])
       // The runs after the restart belong to the second process.
       const owners = new Map(runs.map((r) => [r.id, r.owner_pid]))

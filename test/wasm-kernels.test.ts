@@ -41,13 +41,13 @@ async function on(backend: 'cpu' | 'wasm', fn: () => Tensor[]): Promise<{ shape:
 function expectClose(wasm: { shape: number[]; data: Float32Array }[], cpu: { shape: number[]; data: Float32Array }[], label: string): void {
   expect(wasm.length, label).toBe(cpu.length)
   wasm.forEach((w, i) => {
-    const c = cpu[i]!
+    const c = cpu[i]
     expect(w.shape, `${label} output ${i} shape`).toEqual(c.shape)
     let scale = 1
     let worst = 0
     for (let k = 0; k < c.data.length; k++) {
-      scale = Math.max(scale, Math.abs(c.data[k]!))
-      worst = Math.max(worst, Math.abs(w.data[k]! - c.data[k]!))
+      scale = Math.max(scale, Math.abs(c.data[k]))
+      worst = Math.max(worst, Math.abs(w.data[k] - c.data[k]))
     }
     expect(worst / scale, `${label} output ${i}: max |wasm − cpu| / max(1, max |cpu|)`).toBeLessThanOrEqual(TOLERANCE)
   })
@@ -113,7 +113,7 @@ describe('BatchMatMul and _FusedMatMul with transposes', () => {
       const forward = tf.fused.matMul({ a, b, transposeA: true, transposeB: true, bias, activation: 'relu' })
       const grads = tf.grads((x: Tensor, w: Tensor) => tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }).square().sum())
       const [dx, dw] = grads([tf.tensor(av, [1, 30, 20]), tf.tensor(bv, [1, 20, 40])])
-      return [forward, dx!, dw!]
+      return [forward, dx, dw]
     })
   })
 
@@ -126,7 +126,7 @@ describe('BatchMatMul and _FusedMatMul with transposes', () => {
       const w1 = tf.variable(tf.tensor2d(w1v, [784, 64]), true, 'w1')
       const w2 = tf.variable(tf.tensor2d(w2v, [64, 10]), true, 'w2')
       const { value, grads } = tf.variableGrads(() => tf.logSoftmax(tf.relu(x.matMul(w1).mul(0.05)).matMul(w2)).mean().neg() as Scalar, [w1, w2])
-      const out = [value, grads['w1']!, grads['w2']!]
+      const out = [value, grads['w1'], grads['w2']]
       w1.dispose()
       w2.dispose()
       return out
@@ -150,7 +150,7 @@ function filterGradByDefinition(tfjs: Tf, x: Float32Array, xShape: number[], dy:
       const row = r * sh + kh * dh - info.padInfo.top
       const col = q * sw + kw * dw - info.padInfo.left
       if (row < 0 || row >= h || col < 0 || col >= w) continue
-      sum += x[((b * h + row) * w + col) * ci + c]! * dy[((b * oh + r) * ow + q) * co + o]!
+      sum += x[((b * h + row) * w + col) * ci + c] * dy[((b * oh + r) * ow + q) * co + o]
     }
     out[((kh * f[1] + kw) * ci + c) * co + o] = sum
   }
@@ -185,7 +185,7 @@ describe('Conv2DBackpropFilter', () => {
       // A random weight per output element, so that dy is not all ones.
       const weight = tf.tensor(values(forward.shape, 13), forward.shape)
       const [dx, df] = tf.grads((a: Tensor, b: Tensor) => conv(a, b).mul(weight).sum())([x, f])
-      return [forward, dx!, df!]
+      return [forward, dx, df]
     })
   })
 
@@ -195,7 +195,7 @@ describe('Conv2DBackpropFilter', () => {
     const xv = values(c.x, 11)
     const forwardShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, c.dilations ?? 1, c.pad).outShape
     const dyv = values(forwardShape, 13)
-    const wasm = await on('wasm', () => [tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor(dyv, forwardShape) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f, dilations: c.dilations ?? 1 }) as Tensor])
+    const wasm = await on('wasm', () => [tf.engine().runKernel<Tensor>('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor(dyv, forwardShape) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f, dilations: c.dilations ?? 1 })])
     const reference = await on('cpu', () => [filterGradByDefinition(tf, xv, c.x, dyv, c.f, c.strides, c.pad, c.dilations ?? 1)])
     expectClose(wasm, reference, 'dilated backprop filter')
   })
@@ -204,7 +204,7 @@ describe('Conv2DBackpropFilter', () => {
     const xv = values([2, 3, 9, 8], 14)
     const dyv = values([2, 4, 5, 4], 15)
     await compare('conv2d NCHW backprop filter', () => [
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, [2, 3, 9, 8]), dy: tf.tensor4d(dyv, [2, 4, 5, 4]) }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] }) as Tensor
+      tf.engine().runKernel<Tensor>('Conv2DBackpropFilter', { x: tf.tensor4d(xv, [2, 3, 9, 8]), dy: tf.tensor4d(dyv, [2, 4, 5, 4]) }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] })
     ])
   })
 
@@ -229,8 +229,8 @@ describe('Conv2DBackpropFilter', () => {
       })
       const x = tf.tensor4d(xv, [8, 28, 28, 1])
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10)
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.predict(x) as Tensor) as Scalar)
-      const out = [value, ...Object.keys(grads).sort().map((k) => grads[k]!)]
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy<Tensor, Scalar>(y, model.predict(x) as Tensor))
+      const out = [value, ...Object.keys(grads).sort().map((k) => grads[k])]
       model.dispose()
       return out
     })

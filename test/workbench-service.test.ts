@@ -50,7 +50,7 @@ describe('workbench service', () => {
         child.on(event, listener as (...args: unknown[]) => void)
       },
       kill: () => child.kill()
-    } as ReturnType<ForkTrainer>
+    }
   }
 
   beforeAll(async () => {
@@ -86,13 +86,13 @@ describe('workbench service', () => {
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(30)
     const series = service.store.series(runId, 1000)
     expect(series.loss?.value).toHaveLength(30)
-    expect(series.loss!.value.at(-1)!).toBeLessThan(series.loss!.value[0]!)
-    expect(detail.final_metrics.loss).toBeCloseTo(series.loss!.value.at(-1)!, 6)
+    expect(series.loss.value.at(-1)!).toBeLessThan(series.loss.value[0])
+    expect(detail.final_metrics.loss).toBeCloseTo(series.loss.value.at(-1)!, 6)
   })
 
   it('refuses an invalid model with the layer and field at fault, and a model whose input does not fit the data', async () => {
     const bad = structuredClone(s7.spec)
-    ;(bad.layers[0]!.config as { units: number }).units = 0
+    ;(bad.layers[0].config as { units: number }).units = 0
     const refused = await call('runs.start', { spec: bad, config: s7.config, dataset_id: 'linear-2x' })
     expect(refused).toMatchObject({ ok: false, error: { code: 'bad_input' } })
     expect((refused as { error: { message: string } }).error.message).toContain('layer 1 (Dense): units must be a positive integer, got 0')
@@ -107,13 +107,13 @@ describe('workbench service', () => {
     const { result } = (await call('runs.start', { spec: s5.spec, config: config({ ...s5.config, budget: { kind: 'epochs', epochs: 3 } }), dataset_id: 'mnist' })) as { result: { run_id: string } }
     const runId = result.run_id
     await waitFor(() => service.store.series(runId, 10)['batch/loss'], 90_000, 'batch metrics')
-    const trainer = children[before]!
+    const trainer = children[before]
     trainer.kill('SIGKILL')
     await service.waitForRun(runId)
     const detail = service.store.getRun(runId)
     expect(detail.status).toBe('failed')
     expect(detail.error).toMatch(/SIGKILL/)
-    expect(service.store.series(runId, 10)['batch/loss']!.value.length).toBeGreaterThan(0)
+    expect(service.store.series(runId, 10)['batch/loss'].value.length).toBeGreaterThan(0)
   })
 
   it('refuses to evaluate, predict or read weights of a run that saved no model, saying why', async () => {
@@ -131,7 +131,7 @@ describe('workbench service', () => {
     const { result } = (await call('runs.start', { spec: s7.spec, config: config({ ...s7.config, budget: { kind: 'epochs', epochs: 100_000 } }), dataset_id: 'linear-2x' })) as { result: { run_id: string } }
     await waitFor(() => service.store.series(result.run_id, 10).loss, 60_000, 'an epoch')
     await new Promise((resolve) => setTimeout(resolve, 300))
-    children[before]!.kill('SIGKILL')
+    children[before].kill('SIGKILL')
     await service.waitForRun(result.run_id)
     expect(service.store.getRun(result.run_id).status).toBe('failed')
     const weights = (await call('runs.weights', { run_id: result.run_id })) as { ok: true; result: { shape: number[] }[] }
@@ -165,7 +165,7 @@ describe('workbench service', () => {
     expect(live.backend?.name).toBeTruthy()
     // batch/loss holds every step's own loss: consecutive steps from 1
     const series = (await call('runs.series', { run_id: result.run_id, max_points: 100_000 })) as { ok: true; result: Record<string, { step: number[] }> }
-    const steps = series.result['batch/loss']!.step
+    const steps = series.result['batch/loss'].step
     expect(steps.slice(0, 5)).toEqual([1, 2, 3, 4, 5].slice(0, Math.min(5, steps.length)))
     expect(steps.every((step, i) => step === i + 1)).toBe(true)
     expect(await call('runs.stop', { run_id: result.run_id })).toEqual({ ok: true, result: { ok: true } })
@@ -212,7 +212,7 @@ describe('a killed database owner', () => {
       try {
         const [run] = service.store.listRuns()
         expect(run?.status).toBe('interrupted')
-        expect(service.store.series(run!.id, 100_000)['batch/loss']!.value.length).toBeGreaterThanOrEqual(flushed)
+        expect(service.store.series(run.id, 100_000)['batch/loss'].value.length).toBeGreaterThanOrEqual(flushed)
         const call = createDispatcher(service.handlers)
         const next = (await call('runs.start', { spec: s7.spec, config: config({ ...s7.config, budget: { kind: 'epochs', epochs: 5 } }), dataset_id: 'linear-2x' })) as { ok: true; result: { run_id: string } }
         await service.waitForRun(next.result.run_id)

@@ -168,8 +168,8 @@ describe('diffRuns resolves defaults before comparing', () => {
   it('a layer field left out equals the same field given as its default', () => {
     const implicit = spec([16, 10])
     const explicit = spec([16, 10])
-    explicit.layers[0]!.config.kernel_initializer = 'glorot_uniform'
-    explicit.layers[0]!.config.use_bias = true
+    explicit.layers[0].config.kernel_initializer = 'glorot_uniform'
+    explicit.layers[0].config.use_bias = true
     const rows = diffRuns([{ spec: implicit, config }, { spec: explicit, config }])
     expect(rows.filter((r) => r.differs)).toEqual([])
     // The default is shown in both columns, never "—" beside glorot_uniform.
@@ -177,7 +177,7 @@ describe('diffRuns resolves defaults before comparing', () => {
   })
   it('a non-default value still differs', () => {
     const other = spec([16, 10])
-    other.layers[0]!.config.kernel_initializer = 'he_normal'
+    other.layers[0].config.kernel_initializer = 'he_normal'
     const row = diffRuns([{ spec: spec([16, 10]), config }, { spec: other, config }]).find((r) => r.key === 'layers[0].kernel_initializer')
     expect(row?.differs).toBe(true)
   })

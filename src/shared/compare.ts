@@ -73,7 +73,7 @@ export function flattenRun(input: DiffInput): { training: Record<string, DiffVal
   run.spec.layers.forEach((layer, index) => {
     architecture[`layers[${index}].class_name`] = layer.class_name
     // The layer name is generated and differs between otherwise identical models: not a difference that matters.
-    const { name: _name, ...config } = layer.config as Record<string, unknown>
+    const { name: _name, ...config } = layer.config
     flattenForDiff(config, `layers[${index}]`, architecture)
   })
   return { training, architecture }

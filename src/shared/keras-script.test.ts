@@ -24,7 +24,7 @@ describe('kerasScript', () => {
     expect([0, 1, 0.9, 1e-8, 1e21, -2].map(pyFloat)).toEqual(['0.0', '1.0', '0.9', '1e-8', '1e+21', '-2.0'])
     for (const example of EXAMPLES) {
       const script = kerasScript(example.spec, example.config)
-      const optimizer = /^optimizer = (.*)$/m.exec(script)![1]!
+      const optimizer = /^optimizer = (.*)$/m.exec(script)![1]
       // every numeric optimizer argument is a float literal (momentum=0.0, never momentum=0)
       for (const [, key, value] of optimizer.matchAll(/(\w+)=(-?[\d.e+-]+)\b/g)) if (key !== 'decay_steps') expect(value, `${example.id} ${key}`).toMatch(/[.e]/)
       expect(script).not.toMatch(/validation_split|validation_data=\(x_test/)

@@ -46,14 +46,14 @@ function pyString(value: string): string {
 }
 
 function pyIntTuple(values: number[]): string {
-  return values.length === 1 ? `(${pyInt(values[0]!)},)` : `(${values.map(pyInt).join(', ')})`
+  return values.length === 1 ? `(${pyInt(values[0])},)` : `(${values.map(pyInt).join(', ')})`
 }
 
 function initializerCode(value: InitializerValue): string {
   const resolved = resolveInitializer(value)
   if (!resolved) return pyString(typeof value === 'string' ? value : value.class_name)
-  const info = INITIALIZERS[resolved.name]!
-  const args = info.params.map((param) => `${param.key}=${pyFloat(resolved.params[param.key]!)}`)
+  const info = INITIALIZERS[resolved.name]
+  const args = info.params.map((param) => `${param.key}=${pyFloat(resolved.params[param.key])}`)
   if (resolved.seed !== null && info.seeded) args.push(`seed=${pyInt(resolved.seed)}`)
   return `keras.initializers.${info.class_name}(${args.join(', ')})`
 }
@@ -197,7 +197,7 @@ export function kerasScript(spec: ModelSpec, config: TrainingConfig, options: Ke
   const layerNameList = layerNames(spec.layers)
   spec.layers.forEach((layer, i) => {
     if (layer.class_name === 'InputLayer') return
-    line(`model.add(${layerCode(layer.class_name, layer.config, layerNameList[i]!)})`)
+    line(`model.add(${layerCode(layer.class_name, layer.config, layerNameList[i])})`)
   })
   if (options.initialWeights?.length) {
     line('# The weights the workbench run started from.')

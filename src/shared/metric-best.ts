@@ -80,7 +80,7 @@ export function valueAtBestEpochOf(monitor: string, series: Readonly<Record<stri
   if (epoch === null) return null
   const index = target.epoch.lastIndexOf(epoch)
   if (index < 0) return null
-  return { epoch, value: target.value[index]! }
+  return { epoch, value: target.value[index] }
 }
 
 /** Best values of every per-epoch metric of a run's series (per-batch series and lr left out). */

@@ -72,8 +72,8 @@ export function reportAt(scores: ArrayLike<number>, labels: ArrayLike<number | b
   checkLengths(scores, labels)
   const counts: BinaryCounts = { tp: 0, fp: 0, tn: 0, fn: 0 }
   for (let i = 0; i < scores.length; i++) {
-    const called = scores[i]! > threshold
-    if (isPositive(labels[i]!)) {
+    const called = scores[i] > threshold
+    if (isPositive(labels[i])) {
       if (called) counts.tp++
       else counts.fn++
     } else if (called) counts.fp++
@@ -100,9 +100,9 @@ export function withRates(counts: BinaryCounts, threshold: number): ThresholdRep
 /** The ROC and PR curves, exact AUC, average precision and Keras's 200-threshold AUC. */
 export function binaryCurves(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): BinaryCurves {
   checkLengths(scores, labels)
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a])
   let positives = 0
-  for (let i = 0; i < labels.length; i++) if (isPositive(labels[i]!)) positives++
+  for (let i = 0; i < labels.length; i++) if (isPositive(labels[i])) positives++
   const negatives = scores.length - positives
   const roc: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }]
   const pr: PrPoint[] = []
@@ -113,13 +113,13 @@ export function binaryCurves(scores: ArrayLike<number>, labels: ArrayLike<number
   let lastRecall = 0
   for (let k = 0; k < order.length; ) {
     // Every sample tied at this score changes side together: one vertex per distinct score.
-    const score = scores[order[k]!]!
-    while (k < order.length && scores[order[k]!]! === score) {
-      if (isPositive(labels[order[k]!]!)) tp++
+    const score = scores[order[k]]
+    while (k < order.length && scores[order[k]] === score) {
+      if (isPositive(labels[order[k]])) tp++
       else fp++
       k++
     }
-    const previous = roc[roc.length - 1]!
+    const previous = roc[roc.length - 1]
     const point = { threshold: score, fpr: ratio(fp, negatives), tpr: ratio(tp, positives) }
     area += ((point.fpr - previous.fpr) * (point.tpr + previous.tpr)) / 2
     roc.push(point)
@@ -160,13 +160,13 @@ export function kerasAuc(scores: ArrayLike<number>, labels: ArrayLike<number | b
   const thresholds = kerasThresholds(numThresholds)
   const positive: number[] = []
   const negative: number[] = []
-  for (let i = 0; i < scores.length; i++) (isPositive(labels[i]!) ? positive : negative).push(Math.fround(scores[i]!))
+  for (let i = 0; i < scores.length; i++) (isPositive(labels[i]) ? positive : negative).push(Math.fround(scores[i]))
   positive.sort((a, b) => a - b)
   negative.sort((a, b) => a - b)
   const tpr = thresholds.map((t) => ratio(countAbove(positive, t), positive.length))
   const fpr = thresholds.map((t) => ratio(countAbove(negative, t), negative.length))
   let sum = 0
-  for (let i = 0; i < numThresholds - 1; i++) sum += (fpr[i]! - fpr[i + 1]!) * ((tpr[i]! + tpr[i + 1]!) / 2)
+  for (let i = 0; i < numThresholds - 1; i++) sum += (fpr[i] - fpr[i + 1]) * ((tpr[i] + tpr[i + 1]) / 2)
   return sum
 }
 
@@ -176,7 +176,7 @@ function countAbove(ascending: readonly number[], t: number): number {
   let hi = ascending.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (ascending[mid]! > t) hi = mid
+    if (ascending[mid] > t) hi = mid
     else lo = mid + 1
   }
   return ascending.length - lo
@@ -184,7 +184,7 @@ function countAbove(ascending: readonly number[], t: number): number {
 
 /** The score a binary decision is taken on: P(class 1) from a sigmoid unit, or the class-1 column of a two-class softmax. */
 export function positiveScore(row: readonly number[]): number {
-  return row.length === 1 ? row[0]! : (row[1] ?? 0)
+  return row.length === 1 ? row[0] : (row[1] ?? 0)
 }
 
 /** One class against the rest: that class's column of the probability rows, and whether each sample is that class. */
@@ -196,7 +196,7 @@ export function oneVsRest(rows: readonly (readonly number[])[], truth: readonly 
 /** The point of a ROC curve reached at a decision threshold (score > threshold is positive). */
 export function rocPointAt(curves: Pick<BinaryCurves, 'roc'>, threshold: number): RocPoint {
   // Vertices are in descending threshold order; the one reached is the last whose samples (≥ its score) are all > threshold.
-  let reached = curves.roc[0]!
+  let reached = curves.roc[0]
   for (const point of curves.roc) {
     if (point.threshold > threshold) reached = point
     else break

@@ -92,7 +92,7 @@ function tokenize(query: string): Token[] {
   const tokens: Token[] = []
   let i = 0
   while (i < query.length) {
-    const ch = query[i]!
+    const ch = query[i]
     if (/\s/.test(ch)) {
       i++
       continue
@@ -177,7 +177,7 @@ function resolveField(token: Token, options: ParseOptions): { kind: QueryFieldKi
   const name = alias[attribute] ?? attribute
   if (STRING_ATTRIBUTES.has(name)) return { kind: 'attribute', key: name }
   // A bare parameter alias (lr < 0.01) reads as the parameter.
-  if (dot < 0 && PARAM_ALIASES[text]) return { kind: 'param', key: PARAM_ALIASES[text]! }
+  if (dot < 0 && PARAM_ALIASES[text]) return { kind: 'param', key: PARAM_ALIASES[text] }
   const known = `params.<name>, metrics.<name>, best.<name>, ${QUERY_ATTRIBUTES.join(', ')}`
   throw queryError('query.unknown_field', `Query: "${text}" at position ${position} is not a field. Fields: ${known}.`, { position, field: text, known })
 }
@@ -187,15 +187,15 @@ export function parseRunQuery(query: string, options: ParseOptions = {}): QueryC
   const tokens = tokenize(query)
   const clauses: QueryClause[] = []
   let i = 0
-  if (tokens[0]!.kind === 'end') return clauses
+  if (tokens[0].kind === 'end') return clauses
   for (;;) {
-    const fieldToken = tokens[i]!
+    const fieldToken = tokens[i]
     if (fieldToken.kind !== 'word') expected(fieldToken, 'a field (params.<name>, metrics.<name>, best.<name>, name, status…)')
     const { kind, key } = resolveField(fieldToken, options)
-    const opToken = tokens[i + 1]!
+    const opToken = tokens[i + 1]
     if (opToken.kind !== 'op') expected(opToken, 'an operator (=, !=, <, <=, >, >=, ~, !~)')
     const op = (opToken.text === '==' ? '=' : opToken.text === '<>' ? '!=' : opToken.text) as QueryOperator
-    const valueToken = tokens[i + 2]!
+    const valueToken = tokens[i + 2]
     if (valueToken.kind !== 'number' && valueToken.kind !== 'string' && valueToken.kind !== 'word') expected(valueToken, 'a value (a number, "text" or a word)')
     let value: QueryValue = valueToken.value!
     const position = fieldToken.at + 1
@@ -216,7 +216,7 @@ export function parseRunQuery(query: string, options: ParseOptions = {}): QueryC
       throw queryError('query.bad_value', `Query: ${op} needs a number after ${fieldToken.text} (position ${valueToken.at + 1}), not ${valueToken.text}.`, { position: valueToken.at + 1, field: fieldToken.text, got: valueToken.text, expected: 'a number' })
     }
     clauses.push({ kind, key, field: fieldToken.text, op, value, position })
-    const next = tokens[i + 3]!
+    const next = tokens[i + 3]
     if (next.kind === 'end') return clauses
     if (next.kind === 'or') throw queryError('query.or_unsupported', `Query: "${next.text}" at position ${next.at + 1}: clauses combine with "and" only (as in MLflow). Run one query per alternative.`, { position: next.at + 1, found: next.text })
     if (next.kind !== 'and') expected(next, '"and" or the end of the query')

@@ -64,15 +64,15 @@ describe('expandSweep', () => {
     expect(points.map((p) => [p.config.optimizer.learning_rate, p.config.batch_size])).toEqual([
       [0.001, 16], [0.001, 32], [0.001, 64], [0.01, 16], [0.01, 32], [0.01, 64]
     ])
-    expect(points[4]!.label).toBe('learning_rate=0.01 batch_size=32')
-    expect(points[4]!.values).toEqual({ 'optimizer.learning_rate': 0.01, batch_size: 32 })
+    expect(points[4].label).toBe('learning_rate=0.01 batch_size=32')
+    expect(points[4].values).toEqual({ 'optimizer.learning_rate': 0.01, batch_size: 32 })
     expect(points.every((p) => p.config.budget.kind === 'epochs' && p.config.loss === base.loss)).toBe(true)
     expect(countSweepRuns({ base_config: base, mode: 'grid', axes: [{ field: 'learning_rate', values: '1e-4..1e-1:log:6' }, { field: 'batch_size', values: '32,64,128' }] })).toBe(18)
   })
 
   it('a changed optimizer takes its own defaults', () => {
     const points = expandSweep({ base_config: base, mode: 'grid', axes: [{ field: 'optimizer', values: 'adam,sgd' }] })
-    expect(points[1]!.config.optimizer).toEqual({ name: 'sgd', learning_rate: 0.001, momentum: 0, nesterov: false })
+    expect(points[1].config.optimizer).toEqual({ name: 'sgd', learning_rate: 0.001, momentum: 0, nesterov: false })
   })
 
   it('random: seeded, deterministic, inside the ranges', () => {

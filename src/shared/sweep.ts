@@ -83,7 +83,7 @@ export function canonicalField(field: string): string {
 /** The last segment of a dotted field: what labels and table headers show. */
 export function shortFieldName(field: string): string {
   const parts = field.split('.')
-  return parts[parts.length - 1]!
+  return parts[parts.length - 1]
 }
 
 function readPath(config: unknown, path: string): unknown {
@@ -110,7 +110,7 @@ function writePath(config: Record<string, unknown>, path: string, value: unknown
       target = copy
     }
   }
-  target[parts[parts.length - 1]!] = value
+  target[parts[parts.length - 1]] = value
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
@@ -154,10 +154,10 @@ export function parseSweepAxis(axis: SweepAxis, base: TrainingConfig): ParsedAxi
   }
   const integer = INTEGER_FIELDS.has(field)
   const range = /^(.+?)\.\.(.+?)(?::([a-z]+))?(?::([^:]+))?$/i.exec(text)
-  if (range && parseNumber(range[1]!) !== null) {
+  if (range && parseNumber(range[1]) !== null) {
     if (typeof current !== 'number') throw sweepError('sweep.range_not_number', `${field} is a choice (now "${String(current)}"), so it takes a list such as adam,sgd, not a range`, details)
-    const low = parseNumber(range[1]!)
-    const high = parseNumber(range[2]!)
+    const low = parseNumber(range[1])
+    const high = parseNumber(range[2])
     if (low === null || high === null) throw sweepError('sweep.bad_range', `"${text}" is not a range: write low..high:lin:count or low..high:log:count, e.g. 1e-4..1e-1:log:6`, details)
     const scaleText = (range[3] ?? 'lin').toLowerCase()
     if (scaleText !== 'lin' && scaleText !== 'log') throw sweepError('sweep.bad_scale', `the scale of ${field} must be lin or log, got "${range[3]}"`, { ...details, got: range[3] ?? '' })
@@ -212,7 +212,7 @@ export interface SweepDefinition {
 }
 
 function drawValue(axis: ParsedAxis, random: ReturnType<typeof createSeededRandom>): number | string | boolean {
-  if (axis.kind === 'list') return axis.values[random.int(axis.values.length)]!
+  if (axis.kind === 'list') return axis.values[random.int(axis.values.length)]
   if (axis.low === axis.high) return axis.low
   const u = random.next()
   const value = axis.scale === 'log' ? Math.exp(Math.log(axis.low) + u * (Math.log(axis.high) - Math.log(axis.low))) : axis.low + u * (axis.high - axis.low)
@@ -261,8 +261,8 @@ export function expandSweep(definition: SweepDefinition): SweepPoint[] {
       let rest = i
       const combo: Array<number | string | boolean> = new Array(axes.length)
       for (let a = axes.length - 1; a >= 0; a--) {
-        const n = axes[a]!.values.length
-        combo[a] = axes[a]!.values[rest % n]!
+        const n = axes[a].values.length
+        combo[a] = axes[a].values[rest % n]!
         rest = Math.floor(rest / n)
       }
       combos.push(combo)
@@ -275,10 +275,10 @@ export function expandSweep(definition: SweepDefinition): SweepPoint[] {
       writePath(raw, axis.field, combo[a])
       values[axis.field] = combo[a]!
     })
-    const label = axes.map((axis, a) => `${shortFieldName(axis.field)}=${formatSweepValue(combo[a]!)}`).join(' ')
+    const label = axes.map((axis, a) => `${shortFieldName(axis.field)}=${formatSweepValue(combo[a])}`).join(' ')
     const checked = trainingConfigSchema.safeParse(raw)
     if (!checked.success) {
-      const issue = checked.error.issues[0]!
+      const issue = checked.error.issues[0]
       const path = issue.path.join('.')
       throw sweepError('sweep.invalid_config', `the run ${label} has an invalid config: ${path ? `${path}: ` : ''}${issue.message}`, { label, field: path, problem: issue.message })
     }

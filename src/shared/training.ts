@@ -138,14 +138,14 @@ const FROM_KERAS: Record<string, string> = { accuracy: 'acc', mean_squared_error
 export function canonicalMetricName(name: string): string {
   const match = /^(val_|test_)?(.*)$/.exec(name)!
   const prefix = match[1] ?? ''
-  const base = match[2]!
+  const base = match[2]
   return prefix + (FROM_KERAS[base] ?? base)
 }
 
 /** The name Keras logs for one of our metric names: `val_acc` → `val_accuracy`. */
 export function kerasMetricName(name: string): string {
   const match = /^(val_|test_)?(.*)$/.exec(name)!
-  return (match[1] ?? '') + (KERAS_METRIC_NAMES[match[2]!] ?? match[2]!)
+  return (match[1] ?? '') + (KERAS_METRIC_NAMES[match[2]] ?? match[2])
 }
 
 /** The training metrics a run reports for `metrics`, in the order the engine's metric plan gives them (loss first). */

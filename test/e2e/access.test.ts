@@ -47,7 +47,7 @@ describe('browser host access control', () => {
     // The token is traded for a cookie scoped to this port, which then suffices on its own.
     const cookie = allowed.headers.get('set-cookie')
     expect(cookie).toMatch(new RegExp(`mw-token-${served.port}=`))
-    const withCookie = await fetch(served.bareUrl, { headers: { cookie: cookie!.split(';')[0]! } })
+    const withCookie = await fetch(served.bareUrl, { headers: { cookie: cookie!.split(';')[0] } })
     expect(withCookie.status).toBe(200)
     expect(await withCookie.text()).toMatch(/<div id="app"|<script/i)
   })

@@ -75,7 +75,7 @@ async function expectWebFontRenders(selector: string): Promise<void> {
   const fonts = await fontsDrawing(selector)
   const web = fonts.filter((f) => f.isCustomFont && /Noto Sans SC/i.test(f.familyName))
   expect(web.length, `fonts used: ${JSON.stringify(fonts)}`).toBe(1)
-  expect(web[0]!.glyphCount).toBeGreaterThan(3)
+  expect(web[0].glyphCount).toBeGreaterThan(3)
   expect(fonts.filter((f) => /wqy|zenhei|droid sans fallback/i.test(f.familyName)), `fonts used: ${JSON.stringify(fonts)}`).toEqual([])
 }
 
@@ -160,7 +160,7 @@ describe('the shipped CJK font', () => {
       // All glyphs from the web font: a character missing from it would be drawn by another font.
       // (The file names itself "Noto Sans SC Thin" inside; the face is the 400 one fonts.css declares.)
       expect(fonts.map((f) => `${f.familyName.replace(/ Thin$/, '')}${f.isCustomFont ? ' (web)' : ''}`), `${text.length} characters`).toEqual(['Noto Sans SC (web)'])
-      expect(fonts[0]!.glyphCount).toBe([...text].length)
+      expect(fonts[0].glyphCount).toBe([...text].length)
     } finally {
       await page.evaluate(`document.getElementById('cjk-coverage-probe')?.remove()`)
     }

@@ -65,7 +65,7 @@ async function confusionCounts(): Promise<number[][]> {
   const out = [[0, 0], [0, 0]]
   for (let i = 0; i < (await cells.count()); i++) {
     const cell = cells.nth(i)
-    out[Number(await cell.getAttribute('data-truth'))]![Number(await cell.getAttribute('data-predicted'))] = Number(await cell.getAttribute('data-count'))
+    out[Number(await cell.getAttribute('data-truth'))][Number(await cell.getAttribute('data-predicted'))] = Number(await cell.getAttribute('data-count'))
   }
   return out
 }
@@ -132,20 +132,20 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     await expect.poll(() => byTestId(page, 'threshold-value').innerText()).toBe('0.950')
     const at095 = await confusionCounts()
     // A higher threshold calls fewer samples positive (class 1, benign): column 1 shrinks.
-    expect(at095[0]![1]! + at095[1]![1]!).toBeLessThan(at05[0]![1]! + at05[1]![1]!)
+    expect(at095[0][1] + at095[1][1]).toBeLessThan(at05[0][1] + at05[1][1])
     expect(at095.flat().reduce((a, b) => a + b, 0)).toBe(testRows)
     const report = await byTestId(page, 'threshold-report').innerText()
-    expect(report).toContain(`${at095[1]![1]} · ${at095[0]![1]}`)
+    expect(report).toContain(`${at095[1][1]} · ${at095[0][1]}`)
     await slide(0.05)
     const at005 = await confusionCounts()
-    expect(at005[0]![1]! + at005[1]![1]!).toBeGreaterThan(at095[0]![1]! + at095[1]![1]!)
+    expect(at005[0][1] + at005[1][1]).toBeGreaterThan(at095[0][1] + at095[1][1])
     await slide(0.8)
     // Saved with the run once the slider rests: predict then decides at 0.8.
     await expect.poll(async () => (await call<{ config: { decision_threshold?: number } }>('runs.get', { run_id: binaryRun })).config.decision_threshold, { timeout: 10_000 }).toBe(0.8)
     const page0 = await call<{ features: number[][] }>('datasets.samples', { id: 'breast-cancer', split: 'test', offset: 0, count: 8 })
     const predicted = await call<{ threshold: number; probabilities: number[][]; classes: number[] }>('runs.predict', { run_id: binaryRun, inputs: page0.features, preprocessed: true })
     expect(predicted.threshold).toBe(0.8)
-    expect(predicted.classes).toEqual(predicted.probabilities.map((p) => (p[0]! > 0.8 ? 1 : 0)))
+    expect(predicted.classes).toEqual(predicted.probabilities.map((p) => (p[0] > 0.8 ? 1 : 0)))
     await byTestId(page, 'threshold-panel').scrollIntoViewIfNeeded()
     await shot('evaluate-threshold')
   })
@@ -156,8 +156,8 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     await page.locator('[data-testid="confusion-cell"][data-truth="1"][data-predicted="1"]').click()
     const gallery = byTestId(page, 'cell-samples')
     await gallery.waitFor({ timeout: 15_000 })
-    expect(Number(await gallery.getAttribute('data-count'))).toBe(counts[1]![1])
-    await expect.poll(() => gallery.locator('[data-testid="cell-sample"]').count(), { timeout: 15_000 }).toBe(Math.min(12, counts[1]![1]!))
+    expect(Number(await gallery.getAttribute('data-count'))).toBe(counts[1][1])
+    await expect.poll(() => gallery.locator('[data-testid="cell-sample"]').count(), { timeout: 15_000 }).toBe(Math.min(12, counts[1][1]))
     // Raw values as in breast_cancer.csv: mean area runs to hundreds, not standardised ±3.
     const header = await gallery.locator('thead').innerText()
     expect(header).toContain('mean radius')
@@ -168,7 +168,7 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     await shot('evaluate-cell-samples')
 
     await byTestId(page, 'show-misclassified').click()
-    await expect.poll(async () => Number(await gallery.getAttribute('data-count'))).toBe(counts[0]![1]! + counts[1]![0]!)
+    await expect.poll(async () => Number(await gallery.getAttribute('data-count'))).toBe(counts[0][1] + counts[1][0])
     const confidences = (await gallery.locator('[data-testid="cell-sample"] td:nth-child(4)').allInnerTexts()).map((s) => Number(s.replace('%', '')))
     expect(confidences.length).toBeGreaterThan(0)
     expect([...confidences].sort((a, b) => b - a)).toEqual(confidences)
@@ -185,7 +185,7 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     expect(await rows.count()).toBe(2)
     expect(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-class')))).toEqual(['malignant', 'benign'])
     const p = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-value'))))
-    expect(p[0]! + p[1]!).toBeCloseTo(1, 5)
+    expect(p[0] + p[1]).toBeCloseTo(1, 5)
   })
 
   it('keeps the evaluation shown, its run, split and threshold across a reload', async () => {
@@ -235,9 +235,9 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
       let sx = 0
       let sy = 0
       for (let p = 0; p < 784; p++) {
-        mass += data[p * 4]!
-        sx += data[p * 4]! * (p % 28)
-        sy += data[p * 4]! * Math.floor(p / 28)
+        mass += data[p * 4]
+        sx += data[p * 4] * (p % 28)
+        sy += data[p * 4] * Math.floor(p / 28)
       }
       return { mass, x: sx / mass, y: sy / mass }
     })
@@ -261,7 +261,7 @@ describe('Evaluate: thresholds, the samples behind a cell, the playground', () =
     for (let i = 0; i < 100; i++) {
       const cell = cells.nth(i)
       const [truth, predicted, count] = await Promise.all(['data-truth', 'data-predicted', 'data-count'].map(async (a) => Number(await cell.getAttribute(a))))
-      if (truth !== predicted && count! > worst.count) worst = { truth: truth!, predicted: predicted!, count: count! }
+      if (truth !== predicted && count > worst.count) worst = { truth: truth, predicted: predicted, count: count }
     }
     await page.locator(`[data-testid="confusion-cell"][data-truth="${worst.truth}"][data-predicted="${worst.predicted}"]`).click()
     const gallery = byTestId(page, 'cell-samples')

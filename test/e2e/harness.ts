@@ -62,8 +62,8 @@ export async function serveWorkbench(options: ServeOptions = {}): Promise<Served
     env: { ...process.env, NO_COLOR: '1' }
   })
   let stderr = ''
-  child.stderr!.setEncoding('utf8')
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-20_000)
   })
   // Quoted line by line: vitest would otherwise read the server's stack frames as the test's own.

@@ -165,7 +165,7 @@ describe('a model exported as Keras 3 comes back through Designer â†’ Open fileâ
     const runs = await call<Array<{ id: string; tags: string[] }>>('runs.list', {})
     const imported = runs.filter((r) => r.tags.includes('imported'))
     expect(imported).toHaveLength(1)
-    importedRun = imported[0]!.id
+    importedRun = imported[0].id
   })
 
   it('evaluates the imported run and the original on the test split: the same test accuracy', async () => {
@@ -189,11 +189,11 @@ describe('a model exported as Keras 3 comes back through Designer â†’ Open fileâ
 
     type Evaluation = { metrics: Record<string, number> }
     const [a, b, c] = await Promise.all([originalRun, importedRun, secondImport].map((id) => call<Evaluation>('runs.evaluate', { run_id: id, split: 'test' })))
-    const key = Object.keys(a!.metrics).find((k) => /acc/i.test(k))!
-    expect(a!.metrics[key]).toBeGreaterThan(0.6)
-    expect(b!.metrics[key]).toBe(a!.metrics[key])
-    expect(c!.metrics[key]).toBe(a!.metrics[key])
-    expect(Math.abs(b!.metrics.loss! - a!.metrics.loss!)).toBeLessThan(1e-4)
+    const key = Object.keys(a.metrics).find((k) => /acc/i.test(k))!
+    expect(a.metrics[key]).toBeGreaterThan(0.6)
+    expect(b.metrics[key]).toBe(a.metrics[key])
+    expect(c.metrics[key]).toBe(a.metrics[key])
+    expect(Math.abs(b.metrics.loss - a.metrics.loss)).toBeLessThan(1e-4)
   })
 
   it('opens the downloaded export zip as it is: the page takes model.keras out of it', async () => {

@@ -72,12 +72,12 @@ describe('Runs', () => {
     // S7 has no validation: the training scores' bests and the test error are the default metric columns.
     for (const column of ['best:loss', 'best:mae', 'final:test_mae']) expect(await header(column).count(), column).toBe(1)
     expect(await page.locator('[data-testid="runs-table"] [role="columnheader"]').allInnerTexts()).not.toContain('Best val')
-    expect((await cell(runIds.fast!, 'epochs').innerText()).replace(/\s/g, '')).toBe('12/12')
-    expect((await cell(runIds.slow!, 'epochs').innerText()).replace(/\s/g, '')).toBe('8/8')
-    expect(Number(await cell(runIds.fast!, 'best:loss').innerText())).toBeGreaterThan(0)
+    expect((await cell(runIds.fast, 'epochs').innerText()).replace(/\s/g, '')).toBe('12/12')
+    expect((await cell(runIds.slow, 'epochs').innerText()).replace(/\s/g, '')).toBe('8/8')
+    expect(Number(await cell(runIds.fast, 'best:loss').innerText())).toBeGreaterThan(0)
 
     // The side panel says final and best over epochs, not "best" for the value at the best epoch.
-    await row(runIds.fast!).click()
+    await row(runIds.fast).click()
     const panel = byTestId(page, 'run-panel-metrics')
     await panel.waitFor({ timeout: 5_000 })
     expect(await panel.locator('th').allInnerTexts()).toEqual(['Metric', 'Final', 'Best over epochs'])
@@ -126,8 +126,8 @@ describe('Runs', () => {
 
 describe('a run page', () => {
   it('opens from the table with its curves, its metrics labelled final / best over epochs / at best epoch, and no Compare banner', async () => {
-    const tableBest = (await cell(runIds.fast!, 'best:loss').innerText()).trim()
-    await row(runIds.fast!).locator('[data-testid="run-open-page"]').click()
+    const tableBest = (await cell(runIds.fast, 'best:loss').innerText()).trim()
+    await row(runIds.fast).locator('[data-testid="run-open-page"]').click()
     const runPage = byTestId(page, 'run-page')
     await runPage.waitFor({ timeout: 10_000 })
     expect(await runPage.getAttribute('data-run-id')).toBe(runIds.fast)
@@ -152,14 +152,14 @@ describe('a run page', () => {
 
 describe('Compare', () => {
   it('keeps each run its colour, shows only real differences, the same best as Runs, and keeps the selection across a reload', async () => {
-    const tableBest = (await cell(runIds.slow!, 'best:loss').innerText()).trim()
-    for (const id of [runIds.fast!, runIds.slow!]) await row(id).locator('[data-testid="run-select"]').check()
+    const tableBest = (await cell(runIds.slow, 'best:loss').innerText()).trim()
+    for (const id of [runIds.fast, runIds.slow]) await row(id).locator('[data-testid="run-select"]').check()
     await byTestId(page, 'compare-selected').click()
     await byTestId(page, 'diff-table').waitFor({ timeout: 15_000 })
     const chip = (id: string) => page.locator(`[data-testid="compare-run-chip"][data-run-id="${id}"]`)
-    await chip(runIds.slow!).waitFor()
-    const slowColour = await chip(runIds.slow!).getAttribute('data-color')
-    const fastColour = await chip(runIds.fast!).getAttribute('data-color')
+    await chip(runIds.slow).waitFor()
+    const slowColour = await chip(runIds.slow).getAttribute('data-color')
+    const fastColour = await chip(runIds.fast).getAttribute('data-color')
     expect(slowColour).not.toBe(fastColour)
 
     // Only differences: learning rate and epochs; no row of dashes, no default-only row.
@@ -174,7 +174,7 @@ describe('Compare', () => {
     }
     // The best loss in Compare's table is the Runs table's.
     const values = byTestId(page, 'compare-values')
-    const heads = (await values.locator('thead th').allInnerTexts()).map((h) => h.split('\n')[0]!.trim())
+    const heads = (await values.locator('thead th').allInnerTexts()).map((h) => h.split('\n')[0].trim())
     const lossColumn = heads.indexOf('loss')
     expect(lossColumn).toBeGreaterThan(0)
     const slowRow = values.locator('tbody tr', { hasText: 's7 slow' })
@@ -191,13 +191,13 @@ describe('Compare', () => {
     await byTestId(page, 'compare-log-y').uncheck()
 
     // Removing the first run leaves the other its colour; adding it back keeps both apart.
-    await chip(runIds.fast!).locator('button[aria-label]').click()
+    await chip(runIds.fast).locator('button[aria-label]').click()
     await expect.poll(() => page.locator('[data-testid="compare-run-chip"]').count()).toBe(1)
-    expect(await chip(runIds.slow!).getAttribute('data-color')).toBe(slowColour)
-    await setControl(byTestId(page, 'compare-add'), runIds.fast!)
-    await chip(runIds.fast!).waitFor()
-    expect(await chip(runIds.slow!).getAttribute('data-color')).toBe(slowColour)
-    expect(await chip(runIds.fast!).getAttribute('data-color')).not.toBe(slowColour)
+    expect(await chip(runIds.slow).getAttribute('data-color')).toBe(slowColour)
+    await setControl(byTestId(page, 'compare-add'), runIds.fast)
+    await chip(runIds.fast).waitFor()
+    expect(await chip(runIds.slow).getAttribute('data-color')).toBe(slowColour)
+    expect(await chip(runIds.fast).getAttribute('data-color')).not.toBe(slowColour)
 
     // A reload keeps the runs chosen (order: slow, then fast) and their colours.
     await page.waitForTimeout(500)
@@ -206,6 +206,6 @@ describe('Compare', () => {
     await byTestId(page, 'nav-compare').click()
     await waitUntil(async () => (await page.locator('[data-testid="compare-run-chip"]').count()) === 2, 'the Compare selection survives a reload', 15_000)
     expect(await page.locator('[data-testid="compare-run-chip"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')))).toEqual([runIds.slow, runIds.fast])
-    expect(await chip(runIds.slow!).getAttribute('data-color')).toBe(slowColour)
+    expect(await chip(runIds.slow).getAttribute('data-color')).toBe(slowColour)
   })
 })

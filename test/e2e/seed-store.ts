@@ -40,8 +40,8 @@ export function seedFinishedRuns(dataDir: string, options: SeedOptions): string[
   const ids: string[] = []
   try {
     for (let r = 0; r < options.runs; r++) {
-      const optimizer = OPTIMIZERS[r % OPTIMIZERS.length]!
-      const learningRate = [0.001, 0.003, 0.01, 0.03, 0.1][r % 5]!
+      const optimizer = OPTIMIZERS[r % OPTIMIZERS.length]
+      const learningRate = [0.001, 0.003, 0.01, 0.03, 0.1][r % 5]
       const config = trainingConfigSchema.parse({
         loss: 'categorical_crossentropy',
         optimizer: { name: optimizer, learning_rate: learningRate },

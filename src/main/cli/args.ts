@@ -246,7 +246,7 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | { 
   const [first, second] = argv
   if (first === undefined || first.startsWith('-')) return null
   if (GROUPS.includes(first)) {
-    const sub = second !== undefined && !second.startsWith('-') ? second : DEFAULT_SUB[first]!
+    const sub = second !== undefined && !second.startsWith('-') ? second : DEFAULT_SUB[first]
     const spec = COMMANDS.find((c) => c.name === `${first} ${sub}`)
     if (!spec) return { unknown: `${first} ${sub}` }
     return { spec, rest: argv.slice(second !== undefined && !second.startsWith('-') ? 2 : 1) }
@@ -337,7 +337,7 @@ export function parseColumnFlag(text: string): { index: number; type?: (typeof C
   const match = /^(\d+):(.+)$/.exec(text)
   if (!match) throw fail('expected a 0-based column index, a colon and settings')
   const column: ReturnType<typeof parseColumnFlag> = { index: Number(match[1]) }
-  for (const part of match[2]!.split(',')) {
+  for (const part of match[2].split(',')) {
     const eq = part.indexOf('=')
     if (eq < 1) throw fail(`"${part}" is not key=value`)
     const key = part.slice(0, eq).trim()

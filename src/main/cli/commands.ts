@@ -65,7 +65,7 @@ export function trainingRequest(target: string, values: CliValues): { spec: Mode
   if (seed !== undefined) config.seed = seed
   if (values.optimizer) config.optimizer = { name: values.optimizer } as TrainingConfigInput['optimizer']
   const lr = number(values.lr, 'lr')
-  if (lr !== undefined) config.optimizer = { ...(config.optimizer ?? { name: 'adam' }), learning_rate: lr } as TrainingConfigInput['optimizer']
+  if (lr !== undefined) config.optimizer = { ...(config.optimizer ?? { name: 'adam' }), learning_rate: lr }
   if (values.loss) config.loss = values.loss as TrainingConfigInput['loss']
   if (values.metrics) config.metrics = values.metrics.split(',').map((m) => m.trim()) as TrainingConfigInput['metrics']
   if (values.backend) config.backend = values.backend as TrainingConfigInput['backend']
@@ -314,7 +314,7 @@ async function importDataset(service: WorkbenchService, files: string[], values:
     }
     const numClasses = number(values['num-classes'], 'num-classes')
     descriptor = await service.datasets.importIdx(
-      { name: values.name, train_images: paths[0]!, train_labels: paths[1]!, test_images: paths[2], test_labels: paths[3], scaling: (values.scaling as 'none' | 'divide255') ?? 'divide255', validation: number(values.validation, 'validation') ?? 0, seed: number(values.seed, 'seed') ?? 42, ...(numClasses !== undefined ? { num_classes: numClasses } : {}) },
+      { name: values.name, train_images: paths[0], train_labels: paths[1], test_images: paths[2], test_labels: paths[3], scaling: (values.scaling as 'none' | 'divide255') ?? 'divide255', validation: number(values.validation, 'validation') ?? 0, seed: number(values.seed, 'seed') ?? 42, ...(numClasses !== undefined ? { num_classes: numClasses } : {}) },
       progress
     )
   } else {
@@ -326,7 +326,7 @@ async function importDataset(service: WorkbenchService, files: string[], values:
     const columns = (values.column ?? []).map(parseColumnFlag)
     descriptor = await service.datasets.importCsv(
       {
-        path: paths[0]!,
+        path: paths[0],
         name: values.name,
         delimiter: values.delimiter,
         ...(values['no-header'] ? { has_header: false } : {}),

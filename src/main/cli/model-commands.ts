@@ -39,7 +39,7 @@ export async function exportCommand(service: WorkbenchService, runId: string | u
   if (!format) throw new CliError(`export needs --format ${Object.keys(FORMAT_ALIASES).join('|')}`, 2)
   if (!values.out) throw new CliError('export needs --out <dir>: the folder to write the files into', 2)
   const outDir = resolve(values.out)
-  const result = await caller(service)('runs.export', { run_id: runId, format: format as ExportFormat, weights: weightsFlag(values) })
+  const result = await caller(service)('runs.export', { run_id: runId, format: format, weights: weightsFlag(values) })
   const data = Buffer.from(result.data_base64, 'base64')
   const written: string[] = []
   await mkdir(outDir, { recursive: true })
@@ -89,7 +89,7 @@ export async function readRowsFile(path: string): Promise<{ records?: Array<Reco
     throw new CliError(`${path}: rows must all be objects (by column name) or all arrays of numbers`, 2)
   }
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: true })
-  if (parsed.errors.length) throw new CliError(`${path}: ${parsed.errors[0]!.message} (row ${(parsed.errors[0]!.row ?? 0) + 2})`, 2)
+  if (parsed.errors.length) throw new CliError(`${path}: ${parsed.errors[0].message} (row ${(parsed.errors[0].row ?? 0) + 2})`, 2)
   return { records: parsed.data }
 }
 

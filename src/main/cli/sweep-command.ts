@@ -125,8 +125,8 @@ export async function sweepCommand(service: WorkbenchService, target: string, va
   } else {
     const best = bestRunIndex(metric, ranking.map((r) => r.best))
     io.out(`sweep ${detail.id} ${detail.status}: ${detail.counts.finished} finished, ${detail.counts.failed} failed, ${detail.counts.interrupted} interrupted, ${detail.counts.cancelled} cancelled\n`)
-    io.out(table(['#', 'run', ...detail.fields, `best ${metric}`, 'status'], ranking.map((r) => [r.index + 1, r.run_id, ...detail.fields.map((f) => String(detail.items[r.index]!.values[f] ?? '-')), formatNumber(r.best), r.status])))
-    if (best !== null) io.out(`best: ${ranking[best]!.label} (${metric} ${formatNumber(ranking[best]!.best)})\n`)
+    io.out(table(['#', 'run', ...detail.fields, `best ${metric}`, 'status'], ranking.map((r) => [r.index + 1, r.run_id, ...detail.fields.map((f) => String(detail.items[r.index].values[f] ?? '-')), formatNumber(r.best), r.status])))
+    if (best !== null) io.out(`best: ${ranking[best].label} (${metric} ${formatNumber(ranking[best].best)})\n`)
   }
   return detail.status === 'finished' && detail.counts.finished === detail.counts.total ? 0 : 1
 }

@@ -59,12 +59,12 @@ function kindOf(expected: number): { kind: string; headerBytes: number } {
 function checkMagicNumber(path: string, head: Uint8Array, compression: IdxCompression, expected: number): void {
   const { kind, headerBytes } = kindOf(expected)
   if (head.length < 4) throw new DataImportError(path, `only ${head.length} bytes: too short for an IDX header (${headerBytes} bytes); ${describeCompression(path, compression)}`, { offset: 0 }, { reason: 'idx.too_short', details: { bytes: head.length, expected: headerBytes, compression } })
-  const magic = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0
+  const magic = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0
   if (magic === expected) return
   let hint: string
   if (magic === IDX_IMAGES_MAGIC) hint = 'this is an IDX image file — were the image and label files swapped?'
   else if (magic === IDX_LABELS_MAGIC) hint = 'this is an IDX label file — were the image and label files swapped?'
-  else if (head[0] === 0 && head[1] === 0) hint = `an IDX file of another kind (type 0x${head[2]!.toString(16).padStart(2, '0')}, ${head[3]} dimensions); only unsigned-byte images (3 dimensions) and labels (1) are supported`
+  else if (head[0] === 0 && head[1] === 0) hint = `an IDX file of another kind (type 0x${head[2].toString(16).padStart(2, '0')}, ${head[3]} dimensions); only unsigned-byte images (3 dimensions) and labels (1) are supported`
   else hint = `not IDX data; ${describeCompression(path, compression)}`
   throw new DataImportError(path, `wrong magic number ${hex(magic)} (expected ${hex(expected)}, ${kind}); ${hint}`, { offset: 0 }, { reason: 'idx.bad_magic', details: { got: hex(magic), expected: hex(expected), kind: expected === IDX_IMAGES_MAGIC ? 'images' : 'labels', compression } })
 }

@@ -89,7 +89,7 @@ export function tempOwnerState(name: string): 'gone' | 'alive' | 'foreign' {
   if (!match) return 'gone'
   const [, , host, pid, start] = match
   if (host !== hostTag(currentProcessOwner().host)) return 'foreign'
-  return ownerState({ host: null, pid: Number(pid), start: start === 'x' ? null : start! }) === 'dead' ? 'gone' : 'alive'
+  return ownerState({ host: null, pid: Number(pid), start: start === 'x' ? null : start }) === 'dead' ? 'gone' : 'alive'
 }
 
 export async function makeTempDir(dataDir: string, kind: TempKind = 'import'): Promise<string> {

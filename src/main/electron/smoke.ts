@@ -112,10 +112,10 @@ export async function runSmokeTest(options: SmokeOptions): Promise<void> {
 
     options.menuCommand('view-evaluate')
     await waitFor('the Evaluate view', stepMs, async () => page(`Boolean(document.querySelector('[data-testid="evaluate-run"]'))`))
-    const options_ = (await waitFor('the finished run in Evaluate', stepMs, async () => {
+    const options_ = await waitFor<string[]>('the finished run in Evaluate', stepMs, async () => {
       const values = (await page(`Array.from(document.querySelectorAll('[data-testid="evaluate-run"] option')).map((o) => o.value)`)) as string[]
       return values.includes(firstRun) ? values : null
-    })) as string[]
+    })
     const evaluation = await call<{ metrics: Record<string, number> }>('runs.evaluate', { run_id: firstRun, split: 'test' })
     record('evaluate', { runs_offered: options_.length, metrics: evaluation.metrics })
 

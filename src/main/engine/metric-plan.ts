@@ -128,7 +128,7 @@ export function planMetrics(input: PlanInput): MetricPlan {
 }
 
 function computeLoss(tf: Tf, loss: LossName, yTrue: Tensor, yPred: Tensor): Scalar {
-  return tf.tidy(() => {
+  return tf.tidy<Scalar>(() => {
     switch (loss) {
       case 'mean_squared_error':
         return tf.mean(tf.square(tf.sub(yPred, yTrue)))
@@ -146,7 +146,7 @@ function computeLoss(tf: Tf, loss: LossName, yTrue: Tensor, yPred: Tensor): Scal
         return tf.neg(tf.mean(tf.sum(tf.mul(yTrue, tf.log(p)), -1)))
       }
     }
-  }) as Scalar
+  })
 }
 
 function correctCount(tf: Tf, kind: AccuracyKind, yTrue: Tensor, yPred: Tensor): Tensor {

@@ -45,21 +45,21 @@ describe('buildModel', () => {
       { class_name: 'Dense', config: { units: 2, use_bias: false, trainable: false } }
     ]), { seed: 3 })
     const [kernel, bias, kernel2] = weightsOf(built)
-    expect(Math.min(...kernel!)).toBeLessThan(-0.9)
-    expect(Math.max(...kernel!)).toBeGreaterThan(0.9)
-    expect(kernel!.every((v) => v >= -1 && v <= 1)).toBe(true)
-    expect(bias!.every((v) => v === 0.5)).toBe(true)
-    expect(built.layers[1]!.getWeights()).toHaveLength(1)
-    expect(built.layers[1]!.trainable).toBe(false)
+    expect(Math.min(...kernel)).toBeLessThan(-0.9)
+    expect(Math.max(...kernel)).toBeGreaterThan(0.9)
+    expect(kernel.every((v) => v >= -1 && v <= 1)).toBe(true)
+    expect(bias.every((v) => v === 0.5)).toBe(true)
+    expect(built.layers[1].getWeights()).toHaveLength(1)
+    expect(built.layers[1].trainable).toBe(false)
     expect(kernel2).toHaveLength(80)
-    const config = built.layers[0]!.getConfig()
+    const config = built.layers[0].getConfig()
     expect(config.activation).toBe('hardSigmoid')
     // The regularizer is live: the layer's losses hold its penalty, 0.1 · Σ kernel².
-    const penalty = built.layers[0]!.losses as unknown as Array<() => tf.Scalar>
+    const penalty = built.layers[0].losses as unknown as Array<() => tf.Scalar>
     expect(penalty).toHaveLength(1)
-    expect(penalty[0]!().dataSync()[0]).toBeCloseTo(0.1 * kernel!.reduce((sum, v) => sum + v * v, 0), 2)
+    expect(penalty[0]().dataSync()[0]).toBeCloseTo(0.1 * kernel.reduce((sum, v) => sum + v * v, 0), 2)
     // hard_sigmoid(0.2x + 0.5) stays within [0, 1].
-    const out = built.layers[0]!.apply(tf.ones([1, 50]).mul(100)) as tf.Tensor
+    const out = built.layers[0].apply(tf.ones([1, 50]).mul(100)) as tf.Tensor
     expect(Array.from(out.dataSync()).every((v) => v >= 0 && v <= 1)).toBe(true)
   })
 
@@ -69,19 +69,19 @@ describe('buildModel', () => {
     spec.layers.forEach((layer, i) => (layer.weights = SEED_004_INITIAL_WEIGHTS[i]))
     const built = buildModel(tf, spec, { seed: 9 })
     const weights = weightsOf(built)
-    expect(weights[0]![0]).toBeCloseTo(-0.82203424, 6)
-    expect(weights[2]![2]).toBeCloseTo(-0.5426246, 6)
+    expect(weights[0][0]).toBeCloseTo(-0.82203424, 6)
+    expect(weights[2][2]).toBeCloseTo(-0.5426246, 6)
     expect(built.getWeights().map((w) => w.shape)).toEqual([[1, 3], [3], [3, 1], [1]])
     // The forward pass is the seed's own: relu(x·k + b)·w2 + b2.
     const x = 4
     const hidden = [-0.82203424, -0.9185806, 0.03494298].map((k) => Math.max(0, k * x))
-    const expected = hidden[0]! * 1.0692896 + hidden[1]! * 0.62761235 + hidden[2]! * -0.5426246
+    const expected = hidden[0] * 1.0692896 + hidden[1] * 0.62761235 + hidden[2] * -0.5426246
     expect((built.predict(tf.tensor2d([[x]])) as tf.Tensor).dataSync()[0]).toBeCloseTo(expected, 5)
   })
 
   it('keeps Dropout seeded: the same seed drops the same units in training mode', () => {
     const spec = model([200], [{ class_name: 'Dropout', config: { rate: 0.5 } }])
-    const run = (seed: number): number[] => Array.from((buildModel(tf, spec, { seed }).layers[0]!.apply(tf.ones([1, 200]), { training: true }) as tf.Tensor).dataSync())
+    const run = (seed: number): number[] => Array.from((buildModel(tf, spec, { seed }).layers[0].apply(tf.ones([1, 200]), { training: true }) as tf.Tensor).dataSync())
     expect(run(4)).toEqual(run(4))
     expect(run(4).filter((v) => v === 0).length).toBeGreaterThan(50)
   })

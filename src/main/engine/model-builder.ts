@@ -56,7 +56,7 @@ function initializer(tf: Tf, value: InitializerValue, seed: number): Initializer
     case 'truncated_normal': return init.truncatedNormal({ mean: p.mean, stddev: p.stddev, seed: s })
     case 'zeros': return init.zeros()
     case 'ones': return init.ones()
-    case 'constant': return init.constant({ value: p.value! })
+    case 'constant': return init.constant({ value: p.value })
     default: throw new Error(`no tfjs initializer for "${resolved.name}"`)
   }
 }
@@ -130,13 +130,13 @@ export function buildModel(tf: Tf, spec: ModelSpec, options: { seed: number }): 
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' })
   spec.layers.forEach((layer, position) => {
     const first = position === 0 && layer.class_name !== 'InputLayer'
-    model.add(tfLayer(tf, layer, names[position]!, position + 1, options.seed, first ? [...spec.input_shape] : undefined, shapes.layers[position]!.output_shape))
+    model.add(tfLayer(tf, layer, names[position], position + 1, options.seed, first ? [...spec.input_shape] : undefined, shapes.layers[position].output_shape))
   })
   spec.layers.forEach((layer, position) => {
     if (!layer.weights) return
-    const expected = shapes.layers[position]!.weights
-    const tensors = layer.weights.map((values, w) => tf.tensor(values, expected[w]!.shape))
-    model.layers[position]!.setWeights(tensors)
+    const expected = shapes.layers[position].weights
+    const tensors = layer.weights.map((values, w) => tf.tensor(values, expected[w].shape))
+    model.layers[position].setWeights(tensors)
     tf.dispose(tensors)
   })
   return model

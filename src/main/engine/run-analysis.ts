@@ -36,8 +36,8 @@ async function predictedClasses(tf: Tf, model: LayersModel, rows: HostRows, rule
     const y = tf.tidy(() => model.predict(batch.x) as Tensor)
     const classes = tf.tidy(() => (rule === 'argmax' ? tf.argMax(y, -1).toInt() : tf.cast(tf.greater(tf.reshape(y, [-1]), 0.5), 'int32')))
     tf.dispose([batch.x, batch.y])
-    outputs.set((await y.data()) as Float32Array, start * units)
-    out.set((await classes.data()) as Int32Array, start)
+    outputs.set((await y.data()), start * units)
+    out.set((await classes.data()), start)
     tf.dispose([y, classes])
   }
   return { classes: out, outputs }

@@ -77,7 +77,7 @@ export const forkWithNode: ForkTrainer = (entry, args) => {
     },
     on: ((event: 'message' | 'exit', cb: (...args: never[]) => void) => {
       child.on(event, cb as (...args: unknown[]) => void)
-    }) as TrainerChannel['on'],
+    }),
     kill: () => {
       child.kill('SIGKILL')
     }

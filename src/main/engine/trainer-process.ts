@@ -228,6 +228,9 @@ function main(): void {
       case 'resume':
         control.resume()
         return
+      default:
+        // A job or a start: handled below, one at a time.
+        break
     }
     if (busy) {
       void channel.send({ type: 'error', message: `The trainer is busy; "${message.type}" was ignored.` })

@@ -165,12 +165,12 @@ async function evaluateChunks(tf: Tf, model: LayersModel, plan: MetricPlan, coun
   let total: Tensor1D | null = null
   for (let start = 0; start < count; start += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, count - start)
-    const chunkStats = tf.tidy(() => {
+    const chunkStats = tf.tidy<Tensor1D>(() => {
       const { x, y } = chunk(start, size)
       const predictions = model.apply(x, { training: false }) as Tensor
       const stats = plan.batchStats(tf, y, predictions, plan.lossOf(tf, y, predictions))
       return total ? tf.add(total, stats) : stats
-    }) as Tensor1D
+    })
     total?.dispose()
     total = chunkStats
   }
@@ -354,7 +354,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
   const scratch = range(train.count)
 
   /** One scalar over every trainable weight: NaN or infinite as soon as any weight is (sum of per-variable sums). */
-  const weightsCheck = (): Scalar => tf.tidy(() => tf.addN(trainable.map((weight) => tf.sum(weight))) as Scalar)
+  const weightsCheck = (): Scalar => tf.tidy<Scalar>(() => tf.addN(trainable.map((weight) => tf.sum(weight))))
 
   /**
    * Read the losses queued on the device, with the same read each step's output sum and one
@@ -453,7 +453,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
       })
       const stats = batchStats as unknown as Tensor1D
       if (epochStats) {
-        const sum = tf.add(epochStats, stats) as Tensor1D
+        const sum: Tensor1D = tf.add<Tensor1D>(epochStats, stats)
         epochStats.dispose()
         stats.dispose()
         epochStats = sum
@@ -477,7 +477,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
     await read()
     if (ctx.stopTraining) break
     // Epoch end: one read of the accumulated train stats, then validation.
-    const trainValues = (await (epochStats as Tensor1D | null)?.data()) as Float32Array | undefined
+    const trainValues = (await (epochStats)?.data()) as Float32Array | undefined
     epochStats?.dispose()
     epochStats = null
     const metrics: MetricValues = trainValues ? plan.finalize(trainValues, epochSamples) : {}

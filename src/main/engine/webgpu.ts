@@ -245,7 +245,7 @@ export async function initWebgpu(tf: Tf, options: { allowSoftware: boolean }): P
   device.addEventListener('uncapturederror', (event) => {
     if (reported) return
     reported = true
-    process.stderr.write(`webgpu: ${summary.label} reported an error; results from this device may be wrong: ${(event as GPUUncapturedErrorEvent).error.message}\n`)
+    process.stderr.write(`webgpu: ${summary.label} reported an error; results from this device may be wrong: ${(event).error.message}\n`)
   })
   void device.lost.then((info) => {
     if (active?.device === device && info.reason !== 'destroyed') process.stderr.write(`webgpu: the device was lost (${info.reason}): ${info.message}\n`)

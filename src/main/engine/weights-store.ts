@@ -62,7 +62,7 @@ export async function loadModelFolder(tf: Tf, folder: string): Promise<LayersMod
     throw new Error(`Cannot read the saved model in ${folder}: ${(error as Error).message}`)
   }
   const weights = await readFile(join(folder, 'weights.bin'))
-  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights)
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))
 }

@@ -22,18 +22,18 @@ export function exportLayersFromTfjs(model: LayersModel, spec: ModelSpec): Expor
     if (layerSpec.class_name === 'InputLayer') return
     const tfLayer = model.layers[index]
     if (!tfLayer) throw new Error(`the saved model has no layer ${index + 1} (${layerSpec.class_name})`)
-    const shape = shapes.layers[index]!
+    const shape = shapes.layers[index]
     const values = tfLayer.getWeights()
     const weights = tfLayer.weights.map((variable, w) => ({
       name: variableName(variable.originalName ?? variable.name),
-      shape: [...values[w]!.shape],
-      data: Float32Array.from(values[w]!.dataSync() as Float32Array)
+      shape: [...values[w].shape],
+      data: Float32Array.from(values[w].dataSync() as Float32Array)
     }))
     layers.push({
       index,
       class_name: layerSpec.class_name,
-      name: names[index]!,
-      config: fullConfig(layerSpec, names[index]!),
+      name: names[index],
+      config: fullConfig(layerSpec, names[index]),
       spec: layerSpec,
       input_shape: shape.input_shape.filter((d): d is number => d !== null),
       output_shape: shape.output_shape.filter((d): d is number => d !== null),
@@ -63,7 +63,7 @@ export function applyScaling(raw: Float32Array, features: number, scaling: Input
   const out = new Float32Array(raw.length)
   for (let i = 0; i < raw.length; i++) {
     const f = i % features
-    out[i] = (raw[i]! - scaling.offset[f]!) * scaling.scale[f]!
+    out[i] = (raw[i] - scaling.offset[f]) * scaling.scale[f]
   }
   return out
 }

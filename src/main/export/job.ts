@@ -59,8 +59,8 @@ export function unscale(x: Float32Array, features: number, scaling: InputScaling
   const raw = new Float32Array(x.length)
   for (let i = 0; i < x.length; i++) {
     const f = i % features
-    const scale = scaling.scale[f]!
-    const value = scale === 0 ? scaling.offset[f]! : x[i]! / scale + scaling.offset[f]!
+    const scale = scaling.scale[f]
+    const value = scale === 0 ? scaling.offset[f] : x[i] / scale + scaling.offset[f]
     raw[i] = pixels ? Math.round(value) : value
   }
   return raw
@@ -80,7 +80,7 @@ function take(split: { x: Float32Array; y: Float32Array; count: number }, rows: 
   const x = new Float32Array(rows.length * features)
   const y = new Float32Array(rows.length * targetSize)
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!
+    const row = rows[r]
     x.set(split.x.subarray(row * features, (row + 1) * features), r * features)
     y.set(split.y.subarray(row * targetSize, (row + 1) * targetSize), r * targetSize)
   }

@@ -54,7 +54,7 @@ export function modelPreprocessing(descriptor: DatasetDescriptor, input: { outpu
     missing: pre.missing ?? null,
     scaling: scaling ? { method: pre.scaling, offset: scaling.offset, scale: scaling.scale } : null,
     scaling_in_model: scaling !== null,
-    image: image ? { height: image[0]!, width: image[1]!, channels: image[2] ?? 1, pixel_range: pre.scaling === 'divide255' ? [0, 255] : [0, 1] } : null,
+    image: image ? { height: image[0], width: image[1], channels: image[2] ?? 1, pixel_range: pre.scaling === 'divide255' ? [0, 255] : [0, 1] } : null,
     output: {
       task,
       kind: input.classifier ? 'probabilities' : 'values',
@@ -104,7 +104,7 @@ export function encodeRecords(pre: Preprocessing, records: Array<Record<string, 
         const index = text === null ? -1 : column.categories.indexOf(text)
         if (text === null) errors.push(`row ${r + 1}: column "${column.name}" is missing (one of ${column.categories.map((c) => JSON.stringify(c)).join(', ')})`)
         else if (index < 0) errors.push(`row ${r + 1}: column "${column.name}" is ${JSON.stringify(text)}, not one of the categories seen in training (${column.categories.slice(0, 20).map((c) => JSON.stringify(c)).join(', ')})`)
-        else raw[base + column.feature_indices[index]!] = 1
+        else raw[base + column.feature_indices[index]] = 1
       }
     }
   })

@@ -174,7 +174,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity
   let max = 0
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!)
+    const d = Math.abs(a[i] - b[i])
     if (!Number.isFinite(d)) return Infinity
     if (d > max) max = d
   }

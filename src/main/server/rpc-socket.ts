@@ -31,8 +31,8 @@ function parseRequest(text: string): RpcRequest | { id: RequestId | null; error:
   const { id, method, params } = message as Record<string, unknown>
   const validId = (typeof id === 'string' && id.length > 0 && id.length <= 100) || (typeof id === 'number' && Number.isSafeInteger(id))
   if (!validId) return { id: null, error: { code: 'invalid_request', message: 'id must be a non-empty string (at most 100 characters) or an integer' } }
-  if (typeof method !== 'string') return { id: id as RequestId, error: { code: 'invalid_request', message: 'method must be a string' } }
-  return { id: id as RequestId, method, params: params ?? {} }
+  if (typeof method !== 'string') return { id: id, error: { code: 'invalid_request', message: 'method must be a string' } }
+  return { id: id, method, params: params ?? {} }
 }
 
 export function send(socket: WebSocket, message: unknown): void {

@@ -83,8 +83,8 @@ export function exportRunFile(input: { run: RunDetail; store: WorkbenchStore; fo
   for (const [name, s] of Object.entries(series)) {
     for (let i = 0; i < s.value.length; i++) {
       rows.push(`${csvCell(name)},${s.step[i]},${s.epoch[i]},${s.value[i]}`)
-      lastStep = Math.max(lastStep, s.step[i]!)
-      lastEpoch = Math.max(lastEpoch, s.epoch[i]!)
+      lastStep = Math.max(lastStep, s.step[i])
+      lastEpoch = Math.max(lastEpoch, s.epoch[i])
     }
   }
   for (const [name, value] of Object.entries(record.test_metrics)) rows.push(`${csvCell(name)},${lastStep},${lastEpoch},${value}`)

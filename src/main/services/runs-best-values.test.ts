@@ -29,7 +29,7 @@ describe('withMetricBests', () => {
       const valLoss = [0.8, 0.3, 0.25]
       const points: MetricPoint[] = []
       for (let e = 0; e < 3; e++) {
-        points.push({ step: e * 10 + 9, epoch: e + 1, name: 'val_acc', value: valAcc[e]!, time: e }, { step: e * 10 + 9, epoch: e + 1, name: 'val_loss', value: valLoss[e]!, time: e })
+        points.push({ step: e * 10 + 9, epoch: e + 1, name: 'val_acc', value: valAcc[e], time: e }, { step: e * 10 + 9, epoch: e + 1, name: 'val_loss', value: valLoss[e], time: e })
         for (let s = 0; s < 10; s++) points.push({ step: e * 10 + s, epoch: e + 1, name: 'batch/loss', value: 0.001, time: e })
       }
       const writer = store.metricWriter(run.id)

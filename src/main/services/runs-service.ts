@@ -136,7 +136,7 @@ export function predictionInputs(spec: ModelSpec, descriptor: DatasetDescriptor,
     if (row.length !== features) throw new WorkbenchError('bad_input', `row ${r + 1} has ${row.length} values but the model takes ${features} (${preprocessing.feature_names.length ? preprocessing.feature_names.slice(0, 8).join(', ') + (features > 8 ? ', …' : '') : `shape ${spec.input_shape.join('×')}`})`, { reason: 'predict.row_width', details: { row: r + 1, got: row.length, expected: features } })
   })
   if (request.preprocessed || !scaling) return raw
-  return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]!) * scaling.scale[f]!))
+  return raw.map((row) => row.map((value, f) => (value - scaling.offset[f]) * scaling.scale[f]))
 }
 
 /** The decision threshold saved with a run (`runs.setThreshold`, kept in its config JSON), or null. */
@@ -256,7 +256,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
   /** Applies the run's refused status writes in order; false while the database is still locked. */
   function applyPending(run: ActiveRun, runId: string): boolean {
     while (run.pending.length > 0) {
-      const next = run.pending[0]!
+      const next = run.pending[0]
       try {
         next.write()
       } catch (error) {

@@ -35,7 +35,7 @@ export function chooseWeights(run: Pick<RunDetail, 'id' | 'name' | 'config' | 'b
     if (!available.includes(requested)) throw new WorkbenchError('conflict', `run "${run.name}" has no ${requested} weights saved (it has: ${available.join(', ')}); choose ${available.join(' or ')}`, { reason: 'run.weights_unavailable', details: { run: run.name, run_id: run.id, which: requested, available: available.join(', ') } })
     which = requested
   } else {
-    which = available.includes(preferred) ? preferred : available[0]!
+    which = available.includes(preferred) ? preferred : available[0]
   }
   const folder = folders.weights(run.id, which)!
   const epoch = savedEpoch(folder) ?? (which === 'best' ? run.best_epoch : null)

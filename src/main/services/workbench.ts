@@ -4,7 +4,7 @@
 // (uploads, datasets-service, runs-service, exports-service) over one ServiceContext.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { EventName, EventPayload, Example } from '../../shared/contract'
+import type { EventName, EventPayload } from '../../shared/contract'
 import { EXAMPLES } from '../../shared/examples'
 import { specErrorsDetails, validateSpec } from '../../shared/model-spec'
 import { DatasetLibrary } from '../data'
@@ -97,7 +97,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     }),
     ...datasets.handlers,
     ...uploads.handlers,
-    'examples.list': async () => EXAMPLES as Example[],
+    'examples.list': async () => EXAMPLES,
     'models.list': async () => store.listModels(),
     'models.save': async ({ name, spec }) => {
       const checked = validateSpec(spec)

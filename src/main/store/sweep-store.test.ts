@@ -92,8 +92,8 @@ describe('sweep queue', () => {
     const next = c.sweeps.claimNext('sweep-1', nextId)!
     expect(next.index).toBe(2)
     const items = c.sweeps.items('sweep-1')
-    expect(items[1]!.run_status).toBe('interrupted')
-    expect(items[1]!.run_id).toBe(retaken.run_id)
+    expect(items[1].run_status).toBe('interrupted')
+    expect(items[1].run_id).toBe(retaken.run_id)
   })
 
   it('pause stops claims, resume restarts them, cancel drops the queue and finishes nothing twice', () => {

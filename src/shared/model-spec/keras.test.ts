@@ -31,10 +31,10 @@ describe('toKerasModelJson / fromKerasModelJson', () => {
   })
 
   it('writes the Keras 2 to_json layout: an InputLayer with batch_input_shape and full layer configs', () => {
-    const json = toKerasModelJson(EVERY_LAYER[1]![1])
+    const json = toKerasModelJson(EVERY_LAYER[1][1])
     expect(json).toMatchObject({ class_name: 'Sequential', backend: 'tensorflow', config: { name: 'm' } })
     expect(json.config.layers[0]).toEqual({ class_name: 'InputLayer', config: { batch_input_shape: [null, 4], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } })
-    expect(json.config.layers[1]!.config).toMatchObject({
+    expect(json.config.layers[1].config).toMatchObject({
       name: 'dense_1', trainable: true, dtype: 'float32', units: 3, activation: 'tanh', use_bias: false,
       kernel_initializer: { class_name: 'RandomUniform', config: { minval: -1, maxval: 1, seed: null } },
       bias_initializer: { class_name: 'Zeros', config: {} },
@@ -68,7 +68,7 @@ describe('toKerasModelJson / fromKerasModelJson', () => {
     if (!result.ok) return
     expect(result.spec.name).toBe('sequential')
     expect(result.spec.input_shape).toEqual([784])
-    expect(result.spec.layers[0]!.config).toMatchObject({ name: 'dense', units: 32, activation: 'relu', kernel_initializer: 'he_normal' })
+    expect(result.spec.layers[0].config).toMatchObject({ name: 'dense', units: 32, activation: 'relu', kernel_initializer: 'he_normal' })
   })
 
   it('takes the input shape from the first layer when there is no InputLayer (older Keras)', () => {
@@ -107,9 +107,9 @@ describe('fromKerasModelJson: newer Keras fields and scaling layers', () => {
 
   it('reads Keras 3 silu and tfjs hardSigmoid, and refuses hard_sigmoid from Keras 3 (another formula)', () => {
     const silu = fromKerasModelJson({ module: 'keras', class_name: 'Sequential', config: { layers: [input, dense({ activation: 'silu' })] } })
-    expect(silu.ok && silu.spec.layers[0]!.config.activation).toBe('swish')
+    expect(silu.ok && silu.spec.layers[0].config.activation).toBe('swish')
     const tfjs = fromKerasModelJson({ modelTopology: { class_name: 'Sequential', keras_version: 'tfjs-layers 4.22.0', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hardSigmoid', batch_input_shape: [null, 2] } }] } } })
-    expect(tfjs.ok && tfjs.spec.layers[0]!.config.activation).toBe('hard_sigmoid')
+    expect(tfjs.ok && tfjs.spec.layers[0].config.activation).toBe('hard_sigmoid')
     expect(fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, dense({ activation: 'hard_sigmoid' })] } }, { keras_version: '3.8.0' })).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/relu6\(x \+ 3\) \/ 6 in Keras 3/) }] })
     // Keras 2 meant the workbench's formula.
     expect(fromKerasModelJson({ class_name: 'Sequential', config: { layers: [input, { class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_sigmoid' } }] } }, { keras_version: '2.15.0' }).ok).toBe(true)

@@ -23,7 +23,7 @@ export const KERAS_JSON_VERSION = '2.15.0'
 function kerasInitializer(value: InitializerValue): { class_name: string; config: Record<string, unknown> } {
   const resolved = resolveInitializer(value)
   if (!resolved) return typeof value === 'string' ? { class_name: value, config: {} } : { class_name: value.class_name, config: { ...(value.config ?? {}) } }
-  const info = INITIALIZERS[resolved.name]!
+  const info = INITIALIZERS[resolved.name]
   const config: Record<string, unknown> = { ...resolved.params }
   if (info.seeded) config.seed = resolved.seed
   return { class_name: info.class_name, config }
@@ -32,7 +32,7 @@ function kerasInitializer(value: InitializerValue): { class_name: string; config
 function kerasRegularizer(value: RegularizerValue): { class_name: string; config: Record<string, unknown> } | null {
   const resolved = resolveRegularizer(value)
   if (!resolved) return null
-  const className = REGULARIZERS[resolved.name]!.class_name
+  const className = REGULARIZERS[resolved.name].class_name
   const config = resolved.name === 'l1' ? { l1: resolved.l1 } : resolved.name === 'l2' ? { l2: resolved.l2 } : { l1: resolved.l1, l2: resolved.l2 }
   return { class_name: className, config }
 }
@@ -42,7 +42,7 @@ export function toKerasModelJson(spec: ModelSpec): KerasModelJson {
   const canonical = normalizeSpec(spec)
   const names = layerNames(spec.layers)
   const ownInput = spec.layers.findIndex((layer) => layer.class_name === 'InputLayer')
-  const inputName = ownInput >= 0 ? names[ownInput]! : uniqueLayerName('input', names)
+  const inputName = ownInput >= 0 ? names[ownInput] : uniqueLayerName('input', names)
   const layers: KerasLayerJson[] = [
     { class_name: 'InputLayer', config: { batch_input_shape: [null, ...spec.input_shape], dtype: 'float32', sparse: false, ragged: false, name: inputName } }
   ]
@@ -206,8 +206,8 @@ function broadcastIndex(inputShape: number[], keep: number[]): number[] {
   for (let f = 0; f < total; f++) {
     let at = 0
     for (const d of keep) {
-      const coordinate = Math.floor(f / strides[d]!) % inputShape[d]!
-      at = at * inputShape[d]! + coordinate
+      const coordinate = Math.floor(f / strides[d]) % inputShape[d]
+      at = at * inputShape[d] + coordinate
     }
     index[f] = at
   }
@@ -217,10 +217,10 @@ function broadcastIndex(inputShape: number[], keep: number[]): number[] {
 /** Values for every feature, broadcast like Keras over the last axis (or one value for all). */
 function perFeature(values: number[], inputShape: number[], keep: number[]): number[] | null {
   const total = product(inputShape)
-  if (values.length === 1) return new Array<number>(total).fill(values[0]!)
-  const size = product(keep.map((d) => inputShape[d]!))
+  if (values.length === 1) return new Array<number>(total).fill(values[0])
+  const size = product(keep.map((d) => inputShape[d]))
   if (values.length !== size) return null
-  return broadcastIndex(inputShape, keep).map((i) => values[i]!)
+  return broadcastIndex(inputShape, keep).map((i) => values[i])
 }
 
 /**
@@ -245,7 +245,7 @@ export function scalingFromKerasLayer(
     if (!s || !b) return { ok: false, message: `its scale (${scale.length} values) and offset (${offset.length}) do not broadcast over the input ${JSON.stringify(inputShape)}` }
     if (s.some((v) => v === 0 || !Number.isFinite(v))) return { ok: false, message: 'its scale is 0 for some feature, which the input scaling cannot hold' }
     // x · s + b = (x − (−b / s)) · s
-    return { ok: true, offset: b.map((v, i) => -v / s[i]! + 0), scale: s }
+    return { ok: true, offset: b.map((v, i) => -v / s[i] + 0), scale: s }
   }
   if (className === 'Normalization') {
     if (config.invert === true) return { ok: false, message: 'invert=True (it de-normalises its inputs), which the input scaling cannot hold' }
@@ -337,7 +337,7 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
         if (dtype !== 'float32' && dtype !== undefined && dtype !== null) notice(`${className} "${layerName}": dtype ${JSON.stringify(dtype)} is trained as float32`)
         continue
       }
-      if (has(INERT, key) && INERT[key]!.some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
+      if (has(INERT, key) && INERT[key].some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
       if (key === 'quantization_config') {
         if (value === null) {
           notice(`quantization_config (written by Keras 3.13+) is not used by the workbench: dropped (it is null, the layers are not quantized)`)
@@ -427,7 +427,7 @@ function importInitializer(value: unknown, where: string, notice: (text: string)
     }
     return { class_name: className, config }
   }
-  const known = new Set([...INITIALIZERS[resolved.name]!.params.map((p) => p.key), 'seed'])
+  const known = new Set([...INITIALIZERS[resolved.name].params.map((p) => p.key), 'seed'])
   for (const key of Object.keys(config)) {
     if (known.has(key)) continue
     notice(`${where}: initializer parameter ${key}=${JSON.stringify(config[key])} (${className}) is not used by the workbench: dropped`)

@@ -7,7 +7,7 @@ import { INITIALIZERS, LAYER_CLASSES, layerNames, REGULARIZERS, resolveInitializ
 export function canonicalInitializer(value: InitializerValue): InitializerValue {
   const resolved = resolveInitializer(value)
   if (!resolved) return value
-  const info = INITIALIZERS[resolved.name]!
+  const info = INITIALIZERS[resolved.name]
   if (info.params.length === 0 && resolved.seed === null) return resolved.name
   return { class_name: info.class_name, config: { ...resolved.params, ...(resolved.seed !== null ? { seed: resolved.seed } : {}) } }
 }
@@ -17,7 +17,7 @@ export function canonicalRegularizer(value: RegularizerValue): RegularizerValue 
   const resolved = resolveRegularizer(value)
   if (resolved === undefined) return value
   if (resolved === null) return null
-  const className = REGULARIZERS[resolved.name]!.class_name
+  const className = REGULARIZERS[resolved.name].class_name
   const config = resolved.name === 'l1' ? { l1: resolved.l1 } : resolved.name === 'l2' ? { l2: resolved.l2 } : { l1: resolved.l1, l2: resolved.l2 }
   return { class_name: className, config }
 }
@@ -43,7 +43,7 @@ function canonicalLayer(layer: LayerSpec, name: string): LayerSpec {
  */
 export function normalizeSpec(spec: ModelSpec): ModelSpec {
   const names = layerNames(spec.layers)
-  const layers = spec.layers.map((layer, i) => ({ layer, name: names[i]! })).filter(({ layer }) => layer.class_name !== 'InputLayer')
+  const layers = spec.layers.map((layer, i) => ({ layer, name: names[i] })).filter(({ layer }) => layer.class_name !== 'InputLayer')
   return {
     format: spec.format,
     version: spec.version,

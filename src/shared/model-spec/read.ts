@@ -48,7 +48,7 @@ export function readSpec(input: unknown): ReadResult {
     return { ok: false, errors: [{ layer: null, field: 'version', message: `this spec is version ${startVersion}, written by a newer Model Workbench; this one reads versions up to ${SPEC_VERSION}`, reason: 'spec.read_newer_version', details: { field: 'version', version: startVersion, max: SPEC_VERSION } }], warnings: [] }
   }
   let current = raw
-  for (let version = startVersion; version < SPEC_VERSION; version++) current = UPGRADES[version]!(current)
+  for (let version = startVersion; version < SPEC_VERSION; version++) current = UPGRADES[version](current)
   const checked = validateSpec(current)
   if (!checked.ok || !checked.spec) return { ok: false, errors: checked.errors, warnings: [] }
   return { ok: true, spec: checked.spec, upgraded_from: startVersion === SPEC_VERSION ? null : startVersion, warnings: [] }

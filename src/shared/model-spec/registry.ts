@@ -57,7 +57,7 @@ export interface ResolvedInitializer {
 export function resolveInitializer(value: InitializerValue): ResolvedInitializer | null {
   const name = typeof value === 'string' ? value : INITIALIZER_BY_CLASS.get(value.class_name) ?? (value.class_name in INITIALIZERS ? value.class_name : undefined)
   if (!name || !(name in INITIALIZERS)) return null
-  const info = INITIALIZERS[name]!
+  const info = INITIALIZERS[name]
   const config = typeof value === 'string' ? {} : (value.config ?? {})
   const params: Record<string, number> = {}
   for (const param of info.params) params[param.key] = typeof config[param.key] === 'number' ? (config[param.key] as number) : param.default
@@ -84,7 +84,7 @@ export function resolveRegularizer(value: RegularizerValue): ResolvedRegularizer
   if (value === null) return null
   const name = typeof value === 'string' ? value : REGULARIZER_BY_CLASS.get(value.class_name)
   if (!name || !(name in REGULARIZERS)) return undefined
-  const info = REGULARIZERS[name]!
+  const info = REGULARIZERS[name]
   // Keras's L1L2 class defaults both factors to 0; its 'l1_l2' string and the L1/L2 classes to 0.01.
   const defaults = typeof value !== 'string' && name === 'l1_l2' ? { l1: 0, l2: 0 } : info.defaults
   const config = typeof value === 'string' ? {} : (value.config ?? {})

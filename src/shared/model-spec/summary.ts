@@ -11,8 +11,8 @@ function row(fields: string[]): string {
   fields.forEach((field, i) => {
     line += field
     // Keras cuts a long field flush against the next column; keep one space so the columns stay readable.
-    if (line.length >= STOPS[i]!) line = line.slice(0, STOPS[i]! - 1)
-    line += ' '.repeat(STOPS[i]! - line.length)
+    if (line.length >= STOPS[i]) line = line.slice(0, STOPS[i] - 1)
+    line += ' '.repeat(STOPS[i] - line.length)
   })
   return line.trimEnd()
 }

@@ -49,10 +49,10 @@ describe('validateSpec', () => {
       { class_name: 'Dense2', config: {} }
     ]))
     expect(result.errors.map((e) => [e.layer, e.field])).toEqual([[2, 'units'], [3, 'rate'], [4, 'activation'], [5, 'class_name']])
-    expect(result.errors[1]!.message).toBe('layer 3 (Dropout): rate must be number from 0 to 1 (exclusive), got 1')
-    expect(result.errors[2]!.message).toMatch(/^layer 4 \(Activation\): activation must be one of linear, sigmoid, .*, got "relux"$/)
+    expect(result.errors[1].message).toBe('layer 3 (Dropout): rate must be number from 0 to 1 (exclusive), got 1')
+    expect(result.errors[2].message).toMatch(/^layer 4 \(Activation\): activation must be one of linear, sigmoid, .*, got "relux"$/)
     expect(result.layers).toHaveLength(1)
-    expect(result.layers[0]!.output_shape).toEqual([4])
+    expect(result.layers[0].output_shape).toEqual([4])
   })
 
   it('refuses unknown fields, missing required fields, unsupported Keras options and duplicate names', () => {
@@ -139,7 +139,7 @@ describe('inferShapes', () => {
     const summary = inferShapes(model([6], [{ class_name: 'BatchNormalization', config: {} }, { class_name: 'Dense', config: { units: 2, trainable: false } }]))
     expect(summary.layers.map((l) => [l.params, l.trainable_params])).toEqual([[24, 12], [14, 0]])
     expect(summary.non_trainable_params).toBe(12 + 14)
-    expect(summary.layers[0]!.weights.map((w) => w.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
+    expect(summary.layers[0].weights.map((w) => w.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
   })
 
   it('throws a SpecValidationError carrying the errors for an invalid spec', () => {
@@ -149,7 +149,7 @@ describe('inferShapes', () => {
 
 describe('checkField and formatShape', () => {
   it('accepts a single integer for a pair and refuses wrong lengths', () => {
-    const kernel = LAYER_CLASSES.Conv2D!.fields.find((f) => f.key === 'kernel_size')!
+    const kernel = LAYER_CLASSES.Conv2D.fields.find((f) => f.key === 'kernel_size')!
     expect(checkField(kernel, 3)).toBeNull()
     expect(checkField(kernel, [3, 3])).toBeNull()
     expect(checkField(kernel, [3, 3, 3])).toBe('must be 2 positive integers, got [3,3,3]')

@@ -97,7 +97,7 @@ function checkInitializer(value: unknown): string | null {
   if (!resolved) return `has an unknown initializer class ${show(value.class_name)}; use one of ${Object.values(INITIALIZERS).map((i) => i.class_name).join(', ')}`
   const config = value.config ?? {}
   if (!isPlainObject(config)) return `config must be an object, got ${show(config)}`
-  const info = INITIALIZERS[resolved.name]!
+  const info = INITIALIZERS[resolved.name]
   for (const [key, param] of Object.entries(config)) {
     if (key === 'seed') {
       if (param !== null && !(Number.isInteger(param) && (param as number) >= 0)) return `seed must be a non-negative integer or null, got ${show(param)}`
@@ -108,7 +108,7 @@ function checkInitializer(value: unknown): string | null {
     if (typeof param !== 'number' || !Number.isFinite(param)) return `${key} must be a number, got ${show(param)}`
     if (known.min !== undefined && param < known.min) return `${key} must be ≥ ${known.min}, got ${param}`
   }
-  if (resolved.name === 'random_uniform' && resolved.params.minval! >= resolved.params.maxval!) return `minval must be below maxval, got [${resolved.params.minval}, ${resolved.params.maxval}]`
+  if (resolved.name === 'random_uniform' && resolved.params.minval >= resolved.params.maxval) return `minval must be below maxval, got [${resolved.params.minval}, ${resolved.params.maxval}]`
   return null
 }
 
@@ -227,8 +227,8 @@ function windowed(inputSize: number, window: number, stride: number, dilation: n
 
 function spatial(input: number[], windowKey: string, window: number[], strides: number[], dilation: number[], padding: string, channels: number): ShapeOutcome {
   if (input.length !== 3) return { error: ` needs a (height, width, channels) input but receives ${formatShape(input)}`, detached: true, reason: 'spec.shape_mismatch', details: { input: formatShape(input), needs: '(height, width, channels)' } }
-  const height = windowed(input[0]!, window[0]!, strides[0]!, dilation[0]!, padding)
-  const width = windowed(input[1]!, window[1]!, strides[1]!, dilation[1]!, padding)
+  const height = windowed(input[0], window[0], strides[0], dilation[0], padding)
+  const width = windowed(input[1], window[1], strides[1], dilation[1], padding)
   if (height <= 0 || width <= 0) {
     return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input.slice(0, 2))} input with padding "valid"; use a smaller ${windowKey} or padding "same"`, reason: 'spec.window_too_big', details: { window: formatShape(window), input: formatShape(input.slice(0, 2)) } }
   }
@@ -273,7 +273,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
         // app would not compute what Keras means by the layer (and its exports would disagree).
         return { field: 'axis', error: `: only the last axis (-1 or ${rank - 1}) is supported for its input ${formatShape(input)}, got ${axis}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis`, reason: 'spec.axis_not_last', details: { last: rank - 1, input: formatShape(input), got: axis } }
       }
-      const channels = input[normalized - 1]!
+      const channels = input[normalized - 1]
       const weights: WeightShape[] = []
       if (config.scale) weights.push(weight('gamma', [channels]))
       if (config.center) weights.push(weight('beta', [channels]))
@@ -290,7 +290,7 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       const filters = config.filters as number
       const outcome = spatial(input, 'kernel_size', kernel, strides, dilation, config.padding as string, filters)
       if ('error' in outcome) return outcome
-      const weights = [weight('kernel', [kernel[0]!, kernel[1]!, input[2]!, filters])]
+      const weights = [weight('kernel', [kernel[0], kernel[1], input[2], filters])]
       if (config.use_bias) weights.push(weight('bias', [filters]))
       return { output: outcome.output, weights }
     }
@@ -361,7 +361,7 @@ function analyse(spec: ModelSpec): Analysis {
       const problem = fieldProblem(field, given[field.key])
       if (problem) fail(`: ${field.key} ${problem.text}`, field.key, problem.reason, problem.details)
     }
-    const name = names[position]!
+    const name = names[position]
     const earlier = firstUse.get(name)
     if (earlier !== undefined) fail(`: name "${name}" is already used by layer ${earlier}; layer names must be unique`, 'name', 'spec.duplicate_name', { name, earlier })
     else firstUse.set(name, index)
@@ -392,7 +392,7 @@ function analyse(spec: ModelSpec): Analysis {
         fail(`: weights holds ${layer.weights.length} arrays but the layer has ${outcome.weights.length} weight tensors (${listing})`, 'weights', 'spec.weights_count', { given: layer.weights.length, expected: outcome.weights.length, listing })
       } else {
         layer.weights.forEach((values, w) => {
-          const expected = outcome.weights[w]!
+          const expected = outcome.weights[w]
           const size = product(expected.shape)
           if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights', 'spec.weights_size', { index: w, name: expected.name, shape: expected.shape.join('x'), expected: size, got: values.length })
         })

@@ -66,7 +66,7 @@ export function conv2dBackpropFilterKernel(tf: Tf): KernelConfig {
         const convAttrs: NamedAttrMap = { strides: [dh, dw], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dilations: [sh, sw] }
         conv = runSingle(conv2d, { x: xT, filter: dyT }, backend, convAttrs)
         const [, gotH, gotW] = conv.shape
-        if (gotH! < fh || gotW! < fw) throw new Error(`Conv2DBackpropFilter: internal convolution gave ${gotH}×${gotW} for a ${fh}×${fw} filter`)
+        if (gotH < fh || gotW < fw) throw new Error(`Conv2DBackpropFilter: internal convolution gave ${gotH}×${gotW} for a ${fh}×${fw} filter`)
         if (gotH !== fh || gotW !== fw) cropped = runSingle(slice, { x: conv }, backend, { begin: [0, 0, 0, 0], size: [inChannels, fh, fw, outChannels] })
         return transposeWith(transpose, cropped ?? conv, [1, 2, 0, 3], backend)
       } finally {

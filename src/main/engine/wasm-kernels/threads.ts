@@ -101,7 +101,7 @@ export function prepareWasmThreads(tf: Tf, wasm: WasmPackage, count: number): ((
   os.cpus = () => {
     const cpus = realCpus()
     const wanted = Math.max(cpus.length, 2 * count)
-    return Array.from({ length: wanted }, (_, i) => cpus[i % cpus.length]!)
+    return Array.from({ length: wanted }, (_, i) => cpus[i % cpus.length])
   }
   return () => {
     os.cpus = realCpus

@@ -92,7 +92,7 @@ function nested(values: number[], shape: number[]): unknown {
   if (shape.length <= 1) return values
   const inner = shape.slice(1)
   const size = inner.reduce((a, b) => a * b, 1)
-  return Array.from({ length: shape[0]! }, (_, i) => nested(values.slice(i * size, (i + 1) * size), inner))
+  return Array.from({ length: shape[0] }, (_, i) => nested(values.slice(i * size, (i + 1) * size), inner))
 }
 
 /**
@@ -111,7 +111,7 @@ export function scalingLayerConfig(model: ExportModel, format: string): ScalingL
     return { class_name: 'Rescaling', settings: { scale: scaling.uniform.scale, offset: 0 - scaling.uniform.offset * scaling.uniform.scale + 0 } }
   }
   const shape = model.input_shape
-  const channels = shape[shape.length - 1]!
+  const channels = shape[shape.length - 1]
   const perChannel = shape.length > 1 && scaling.offset.every((o, f) => o === scaling.offset[f % channels] && scaling.scale[f] === scaling.scale[f % channels])
   const mean = perChannel ? scaling.offset.slice(0, channels) : scaling.offset
   const variance = (perChannel ? scaling.scale.slice(0, channels) : scaling.scale).map((s) => (1 / s) ** 2)

@@ -39,7 +39,7 @@ function serialized(module: string, className: string, config: Json): Json {
 function initializer(value: unknown): Json {
   const resolved = resolveInitializer(value as InitializerValue)
   if (!resolved) return serialized('keras.initializers', 'GlorotUniform', { seed: null })
-  const info = INITIALIZERS[resolved.name]!
+  const info = INITIALIZERS[resolved.name]
   const config: Json = { ...resolved.params }
   if (info.seeded) config.seed = resolved.seed
   return serialized('keras.initializers', info.class_name, config)
@@ -49,7 +49,7 @@ function regularizer(value: unknown): Json | null {
   const resolved = resolveRegularizer(value as RegularizerValue)
   if (!resolved) return null
   const config = resolved.name === 'l1' ? { l1: resolved.l1 } : resolved.name === 'l2' ? { l2: resolved.l2 } : { l1: resolved.l1, l2: resolved.l2 }
-  return serialized('keras.regularizers', REGULARIZERS[resolved.name]!.class_name, config)
+  return serialized('keras.regularizers', REGULARIZERS[resolved.name].class_name, config)
 }
 
 const pair = (value: unknown): unknown => (typeof value === 'number' ? [value, value] : value)

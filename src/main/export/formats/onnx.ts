@@ -39,7 +39,7 @@ function weight(layer: ExportLayer, name: string): ExportTensor {
 
 const pairOf = (value: unknown, fallback: [number, number]): [number, number] => {
   if (typeof value === 'number') return [value, value]
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0] as number, value[1] as number]
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0], value[1]]
   return fallback
 }
 
@@ -158,7 +158,7 @@ function batchNormalization(g: Graph, layer: ExportLayer, base: string): void {
   // tfjs 4.22 (cpu and wasm) applies the statistics of a BatchNormalization on another axis cyclically
   // along the LAST axis at inference, so the app's model does not compute what Keras means by it.
   if (axis !== rank - 1) refuse(layer, `axis ${rawAxis} is not the last axis: tfjs applies such a layer's statistics along the last axis at inference, so no file can answer like the app; use axis -1`)
-  const channels = layer.input_shape[axis - 1]!
+  const channels = layer.input_shape[axis - 1]
   const epsilon = typeof layer.config.epsilon === 'number' ? layer.config.epsilon : 0.001
   const mean = weight(layer, 'moving_mean').data
   const variance = weight(layer, 'moving_variance').data
@@ -166,7 +166,7 @@ function batchNormalization(g: Graph, layer: ExportLayer, base: string): void {
   const beta = layer.config.center === false ? null : weight(layer, 'beta').data
   if (mean.length !== channels || variance.length !== channels) refuse(layer, `its statistics have ${mean.length} values for ${channels} channels`)
   // Inference form, as tfjs computes it: (x − mean) · gamma / sqrt(variance + epsilon) + beta.
-  const factor = Array.from(variance, (v, c) => (gamma ? gamma[c]! : 1) / Math.sqrt(v + epsilon))
+  const factor = Array.from(variance, (v, c) => (gamma ? gamma[c] : 1) / Math.sqrt(v + epsilon))
   const dims = [channels]
   g.apply('Sub', base, [g.float(`${base}/moving_mean`, dims, mean)])
   g.apply('Mul', base, [g.float(`${base}/factor`, dims, factor)])
@@ -183,7 +183,7 @@ function conv2d(g: Graph, layer: ExportLayer, base: string): void {
   const dilations = pairOf(layer.config.dilation_rate, [1, 1])
   const padding = layer.config.padding ?? 'valid'
   if (padding !== 'valid' && padding !== 'same') refuse(layer, `padding ${JSON.stringify(padding)} is not supported`)
-  const [ph, pw] = padding === 'same' ? [samePadding(layer.input_shape[0]!, kh, strides[0], dilations[0]), samePadding(layer.input_shape[1]!, kw, strides[1], dilations[1])] : [[0, 0], [0, 0]]
+  const [ph, pw] = padding === 'same' ? [samePadding(layer.input_shape[0], kh, strides[0], dilations[0]), samePadding(layer.input_shape[1], kw, strides[1], dilations[1])] : [[0, 0], [0, 0]]
   // Keras (kh, kw, in, out) → ONNX (out, in, kh, kw).
   const w = new Float32Array(kernel.data.length)
   for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) {
@@ -212,7 +212,7 @@ function pooling(g: Graph, layer: ExportLayer, base: string): void {
   const strides = layer.config.strides === null || layer.config.strides === undefined ? pool : pairOf(layer.config.strides, pool)
   const padding = layer.config.padding ?? 'valid'
   if (padding !== 'valid' && padding !== 'same') refuse(layer, `padding ${JSON.stringify(padding)} is not supported`)
-  const [ph, pw] = padding === 'same' ? [samePadding(layer.input_shape[0]!, pool[0], strides[0], 1), samePadding(layer.input_shape[1]!, pool[1], strides[1], 1)] : [[0, 0], [0, 0]]
+  const [ph, pw] = padding === 'same' ? [samePadding(layer.input_shape[0], pool[0], strides[0], 1), samePadding(layer.input_shape[1], pool[1], strides[1], 1)] : [[0, 0], [0, 0]]
   const attributes = [attrInts('kernel_shape', pool), attrInts('strides', strides), attrInts('pads', [ph[0], pw[0], ph[1], pw[1]])]
   g.to('nchw', base)
   // Max pooling ignores padded cells; TF's 'same' average pooling divides by the cells inside the input only.

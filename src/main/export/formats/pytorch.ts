@@ -100,7 +100,7 @@ print(json.dumps({'torch': torch.__version__, 'shape': list(y.shape), 'training'
 function littleEndian(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length * 4)
   const view = new DataView(out.buffer)
-  for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i]!, true)
+  for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true)
   return out
 }
 

@@ -43,7 +43,7 @@ export function scalingPlan(inputShape: number[], scaling: InputScaling | null):
   }
   // Rescaling computes x·scale (+ offset): exact only without an offset.
   if (scaling.uniform && scaling.uniform.offset === 0) return { kind: 'rescaling', scale: scaling.uniform.scale }
-  const last = inputShape[inputShape.length - 1]!
+  const last = inputShape[inputShape.length - 1]
   // The same constants at every position but the last axis (per channel, or a plain table): normalise over the last axis.
   const perLast = scaling.offset.every((o, i) => o === scaling.offset[i % last] && scaling.scale[i] === scaling.scale[i % last])
   if (perLast) return { kind: 'normalize-last-axis', scale: scaling.scale.slice(0, last), offset: scaling.offset.slice(0, last) }
@@ -246,7 +246,7 @@ export const tfjsExporter: Exporter = {
     const pre = JSON.parse(await readFile(join(dir, 'preprocessing.json'), 'utf8')) as Preprocessing
     // Every weight file the manifest names, in its order (what tf.loadLayersModel fetches).
     const parts = await Promise.all(json.weightsManifest.flatMap((group) => group.paths.map((p) => readFile(join(dir, p)))))
-    const weightData = tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer))
+    const weightData = tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)))
     const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }))
     try {
       // Scaling the file does not hold is applied from the preprocessing.json written beside it.

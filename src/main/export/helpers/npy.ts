@@ -18,7 +18,7 @@ export function encodeNpy(data: Float32Array | Int32Array, shape: number[]): Uin
   view.setUint16(8, header.length, true)
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i)
   const at = 10 + header.length
-  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true)
-  else for (let i = 0; i < data.length; i++) view.setInt32(at + 4 * i, data[i]!, true)
+  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i], true)
+  else for (let i = 0; i < data.length; i++) view.setInt32(at + 4 * i, data[i], true)
   return out
 }

@@ -38,7 +38,7 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   out.set(headerBytes, 8)
   let at = 8 + headerBytes.length
   for (const tensor of tensors) {
-    for (let i = 0; i < tensor.data.length; i++) view.setFloat32(at + 4 * i, tensor.data[i]!, true)
+    for (let i = 0; i < tensor.data.length; i++) view.setFloat32(at + 4 * i, tensor.data[i], true)
     at += 4 * tensor.data.length
   }
   return out

@@ -212,8 +212,8 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
         const raw = typeof c.axis === 'number' ? c.axis : -1
         const kerasAxis = raw < 0 ? rank + 1 + raw : raw
         if (kerasAxis < 1 || kerasAxis > rank) throw refuse(format, layer, `its axis ${raw} is not a feature axis of its input [${layer.input_shape.join(', ')}]`)
-        const channels = layer.input_shape[kerasAxis - 1]!
-        const torchAxis = layout === 'nchw' ? [0, 2, 3, 1][kerasAxis]! : kerasAxis
+        const channels = layer.input_shape[kerasAxis - 1]
+        const torchAxis = layout === 'nchw' ? [0, 2, 3, 1][kerasAxis] : kerasAxis
         const scale = c.scale !== false
         const center = c.center !== false
         const epsilon = Number(c.epsilon ?? 1e-3)
@@ -238,8 +238,8 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
         if (Number(c.groups ?? 1) !== 1) throw refuse(format, layer, 'grouped convolutions are not supported')
         toNchw()
         if (c.padding === 'same') {
-          const [top, bottom] = samePadding(layer.input_shape[0]!, kh, strides[0], dilation[0])
-          const [left, right] = samePadding(layer.input_shape[1]!, kw, strides[1], dilation[1])
+          const [top, bottom] = samePadding(layer.input_shape[0], kh, strides[0], dilation[0])
+          const [left, right] = samePadding(layer.input_shape[1], kw, strides[1], dilation[1])
           if (top + bottom + left + right > 0) forward.push(`x = F.pad(x, (${left}, ${right}, ${top}, ${bottom}))  # Keras 'same'`)
         }
         init.push(`self.${module} = nn.Conv2d(${inputs}, ${filters}, kernel_size=(${kh}, ${kw}), stride=(${strides.join(', ')}), padding=0, dilation=(${dilation.join(', ')}), bias=${bias ? 'True' : 'False'})`)
@@ -260,8 +260,8 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
         const args = `kernel_size=(${size.join(', ')}), stride=(${strides.join(', ')})`
         let pad: string | null = null
         if (c.padding === 'same') {
-          const [top, bottom] = samePadding(layer.input_shape[0]!, size[0], strides[0])
-          const [left, right] = samePadding(layer.input_shape[1]!, size[1], strides[1])
+          const [top, bottom] = samePadding(layer.input_shape[0], size[0], strides[0])
+          const [left, right] = samePadding(layer.input_shape[1], size[1], strides[1])
           if (top + bottom + left + right > 0) pad = `(${left}, ${right}, ${top}, ${bottom})`
         }
         if (!pad) forward.push(`x = ${op}(x, ${args})`)

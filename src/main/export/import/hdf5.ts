@@ -30,7 +30,7 @@ export function isHdf5(data: Uint8Array): boolean {
 function recordedLength(data: Uint8Array, at: number): number | null {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const version = data[at + 8]
-  const offsets = version === undefined ? 0 : version <= 1 ? data[at + 13]! : data[at + 9]!
+  const offsets = version === undefined ? 0 : version <= 1 ? data[at + 13] : data[at + 9]
   if (offsets !== 4 && offsets !== 8) return null
   const first = version === 0 ? at + 24 : version === 1 ? at + 28 : at + 12
   const read = (p: number): number | null => {

@@ -28,7 +28,7 @@ export function kerasSpec(json: unknown, options: KerasImportOptions, what: stri
 
 /** Every non-input Keras layer in file order: the scaling layer (if any) and the spec layers (index into spec.layers). */
 function kerasLayers(details: KerasImportDetails): Array<{ position: number; name: string; class_name: string; spec_index: number | null }> {
-  const list = details.sources.map((s, i) => ({ ...s, spec_index: i as number | null }))
+  const list: Array<{ position: number; name: string; class_name: string; spec_index: number | null }> = details.sources.map((s, i) => ({ ...s, spec_index: i }))
   if (details.scaling_layer) list.push({ position: details.scaling_layer.position, name: details.scaling_layer.name, class_name: details.scaling_layer.class_name, spec_index: null })
   return list.sort((a, b) => a.position - b.position)
 }

@@ -128,7 +128,7 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
   if (matched.flat().length === order.length) {
     matched.forEach((names, i) => {
       // Keras order: kernel, bias; gamma, beta, moving_mean, moving_variance (names the file does not use keep their place).
-      const keras = parsed.spec.layers[i]!.class_name === 'BatchNormalization' ? ['gamma', 'beta', 'moving_mean', 'moving_variance'] : ['kernel', 'bias']
+      const keras = parsed.spec.layers[i].class_name === 'BatchNormalization' ? ['gamma', 'beta', 'moving_mean', 'moving_variance'] : ['kernel', 'bias']
       const sorted = names.every((n) => keras.includes(split(n).variable)) ? [...names].sort((a, b) => keras.indexOf(split(a).variable) - keras.indexOf(split(b).variable)) : names
       perLayer.push(sorted.map((n) => byName.get(n)!))
     })
@@ -138,7 +138,7 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
     let next = 0
     for (const layer of inferShapes(parsed.spec).layers) {
       const layerWeights: ReadTensor[] = []
-      for (let k = 0; k < layer.weights.length && next < queue.length; k++) layerWeights.push(queue[next++]!)
+      for (let k = 0; k < layer.weights.length && next < queue.length; k++) layerWeights.push(queue[next++])
       perLayer.push(layerWeights)
     }
   }

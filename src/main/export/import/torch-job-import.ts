@@ -72,7 +72,7 @@ export function parseMetricsJsonl(text: string, file = 'metrics.jsonl'): MetricP
     try {
       value = JSON.parse(line)
     } catch {
-      if (i === lines.length - 1 || (i === lines.length - 2 && !lines[lines.length - 1]!.trim())) return
+      if (i === lines.length - 1 || (i === lines.length - 2 && !lines[lines.length - 1].trim())) return
       throw bad(`${file} line ${i + 1} is not JSON; the file is damaged: re-run the job.`)
     }
     const p = value as Partial<MetricPoint>
@@ -173,5 +173,5 @@ export async function importTorchJob(folder: string): Promise<ImportedTorchRun> 
 
 /** The spec with the given per-layer weights attached (LayerSpec.weights), e.g. to build or evaluate the imported model. */
 export function specWithWeights(spec: ModelSpec, weights: Float32Array[][]): ModelSpec {
-  return { ...spec, layers: spec.layers.map((layer, i) => (weights[i] && weights[i]!.length > 0 ? { ...layer, weights: weights[i]!.map((w) => Array.from(w)) } : layer)) }
+  return { ...spec, layers: spec.layers.map((layer, i) => (weights[i] && weights[i].length > 0 ? { ...layer, weights: weights[i].map((w) => Array.from(w)) } : layer)) }
 }

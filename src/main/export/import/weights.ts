@@ -19,7 +19,7 @@ export function assignWeights(spec: ModelSpec, perLayer: ReadTensor[][], what: s
       throw new WorkbenchError('bad_input', `${where} has ${found.length} weight tensors in the file but its config needs ${layer.weights.length} (${expected}); the file's weights do not belong to its architecture`, { reason: 'model_file.weights_mismatch', details: { file: what, layer: i + 1, problem: 'count' } })
     }
     return layer.weights.map((w, t) => {
-      const tensor = found[t]!
+      const tensor = found[t]
       const size = w.shape.reduce((a, b) => a * b, 1)
       const same = tensor.shape.length === w.shape.length && tensor.shape.every((d, k) => d === w.shape[k])
       if (!same || tensor.data.length !== size) {

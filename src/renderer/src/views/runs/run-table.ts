@@ -14,7 +14,8 @@ export type RunColumn = BaseColumn | MetricColumn
 export interface RunQuery {
   search: string
   status: RunStatus | 'all'
-  datasetId: string | 'all'
+  /** A data set id, or 'all'. */
+  datasetId: string
   sortBy: RunColumn
   descending: boolean
 }
@@ -24,7 +25,7 @@ export const DEFAULT_RUN_QUERY: RunQuery = { search: '', status: 'all', datasetI
 /** The parts of a metric column id; null for a base column. */
 export function metricColumnOf(column: string): { which: 'best' | 'final'; metric: string } | null {
   const match = /^(best|final):(.+)$/.exec(column)
-  return match ? { which: match[1] as 'best' | 'final', metric: match[2]! } : null
+  return match ? { which: match[1] as 'best' | 'final', metric: match[2] } : null
 }
 
 export function isRunColumn(column: string): column is RunColumn {
