@@ -150,12 +150,15 @@ describe('exports through the contract', () => {
 
   it('writes metrics with the run config, seed, data fingerprint and test metrics', async () => {
     const json = await ok<{ data_base64: string }>('runs.export', { run_id: diabetesRun, format: 'metrics_json' })
-    const doc = JSON.parse(Buffer.from(json.data_base64, 'base64').toString()) as { run: { seed: number; dataset: { fingerprint: string }; config: { budget: { epochs: number } }; test_metrics: Record<string, number> }; series: Record<string, unknown> }
+    const doc = JSON.parse(Buffer.from(json.data_base64, 'base64').toString()) as { run: { seed: number; dataset: { fingerprint: string }; config: { budget: { epochs: number } }; test_metrics: Record<string, number>; best_values: Record<string, number>; metrics_at_best_epoch: Record<string, number> }; series: Record<string, { value: number[] }> }
     expect(doc.run.seed).toBe(3)
     expect(doc.run.dataset.fingerprint).toMatch(/^[a-f0-9]{64}|sha256/)
     expect(doc.run.config.budget.epochs).toBe(20)
     expect(Object.keys(doc.run.test_metrics)).toContain('test_loss')
     expect(doc.series.loss).toBeDefined()
+    // "best" is each metric's own minimum (a loss), not its value at another metric's best epoch.
+    expect(doc.run.best_values.loss).toBe(Math.min(...doc.series.loss.value))
+    expect(doc.run.metrics_at_best_epoch).toBeDefined()
     const csv = await ok<{ data_base64: string }>('runs.export', { run_id: diabetesRun, format: 'metrics_csv' })
     const text = Buffer.from(csv.data_base64, 'base64').toString()
     expect(text).toMatch(/^# run .*\n# dataset .* seed 3\n# config \{/)

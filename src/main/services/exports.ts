@@ -1,7 +1,8 @@
 // Exports written from the store alone (no model): the spec and the metrics. The model formats
 // are written and verified by the export job (src/main/export/job.ts) in a trainer process.
-import type { RunDetail } from '../../shared/run'
+import type { RunDetail, RunSeries } from '../../shared/run'
 import type { WorkbenchStore } from '../store'
+import { bestValues } from '../../shared/metric-best'
 
 export interface ExportedFile {
   file_name: string
@@ -38,7 +39,7 @@ export function safeName(name: string): string {
 }
 
 /** What a metrics export says about its run besides the series: the config, seed, data and test metrics. */
-function runRecord(run: RunDetail) {
+function runRecord(run: RunDetail, series: RunSeries) {
   const test = Object.fromEntries(Object.entries(run.final_metrics).filter(([name]) => name.startsWith('test_')))
   return {
     id: run.id,
@@ -52,7 +53,10 @@ function runRecord(run: RunDetail) {
     versions: run.versions,
     best_epoch: run.best_epoch,
     final_metrics: run.final_metrics,
-    best_metrics: run.best_metrics,
+    /** Each metric's best over the epochs (min of a loss, max of an accuracy: src/shared/metric-best.ts). */
+    best_values: bestValues(series),
+    /** Every metric's value at best_epoch (the epoch the monitored metric was best), not each one's own best. */
+    metrics_at_best_epoch: run.best_metrics,
     test_metrics: test,
     created_at: run.created_at,
     duration_s: run.duration_s
@@ -68,7 +72,7 @@ export function exportRunFile(input: { run: RunDetail; store: WorkbenchStore; fo
   const base = safeName(run.name)
   if (format === 'spec_json') return { file_name: `${base}.spec.json`, mime: 'application/json', data: Buffer.from(JSON.stringify(run.spec, null, 2)) }
   const series = store.series(run.id, 1_000_000)
-  const record = runRecord(run)
+  const record = runRecord(run, series)
   if (format === 'metrics_json') return { file_name: `${base}.metrics.json`, mime: 'application/json', data: Buffer.from(JSON.stringify({ run: record, series }, null, 1)) }
   // Comment lines first (pandas: read_csv(path, comment='#')), then one row per point; the test
   // metrics come last with the step and epoch the run ended at.
