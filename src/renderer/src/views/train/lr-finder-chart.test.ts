@@ -20,12 +20,13 @@ describe('learning-rate finder chart', () => {
       suggestion: { lr: 1e-3, rule: 'min_over_10', min_lr: 1e-2, min_loss: 1.2, steepest_lr: 1e-3 },
       stopped: 'diverged', start: 1e-7, end: 10, steps: 4
     }
-    const option = lrFinderOption(result, 'light', labels) as { xAxis: { type: string; min: number; max: number }; yAxis: { max: number }; series: Array<{ data: number[][]; markLine: { data: Array<{ xAxis: number }> } }> }
+    const option = lrFinderOption(result, 'light', labels) as { xAxis: { type: string; min: number; max: number }; yAxis: { max: number }; series: Array<{ data: number[][]; markLine: { data: Array<Array<{ coord: number[] }>> } }> }
     expect(option.xAxis).toMatchObject({ type: 'log', min: 1e-7, max: 10 })
     expect(option.series[0].data).toEqual([[1e-4, 2], [1e-3, 1.5], [1e-2, 1], [1e-1, 6]])
     expect(option.series[1].data[3]).toEqual([1e-1, 3])
-    expect(option.series[0].markLine.data.map((mark) => mark.xAxis)).toEqual([1e-3])
-    expect(option.series[1].markLine.data.map((mark) => mark.xAxis)).toEqual([1e-2])
+    // Each mark a vertical segment at its rate, from the lowest loss (1) to the axis top (3).
+    expect(option.series[0].markLine.data.map((mark) => mark.map((end) => end.coord))).toEqual([[[1e-3, 1], [1e-3, 3]]])
+    expect(option.series[1].markLine.data.map((mark) => mark.map((end) => end.coord))).toEqual([[[1e-2, 1], [1e-2, 3]]])
     expect(option.yAxis.max).toBe(3) // 1.5 × the first smoothed loss: the blow-up does not flatten the curve
   })
 })
