@@ -157,6 +157,21 @@ describe('gradient check', () => {
     model.dispose()
   })
 
+  it('passes on wasm too (the backend runs train on here, with our transposed-MatMul kernels), S7 and the MLP', async () => {
+    const wasm = (await selectBackend('wasm')).tf
+    try {
+      const s7 = buildModel(wasm, S7.spec, { seed: S7.config.seed })
+      expect((await gradientCheckOnSplit(wasm, s7, linear2x(), 'mean_squared_error', { seed: 1 })).verdict).toBe('pass')
+      s7.dispose()
+      const mlp = buildModel(wasm, spec([4], [{ class_name: 'Dense', config: { units: 32, activation: 'tanh' } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }]), { seed: 5 })
+      const result = await gradientCheckOnSplit(wasm, mlp, blobs(), 'sparse_categorical_crossentropy', { seed: 2, samplesPerTensor: 20 })
+      expect(result.verdict).toBe('pass')
+      mlp.dispose()
+    } finally {
+      tf = (await selectBackend('cpu')).tf
+    }
+  })
+
   it('samples at most the asked number of distinct indices, the same for the same seed', () => {
     const a = sampleIndices(1000, 50, createRandom(7))
     expect(new Set(a).size).toBe(50)

