@@ -12,6 +12,9 @@ import { EXAMPLES } from '../src/shared/examples'
 import { expandSweep } from '../src/shared/sweep'
 import { trainingConfigSchema } from '../src/shared/training'
 import { WorkbenchStore } from '../src/main/store'
+import { createDispatcher } from '../src/main/services/dispatcher'
+import { openWorkbench } from '../src/main/services/workbench'
+import type { SweepDetail, SweepSummary } from '../src/shared/sweep'
 
 const root = join(__dirname, '..')
 const childScript = join(root, 'test/fixtures/sweeps/sweep-child.ts')
@@ -158,6 +161,11 @@ describe('sweeps across processes', () => {
     expect(runs).toHaveLength(4)
     expect([...runsPerConfig(runs).values()]).toEqual([1, 1, 1, 1])
     expect(runs.every((r) => r.status === 'finished')).toBe(true)
+    // Never more than `concurrency` (2) runs trained at once, across both processes.
+    const db = new Database(join(dataDir, 'workbench.db'), { readonly: true })
+    const spans = db.prepare<[], { started_at: string; ended_at: string }>('SELECT started_at, ended_at FROM runs').all().map((r) => [Date.parse(r.started_at), Date.parse(r.ended_at)] as const)
+    db.close()
+    for (const [start] of spans) expect(spans.filter(([s2, e2]) => s2 <= start && start < e2).length).toBeLessThanOrEqual(2)
     // Both processes' "started" lines together name each run once.
     const started = [...a.lines(), ...b.lines()].filter((l) => l.startsWith('started ')).map((l) => l.slice(8))
     const ownStarts = runs.map((r) => r.id).sort()
@@ -196,4 +204,42 @@ describe('sweeps across processes', () => {
     expect((result as { code: number }).code).toBe(1)
     expect(JSON.parse((result as { stdout: string }).stdout)).toMatchObject({ code: 'bad_input', reason: 'sweep.range_reversed', details: { field: 'optimizer.learning_rate', low: 0.1, high: 0.01 } })
   }, 60_000)
+
+  it('pause stops new starts, resume goes on, cancel drops the queue and stops the running run', async () => {
+    const dataDir = freshFolder()
+    const service = await openWorkbench({ dataDir, host: 'browser', sweeps: { pollMs: 100 } })
+    const call = createDispatcher(service.handlers)
+    const get = async (id: string) => ((await call('sweeps.get', { sweep_id: id })) as { result: SweepDetail }).result
+    try {
+      const created = await call('sweeps.create', { spec: s7.spec, dataset_id: s7.dataset_id, base_config: { ...s7.config, evaluate_test: false }, axes: [{ field: 'lr', values: '0.01,0.02,0.03,0.04' }, { field: 'epochs', values: '1500' }] })
+      expect(created.ok).toBe(true)
+      const id = (created as { result: SweepSummary }).result.id
+      expect((await call('sweeps.pause', { sweep_id: id })).ok).toBe(true)
+      // The first run was claimed at creation; paused, nothing else starts once it ends.
+      const first = (await get(id)).items[0]!
+      expect(first.state).toBe('claimed')
+      await service.waitForRun(first.run_id!)
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      let detail = await get(id)
+      expect(detail.status).toBe('paused')
+      expect(detail.items.map((i) => i.state)).toEqual(['claimed', 'queued', 'queued', 'queued'])
+
+      expect((await call('sweeps.resume', { sweep_id: id })).ok).toBe(true)
+      await waitFor(() => service.store.sweeps.items(id)[1]!.run_status === 'running', 30_000, () => 'the second run to train after resume')
+      const cancelled = await call('sweeps.cancel', { sweep_id: id })
+      expect(cancelled.ok).toBe(true)
+      await service.waitForRun(service.store.sweeps.items(id)[1]!.run_id!)
+      detail = await get(id)
+      expect(detail.status).toBe('cancelled')
+      expect(detail.items.map((i) => i.state)).toEqual(['claimed', 'claimed', 'cancelled', 'cancelled'])
+      expect(detail.items.map((i) => i.run_status)).toEqual(['finished', 'stopped', null, null])
+      expect(detail.counts).toMatchObject({ total: 4, finished: 1, failed: 1, cancelled: 2, queued: 0, running: 0 })
+      const again = await call('sweeps.resume', { sweep_id: id })
+      expect(again).toMatchObject({ ok: false, error: { code: 'conflict', reason: 'sweep.ended', details: { status: 'cancelled', action: 'resume' } } })
+      const missing = await call('sweeps.get', { sweep_id: 'sweep-nope' })
+      expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', reason: 'sweep.not_found' } })
+    } finally {
+      await service.close()
+    }
+  }, 120_000)
 })
