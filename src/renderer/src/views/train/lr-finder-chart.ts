@@ -36,8 +36,8 @@ export function lrFinderOption(result: LrFinderAnswer, theme: 'light' | 'dark', 
   const marks: unknown[] = []
   const minMarks: unknown[] = []
   if (result.suggestion) {
-    marks.push(segment(result.suggestion.lr, { color: c.palette[2], width: 2, type: 'solid' }, { formatter: `${labels.suggestion} ${rateText(result.suggestion.lr)}`, color: c.palette[2] }))
-    minMarks.push(segment(result.suggestion.min_lr, { color: c.palette[1], type: 'dashed' }, { formatter: `${labels.minimum} ${rateText(result.suggestion.min_lr)}`, color: c.palette[1] }))
+    marks.push(segment(result.suggestion.lr, { color: c.palette[2], width: 2, type: 'solid' }, { formatter: `${labels.suggestion} ${rateText(result.suggestion.lr)}`, color: c.palette[2], position: 'insideEndTop' }))
+    minMarks.push(segment(result.suggestion.min_lr, { color: c.palette[1], type: 'dashed' }, { formatter: `${labels.minimum} ${rateText(result.suggestion.min_lr)}`, color: c.palette[1], position: 'insideEndBottom' }))
   }
   return {
     ...base,
