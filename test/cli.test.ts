@@ -103,6 +103,30 @@ describe('model-workbench', () => {
     expect(detail).toMatchObject({ status: 'finished', config: { loss: 'binary_crossentropy', metrics: ['accuracy'] } })
   })
 
+  it("saves a binary classifier's decision threshold with the run, predict uses it (or --threshold), a regression run refuses one", async () => {
+    const trained = await cli(dataDir, 'train', 'S1', '--steps', '200', '--json')
+    expect(trained.code, trained.stderr).toBe(0)
+    const lines = trained.stdout.trim().split('\n')
+    const binaryRun = (JSON.parse(lines.slice(lines.findIndex((l) => l === '{')).join('\n')) as { id: string }).id
+    const row = JSON.stringify([Array.from({ length: 30 }, () => 0)])
+    const saved = await cli(dataDir, 'runs', 'threshold', binaryRun, '0.9')
+    expect(saved.code, saved.stderr).toBe(0)
+    expect(saved.stdout).toContain('decision threshold 0.9')
+    const withSaved = JSON.parse((await cli(dataDir, 'predict', binaryRun, '--input', row, '--json')).stdout) as { threshold: number; probabilities: number[][]; classes: number[] }
+    expect(withSaved.threshold).toBe(0.9)
+    const p = withSaved.probabilities[0].at(-1)!
+    expect(withSaved.classes[0]).toBe(p > 0.9 ? 1 : 0)
+    const human = await cli(dataDir, 'predict', binaryRun, '--input', row, '--threshold', '0.2')
+    expect(human.code, human.stderr).toBe(0)
+    expect(human.stdout).toContain('class 1 when its probability > 0.2')
+    expect((await cli(dataDir, 'predict', binaryRun, '--input', row, '--threshold', '2')).stderr).toContain('--threshold must be a number between 0 and 1')
+    const cleared = await cli(dataDir, 'runs', 'threshold', binaryRun, 'none')
+    expect(cleared.stdout).toContain('0.5 (default)')
+    const regression = await cli(dataDir, 'runs', 'threshold', runIds[0], '0.5')
+    expect(regression.code).not.toBe(0)
+    expect(regression.stderr).toMatch(/binary/i)
+  }, 120_000)
+
   it('says what is wrong with bad usage and exits 2', async () => {
     const unknown = await cli(dataDir, 'train', 'no-such-model.json')
     expect(unknown.code).toBe(2)

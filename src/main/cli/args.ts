@@ -26,6 +26,7 @@ const OPTIONS = {
   threads: { type: 'string' },
   'validation-split': { type: 'string' },
   name: { type: 'string' },
+  threshold: { type: 'string' },
   split: { type: 'string' },
   input: { type: 'string' },
   idx: { type: 'boolean' },
@@ -102,6 +103,7 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'runs list', args: '', summary: 'every run with status, metrics and backend', options: [], optionHelp: [], positionals: { min: 0, max: 0 } },
   { name: 'runs show', args: '<run-id>', summary: 'one run: config, backend and why, final and best metrics', options: [], optionHelp: [], positionals: { min: 1, max: 1 } },
   { name: 'runs compare', args: '<run-id> <run-id>…', summary: 'hyperparameter and architecture diff, final and best metrics', options: [], optionHelp: [], positionals: { min: 2, max: 100 } },
+  { name: 'runs threshold', args: '<run-id> <0..1 | none>', summary: "save a binary classifier's decision threshold with the run (predict and exports use it; none: back to 0.5)", options: [], optionHelp: [], positionals: { min: 2, max: 2 } },
   { name: 'runs import', args: '<folder>', summary: 'a PyTorch training job (export --format torch-job, run with torchrun) back as a run', options: [], optionHelp: [], positionals: { min: 1, max: 1 } },
   { name: 'datasets list', args: '', summary: 'built-in and imported data sets', options: [], optionHelp: [], positionals: { min: 0, max: 0 } },
   { name: 'datasets show', args: '<id>', summary: 'one data set: splits, classes, column statistics', options: [], optionHelp: [], positionals: { min: 1, max: 1 } },
@@ -131,9 +133,10 @@ export const COMMANDS: CommandSpec[] = [
     name: 'predict',
     args: '<run-id>',
     summary: 'probabilities and class names for RAW rows (by column name, or arrays of raw numbers)',
-    options: ['input-file', 'input', 'raw', 'preprocessed', 'weights'],
+    options: ['input-file', 'input', 'raw', 'preprocessed', 'weights', 'threshold'],
     optionHelp: [
       ['--input-file rows.csv|rows.json', 'the rows to predict'],
+      ['--threshold <0..1>', "a binary classifier's decision threshold (default: the run's saved one, else 0.5)"],
       ["--input '[[…]]'", 'a few rows inline'],
       ['--raw | --preprocessed', 'whether the numbers are raw (default) or already scaled'],
       ['--weights best|last', 'which saved weights']

@@ -220,7 +220,15 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
           print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_values: r.best_values ?? {}, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
           return 0
         }
-        throw new CliError(`unknown runs command "${sub}" (list, show, compare, import)`, 2)
+        if (sub === 'threshold') {
+          const [runId, text] = rest
+          const threshold = text === 'none' ? null : number(text, 'threshold')
+          if (threshold === undefined) throw new CliError('runs threshold needs a run id and a threshold between 0 and 1 (or none)', 2)
+          const saved = await call('runs.setThreshold', { run_id: runId, threshold })
+          print(`${saved.run_id}: decision threshold ${saved.threshold === null ? '0.5 (default)' : saved.threshold}\n`, saved)
+          return 0
+        }
+        throw new CliError(`unknown runs command "${sub}" (list, show, compare, threshold, import)`, 2)
       })
     case 'datasets':
       return withService(dataDir, async (service) => {

@@ -105,10 +105,17 @@ export async function predictCommand(service: WorkbenchService, runId: string | 
       throw new CliError('--input must be JSON: an array of rows, each an array of numbers', 2)
     }
   } else throw new CliError("predict needs --input-file rows.csv|rows.json (or --input '[[...], ...]')", 2)
-  const prediction = await caller(service)('runs.predict', { run_id: runId, ...rows, preprocessed: Boolean(values.preprocessed), weights: weightsFlag(values) })
+  let threshold: number | undefined
+  if (values.threshold !== undefined) {
+    threshold = Number(values.threshold)
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw new CliError(`--threshold must be a number between 0 and 1, got "${values.threshold}"`, 2)
+  }
+  const prediction = await caller(service)('runs.predict', { run_id: runId, ...rows, preprocessed: Boolean(values.preprocessed), weights: weightsFlag(values), ...(threshold === undefined ? {} : { threshold }) })
   const human =
     table(['row', 'output', 'class'], prediction.probabilities.map((p, i) => [i + 1, p.map((v) => formatNumber(v)).join(' '), prediction.labels?.[i] ?? prediction.classes?.[i] ?? '-'])) +
-    `${prediction.weights.which} weights (epoch ${prediction.weights.epoch ?? '?'})\n`
+    `${prediction.weights.which} weights (epoch ${prediction.weights.epoch ?? '?'})` +
+    (prediction.threshold === null ? '' : `, class 1 when its probability > ${prediction.threshold}`) +
+    '\n'
   print(human, prediction)
   return 0
 }
