@@ -7,6 +7,7 @@ import { reactive } from 'vue'
 import { client } from '../api'
 import type { GradientCheckAnswer } from '../../../shared/gradient-check'
 import type { ModelSpec } from '../../../shared/model-spec'
+import type { LossName } from '../../../shared/training'
 import { describeError, type ShownError } from '../lib/errors'
 
 export interface GradientCheckState {
@@ -34,7 +35,7 @@ export const useAnalysisStore = defineStore('analysis', () => {
     return checks[subject]
   }
 
-  async function run(subject: string, request: { run_id: string } | { spec: ModelSpec; dataset_id: string; seed?: number }): Promise<GradientCheckAnswer | null> {
+  async function run(subject: string, request: { run_id: string } | { spec: ModelSpec; dataset_id: string; seed?: number; loss?: LossName }): Promise<GradientCheckAnswer | null> {
     const entry = state(subject)
     if (entry.running) return null
     const job = `gradcheck-ui:${++jobCounter}:${Date.now()}`
@@ -64,8 +65,8 @@ export const useAnalysisStore = defineStore('analysis', () => {
     state,
     /** Checks a run's chosen weights (its loss, its seed's batch). */
     checkRun: (runId: string) => run(runSubject(runId), { run_id: runId }),
-    /** Checks an untrained model, built with `seed`, on a data set's training split. */
-    checkModel: (spec: ModelSpec, datasetId: string, seed?: number) => run(modelSubject(datasetId), { spec, dataset_id: datasetId, ...(seed !== undefined ? { seed } : {}) }),
+    /** Checks an untrained model, built with `seed`, on a data set's training split with `loss` (default: the data set task's). */
+    checkModel: (spec: ModelSpec, datasetId: string, seed?: number, loss?: LossName) => run(modelSubject(datasetId), { spec, dataset_id: datasetId, ...(seed !== undefined ? { seed } : {}), ...(loss ? { loss } : {}) }),
     clear(subject: string): void {
       delete checks[subject]
       delete checkedSpecs[subject]
