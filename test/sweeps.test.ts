@@ -216,7 +216,7 @@ describe('sweeps across processes', () => {
       const id = (created as { result: SweepSummary }).result.id
       expect((await call('sweeps.pause', { sweep_id: id })).ok).toBe(true)
       // The first run was claimed at creation; paused, nothing else starts once it ends.
-      const first = (await get(id)).items[0]!
+      const first = (await get(id)).items[0]
       expect(first.state).toBe('claimed')
       await service.waitForRun(first.run_id!)
       await new Promise((resolve) => setTimeout(resolve, 600))
@@ -225,10 +225,10 @@ describe('sweeps across processes', () => {
       expect(detail.items.map((i) => i.state)).toEqual(['claimed', 'queued', 'queued', 'queued'])
 
       expect((await call('sweeps.resume', { sweep_id: id })).ok).toBe(true)
-      await waitFor(() => service.store.sweeps.items(id)[1]!.run_status === 'running', 30_000, () => 'the second run to train after resume')
+      await waitFor(() => service.store.sweeps.items(id)[1].run_status === 'running', 30_000, () => 'the second run to train after resume')
       const cancelled = await call('sweeps.cancel', { sweep_id: id })
       expect(cancelled.ok).toBe(true)
-      await service.waitForRun(service.store.sweeps.items(id)[1]!.run_id!)
+      await service.waitForRun(service.store.sweeps.items(id)[1].run_id!)
       detail = await get(id)
       expect(detail.status).toBe('cancelled')
       expect(detail.items.map((i) => i.state)).toEqual(['claimed', 'claimed', 'cancelled', 'cancelled'])

@@ -90,7 +90,7 @@ describe('a sweep from the Train form', () => {
     await byTestId(page, 'locale-switch').selectOption('zh-CN')
     await byTestId(page, 'theme-switch').selectOption('dark')
     await expect.poll(() => byTestId(page, 'sweep-ranking').innerText(), { timeout: 5_000 }).toMatch(/扫描：/)
-    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.evaluate('window.scrollTo(0, 0)')
     await byTestId(page, 'sweep-ranking').scrollIntoViewIfNeeded()
     await shot('sweep-compare-zh-dark')
     await byTestId(page, 'sweep-show-chart').click()
