@@ -45,7 +45,8 @@ const bridgedMethods: Record<MethodName, true> = {
   'sweeps.get': true,
   'sweeps.pause': true,
   'sweeps.resume': true,
-  'sweeps.cancel': true
+  'sweeps.cancel': true,
+  'sweeps.retry': true
 }
 
 const bridgedEvents: Record<EventName, true> = {

@@ -186,7 +186,9 @@ export const methods = {
   'sweeps.pause': method(z.object({ sweep_id: id }), sweepSummarySchema),
   'sweeps.resume': method(z.object({ sweep_id: id }), sweepSummarySchema),
   /** Queued runs are cancelled and running ones stopped. */
-  'sweeps.cancel': method(z.object({ sweep_id: id }), sweepSummarySchema)
+  'sweeps.cancel': method(z.object({ sweep_id: id }), sweepSummarySchema),
+  /** Runs interrupted by a crash (or that could not start) are never run again on their own: this queues them again, once. */
+  'sweeps.retry': method(z.object({ sweep_id: id }), sweepSummarySchema)
 } as const
 
 export const events = {

@@ -7,14 +7,13 @@
 // its process died is recorded interrupted by the reaper and is not run again.
 import { validateSpec, specErrorsDetails } from '../../shared/model-spec'
 import { expandSweep, shortFieldName, sweepCounts, canonicalField, type SweepDetail, type SweepSummary } from '../../shared/sweep'
-import type { Request } from '../../shared/contract'
 import { newId, type SweepItemRecord, type SweepRecord } from '../store'
 import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import type { Runs } from './runs-service'
 
-type SweepMethods = 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.pause' | 'sweeps.resume' | 'sweeps.cancel'
+type SweepMethods = 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.pause' | 'sweeps.resume' | 'sweeps.cancel' | 'sweeps.retry'
 
 export interface SweepsOptions {
   /** How often the scheduler looks at the queue for work other processes freed or changed (ms). */
@@ -181,7 +180,7 @@ export function createSweeps(ctx: ServiceContext, datasets: Datasets, runs: Runs
     return summaryOf(store.sweeps.get(sweepId))
   }
 
-  async function create(request: Request<'sweeps.create'> & { base_config: SweepRecord['base_config'] }): Promise<SweepSummary> {
+  async function create(request: Parameters<Handlers['sweeps.create']>[0]): Promise<SweepSummary> {
     const checked = validateSpec(request.spec)
     if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
     const descriptor = await datasets.get(request.dataset_id)
@@ -230,7 +229,16 @@ export function createSweeps(ctx: ServiceContext, datasets: Datasets, runs: Runs
       },
       'sweeps.pause': ({ sweep_id }) => changeStatus(sweep_id, 'pause'),
       'sweeps.resume': ({ sweep_id }) => changeStatus(sweep_id, 'resume'),
-      'sweeps.cancel': ({ sweep_id }) => changeStatus(sweep_id, 'cancel')
+      'sweeps.cancel': ({ sweep_id }) => changeStatus(sweep_id, 'cancel'),
+      'sweeps.retry': async ({ sweep_id }) => {
+        reap()
+        const queued = notFound(() => store.sweeps.retry(sweep_id))
+        if (queued > 0) {
+          emit('sweeps.changed', { sweep_id })
+          schedule()
+        }
+        return summaryOf(store.sweeps.get(sweep_id))
+      }
     }
   }
 }

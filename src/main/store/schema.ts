@@ -126,6 +126,8 @@ export const MIGRATIONS: readonly string[] = [
     claimed_start TEXT,
     claimed_at    TEXT,
     error         TEXT,
+    -- A re-run the user asked for of an item whose run was interrupted or could not start: that item's idx.
+    retry_of      INTEGER,
     PRIMARY KEY (sweep_id, idx)
   );
   CREATE INDEX sweep_items_by_state ON sweep_items (sweep_id, state, idx);

@@ -94,6 +94,13 @@ describe('sweep queue', () => {
     const items = c.sweeps.items('sweep-1')
     expect(items[1].run_status).toBe('interrupted')
     expect(items[1].run_id).toBe(retaken.run_id)
+    // Only when asked: the interrupted config is queued again once, as a new item at the end.
+    expect(c.sweeps.retry('sweep-1')).toBe(1)
+    expect(c.sweeps.retry('sweep-1')).toBe(0)
+    const after = c.sweeps.items('sweep-1')
+    expect(after).toHaveLength(5)
+    expect(after[4]).toMatchObject({ index: 4, state: 'queued', label: items[1].label, values: items[1].values })
+    expect(after[4].config).toEqual(items[1].config)
   })
 
   it('pause stops claims, resume restarts them, cancel drops the queue and finishes nothing twice', () => {

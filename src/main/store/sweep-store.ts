@@ -227,6 +227,38 @@ export class SweepStore {
     })
   }
 
+  /**
+   * Queues again, as new items, the configs whose run was interrupted or could not start and that
+   * have not been queued again already; an ended sweep becomes active again. Nothing is re-run
+   * unless asked for here. Returns how many items were queued.
+   */
+  retry(sweepId: string): number {
+    return this.write(`re-run the interrupted runs of sweep ${sweepId}`, () => {
+      const sweep = this.db.prepare<[string], { status: SweepStatus }>('SELECT status FROM sweeps WHERE id = ?').get(sweepId)
+      if (sweep === undefined) throw sweepNotFound(sweepId)
+      if (sweep.status === 'cancelled') {
+        throw new StoreError('conflict', `Cannot re-run runs of sweep ${sweepId}: it is already cancelled.`, { reason: 'sweep.ended', details: { sweep_id: sweepId, status: sweep.status, action: 'retry' } })
+      }
+      const rows = this.db
+        .prepare<[string], { idx: number; label: string; sweep_values: string; config: string; state: SweepItemState; run_status: RunStatus | null; retry_of: number | null }>(
+          'SELECT i.idx, i.label, i.sweep_values, i.config, i.state, r.status AS run_status, i.retry_of FROM sweep_items i LEFT JOIN runs r ON r.id = i.run_id WHERE i.sweep_id = ? ORDER BY i.idx'
+        )
+        .all(sweepId)
+      const retried = new Set(rows.map((r) => r.retry_of).filter((x): x is number => x !== null))
+      let next = rows.reduce((max, r) => Math.max(max, r.idx), -1) + 1
+      let count = 0
+      const insert = this.db.prepare("INSERT INTO sweep_items (sweep_id, idx, label, sweep_values, config, state, retry_of) VALUES (?, ?, ?, ?, ?, 'queued', ?)")
+      for (const row of rows) {
+        const lost = row.state === 'failed' || (row.state === 'claimed' && row.run_status === 'interrupted')
+        if (!lost || retried.has(row.idx)) continue
+        insert.run(sweepId, next++, row.label, row.sweep_values, row.config, row.idx)
+        count++
+      }
+      if (count > 0 && sweep.status === 'finished') this.db.prepare("UPDATE sweeps SET status = 'active', ended_at = NULL WHERE id = ?").run(sweepId)
+      return count
+    })
+  }
+
   /** The claimed item's run could not be started (its config was refused): recorded, never retried. */
   markFailed(sweepId: string, index: number, error: string): void {
     this.write(`record a failed start in sweep ${sweepId}`, () => {
