@@ -533,6 +533,8 @@ describe('designer store: hand-set weights (Set weights)', () => {
     // A tensor of the wrong size is refused.
     designer.setLayerWeights(1, [[1, 1], [0]])
     expect(designer.spec.layers[1]!.weights).toEqual([[1, 1, 1], [0]])
+    // Hand-set weights are work: replacing the model now would ask first.
+    expect(designer.hasUnsavedWork).toBe(true)
     designer.setLayerWeights(0, null)
     expect(designer.spec.layers[0]!.weights).toBeUndefined()
     designer.undo()

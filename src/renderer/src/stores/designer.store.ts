@@ -57,9 +57,19 @@ export function cloneSpec(spec: ModelSpec): ModelSpec {
   }
 }
 
-/** The spec without its weights, as text: what "unsaved changes" compares. */
+/** Layers with at most this many weight values count them as part of the design (hand-set weights); bigger ones (imported models) do not. */
+const KEYED_WEIGHTS_MAX = 256
+
+/** The spec as text, small layers' weights included but not big ones': what "unsaved changes" compares. */
 function specKey(spec: ModelSpec): string {
-  return JSON.stringify({ ...toRaw(spec), layers: toRaw(spec).layers.map((l) => ({ class_name: l.class_name, config: l.config })) })
+  return JSON.stringify({
+    ...toRaw(spec),
+    layers: toRaw(spec).layers.map((l) => {
+      const weights = toRaw(l).weights
+      const small = weights && weights.reduce((n, w) => n + w.length, 0) <= KEYED_WEIGHTS_MAX
+      return { class_name: l.class_name, config: l.config, ...(small ? { weights } : {}) }
+    })
+  })
 }
 
 /** A plain copy of the spec without layer weights (what the draft keeps: weights can be millions of numbers). */
