@@ -130,7 +130,7 @@ export const useSweepsStore = defineStore('sweeps', () => {
     }
   }
 
-  async function control(action: 'pause' | 'resume' | 'cancel', id: string): Promise<void> {
+  async function control(action: 'pause' | 'resume' | 'cancel' | 'retry', id: string): Promise<void> {
     try {
       await client.call(`sweeps.${action}`, { sweep_id: id })
       await refresh()
@@ -152,6 +152,8 @@ export const useSweepsStore = defineStore('sweeps', () => {
     pause: (id: string) => control('pause', id),
     resume: (id: string) => control('resume', id),
     cancel: (id: string) => control('cancel', id),
+    /** Queues again the runs a crash interrupted (never done on its own). */
+    retry: (id: string) => control('retry', id),
     dismissError: () => { error.value = null }
   }
 })
