@@ -172,6 +172,27 @@ describe('gradient check', () => {
     }
   })
 
+  it('passes on a small CNN (Conv2D relu, MaxPooling, Dense softmax) on cpu and on wasm, whose Conv2DBackpropFilter is ours', async () => {
+    const random = createRandom(8)
+    const count = 16
+    const images: CheckSplit = { x: Float32Array.from({ length: count * 64 }, () => random()), y: Float32Array.from({ length: count }, (_, i) => i % 3), count, featureShape: [8, 8, 1], task: 'multiclass', numClasses: 3, targetSize: 1 }
+    const cnn = spec([8, 8, 1], [
+      { class_name: 'Conv2D', config: { filters: 3, kernel_size: [3, 3], activation: 'relu' } },
+      { class_name: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { class_name: 'Flatten', config: {} },
+      { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }
+    ])
+    for (const name of ['cpu', 'wasm'] as const) {
+      const backend = (await selectBackend(name)).tf
+      const model = buildModel(backend, cnn, { seed: 3 })
+      const result = await gradientCheckOnSplit(backend, model, images, 'sparse_categorical_crossentropy', { seed: 4, samplesPerTensor: 20 })
+      expect(result.tensors.map((row) => `${row.class_name}/${row.weight}`)).toEqual(['Conv2D/kernel', 'Conv2D/bias', 'Dense/kernel', 'Dense/bias'])
+      expect({ backend: name, verdict: result.verdict }).toEqual({ backend: name, verdict: 'pass' })
+      model.dispose()
+    }
+    tf = (await selectBackend('cpu')).tf
+  })
+
   it('samples at most the asked number of distinct indices, the same for the same seed', () => {
     const a = sampleIndices(1000, 50, createRandom(7))
     expect(new Set(a).size).toBe(50)
