@@ -47,6 +47,13 @@ describe('insights service', () => {
     expect(existsSync(file)).toBe(false)
   })
 
+  it('refuses a finder range that does not rise and a model that does not fit the data set, before any trainer starts', async () => {
+    const s5 = example('S5')
+    await expect(call('runs.findLearningRate', { spec: s5.spec, config: s5.config, dataset_id: s5.dataset_id, start: 0.1, end: 0.01 })).rejects.toMatchObject({ code: 'bad_input', reason: 'lr.range', details: { start: 0.1, end: 0.01 } })
+    const s7 = example('S7')
+    await expect(call('runs.findLearningRate', { spec: s7.spec, config: s7.config, dataset_id: s5.dataset_id })).rejects.toMatchObject({ code: 'bad_input', reason: 'run.input_shape_mismatch' })
+  })
+
   it("the finder's suggestion trains S5 to its floor", { timeout: 600_000 }, async () => {
     const s5 = example('S5')
     const found = (await call('runs.findLearningRate', { spec: s5.spec, config: s5.config, dataset_id: s5.dataset_id })) as import('../src/shared/lr-finder').LrFinderAnswer

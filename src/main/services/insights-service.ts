@@ -39,6 +39,8 @@ export function createInsights(ctx: ServiceContext, datasets: Datasets): { handl
         } catch (error) {
           if (error instanceof WorkbenchError) throw error
           const message = error instanceof Error ? error.message : String(error)
+          // A trainer that died is the workbench's failure (internal), not the request's.
+          if (/^trainer process exited/.test(message)) throw error
           throw new WorkbenchError('bad_input', `the learning-rate finder could not run: ${message}`, { reason: 'lr.failed', details: { problem: message } })
         }
       }
