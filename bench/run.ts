@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { runMain } from './main'
 
-const BENCHMARKS = ['trainer.bench.ts', 'stop.bench.ts', 'store.bench.ts', 'renderer.bench.ts']
+const BENCHMARKS = ['trainer.bench.ts', 'distributions.bench.ts', 'stop.bench.ts', 'store.bench.ts', 'renderer.bench.ts']
 
 interface Outcome {
   name: string

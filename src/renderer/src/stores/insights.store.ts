@@ -25,6 +25,8 @@ export interface LrFinderState {
 
 /** The least time between two live refetches of a run's distributions (ms). */
 export const LIVE_REFETCH_MS = 2000
+/** An epoch event precedes the trainer's append of that epoch's record by a few ms: wait at least this long (ms). */
+const AFTER_EPOCH_MS = 300
 
 let jobCounter = 0
 
@@ -61,7 +63,7 @@ export const useInsightsStore = defineStore('insights', () => {
 
   function refetchSoon(runId: string, now = false): void {
     if (timers.has(runId)) return
-    const wait = now ? 0 : Math.max(0, LIVE_REFETCH_MS - (Date.now() - (lastFetch.get(runId) ?? 0)))
+    const wait = now ? 0 : Math.max(AFTER_EPOCH_MS, LIVE_REFETCH_MS - (Date.now() - (lastFetch.get(runId) ?? 0)))
     timers.set(runId, setTimeout(() => {
       timers.delete(runId)
       void loadDistributions(runId)
