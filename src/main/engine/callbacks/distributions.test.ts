@@ -74,6 +74,23 @@ describe('Distributions callback', () => {
     expect(distributionFlags(records).flatMap((flag) => flag.units).sort()).toEqual([0, 1, 2])
   })
 
+  it('never fails the run: a sink that throws stops recording, training goes on', async () => {
+    const { tf, info } = backend
+    const model = buildModel(tf, S7.spec, { seed: 1 })
+    let calls = 0
+    const callback = new Distributions({ probe: probeBatch(data.train, 64, 1), maxShare: 1, record: () => {
+      calls++
+      if (calls === 3) throw new Error('disk full')
+    } })
+    const outcome = await trainModel({ tf, model, config: { ...S7.config, seed: 1, budget: { kind: 'epochs', epochs: 10 } }, data, runId: 's7', backend: info, emit: () => undefined, callbacks: [callback] })
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+    model.dispose()
+    expect(outcome.ended.status).toBe('finished')
+    expect(outcome.epochs).toHaveLength(10)
+    expect(calls).toBe(3)
+    expect(callback.failure).toBe('disk full')
+  })
+
   it('does not flag a healthy run (y = 2x on [-1, 1], Dense(8, relu) → Dense(4, tanh) → Dense(1))', async () => {
     // Zero biases and inputs on both sides of 0: every relu unit starts positive on about half the rows.
     const { tf, info } = backend

@@ -67,17 +67,41 @@ export class Distributions implements TrainingCallback {
 
   constructor(private readonly options: DistributionsOptions) {}
 
+  /** Why recording stopped (a model it cannot probe, a sink that failed): the run itself goes on. */
+  failure: string | null = null
+
   async onTrainBegin(ctx: TrainingContext): Promise<void> {
     const { tf, model } = ctx
-    this.probeModel = tf.model({ inputs: model.inputs, outputs: model.layers.map((layer) => layer.output as never) })
-    await this.take(0, ctx)
+    try {
+      this.probeModel = tf.model({ inputs: model.inputs, outputs: model.layers.map((layer) => layer.output as never) })
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    await this.safely(0, ctx)
   }
 
   async onEpochEnd(epoch: number, _metrics: unknown, ctx: TrainingContext): Promise<void> {
     this.lastEpoch = epoch + 1
     const share = this.options.maxShare ?? DISTRIBUTIONS_MAX_SHARE
     const allowance = this.options.allowanceMs ?? DISTRIBUTIONS_ALLOWANCE_MS
-    if (share >= 1 || this.spentMs <= Math.max(allowance, share * ctx.trainingMs())) await this.take(epoch + 1, ctx)
+    if (share >= 1 || this.spentMs <= Math.max(allowance, share * ctx.trainingMs())) await this.safely(epoch + 1, ctx)
+  }
+
+  /** A record, or none: recording never fails a run (it stops, and says why on stderr). */
+  private async safely(epoch: number, ctx: TrainingContext): Promise<void> {
+    if (!this.probeModel || this.failure) return
+    try {
+      await this.take(epoch, ctx)
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure = error instanceof Error ? error.message : String(error)
+    this.probeModel = null
+    process.stderr.write(`[distributions] recording stopped: ${this.failure}\n`)
   }
 
   /** One record of the model as it is now. */
@@ -140,7 +164,7 @@ export class Distributions implements TrainingCallback {
   async onTrainEnd(ctx: TrainingContext): Promise<void> {
     // The last finished epoch, when the budget skipped it (a run that diverged ends on its NaN weights: recorded too).
     const last = this.records[this.records.length - 1]
-    if (this.probeModel && last && last.epoch < this.lastEpoch) await this.take(this.lastEpoch, ctx)
+    if (this.probeModel && last && last.epoch < this.lastEpoch) await this.safely(this.lastEpoch, ctx)
     // The probe model shares the run model's layers and weights: nothing of its own to dispose.
     this.probeModel = null
   }
