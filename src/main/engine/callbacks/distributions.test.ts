@@ -74,6 +74,32 @@ describe('Distributions callback', () => {
     expect(distributionFlags(records).flatMap((flag) => flag.units).sort()).toEqual([0, 1, 2])
   })
 
+  it('records every layer of a small CNN (Conv2D, BatchNormalization, MaxPooling2D, Dropout, Flatten, Dense): units are channels', async () => {
+    const { tf, info } = backend
+    const spec = { ...S7.spec, name: 'cnn', input_shape: [6, 6, 1], layers: [
+      { class_name: 'Conv2D', config: { filters: 4, kernel_size: 3, activation: 'relu' } },
+      { class_name: 'BatchNormalization', config: {} },
+      { class_name: 'MaxPooling2D', config: { pool_size: 2 } },
+      { class_name: 'Dropout', config: { rate: 0.2 } },
+      { class_name: 'Flatten', config: {} },
+      { class_name: 'Dense', config: { units: 2, activation: 'sigmoid' } }
+    ] }
+    const model = buildModel(tf, spec as typeof S7.spec, { seed: 2 })
+    const count = 16
+    const images: TrainingData = { train: { x: Float32Array.from({ length: count * 36 }, (_, i) => ((i * 7919) % 13) / 13), y: Float32Array.from({ length: count }, (_, i) => i % 2), count, featureShape: [6, 6, 1] }, task: 'binary', numClasses: 2, targetSize: 1 }
+    const records: DistributionEpoch[] = []
+    const callback = new Distributions({ probe: probeBatch(images.train, 64, 2), maxShare: 1, record: (record) => void records.push(record) })
+    const outcome = await trainModel({ tf, model, config: config({ loss: 'binary_crossentropy', budget: { kind: 'epochs', epochs: 2 }, batch_size: 8 }), data: images, runId: 'cnn', backend: info, emit: () => undefined, callbacks: [callback] })
+    tf.dispose([...outcome.lastWeights, ...(outcome.bestWeights ?? [])])
+    model.dispose()
+    expect(callback.failure).toBeNull()
+    expect(records).toHaveLength(3)
+    const last = records[2].layers
+    expect(last.map((layer) => [layer.class_name, layer.units])).toEqual([['Conv2D', 4], ['BatchNormalization', 4], ['MaxPooling2D', 4], ['Dropout', 4], ['Flatten', 16], ['Dense', 2]])
+    expect(last[0].activations?.count).toBe(16 * 4 * 4 * 4) // 16 rows × 4×4 positions × 4 filters
+    expect(last[1].weights.map((weight) => weight.name)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'])
+  })
+
   it('never fails the run: a sink that throws stops recording, training goes on', async () => {
     const { tf, info } = backend
     const model = buildModel(tf, S7.spec, { seed: 1 })
