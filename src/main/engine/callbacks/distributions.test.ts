@@ -84,7 +84,7 @@ describe('Distributions callback', () => {
       { class_name: 'Flatten', config: {} },
       { class_name: 'Dense', config: { units: 2, activation: 'sigmoid' } }
     ] }
-    const model = buildModel(tf, spec as typeof S7.spec, { seed: 2 })
+    const model = buildModel(tf, spec, { seed: 2 })
     const count = 16
     const images: TrainingData = { train: { x: Float32Array.from({ length: count * 36 }, (_, i) => ((i * 7919) % 13) / 13), y: Float32Array.from({ length: count }, (_, i) => i % 2), count, featureShape: [6, 6, 1] }, task: 'binary', numClasses: 2, targetSize: 1 }
     const records: DistributionEpoch[] = []
