@@ -136,6 +136,7 @@ describe('distributions and the learning-rate finder', () => {
     await expect.poll(() => optionValues(byTestId(page, 'train-dataset')), { message: 'the built-in MNIST is offered', timeout: 120_000, interval: 500 }).toContain('mnist')
     await setControl(byTestId(page, 'train-dataset'), 'mnist')
     expect(await byTestId(page, 'hp-learning-rate').inputValue()).toBe('0.001')
+    await shot(byTestId(page, 'lr-finder-open').locator('xpath=ancestor::section[1]'), 'train-optimizer-with-finder')
     await byTestId(page, 'lr-finder-open').click()
     const dialog = byTestId(page, 'lr-finder-dialog')
     await dialog.waitFor()
