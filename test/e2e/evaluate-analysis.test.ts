@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelSpec } from '../../src/shared/model-spec'
 import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, openWorkbench, optionValues, setControl } from './workbench-page'
+import { byTestId, goTo, openWorkbench, optionValues, setControl, contractCall, waitRunFinished } from './workbench-page'
 
 /** MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 writes the README's Evaluate analysis screenshots into docs/screenshots. */
 const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
@@ -26,38 +26,9 @@ const dense = (units: number, activation: string) => ({ class_name: 'Dense', con
 const breastSpec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'bc-threshold', input_shape: [30], layers: [{ class_name: 'BatchNormalization', config: { momentum: 0.8 } }, dense(8, 'relu'), dense(1, 'sigmoid')] }
 const mnistSpec: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'mnist-playground', input_shape: [784], layers: [{ class_name: 'BatchNormalization', config: { momentum: 0.8 } }, dense(32, 'relu'), dense(10, 'softmax')] }
 
-/** One contract call over the page's own WebSocket (authenticated by the page's cookie). */
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const answer = await page.evaluate(
-    ([m, p]) =>
-      new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve, reject) => {
-        const { location } = globalThis as unknown as { location: { protocol: string; host: string } }
-        const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
-        socket.onerror = () => reject(new Error('the contract socket failed'))
-        socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: m, params: p }))
-        socket.onmessage = (event) => {
-          const message = JSON.parse(String(event.data)) as { id?: number; ok: boolean; result?: unknown; error?: { code: string; message: string } }
-          if (message.id !== 1) return
-          socket.close()
-          resolve(message)
-        }
-      }),
-    [method, params] as const
-  )
-  if (!answer.ok) throw new Error(`${method} answered ${answer.error?.code}: ${answer.error?.message}`)
-  return answer.result as T
-}
+const call = <T>(method: string, params: unknown): Promise<T> => contractCall<T>(page, method, params)
 
-async function waitFinished(runId: string): Promise<void> {
-  const giveUp = Date.now() + 180_000
-  for (;;) {
-    const { status, error } = await call<{ status: string; error: string | null }>('runs.get', { run_id: runId })
-    if (status === 'finished') return
-    if (!['queued', 'running', 'paused'].includes(status)) throw new Error(`run ${runId} ended ${status}: ${error ?? ''}`)
-    if (Date.now() > giveUp) throw new Error(`run ${runId} did not finish in 180 s (${status})`)
-    await page.waitForTimeout(500)
-  }
-}
+const waitFinished = (id: string): Promise<void> => waitRunFinished(page, id, 180_000)
 
 /** The four cells of the binary confusion matrix as [[tn, fp], [fn, tp]]. */
 async function confusionCounts(): Promise<number[][]> {

@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXAMPLES } from '../../src/shared/examples'
 import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, layerCard, openWorkbench, optionValues, setControl } from './workbench-page'
+import { byTestId, goTo, layerCard, openWorkbench, optionValues, setControl, contractCall, waitRunFinished } from './workbench-page'
 
 const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
 const s7 = EXAMPLES.find((e) => e.id === 'S7')!
@@ -21,38 +21,9 @@ let page: Page
 let pageProblems: () => string[]
 let runId = ''
 
-/** One contract call over the page's own WebSocket (authenticated by the page's cookie). */
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const answer = await page.evaluate(
-    ([m, p]) =>
-      new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve, reject) => {
-        const { location } = globalThis as unknown as { location: { protocol: string; host: string } }
-        const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
-        socket.onerror = () => reject(new Error('the contract socket failed'))
-        socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: m, params: p }))
-        socket.onmessage = (event) => {
-          const message = JSON.parse(String(event.data)) as { id?: number; ok: boolean; result?: unknown; error?: { code: string; message: string } }
-          if (message.id !== 1) return
-          socket.close()
-          resolve(message)
-        }
-      }),
-    [method, params] as const
-  )
-  if (!answer.ok) throw new Error(`${method} answered ${answer.error?.code}: ${answer.error?.message}`)
-  return answer.result as T
-}
+const call = <T>(method: string, params: unknown): Promise<T> => contractCall<T>(page, method, params)
 
-async function waitFinished(id: string): Promise<void> {
-  const giveUp = Date.now() + 120_000
-  for (;;) {
-    const { status, error } = await call<{ status: string; error: string | null }>('runs.get', { run_id: id })
-    if (status === 'finished') return
-    if (!['queued', 'running', 'paused'].includes(status)) throw new Error(`run ${id} ended ${status}: ${error ?? ''}`)
-    if (Date.now() > giveUp) throw new Error(`run ${id} did not finish in 120 s (${status})`)
-    await page.waitForTimeout(300)
-  }
-}
+const waitFinished = (id: string): Promise<void> => waitRunFinished(page, id, 120_000)
 
 async function shot(name: string): Promise<void> {
   await session.screenshot(name)

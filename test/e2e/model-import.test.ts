@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lossForTask } from '../../src/shared/training'
 import type { ModelSpec } from '../../src/shared/model-spec'
 import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, openWorkbench, optionValues, setControl } from './workbench-page'
+import { byTestId, goTo, openWorkbench, optionValues, setControl, contractCall } from './workbench-page'
 
 const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
 
@@ -42,27 +42,7 @@ afterAll(async () => {
   await served?.close()
 })
 
-/** One contract call over the page's own WebSocket (the browser host's /ws, authenticated by the page's cookie). */
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const answer = await page.evaluate(
-    ([m, p]) =>
-      new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve, reject) => {
-        const { location } = globalThis as unknown as { location: { protocol: string; host: string } }
-        const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
-        socket.onerror = () => reject(new Error('the contract socket failed'))
-        socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: m, params: p }))
-        socket.onmessage = (event) => {
-          const message = JSON.parse(String(event.data)) as { id?: number; ok: boolean; result?: unknown; error?: { code: string; message: string } }
-          if (message.id !== 1) return
-          socket.close()
-          resolve(message)
-        }
-      }),
-    [method, params] as const
-  )
-  if (!answer.ok) throw new Error(`${method} answered ${answer.error?.code}: ${answer.error?.message}`)
-  return answer.result as T
-}
+const call = <T>(method: string, params: unknown): Promise<T> => contractCall<T>(page, method, params)
 
 /** A screenshot for the README (docs/screenshots with MODEL_WORKBENCH_DOCS_SCREENSHOTS=1, else the run's artifacts). */
 async function screenshotDocs(name: string): Promise<void> {

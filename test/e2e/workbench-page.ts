@@ -95,3 +95,37 @@ export async function chartPointTotal(page: Page, testid: string): Promise<numbe
   const counts = await chartPointCounts(page, testid)
   return counts ? counts.reduce((a, b) => a + b, 0) : 0
 }
+
+/** One contract call over the page's own WebSocket (the browser host's /ws, authenticated by the page's cookie). */
+export async function contractCall<T>(page: Page, method: string, params: unknown): Promise<T> {
+  const answer = await page.evaluate(
+    ([m, p]) =>
+      new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve, reject) => {
+        const { location } = globalThis as unknown as { location: { protocol: string; host: string } }
+        const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
+        socket.onerror = () => reject(new Error('the contract socket failed'))
+        socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: m, params: p }))
+        socket.onmessage = (event) => {
+          const message = JSON.parse(String(event.data)) as { id?: number; ok: boolean; result?: unknown; error?: { code: string; message: string } }
+          if (message.id !== 1) return
+          socket.close()
+          resolve(message)
+        }
+      }),
+    [method, params] as const
+  )
+  if (!answer.ok) throw new Error(`${method} answered ${answer.error?.code}: ${answer.error?.message}`)
+  return answer.result as T
+}
+
+/** Waits (polling runs.get over the page's socket) until the run finished; fails on any other end or after `timeoutMs`. */
+export async function waitRunFinished(page: Page, runId: string, timeoutMs = 120_000): Promise<void> {
+  const giveUp = Date.now() + timeoutMs
+  for (;;) {
+    const { status, error } = await contractCall<{ status: string; error: string | null }>(page, 'runs.get', { run_id: runId })
+    if (status === 'finished') return
+    if (!['queued', 'running', 'paused'].includes(status)) throw new Error(`run ${runId} ended ${status}: ${error ?? ''}`)
+    if (Date.now() > giveUp) throw new Error(`run ${runId} did not finish in ${Math.round(timeoutMs / 1000)} s (${status})`)
+    await page.waitForTimeout(300)
+  }
+}
