@@ -5,31 +5,20 @@
 // Screenshots of the wizard (en and zh, light and dark) go to test-results/e2e/.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, REPO_ROOT, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, openWorkbench, setControl } from './workbench-page'
+import { REPO_ROOT, type BrowserSession } from './harness'
+import { byTestId, goTo, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 
 const fixture = (name: string) => ({ name, mimeType: 'text/csv', buffer: readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'csv', name)) })
 const CJK = /[\u4e00-\u9fff]/
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'csv-import' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('csv-import', (opened) => {
+  ({ session, page } = opened)
 })
 
 async function openWizard(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {

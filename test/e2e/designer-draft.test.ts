@@ -6,29 +6,18 @@
 // MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes the README's Designer screenshots (English light
 // and dark, 中文) into docs/screenshots/.
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
+import { REPO_ROOT, type BrowserSession } from './harness'
+import { byTestId, dragLayerToCanvas, goTo, layerCard, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'designer-draft' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('designer-draft', (opened) => {
+  ({ session, page } = opened)
 })
 
 async function unitsOfFirstLayer(): Promise<string> {

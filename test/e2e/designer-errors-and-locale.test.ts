@@ -5,28 +5,17 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { REPO_ROOT, openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
+import { REPO_ROOT, type BrowserSession } from './harness'
+import { byTestId, dragLayerToCanvas, goTo, layerCard, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'errors' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('errors', (opened) => {
+  ({ session, page } = opened)
 })
 
 const CJK = /[\u4e00-\u9fff]/

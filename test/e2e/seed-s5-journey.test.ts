@@ -2,28 +2,17 @@
 // from the palette, check the parameter count, train it on the built-in MNIST with RMSprop,
 // watch the batch-loss chart fill, stop; train again with another learning rate, stop; compare
 // both runs and find the learning rate in the hyperparameter diff.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, chartPointTotal, digitsOf, dragLayerToCanvas, goTo, layerCard, openWorkbench, optionValues, setControl } from './workbench-page'
+import { describe, expect, it } from 'vitest'
+import { type BrowserSession } from './harness'
+import { byTestId, chartPointTotal, digitsOf, dragLayerToCanvas, goTo, layerCard, optionValues, setControl } from './workbench-page'
 import type { Page } from 'playwright-core'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 's5' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('s5', (opened) => {
+  ({ session, page } = opened)
 })
 
 /** Sets the hyperparameters of the Train view for one S5 run. */

@@ -5,15 +5,13 @@
 // the swept fields. Screenshots in English/light and Chinese/dark.
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, REPO_ROOT, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, goTo, openWorkbench, setControl } from './workbench-page'
+import { REPO_ROOT } from './harness'
+import { byTestId, goTo, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
-let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 const SHOTS = '/tmp/sweep-shots'
 const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1'
 
@@ -24,18 +22,8 @@ async function shot(name: string): Promise<void> {
   if (DOCS) copyFileSync(path, join(REPO_ROOT, 'docs', 'screenshots', `${name}.png`))
 }
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'sweep' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('sweep', (opened) => {
+  ({ page } = opened)
 })
 
 const itemStatuses = (p: Page) => byTestId(p, 'sweep-items').locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))

@@ -4,28 +4,18 @@
 // stop it from the reloaded page, and both pages show it stopped with a final progress line.
 // Also: the form's controls are found by their labels, and the shortcut list and backend badge
 // open from the keyboard.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
+import { type BrowserSession, type ServedWorkbench } from './harness'
 import { byTestId, chartPointTotal, goTo, openWorkbench, optionValues, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
 let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'train-live' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('train-live', (opened) => {
+  ({ served, session, page } = opened)
 })
 
 const status = async (p: Page) => (await byTestId(p, 'run-status').innerText()).toLowerCase()

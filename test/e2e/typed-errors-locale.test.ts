@@ -2,28 +2,17 @@
 // so the Chinese Designer shows it in Chinese (the rule "a positive integer" built from its
 // details, not the English words), and the English one shows the back end's exact words; Train's
 // refusal of the invalid model says the same in the chosen language.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openBrowser, recordPageProblems, requireBuiltRenderer, serveWorkbench, type BrowserSession, type ServedWorkbench } from './harness'
-import { byTestId, dragLayerToCanvas, goTo, layerCard, openWorkbench, setControl } from './workbench-page'
+import { type BrowserSession } from './harness'
+import { byTestId, dragLayerToCanvas, goTo, layerCard, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
 
-let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
-let pageProblems: () => string[]
 
-beforeAll(async () => {
-  requireBuiltRenderer()
-  served = await serveWorkbench({ label: 'typed-errors' })
-  session = await openBrowser()
-  page = session.page
-  pageProblems = recordPageProblems(page)
-  await openWorkbench(page, served.url)
-})
-afterAll(async () => {
-  if (pageProblems?.().length) console.warn(`page problems:\n${pageProblems().join('\n')}`)
-  await session?.close()
-  await served?.close()
+useServedWorkbench('typed-errors', (opened) => {
+  ({ session, page } = opened)
 })
 
 async function switchLocale(target: 'zh-CN' | 'en'): Promise<void> {
