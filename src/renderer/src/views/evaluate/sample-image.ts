@@ -21,3 +21,17 @@ export function samplePixels(features: readonly number[], imageShape: readonly n
   }
   return { width, height, rgba }
 }
+
+/** Draws each sample into its canvas (`canvasAt(i)`; a missing canvas is skipped); nothing for a set without an image shape. */
+export function paintSamples(canvasAt: (index: number) => HTMLCanvasElement | null | undefined, samples: readonly (readonly number[])[], imageShape: readonly number[] | null | undefined): void {
+  if (!imageShape) return
+  samples.forEach((features, i) => {
+    const canvas = canvasAt(i)
+    const context = canvas?.getContext('2d')
+    if (!canvas || !context) return
+    const { width, height, rgba } = samplePixels(features, imageShape)
+    canvas.width = width
+    canvas.height = height
+    context.putImageData(new ImageData(rgba, width, height), 0, 0)
+  })
+}
