@@ -151,9 +151,13 @@ export function createSweeps(ctx: ServiceContext, datasets: Datasets, runs: Runs
       do {
         again = false
         if (closed || store.isClosed) return
+        // The poll runs every few seconds for the app's whole life: with no unfinished sweep
+        // and no run of one here, it reads one index and does nothing else (no reaping).
+        const active = store.sweeps.activeIds()
+        if (active.length === 0 && mine.size === 0) return
         reap()
         stopCancelled()
-        for (const sweepId of store.sweeps.activeIds()) await fill(sweepId)
+        for (const sweepId of active) await fill(sweepId)
       } while (again)
     } catch (error) {
       // A locked database or a closing store: the next poll tries again.
