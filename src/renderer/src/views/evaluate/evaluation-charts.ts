@@ -36,6 +36,17 @@ export interface ConfusionLabels {
   cell: (values: { truth: string; predicted: string; count: number; share: string }) => string
 }
 
+/** What every Evaluate chart shares: no animation, the theme's palette, background and text (no palette for the heat map). */
+function chartFrame(theme: Theme, palette = true): ChartOption {
+  const c = chartColors(theme)
+  return { animation: false, ...(palette ? { color: c.palette } : {}), backgroundColor: c.background, textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' } }
+}
+
+/** A compact legend in the chart's top right corner. */
+function smallLegend(theme: Theme, right: number): Record<string, unknown> {
+  return { top: 2, right, textStyle: { color: chartColors(theme).text, fontSize: 11 }, itemWidth: 12, itemHeight: 8 }
+}
+
 /** One heatmap cell: [predicted index, true index, row share, count]. */
 type Cell = [number, number, number, number]
 
@@ -54,9 +65,7 @@ export function confusionHeatmapOption(confusion: readonly (readonly number[])[]
   const maxNameLength = Math.max(1, ...classes.map((name) => name.length))
   const left = Math.min(120, 28 + maxNameLength * 7)
   return {
-    animation: false,
-    backgroundColor: c.background,
-    textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' },
+    ...chartFrame(theme, false),
     grid: { left, right: 16, top: 12, bottom: 64 },
     tooltip: {
       ...tooltipStyle(theme),
@@ -95,12 +104,9 @@ export function regressionScatterOption(truth: readonly number[], predicted: rea
   const high = all.length ? Math.max(...all) : 1
   const bounds = niceBounds(low, high)
   return {
-    animation: false,
-    color: c.palette,
-    backgroundColor: c.background,
-    textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' },
+    ...chartFrame(theme),
     grid: { left: 56, right: 20, top: 30, bottom: 44 },
-    legend: { top: 2, right: 8, textStyle: { color: c.text, fontSize: 11 }, itemWidth: 12, itemHeight: 8 },
+    legend: smallLegend(theme, 8),
     tooltip: {
       ...tooltipStyle(theme),
       trigger: 'item',
@@ -143,13 +149,9 @@ export interface HistogramLabels {
 }
 
 export function weightHistogramOption(hist: Histogram, theme: Theme, labels: HistogramLabels): ChartOption {
-  const c = chartColors(theme)
   const centres = hist.counts.map((_, i) => (hist.edges[i] + hist.edges[i + 1]) / 2)
   return {
-    animation: false,
-    color: c.palette,
-    backgroundColor: c.background,
-    textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' },
+    ...chartFrame(theme),
     grid: { left: 48, right: 12, top: 12, bottom: 40 },
     tooltip: {
       ...tooltipStyle(theme),
@@ -185,12 +187,9 @@ export function curveOption(curve: readonly [number, number][], point: [number, 
   const c = chartColors(theme)
   const unit = { min: 0, max: 1, interval: 0.2 }
   return {
-    animation: false,
-    color: c.palette,
-    backgroundColor: c.background,
-    textStyle: { color: c.text, fontFamily: 'system-ui, sans-serif' },
+    ...chartFrame(theme),
     grid: { left: 48, right: 14, top: 28, bottom: 42 },
-    legend: { top: 2, right: 6, textStyle: { color: c.text, fontSize: 11 }, itemWidth: 12, itemHeight: 8 },
+    legend: smallLegend(theme, 6),
     tooltip: {
       ...tooltipStyle(theme),
       trigger: 'item',
