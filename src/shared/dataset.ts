@@ -31,6 +31,16 @@ export const splitInfoSchema = z.object({
 export const datasetWarningSchema = z.object({ reason: z.string(), message: z.string(), details: errorDetailsSchema.default({}) })
 export type DatasetWarning = z.infer<typeof datasetWarningSchema>
 
+/**
+ * Whether a model's input shape takes a data set's samples: the same number of values per sample
+ * (a [28, 28, 1] model trains on 784-value MNIST rows; the trainer reshapes). The one rule the
+ * run service, the Train view and the Designer all apply.
+ */
+export function inputShapeFits(inputShape: readonly number[], featureShape: readonly number[]): boolean {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
+  return size(inputShape) === size(featureShape)
+}
+
 export const datasetDescriptorSchema = z.object({
   format_version: z.literal(1),
   id: z.string(),

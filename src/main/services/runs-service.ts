@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises'
 import { ACTIVE_STATUSES, type ActiveRun as ActiveRunInfo, type ProgressEvent } from '../../shared/run'
 import type { MetricPoint, RunSummary } from '../../shared/run'
 import { isScoreMetric, metricDirection } from '../../shared/metric-best'
-import type { DatasetDescriptor } from '../../shared/dataset'
+import { inputShapeFits, type DatasetDescriptor } from '../../shared/dataset'
 import { specErrorsDetails, validateSpec, type ModelSpec } from '../../shared/model-spec'
 import { encodeRecords, specPreprocessing } from '../export/preprocessing'
 import { positiveScore } from '../../shared/roc'
@@ -431,9 +431,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
     const monitorProblem = checkMonitor(trainingConfigSchema.parse(request.config))
     if (monitorProblem) throw new WorkbenchError('bad_input', monitorProblem, { reason: 'run.bad_monitor', details: { problem: monitorProblem } })
     const descriptor = await datasets.get(request.dataset_id)
-    const wanted = descriptor.feature_shape.join('x')
-    const got = request.spec.input_shape.join('x')
-    if (wanted !== got && descriptor.feature_shape.reduce((a, b) => a * b, 1) !== request.spec.input_shape.reduce((a, b) => a * b, 1)) {
+    if (!inputShapeFits(request.spec.input_shape, descriptor.feature_shape)) {
       throw new WorkbenchError('bad_input', `the model expects inputs of shape (${request.spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`, { reason: 'run.input_shape_mismatch', details: { model_shape: request.spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
     }
     const run = store.createRun({

@@ -32,8 +32,10 @@ describe('startRefusal', () => {
     expect(refusal).toEqual({ key: 'train.refuse.invalidSpec', params: { count: 1, message: 'units must be positive' } })
   })
   it('refuses when the input shape does not match the data set', () => {
-    const refusal = startRefusal({ spec: { ...spec, input_shape: [28, 28] }, validation: ok, dataset: mnist, busy: false })
-    expect(refusal).toEqual({ key: 'train.refuse.shape', params: { model: '[28, 28]', data: '[784]', dataset: 'MNIST' } })
+    const refusal = startRefusal({ spec: { ...spec, input_shape: [28, 27] }, validation: ok, dataset: mnist, busy: false })
+    expect(refusal).toEqual({ key: 'train.refuse.shape', params: { model: '[28, 27]', data: '[784]', dataset: 'MNIST' } })
+    // The same 784 values as [28, 28]: the trainer reshapes, so Start is not refused.
+    expect(startRefusal({ spec: { ...spec, input_shape: [28, 28] }, validation: ok, dataset: mnist, busy: false })).toBeNull()
   })
   it('refuses without a data set, without layers, or while a run trains', () => {
     expect(startRefusal({ spec, validation: ok, dataset: null, busy: false })?.key).toBe('train.refuse.noDataset')
@@ -45,6 +47,9 @@ describe('startRefusal', () => {
 describe('which data set fits a model', () => {
   it('names the input shape or the output size that does not fit', () => {
     expect(datasetMisfit(spec, [10], mnist)).toBeNull()
+    // A same-size shape fits, as the trainer reshapes ([28, 28, 1] on 784-value rows).
+    expect(datasetMisfit({ ...spec, input_shape: [28, 28, 1] }, [10], mnist)).toBeNull()
+    expect(datasetMisfit({ ...spec, input_shape: [28, 28, 2] }, [10], mnist)).toMatchObject({ key: 'train.fit.shape' })
     expect(datasetMisfit(spec, [10], iris)).toEqual({ key: 'train.fit.shape', params: { model: '[784]', data: '[4]', dataset: 'Iris' } })
     expect(datasetMisfit(spec, [10], wide)).toEqual({ key: 'train.fit.outputs.binary', params: { units: 10, wanted: 1, dataset: 'Wide' } })
     expect(datasetMisfit({ ...spec, input_shape: [4] }, [10], iris)).toMatchObject({ key: 'train.fit.outputs.multiclass', params: { units: 10, wanted: 3 } })

@@ -1,6 +1,6 @@
 // What the Train view decides without the back end: default settings from the data set's task,
 // and whether Start is allowed (with the reason shown when it is not).
-import type { DatasetDescriptor, Task } from '../../../shared/dataset'
+import { inputShapeFits, type DatasetDescriptor, type Task } from '../../../shared/dataset'
 import type { ModelSpec } from '../../../shared/model-spec'
 import { specErrorText } from '../components/errors'
 import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../shared/training'
@@ -68,15 +68,14 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
 }
 
 /**
- * Why a data set does not fit a model, or null: the model's input shape must be the samples'
- * shape, and (when the output shape is known) its last size must be the number of classes
+ * Why a data set does not fit a model, or null: the model's input shape must take the samples'
+ * values (inputShapeFits: the same count, as the trainer reshapes), and (when the output shape is known) its last size must be the number of classes
  * (multiclass), 1 (binary: one sigmoid) or the number of targets (regression).
  */
 export function datasetMisfit(spec: ModelSpec, outputShape: readonly number[] | null, dataset: DatasetDescriptor): Refusal | null {
   const modelShape = spec.input_shape
   const dataShape = dataset.feature_shape
-  const same = modelShape.length === dataShape.length && modelShape.every((d, i) => d === dataShape[i])
-  if (!same) return { key: 'train.fit.shape', params: { model: shapeText(modelShape), data: shapeText(dataShape), dataset: dataset.name } }
+  if (!inputShapeFits(modelShape, dataShape)) return { key: 'train.fit.shape', params: { model: shapeText(modelShape), data: shapeText(dataShape), dataset: dataset.name } }
   const units = outputShape && outputShape.length ? outputShape[outputShape.length - 1]! : null
   if (units === null || units <= 0) return null
   const wanted = dataset.task === 'multiclass' ? dataset.classes.length : dataset.task === 'binary' ? 1 : dataset.target_size

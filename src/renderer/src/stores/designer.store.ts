@@ -14,6 +14,7 @@ import { client } from '../api'
 import { useDatasetsStore } from './datasets.store'
 import { useTrainingStore } from './training.store'
 import { loadState, persistOnChange, saveState } from './persisted'
+import { inputShapeFits } from '../../../shared/dataset'
 
 /** Snapshots kept for undo; older ones are dropped. */
 export const HISTORY_LIMIT = 200
@@ -409,8 +410,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
       this.datasetId = id
       if (id !== null) useDatasetsStore().select(id)
       if (!featureShape || featureShape.length === 0) return
-      const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
-      if (size(featureShape) !== size(this.spec.input_shape)) this.setInputShape([...featureShape])
+      if (!inputShapeFits(this.spec.input_shape, featureShape)) this.setInputShape([...featureShape])
     },
     /** Stores the draft now (the autosave waits a moment after each change; a closing page cannot). */
     flushDraft(): void {
