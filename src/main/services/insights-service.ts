@@ -3,12 +3,12 @@
 // folder) and runs.findLearningRate (the range test in a short-lived trainer process, from the
 // spec's initial weights on the data set's training split; job.progress while it runs).
 import { checkSpecLimits } from '../../shared/model-spec/limits'
-import { specErrorsDetails, validateSpec } from '../../shared/model-spec'
 import { readDistributions } from '../engine/insights-jobs'
 import { findLearningRateJob } from '../engine/supervisor'
 import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
+import { requireInputFits, requireValidSpec } from './spec-checks'
 
 export function createInsights(ctx: ServiceContext, datasets: Datasets): { handlers: Pick<Handlers, 'runs.distributions' | 'runs.findLearningRate'> } {
   const { store, folders, dataDir, emit } = ctx
@@ -20,18 +20,14 @@ export function createInsights(ctx: ServiceContext, datasets: Datasets): { handl
       },
       'runs.findLearningRate': async (request) => {
         const { spec, config } = request
-        const checked = validateSpec(spec)
-        if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
+        const checked = requireValidSpec(spec)
         const tooBig = checkSpecLimits(checked.summary, config.batch_size)
         if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`, { reason: 'run.model_too_big', details: { problem: tooBig } })
         const start = request.start ?? 1e-7
         const end = request.end ?? 10
         if (!(end > start)) throw new WorkbenchError('bad_input', `the learning-rate finder needs a start rate below its end rate (got ${start} and ${end}); lower the start or raise the end`, { reason: 'lr.range', details: { start, end } })
         const descriptor = await datasets.get(request.dataset_id)
-        const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
-        if (size(descriptor.feature_shape) !== size(spec.input_shape)) {
-          throw new WorkbenchError('bad_input', `the model expects inputs of shape (${spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`, { reason: 'run.input_shape_mismatch', details: { model_shape: spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
-        }
+        requireInputFits(spec, descriptor)
         const job = request.job ?? `lr-finder:${spec.name}`
         const options = { start, end, ...(request.steps !== undefined ? { steps: request.steps } : {}) }
         try {

@@ -11,8 +11,8 @@ import { rm } from 'node:fs/promises'
 import { ACTIVE_STATUSES, type ActiveRun as ActiveRunInfo, type ProgressEvent } from '../../shared/run'
 import type { MetricPoint, RunSummary } from '../../shared/run'
 import { isScoreMetric, metricDirection } from '../../shared/metric-best'
-import { inputShapeFits, type DatasetDescriptor } from '../../shared/dataset'
-import { specErrorsDetails, validateSpec, type ModelSpec } from '../../shared/model-spec'
+import type { DatasetDescriptor } from '../../shared/dataset'
+import type { ModelSpec } from '../../shared/model-spec'
 import { encodeRecords, specPreprocessing } from '../export/preprocessing'
 import { positiveScore } from '../../shared/roc'
 import { checkSpecLimits } from '../../shared/model-spec/limits'
@@ -25,6 +25,7 @@ import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { packageVersion } from './versions'
 import { chooseWeights } from './weights-choice'
+import { requireInputFits, requireValidSpec } from './spec-checks'
 
 type RunMethods =
   | 'runs.start'
@@ -424,16 +425,13 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
   }
 
   async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }, runId?: string): Promise<{ run_id: string }> {
-    const checked = validateSpec(request.spec)
-    if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
+    const checked = requireValidSpec(request.spec)
     const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
     if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`, { reason: 'run.model_too_big', details: { problem: tooBig } })
     const monitorProblem = checkMonitor(trainingConfigSchema.parse(request.config))
     if (monitorProblem) throw new WorkbenchError('bad_input', monitorProblem, { reason: 'run.bad_monitor', details: { problem: monitorProblem } })
     const descriptor = await datasets.get(request.dataset_id)
-    if (!inputShapeFits(request.spec.input_shape, descriptor.feature_shape)) {
-      throw new WorkbenchError('bad_input', `the model expects inputs of shape (${request.spec.input_shape.join(', ')}) but data set "${descriptor.name}" has samples of shape (${descriptor.feature_shape.join(', ')}); set the model's input shape to match`, { reason: 'run.input_shape_mismatch', details: { model_shape: request.spec.input_shape.join(', '), data_shape: descriptor.feature_shape.join(', '), dataset: descriptor.name } })
-    }
+    requireInputFits(request.spec, descriptor)
     const run = store.createRun({
       ...(runId === undefined ? {} : { id: runId }),
       name: request.name?.trim() || `${request.spec.name} on ${descriptor.name}`,

@@ -5,13 +5,13 @@
 // resume restarts them, cancel drops the queued items and stops the running runs. Queued items
 // survive a restart: opening the workbench resumes the active sweeps; a run that was running when
 // its process died is recorded interrupted by the reaper and is not run again.
-import { validateSpec, specErrorsDetails } from '../../shared/model-spec'
 import { expandSweep, shortFieldName, sweepCounts, canonicalField, type SweepDetail, type SweepSummary } from '../../shared/sweep'
 import { newId, type SweepItemRecord, type SweepRecord } from '../store'
 import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
-import { WorkbenchError, type Handlers } from './dispatcher'
+import type { Handlers } from './dispatcher'
 import type { Runs } from './runs-service'
+import { requireValidSpec } from './spec-checks'
 
 type SweepMethods = 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.pause' | 'sweeps.resume' | 'sweeps.cancel' | 'sweeps.retry'
 
@@ -185,8 +185,7 @@ export function createSweeps(ctx: ServiceContext, datasets: Datasets, runs: Runs
   }
 
   async function create(request: Parameters<Handlers['sweeps.create']>[0]): Promise<SweepSummary> {
-    const checked = validateSpec(request.spec)
-    if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
+    requireValidSpec(request.spec)
     const descriptor = await datasets.get(request.dataset_id)
     const mode = request.mode ?? 'grid'
     const points = expandSweep({ base_config: request.base_config, axes: request.axes, mode, ...(request.trials === undefined ? {} : { trials: request.trials }), seed: request.seed ?? 0 })

@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventName, EventPayload } from '../../shared/contract'
 import { EXAMPLES } from '../../shared/examples'
-import { specErrorsDetails, validateSpec } from '../../shared/model-spec'
 import { DatasetLibrary } from '../data'
 import { probeBackends } from '../engine/backend'
 import type { ForkTrainer } from '../engine/supervisor'
@@ -14,7 +13,7 @@ import { WorkbenchStore, type StoreOptions } from '../store'
 import type { ServiceContext } from './context'
 import { createDatasets } from './datasets-service'
 import { secureDataFolder } from './data-folder'
-import { WorkbenchError, type Handlers } from './dispatcher'
+import type { Handlers } from './dispatcher'
 import { createExports } from './exports-service'
 import { createGradientCheck } from './gradient-check-service'
 import { createImports, type Imports } from './imports-service'
@@ -24,6 +23,7 @@ import { createRuns, type RunsOptions } from './runs-service'
 import { createSweeps, type SweepsOptions } from './sweeps-service'
 import { createUploads } from './uploads'
 import { packageVersion } from './versions'
+import { requireValidSpec } from './spec-checks'
 
 export { progressToMetricPoints } from './runs-service'
 
@@ -100,8 +100,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
     'examples.list': async () => EXAMPLES,
     'models.list': async () => store.listModels(),
     'models.save': async ({ name, spec }) => {
-      const checked = validateSpec(spec)
-      if (!checked.ok) throw new WorkbenchError('bad_input', `the model is not valid: ${checked.errors.map((e) => e.message).join('; ')}`, { reason: 'spec.invalid', details: specErrorsDetails(checked.errors) })
+      requireValidSpec(spec)
       return store.saveModel(name, spec)
     },
     ...runs.handlers,
