@@ -118,7 +118,7 @@ export interface FieldDescriptor {
   help?: string
 }
 
-export type LayerCategory = 'input' | 'core' | 'regularization' | 'reshaping' | 'normalization' | 'convolution' | 'pooling'
+export type LayerCategory = 'input' | 'core' | 'regularization' | 'reshaping' | 'normalization' | 'convolution' | 'pooling' | 'merge'
 
 export interface LayerClassInfo {
   class_name: string
@@ -252,6 +252,23 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
     fixed: { data_format: 'channels_last' }
   }
 }
+
+/** Merge layers (graph specs only): element-wise over inputs of one shape, or Concatenate along an axis. */
+const merge = (className: string, nameBase: string, description: string, fields: FieldDescriptor[] = []): LayerClassInfo => ({ class_name: className, category: 'merge', description, name_base: nameBase, fields })
+Object.assign(LAYER_CLASSES, {
+  Add: merge('Add', 'add', 'Adds its inputs element-wise (a residual skip: x + f(x)); all inputs have one shape.'),
+  Subtract: merge('Subtract', 'subtract', 'Subtracts its second input from its first, element-wise; exactly two inputs of one shape.'),
+  Multiply: merge('Multiply', 'multiply', 'Multiplies its inputs element-wise (gating); all inputs have one shape.'),
+  Average: merge('Average', 'average', 'Averages its inputs element-wise; all inputs have one shape.'),
+  Maximum: merge('Maximum', 'maximum', 'Keeps the element-wise maximum of its inputs; all inputs have one shape.'),
+  Minimum: merge('Minimum', 'minimum', 'Keeps the element-wise minimum of its inputs; all inputs have one shape.'),
+  Concatenate: merge('Concatenate', 'concatenate', 'Joins its inputs along one axis (the others must agree), e.g. two (None, 16) into (None, 32).', [
+    { key: 'axis', kind: 'int', label: 'Axis', default: -1, help: 'Axis to join along; -1 is the last' }
+  ])
+} satisfies Record<string, LayerClassInfo>)
+
+/** The merge classes: they take two or more inputs (Subtract exactly two). */
+export const MERGE_CLASSES: ReadonlySet<string> = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'])
 
 Object.setPrototypeOf(LAYER_CLASSES, null)
 export const LAYER_CLASS_NAMES = Object.keys(LAYER_CLASSES)
