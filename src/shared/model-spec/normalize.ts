@@ -1,6 +1,7 @@
 // The canonical form of a spec: every field spelled out with its default, generated names filled in,
 // plain initializers as their string names. Exports and imports meet in this form.
-import type { InitializerValue, LayerSpec, ModelSpec, RegularizerValue } from './schema'
+import { SPEC_VERSION, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue } from './schema'
+import { isSequentialSpec, specGraph } from './graph'
 import { INITIALIZERS, LAYER_CLASSES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer } from './registry'
 
 /** 'glorot_uniform' for a parameterless initializer, {class_name, config} with every parameter otherwise. */
@@ -38,17 +39,24 @@ function canonicalLayer(layer: LayerSpec, name: string): LayerSpec {
 }
 
 /**
- * The canonical form of a (valid) spec. A leading InputLayer is folded into input_shape, as Keras's
- * Sequential.layers leaves it out too.
+ * The canonical form of a (valid) spec, in the current version. A leading InputLayer is folded into
+ * input_shape, as Keras's Sequential.layers leaves it out too. A chain lists no `inbound`; a graph
+ * lists the layers in topological order, each with its `inbound` spelled out (MODEL_INPUT for the input).
  */
 export function normalizeSpec(spec: ModelSpec): ModelSpec {
   const names = layerNames(spec.layers)
-  const layers = spec.layers.map((layer, i) => ({ layer, name: names[i] })).filter(({ layer }) => layer.class_name !== 'InputLayer')
+  const sequential = isSequentialSpec(spec)
+  const nodes = sequential
+    ? spec.layers.map((_, index) => ({ index, inbound: null as string[] | null })).filter(({ index }) => spec.layers[index].class_name !== 'InputLayer')
+    : specGraph(spec).nodes.map((node) => ({ index: node.index, inbound: node.inbound as string[] | null }))
   return {
     format: spec.format,
-    version: spec.version,
+    version: SPEC_VERSION,
     name: spec.name,
     input_shape: [...spec.input_shape],
-    layers: layers.map(({ layer, name }) => canonicalLayer(layer, name))
+    layers: nodes.map(({ index, inbound }) => {
+      const layer = canonicalLayer(spec.layers[index], names[index])
+      return inbound ? { class_name: layer.class_name, config: layer.config, inbound: [...inbound], ...(layer.weights ? { weights: layer.weights } : {}) } : layer
+    })
   }
 }

@@ -3,7 +3,7 @@ import { readSpec } from './read'
 import { toKerasModelJson } from './keras'
 import type { ModelSpec } from './schema'
 
-const current: ModelSpec = { format: 'model-workbench/spec', version: 1, name: 'm', input_shape: [2], layers: [{ class_name: 'Dense', config: { units: 1 } }] }
+const current: ModelSpec = { format: 'model-workbench/spec', version: 2, name: 'm', input_shape: [2], layers: [{ class_name: 'Dense', config: { units: 1 } }] }
 
 describe('readSpec', () => {
   it('reads the current format as it is, from an object or JSON text', () => {
@@ -13,7 +13,12 @@ describe('readSpec', () => {
 
   it('upgrades an unversioned draft (version 0)', () => {
     const result = readSpec({ input_shape: [2], layers: [{ class_name: 'Dense', config: { units: 1 } }] })
-    expect(result).toMatchObject({ ok: true, upgraded_from: 0, spec: { format: 'model-workbench/spec', version: 1, name: 'model', input_shape: [2] } })
+    expect(result).toMatchObject({ ok: true, upgraded_from: 0, spec: { format: 'model-workbench/spec', version: 2, name: 'model', input_shape: [2] } })
+  })
+
+  it('upgrades a version 1 spec (a chain) to version 2 with the same layers', () => {
+    const result = readSpec({ ...current, version: 1 })
+    expect(result).toEqual({ ok: true, spec: current, upgraded_from: 1, warnings: [] })
   })
 
   it('imports a Keras Sequential model.to_json()', () => {

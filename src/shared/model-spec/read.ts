@@ -1,5 +1,5 @@
 // Reading a spec from whatever a user hands the workbench: the current format, an older version of it
-// (upgraded step by step), or a Keras Sequential model.to_json().
+// (upgraded step by step), or a Keras Sequential or Functional model.to_json().
 import { SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type SpecError } from './schema'
 import { fromKerasModelJson } from './keras'
 import { validateSpec } from './validate'
@@ -15,7 +15,9 @@ type Upgrade = (old: Record<string, unknown>) => Record<string, unknown>
  * written before the format was fixed: it gains the format marker, a version and a name.
  */
 const UPGRADES: Record<number, Upgrade> = {
-  0: (old) => ({ ...old, format: SPEC_FORMAT, version: 1, name: typeof old.name === 'string' ? old.name : 'model' })
+  0: (old) => ({ ...old, format: SPEC_FORMAT, version: 1, name: typeof old.name === 'string' ? old.name : 'model' }),
+  // Version 2 added `inbound` (graphs); a version 1 spec is a chain, which reads the same.
+  1: (old) => ({ ...old, version: 2 })
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

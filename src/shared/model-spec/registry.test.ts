@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createLayer, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, resolveInitializer, resolveRegularizer, uniqueLayerName } from './registry'
+import { MODEL_INPUT } from './graph'
+import { createLayer, MERGE_CLASSES, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, resolveInitializer, resolveRegularizer, uniqueLayerName } from './registry'
 import { validateSpec } from './validate'
 
 describe('layer registry', () => {
   it('describes every layer class the issue lists, with a category, description and form fields', () => {
-    expect(LAYER_CLASS_NAMES).toEqual(['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D'])
+    for (const name of ['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']) expect(LAYER_CLASS_NAMES).toContain(name)
     for (const info of Object.values(LAYER_CLASSES)) {
       expect(info.description.length).toBeGreaterThan(10)
       for (const field of info.fields) expect(['int', 'float', 'enum', 'bool', 'int_list', 'initializer', 'regularizer', 'activation']).toContain(field.kind)
@@ -20,7 +21,10 @@ describe('layer registry', () => {
     for (const className of LAYER_CLASS_NAMES) {
       const layers = [createLayer(className)]
       if (className === 'InputLayer') layers.push(createLayer('Dense'))
-      const result = validateSpec({ format: 'model-workbench/spec', version: 1, name: 'm', input_shape: inputShapes[className] ?? [8], layers })
+      // A merge layer takes two branches: two Dense layers side by side from the input.
+      if (MERGE_CLASSES.has(className)) layers.unshift({ ...createLayer('Dense'), inbound: [MODEL_INPUT] }, { ...createLayer('Dense', ['dense_1']), inbound: [MODEL_INPUT] })
+      if (MERGE_CLASSES.has(className)) layers[2] = { ...layers[2], inbound: ['dense_1', 'dense_2'] }
+      const result = validateSpec({ format: 'model-workbench/spec', version: 2, name: 'm', input_shape: inputShapes[className] ?? [8], layers })
       expect(result.errors, className).toEqual([])
     }
   })

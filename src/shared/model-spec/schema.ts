@@ -1,22 +1,31 @@
-// The model spec's data shapes: a versioned, Keras-compatible Sequential model ({class_name, config}
-// layers, snake_case keys). Structure only; what a layer's config may hold is checked by validate.ts.
+// The model spec's data shapes: a versioned, Keras-compatible model ({class_name, config} layers,
+// snake_case keys) that is a graph: each layer may name the layers feeding it (`inbound`); without
+// it a layer takes the previous one, so a plain list is a Sequential model. Structure only; what a
+// layer's config may hold and whether the graph holds together is checked by validate.ts.
 import { z } from 'zod'
 import type { ErrorDetails } from '../errors'
 
 export const SPEC_FORMAT = 'model-workbench/spec'
-export const SPEC_VERSION = 1
+/** Version 2 added `inbound` (graphs); version 1 specs are chains and read unchanged. */
+export const SPEC_VERSION = 2
+export const SPEC_VERSIONS = [1, 2] as const
 
-/** One layer as Keras writes it, plus optional explicit initial weights (one flat array per weight tensor, Keras order). */
+/**
+ * One layer as Keras writes it, the layers feeding it, and optional explicit initial weights (one
+ * flat array per weight tensor, Keras order).
+ */
 export const layerSchema = z.object({
   class_name: z.string().min(1),
   config: z.record(z.string(), z.unknown()),
+  /** Names of the layers whose outputs feed this one, in order ('input' or the InputLayer's name: the model input). Absent: the previous layer (the first layer: the model input). Empty: not connected yet. */
+  inbound: z.array(z.string()).max(64).optional(),
   weights: z.array(z.array(z.number())).optional()
 })
 export type LayerSpec = z.infer<typeof layerSchema>
 
 export const modelSpecSchema = z.object({
   format: z.literal(SPEC_FORMAT),
-  version: z.literal(SPEC_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   name: z.string(),
   /** One sample's shape without the batch axis, e.g. [784] or [28, 28, 1]. */
   input_shape: z.array(z.number().int().positive()).min(1),

@@ -219,3 +219,48 @@ describe('typed spec errors', () => {
     for (const spec of specs) for (const error of validateSpec(spec).errors) expect(isKnownReason(error.reason), error.message).toBe(true)
   })
 })
+
+describe('validateSpec on graphs', () => {
+  const graph = (inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name: 'g', input_shape: inputShape, layers })
+  const dense = (name: string, units: number, inbound?: string[]): LayerSpec => ({ class_name: 'Dense', config: { name, units }, ...(inbound ? { inbound } : {}) })
+  const add = (name: string, inbound: string[]): LayerSpec => ({ class_name: 'Add', config: { name }, inbound })
+
+  it('infers shapes and counts parameters over a residual graph, and takes the sink as the output', () => {
+    const result = validateSpec(graph([30], [dense('d1', 32), dense('d2', 32), add('add_1', ['d1', 'd2']), dense('d3', 32), add('add_2', ['add_1', 'd3']), dense('out', 1)]))
+    expect(result.errors).toEqual([])
+    const byName = Object.fromEntries(result.summary!.layers.map((l) => [l.name, l]))
+    expect(byName.add_1).toMatchObject({ inbound: ['d1', 'd2'], input_shapes: [[32], [32]], output_shape: [32], params: 0 })
+    expect(byName.d1.inbound).toEqual(['input'])
+    expect(byName.d3.inbound).toEqual(['add_1'])
+    expect(result.summary!.output_shape).toEqual([1])
+    expect(result.summary!.total_params).toBe(30 * 32 + 32 + 2 * (32 * 32 + 32) + 33)
+  })
+
+  it('names the layer and the shapes that meet at a bad merge', () => {
+    expect(messages(graph([8], [dense('a', 32), dense('b', 16, ['input']), add('add_1', ['a', 'b']), dense('out', 1)]))).toEqual([
+      'layer 3 (Add): inputs have shapes (None, 32) and (None, 16) (from a, b); Add needs them equal'
+    ])
+    const concat = (axis: number): ModelSpec => graph([4, 3], [dense('a', 5), dense('b', 2, ['input']), { class_name: 'Concatenate', config: { name: 'c', axis }, inbound: ['a', 'b'] }])
+    expect(validateSpec(concat(-1)).summary!.output_shape).toEqual([4, 7])
+    expect(messages(concat(1))).toEqual(['layer 3 (Concatenate): inputs have shapes (None, 4, 5) and (None, 4, 2) (from a, b); Concatenate on axis 1 needs every other axis equal'])
+    expect(validateSpec(concat(3)).errors[0]).toMatchObject({ field: 'axis', reason: 'spec.axis_out_of_range' })
+  })
+
+  it('names cycles, unknown and missing inputs, wrong input counts and outputs that go nowhere', () => {
+    const cycle = validateSpec(graph([4], [dense('a', 4, ['input']), dense('b', 4, ['a', 'c']), dense('c', 4, ['b'])].map((l) => (l.config.name === 'b' ? { ...l, class_name: 'Add' as const, config: { name: 'b' } } : l))))
+    expect(cycle.errors.map((e) => e.reason)).toContain('spec.cycle')
+    expect(cycle.errors.find((e) => e.reason === 'spec.cycle')!.message).toMatch(/the layers (b → c → b|c → b → c) form a cycle/)
+    expect(validateSpec(graph([4], [dense('a', 4), dense('b', 4, [])])).errors.map((e) => [e.layer, e.reason])).toEqual([[1, 'spec.dangling_output'], [2, 'spec.unconnected']])
+    expect(messages(graph([4], [dense('a', 4), dense('b', 4, ['nope'])]))).toEqual(['layer 1 (Dense): its output "a" goes nowhere; connect it to a later layer or delete it (the model\'s one output is layer 2 "b")', 'layer 2 (Dense): its input "nope" is not a layer of the model'])
+    expect(messages(graph([4], [dense('a', 4), add('s', ['a'])]))).toEqual(['layer 2 (Add) takes at least 2 inputs but has 1 (a)'])
+    expect(messages(graph([4], [dense('a', 4), dense('b', 4, ['input']), dense('c', 4, ['a', 'b'])]))).toEqual(['layer 3 (Dense) takes exactly 1 input but has 2 (a, b)'])
+    expect(messages(graph([4], [dense('input', 4)]))).toEqual(['layer 1 (Dense): the name "input" is kept for the model input; rename the layer'])
+  })
+
+  it('accepts layers listed out of order, and an InputLayer name for the model input', () => {
+    const result = validateSpec(graph([4], [{ class_name: 'InputLayer', config: { name: 'in', input_shape: [4] } }, dense('out', 1, ['sum']), add('sum', ['a', 'b']), dense('a', 3, ['in']), dense('b', 3, ['in'])]))
+    expect(result.errors).toEqual([])
+    expect(result.summary!.output_shape).toEqual([1])
+    expect(result.summary!.layers.find((l) => l.name === 'a')!.inbound).toEqual(['input'])
+  })
+})

@@ -3,7 +3,8 @@
 import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
 import { MAX_LAYERS, groupDigits } from './limits'
 import type { ErrorDetails } from '../errors'
-import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './registry'
+import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, MERGE_CLASSES, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor, type LayerClassInfo } from './registry'
+import { MODEL_INPUT, resolvedInbound, topologicalOrder } from './graph'
 
 export interface WeightShape {
   /** Keras's weight name: kernel, bias, gamma, beta, moving_mean, moving_variance. */
@@ -17,8 +18,12 @@ export interface LayerShape {
   index: number
   name: string
   class_name: string
-  /** One sample's shape, without the batch axis. */
+  /** Names of the layers feeding this one (MODEL_INPUT for the model input), in order. */
+  inbound: string[]
+  /** One sample's shape, without the batch axis: the first input's (input_shapes[0]). */
   input_shape: number[]
+  /** Every input's shape, in inbound order (two or more for a merge layer). */
+  input_shapes: number[][]
   output_shape: number[]
   params: number
   trainable_params: number
@@ -308,100 +313,206 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
 interface Analysis {
   errors: SpecError[]
   layers: LayerShape[]
+  /** Position of the output layer (the last listed layer that feeds nothing), when the graph has one. */
+  output: number | null
 }
 
-/** Checks every layer's config and infers shapes and weights; the core of validateSpec and inferShapes. */
+type Fail = (rest: string, field: string | undefined, reason: string, details?: ErrorDetails) => void
+
+/** The output shape of a merge layer from its inputs' shapes, or what is wrong with them. */
+function mergeOutput(className: string, config: Record<string, unknown>, inputs: number[][], from: string[]): ShapeOutcome {
+  const shapesText = inputs.map((shape) => formatShape([null, ...shape])).join(' and ')
+  const details = { shapes: shapesText, from: from.join(', ') }
+  if (className !== 'Concatenate') {
+    if (inputs.some((shape) => !deepEqual(shape, inputs[0]))) {
+      return { error: `: inputs have shapes ${shapesText} (from ${from.join(', ')}); ${className} needs them equal`, detached: true, reason: 'spec.merge_shapes', details }
+    }
+    return { output: [...inputs[0]], weights: [] }
+  }
+  const rank = inputs[0].length + 1
+  const axis = config.axis as number
+  const normalized = axis < 0 ? rank + axis : axis
+  if (inputs.some((shape) => shape.length + 1 !== rank) || normalized <= 0 || normalized >= rank) {
+    if (normalized <= 0 || normalized >= rank) return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for inputs ${shapesText}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: shapesText, got: axis } }
+    return { error: `: inputs have shapes ${shapesText} (from ${from.join(', ')}); Concatenate needs inputs of one rank`, detached: true, reason: 'spec.merge_shapes', details }
+  }
+  const at = normalized - 1
+  if (inputs.some((shape) => shape.some((d, i) => i !== at && d !== inputs[0][i]))) {
+    return { error: `: inputs have shapes ${shapesText} (from ${from.join(', ')}); Concatenate on axis ${axis} needs every other axis equal`, detached: true, reason: 'spec.merge_shapes', details: { ...details, axis } }
+  }
+  const output = [...inputs[0]]
+  output[at] = inputs.reduce((sum, shape) => sum + shape[at], 0)
+  return { output, weights: [] }
+}
+
+/** Checks one layer's own config (fields, name, fixed keys), reporting through `fail`. */
+function checkLayerConfig(spec: ModelSpec, layer: LayerSpec, position: number, info: LayerClassInfo, fail: Fail): void {
+  const className = layer.class_name
+  const config = layer.config
+  const fieldKeys = new Set(info.fields.map((f) => f.key))
+  for (const [key, value] of Object.entries(config)) {
+    if (fieldKeys.has(key)) continue
+    if (key === 'name') {
+      if (typeof value !== 'string' || !NAME_PATTERN.test(value)) fail(`: name must start with a letter, digit or _ and hold only letters, digits, _ . and -, got ${show(value)}`, 'name', 'spec.bad_layer_name', { got: show(value) })
+    } else if (key === 'trainable') {
+      if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable', 'spec.field_invalid', { expected: 'true or false', got: show(value), kind: 'bool' })
+    } else if (key === 'dtype') {
+      if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype', 'spec.unsupported_dtype', { got: show(value) })
+    } else if (info.fixed && Object.hasOwn(info.fixed, key)) {
+      if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key, 'spec.unsupported_value', { expected: show(info.fixed[key]), got: show(value) })
+    } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
+      // batch_input_shape / batch_shape: checked below as the input shape.
+    } else {
+      const takes = [...info.fields.map((f) => f.key), ...COMMON_KEYS]
+      fail(`: unknown field "${key}"; ${className} takes ${takes.join(', ')}`, key, 'spec.unknown_param', { takes: takes.join(', ') })
+    }
+  }
+  const given = className === 'InputLayer' ? { ...config, input_shape: inputLayerShape(config) } : config
+  let fieldsOk = true
+  for (const field of info.fields) {
+    const problem = fieldProblem(field, given[field.key])
+    if (problem) {
+      fieldsOk = false
+      fail(`: ${field.key} ${problem.text}`, field.key, problem.reason, problem.details)
+    }
+  }
+  if (className === 'InputLayer') {
+    if (position !== 0) fail(' can only be the first layer; remove it or move it to the top', 'class_name', 'spec.input_layer_position')
+    else if (fieldsOk && !deepEqual(given.input_shape, spec.input_shape)) {
+      fail(`: input_shape ${formatShape(given.input_shape as number[])} does not agree with the model's input_shape ${formatShape(spec.input_shape)}`, 'input_shape', 'spec.input_shape_mismatch', { got: formatShape(given.input_shape as number[]), expected: formatShape(spec.input_shape) })
+    }
+    if (layer.inbound !== undefined && layer.inbound.length > 0) fail(': an InputLayer takes no inputs; remove its inbound list', 'inbound', 'spec.input_layer_inbound')
+  }
+}
+
+/** Checks given explicit initial weights against the layer's weight shapes. */
+function checkGivenWeights(layer: LayerSpec, weights: WeightShape[], fail: Fail): void {
+  if (layer.weights === undefined) return
+  const listing = weights.map((w) => `${w.name} ${w.shape.join('x')}`).join(', ') || 'none'
+  if (layer.weights.length !== weights.length) {
+    fail(`: weights holds ${layer.weights.length} arrays but the layer has ${weights.length} weight tensors (${listing})`, 'weights', 'spec.weights_count', { given: layer.weights.length, expected: weights.length, listing })
+    return
+  }
+  layer.weights.forEach((values, w) => {
+    const expected = weights[w]
+    const size = product(expected.shape)
+    if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights', 'spec.weights_size', { index: w, name: expected.name, shape: expected.shape.join('x'), expected: size, got: values.length })
+  })
+}
+
+/**
+ * Checks every layer's config, how the layers connect (unknown or missing inputs, wrong input
+ * counts, cycles, outputs that go nowhere) and infers shapes and weights in topological order;
+ * the core of validateSpec and inferShapes. Errors come out ordered by layer.
+ */
 function analyse(spec: ModelSpec): Analysis {
   const errors: SpecError[] = []
-  const layers: LayerShape[] = []
   const names = layerNames(spec.layers)
-  const firstUse = new Map<string, number>()
-  let shape: number[] | null = [...spec.input_shape]
+  const failFor = (position: number): Fail => (rest, field, reason, details = {}) => {
+    const index = position + 1
+    const className = spec.layers[position].class_name
+    errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: `layer ${index} (${className})${rest}`, reason, details: { layer: index, class_name: className, ...(field ? { field } : {}), ...details } })
+  }
 
   if (!spec.layers.some((layer) => layer.class_name !== 'InputLayer')) {
     errors.push({ layer: null, field: 'layers', message: 'the model has no layers; add at least one (a Dense layer, for example)', reason: 'spec.no_layers', details: { field: 'layers' } })
   }
 
+  // 1. Each layer on its own: class, config, name.
+  const configOk: boolean[] = []
+  const firstUse = new Map<string, number>()
   spec.layers.forEach((layer, position) => {
-    const index = position + 1
-    const className = layer.class_name
-    const prefix = `layer ${index} (${className})`
+    const fail = failFor(position)
     const before = errors.length
-    const fail = (rest: string, field: string | undefined, reason: string, details: ErrorDetails = {}): void => {
-      errors.push({ layer: index, class_name: className, ...(field ? { field } : {}), message: prefix + rest, reason, details: { layer: index, class_name: className, ...(field ? { field } : {}), ...details } })
-    }
     // Own entries only: "toString", "constructor" or "__proto__" are unknown layers, not Object's members.
-    const info = Object.hasOwn(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
-    if (!info) {
-      fail(`: unknown layer class "${className}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name', 'spec.unknown_class', { known: LAYER_CLASS_NAMES.join(', ') })
-      shape = null
-      return
-    }
-    const config = layer.config
-    const fieldKeys = new Set(info.fields.map((f) => f.key))
-    for (const [key, value] of Object.entries(config)) {
-      if (fieldKeys.has(key)) continue
-      if (key === 'name') {
-        if (typeof value !== 'string' || !NAME_PATTERN.test(value)) fail(`: name must start with a letter, digit or _ and hold only letters, digits, _ . and -, got ${show(value)}`, 'name', 'spec.bad_layer_name', { got: show(value) })
-      } else if (key === 'trainable') {
-        if (typeof value !== 'boolean') fail(`: trainable must be true or false, got ${show(value)}`, 'trainable', 'spec.field_invalid', { expected: 'true or false', got: show(value), kind: 'bool' })
-      } else if (key === 'dtype') {
-        if (value !== 'float32') fail(`: dtype must be "float32" (the only type the workbench trains), got ${show(value)}`, 'dtype', 'spec.unsupported_dtype', { got: show(value) })
-      } else if (info.fixed && Object.hasOwn(info.fixed, key)) {
-        if (!deepEqual(value, info.fixed[key])) fail(`: ${key} is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(value)}`, key, 'spec.unsupported_value', { expected: show(info.fixed[key]), got: show(value) })
-      } else if (className === 'InputLayer' && (INPUT_SHAPE_KEYS as readonly string[]).includes(key)) {
-        // batch_input_shape / batch_shape: checked below as the input shape.
-      } else {
-        const takes = [...info.fields.map((f) => f.key), ...COMMON_KEYS]
-        fail(`: unknown field "${key}"; ${className} takes ${takes.join(', ')}`, key, 'spec.unknown_param', { takes: takes.join(', ') })
-      }
-    }
-    const given = className === 'InputLayer' ? { ...config, input_shape: inputLayerShape(config) } : config
-    for (const field of info.fields) {
-      const problem = fieldProblem(field, given[field.key])
-      if (problem) fail(`: ${field.key} ${problem.text}`, field.key, problem.reason, problem.details)
-    }
+    const info = Object.hasOwn(LAYER_CLASSES, layer.class_name) ? LAYER_CLASSES[layer.class_name] : undefined
+    if (!info) fail(`: unknown layer class "${layer.class_name}"; the workbench offers ${LAYER_CLASS_NAMES.join(', ')}`, 'class_name', 'spec.unknown_class', { known: LAYER_CLASS_NAMES.join(', ') })
+    else checkLayerConfig(spec, layer, position, info, fail)
     const name = names[position]
     const earlier = firstUse.get(name)
     if (earlier !== undefined) fail(`: name "${name}" is already used by layer ${earlier}; layer names must be unique`, 'name', 'spec.duplicate_name', { name, earlier })
-    else firstUse.set(name, index)
+    else firstUse.set(name, position + 1)
+    if (name === MODEL_INPUT && layer.class_name !== 'InputLayer') fail(`: the name "${MODEL_INPUT}" is kept for the model input; rename the layer`, 'name', 'spec.reserved_name', { name })
+    configOk.push(errors.length === before)
+  })
 
-    if (className === 'InputLayer') {
-      if (position !== 0) fail(' can only be the first layer; remove it or move it to the top', 'class_name', 'spec.input_layer_position')
-      else if (errors.length === before && !deepEqual(given.input_shape, spec.input_shape)) {
-        fail(`: input_shape ${formatShape(given.input_shape as number[])} does not agree with the model's input_shape ${formatShape(spec.input_shape)}`, 'input_shape', 'spec.input_shape_mismatch', { got: formatShape(given.input_shape as number[]), expected: formatShape(spec.input_shape) })
-      }
-    }
-    if (errors.length > before || shape === null) {
-      // The config is wrong: later layers cannot know their input shape, but their fields are still checked.
-      shape = null
+  // 2. How the layers connect.
+  const inbound = resolvedInbound(spec.layers, names)
+  const position = new Map<string, number>()
+  names.forEach((name, i) => { if (!position.has(name)) position.set(name, i) })
+  const connectedOk: boolean[] = spec.layers.map(() => true)
+  const sources: number[][] = inbound.map(() => [])
+  spec.layers.forEach((layer, i) => {
+    if (layer.class_name === 'InputLayer') return
+    const fail = failFor(i)
+    const list = inbound[i]
+    if (list.length === 0) {
+      fail(' has no input; connect a layer (or the model input) to it, or delete it', 'inbound', 'spec.unconnected')
+      connectedOk[i] = false
       return
     }
+    for (const name of list) {
+      if (name === MODEL_INPUT) continue
+      const at = position.get(name)
+      if (at === undefined) {
+        fail(`: its input "${name}" is not a layer of the model`, 'inbound', 'spec.unknown_inbound', { name })
+        connectedOk[i] = false
+      } else sources[i].push(at)
+    }
+    const merging = MERGE_CLASSES.has(layer.class_name)
+    const fits = layer.class_name === 'Subtract' ? list.length === 2 : merging ? list.length >= 2 : list.length === 1
+    if (Object.hasOwn(LAYER_CLASSES, layer.class_name) && !fits) {
+      const words = layer.class_name === 'Subtract' ? 'exactly 2 inputs' : merging ? 'at least 2 inputs' : 'exactly 1 input'
+      const expected = layer.class_name === 'Subtract' ? '2' : merging ? '≥ 2' : '1'
+      fail(` takes ${words} but has ${list.length} (${list.join(', ')})`, 'inbound', 'spec.inbound_count', { expected, got: list.length, inputs: list.join(', ') })
+      connectedOk[i] = false
+    }
+  })
+  const { order, cycle } = topologicalOrder(sources)
+  if (cycle.length > 0) {
+    const path = [...cycle, cycle[0]].map((i) => names[i]).join(' → ')
+    failFor(cycle[0])(`: the layers ${path} form a cycle; a layer cannot take its own output, even through others`, 'inbound', 'spec.cycle', { cycle: path })
+  }
+  const feeds = new Set(inbound.flat())
+  const sinks = spec.layers.map((_, i) => i).filter((i) => spec.layers[i].class_name !== 'InputLayer' && !feeds.has(names[i]))
+  const output = sinks.length > 0 ? sinks[sinks.length - 1] : null
+  for (const i of sinks.slice(0, -1)) {
+    failFor(i)(`: its output "${names[i]}" goes nowhere; connect it to a later layer or delete it (the model's one output is layer ${output! + 1} "${names[output!]}")`, undefined, 'spec.dangling_output', { name: names[i], output: names[output!], output_layer: output! + 1 })
+  }
+
+  // 3. Shapes in topological order: a layer gets one when its config is right and all its inputs have one.
+  const shapeOf = new Map<number, number[]>()
+  const layers: LayerShape[] = []
+  for (const i of order) {
+    const layer = spec.layers[i]
+    if (!configOk[i] || !connectedOk[i]) continue
+    const fail = failFor(i)
     const resolved = resolvedConfig(layer)
-    const outcome = layerOutput(className, resolved, shape, resolved.trainable !== false)
+    const trainable = resolved.trainable !== false
+    let inputs: number[][]
+    if (layer.class_name === 'InputLayer') inputs = [[...spec.input_shape]]
+    else {
+      const known = inbound[i].map((name) => (name === MODEL_INPUT ? [...spec.input_shape] : shapeOf.get(position.get(name)!)))
+      if (known.some((shape) => shape === undefined)) continue
+      inputs = known as number[][]
+    }
+    const outcome = MERGE_CLASSES.has(layer.class_name) ? mergeOutput(layer.class_name, resolved, inputs, inbound[i]) : layerOutput(layer.class_name, resolved, inputs[0], trainable)
     if ('error' in outcome) {
       fail(outcome.error, outcome.field, outcome.reason, outcome.details)
-      shape = null
-      return
+      continue
     }
     const params = outcome.weights.reduce((sum, w) => sum + product(w.shape), 0)
     const trainableParams = outcome.weights.filter((w) => w.trainable).reduce((sum, w) => sum + product(w.shape), 0)
-    if (layer.weights !== undefined) {
-      const listing = outcome.weights.map((w) => `${w.name} ${w.shape.join('x')}`).join(', ') || 'none'
-      if (layer.weights.length !== outcome.weights.length) {
-        fail(`: weights holds ${layer.weights.length} arrays but the layer has ${outcome.weights.length} weight tensors (${listing})`, 'weights', 'spec.weights_count', { given: layer.weights.length, expected: outcome.weights.length, listing })
-      } else {
-        layer.weights.forEach((values, w) => {
-          const expected = outcome.weights[w]
-          const size = product(expected.shape)
-          if (values.length !== size) fail(`: weights[${w}] (${expected.name}, shape ${expected.shape.join('x')}) needs ${size} values, got ${values.length}`, 'weights', 'spec.weights_size', { index: w, name: expected.name, shape: expected.shape.join('x'), expected: size, got: values.length })
-        })
-      }
-    }
-    layers.push({ index, name, class_name: className, input_shape: shape, output_shape: outcome.output, params, trainable_params: trainableParams, weights: outcome.weights })
-    shape = outcome.output
-  })
-  return { errors, layers }
+    const before = errors.length
+    checkGivenWeights(layer, outcome.weights, fail)
+    if (errors.length > before) continue
+    shapeOf.set(i, outcome.output)
+    layers.push({ index: i + 1, name: names[i], class_name: layer.class_name, inbound: [...inbound[i]], input_shape: inputs[0], input_shapes: inputs, output_shape: outcome.output, params, trainable_params: trainableParams, weights: outcome.weights })
+  }
+  layers.sort((a, b) => a.index - b.index)
+  // Stable by layer: the model-wide errors first, then each layer's in the order they were found.
+  const ordered = errors.map((error, k) => ({ error, k })).sort((a, b) => (a.error.layer ?? 0) - (b.error.layer ?? 0) || a.k - b.k).map(({ error }) => error)
+  return { errors: ordered, layers, output }
 }
 
 function structuralErrors(issues: readonly { path: readonly PropertyKey[]; message: string; code: string; input?: unknown }[], raw: unknown): SpecError[] {
@@ -423,7 +534,7 @@ function structuralErrors(issues: readonly { path: readonly PropertyKey[]; messa
     let reason: string
     const details: ErrorDetails = { got: show(value) }
     if (head === 'format') [message, reason] = [`format must be "model-workbench/spec", got ${show(value)}; use readSpec to import Keras JSON or older files`, 'spec.bad_format']
-    else if (head === 'version') [message, reason] = [`version must be 1, got ${show(value)}; use readSpec to upgrade an older spec`, 'spec.bad_version']
+    else if (head === 'version') [message, reason] = [`version must be 1 or 2, got ${show(value)}; use readSpec to upgrade an older spec`, 'spec.bad_version']
     else if (head === 'input_shape') [message, reason] = [`input_shape must be a list of positive integers (one sample's shape, e.g. [784] or [28, 28, 1]), got ${show(value)}`, 'spec.bad_input_shape']
     else if (head === 'name') [message, reason] = [`name must be a string, got ${show(value)}`, 'spec.bad_name']
     else if (head === 'layers') [message, reason] = [`layers must be a list of {class_name, config}, got ${show(value)}`, 'spec.bad_layers']
@@ -444,17 +555,17 @@ export function validateSpec(raw: unknown): ValidationResult {
   const parsed = modelSpecSchema.safeParse(raw)
   if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues, raw), layers: [], summary: null }
   const spec = parsed.data
-  const { errors, layers } = analyse(spec)
+  const { errors, layers, output } = analyse(spec)
   if (errors.length > 0) return { ok: false, errors, layers, summary: null }
-  return { ok: true, spec, errors, layers, summary: summarise(spec, layers) }
+  return { ok: true, spec, errors, layers, summary: summarise(spec, layers, output) }
 }
 
-function summarise(spec: ModelSpec, layers: LayerShape[]): ShapeSummary {
+function summarise(spec: ModelSpec, layers: LayerShape[], output: number | null): ShapeSummary {
   const total = layers.reduce((sum, l) => sum + l.params, 0)
   const trainable = layers.reduce((sum, l) => sum + l.trainable_params, 0)
   return {
     input_shape: [...spec.input_shape],
-    output_shape: layers.at(-1)?.output_shape ?? [...spec.input_shape],
+    output_shape: layers.find((layer) => layer.index === (output ?? -1) + 1)?.output_shape ?? [...spec.input_shape],
     layers,
     total_params: total,
     trainable_params: trainable,
