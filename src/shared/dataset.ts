@@ -59,6 +59,12 @@ export const datasetDescriptorSchema = z.object({
   target_size: z.number().int().positive(),
   /** Whether the set holds images that the views can draw as a grid: [height, width, channels]. */
   image_shape: z.array(z.number().int().positive()).nullable(),
+  /**
+   * Set when every feature value is an integer token id in 0..size-1 (input to an Embedding,
+   * whose input_dim must be at least `size`; never scaled). `padding_id` fills short sequences;
+   * `tokens[id]` is the word each id stands for.
+   */
+  vocabulary: z.object({ size: z.number().int().min(2), padding_id: z.number().int().min(0).nullable(), tokens: z.array(z.string()) }).optional(),
   preprocessing: z.object({
     scaling: z.enum(['none', 'minmax', 'standard', 'divide255']),
     missing: z.enum(['drop', 'fill', 'refuse']).optional(),
@@ -86,6 +92,14 @@ export const datasetDescriptorSchema = z.object({
   created_at: z.string()
 })
 export type DatasetDescriptor = z.infer<typeof datasetDescriptorSchema>
+
+/**
+ * Whether an Embedding with this `input_dim` takes every token id of a token set (ids run from 0
+ * to vocabulary.size - 1); true for sets that are not token sets (nothing to check).
+ */
+export function embeddingTakesVocabulary(inputDim: number, descriptor: Pick<DatasetDescriptor, 'vocabulary'>): boolean {
+  return !descriptor.vocabulary || inputDim >= descriptor.vocabulary.size
+}
 export type SplitName = 'train' | 'validation' | 'test'
 
 /** One column's override in a CSV import or preview (index: 0-based position in the file). */

