@@ -3,7 +3,7 @@
 // raw rows. Runs where tfjs runs (the export job's child process, tests).
 import type { LayersModel } from '@tensorflow/tfjs'
 import type { Tf } from '../engine/backend'
-import { inferShapes, layerNames, type ModelSpec } from '../../shared/model-spec'
+import { inferShapes, layerNames, specGraph, type ModelSpec } from '../../shared/model-spec'
 import { fullConfig } from '../../shared/model-spec/registry'
 import type { ExportLayer, ExportMeta, ExportModel, ExportSample, InputScaling, Preprocessing } from './types'
 
@@ -13,44 +13,52 @@ export function variableName(tfName: string): string {
   return last.replace(/_\d+$/, '')
 }
 
-/** The spec's layers with their trained weights; model.layers lines up with spec.layers (the builder adds one tfjs layer per spec layer). */
+/**
+ * The spec's layers with their trained weights, in topological order (a chain: spec order), each
+ * with the layers feeding it; the tfjs layers are found by name (the builder names each after its
+ * spec layer). A spec InputLayer is left out: its name is MODEL_INPUT in the inbound lists.
+ */
 export function exportLayersFromTfjs(model: LayersModel, spec: ModelSpec): ExportLayer[] {
   const shapes = inferShapes(spec)
   const names = layerNames(spec.layers)
-  const layers: ExportLayer[] = []
-  spec.layers.forEach((layerSpec, index) => {
-    if (layerSpec.class_name === 'InputLayer') return
-    const tfLayer = model.layers[index]
-    if (!tfLayer) throw new Error(`the saved model has no layer ${index + 1} (${layerSpec.class_name})`)
-    const shape = shapes.layers[index]
+  const shapeAt = new Map(shapes.layers.map((shape) => [shape.index - 1, shape]))
+  return specGraph(spec).nodes.map(({ index, inbound }) => {
+    const layerSpec = spec.layers[index]
+    let tfLayer: ReturnType<LayersModel['getLayer']>
+    try {
+      tfLayer = model.getLayer(names[index])
+    } catch {
+      throw new Error(`the saved model has no layer "${names[index]}" (layer ${index + 1}, ${layerSpec.class_name})`)
+    }
+    const shape = shapeAt.get(index)!
     const values = tfLayer.getWeights()
     const weights = tfLayer.weights.map((variable, w) => ({
       name: variableName(variable.originalName ?? variable.name),
       shape: [...values[w].shape],
       data: Float32Array.from(values[w].dataSync() as Float32Array)
     }))
-    layers.push({
+    return {
       index,
       class_name: layerSpec.class_name,
       name: names[index],
       config: fullConfig(layerSpec, names[index]),
       spec: layerSpec,
+      inbound: [...inbound],
       input_shape: shape.input_shape.filter((d): d is number => d !== null),
+      input_shapes: shape.input_shapes.map((s) => s.filter((d): d is number => d !== null)),
       output_shape: shape.output_shape.filter((d): d is number => d !== null),
       weights
-    })
+    }
   })
-  return layers
 }
 
 export function buildExportModel(input: { model: LayersModel; spec: ModelSpec; scaling: InputScaling | null; preprocessing: Preprocessing; meta: ExportMeta }): ExportModel {
   const shapes = inferShapes(input.spec)
-  const last = shapes.layers[shapes.layers.length - 1]
   return {
     spec: input.spec,
     layers: exportLayersFromTfjs(input.model, input.spec),
     input_shape: [...input.spec.input_shape],
-    output_shape: (last?.output_shape ?? input.spec.input_shape).filter((d): d is number => d !== null),
+    output_shape: shapes.output_shape.filter((d): d is number => d !== null),
     scaling: input.scaling,
     preprocessing: input.preprocessing,
     meta: input.meta

@@ -14,7 +14,7 @@ export interface ExportTensor {
 }
 
 export interface ExportLayer {
-  /** Position in spec.layers (0-based). */
+  /** Position in spec.layers (0-based); ExportModel.layers are in topological order, which for a graph need not be this one. */
   index: number
   class_name: string
   /** The layer's name as the app's model has it (unique within the model). */
@@ -22,8 +22,12 @@ export interface ExportLayer {
   /** The layer's full Keras config (defaults filled in, snake_case, `name` included). */
   config: Record<string, unknown>
   spec: LayerSpec
-  /** Shapes without the batch axis, as inferShapes gives them. */
+  /** Names of the ExportLayers feeding this one, in order; MODEL_INPUT ('input') for the model input. */
+  inbound: string[]
+  /** Shapes without the batch axis, as inferShapes gives them (input_shape: the first input's). */
   input_shape: number[]
+  /** Every input's shape, in inbound order (two or more for a merge layer). */
+  input_shapes: number[][]
   output_shape: number[]
   weights: ExportTensor[]
 }
@@ -75,7 +79,7 @@ export interface Preprocessing {
 
 export interface ExportModel {
   spec: ModelSpec
-  /** The spec's layers with their trained weights (an InputLayer, if the spec has one, is not listed). */
+  /** The spec's layers with their trained weights, in topological order, the output last (an InputLayer, if the spec has one, is not listed). */
   layers: ExportLayer[]
   input_shape: number[]
   output_shape: number[]

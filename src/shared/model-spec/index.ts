@@ -1,6 +1,6 @@
-// The model spec: a versioned, Keras-compatible Sequential model description, with the pure logic
+// The model spec: a versioned, Keras-compatible model graph (a Sequential chain as its plain case), with the pure logic
 // around it (validation, shape inference, parameter counts, summary, Keras JSON, the designer's registry).
-export { SPEC_FORMAT, SPEC_VERSION, layerSchema, modelSpecSchema, SpecValidationError } from './schema'
+export { SPEC_FORMAT, SPEC_VERSION, SPEC_VERSIONS, layerSchema, modelSpecSchema, SpecValidationError } from './schema'
 export type { LayerSpec, ModelSpec, SpecError, InitializerValue, RegularizerValue } from './schema'
 export {
   ACTIVATIONS,
@@ -8,6 +8,7 @@ export {
   INITIALIZER_NAMES,
   REGULARIZERS,
   LAYER_CLASSES,
+  MERGE_CLASSES,
   LAYER_CLASS_NAMES,
   createLayer,
   layerNames,
@@ -23,4 +24,6 @@ export { summaryText } from './summary'
 export { KERAS_JSON_VERSION, fromKerasModelJson, scalingFromKerasLayer, toKerasModelJson } from './keras'
 export type { KerasImportDetails, KerasImportOptions, KerasImportResult, KerasLayerJson, KerasLayerSource, KerasModelJson, KerasScalingLayer } from './keras'
 export { readSpec } from './read'
+export { MODEL_INPUT, inputLayerName, isSequentialSpec, resolvedInbound, specGraph, topologicalOrder } from './graph'
+export type { GraphNode, SpecGraph, TopologicalOrder } from './graph'
 export type { ReadResult } from './read'
