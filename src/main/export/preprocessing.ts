@@ -3,7 +3,7 @@
 // scaling constants, image scaling and the output's class names. The scaling also comes out as
 // an InputScaling that exports bake in, and the app's own predict applies to raw rows.
 import type { DatasetDescriptor } from '../../shared/dataset'
-import { inferShapes, type ModelSpec } from '../../shared/model-spec'
+import { inferShapes, layerNames, specGraph, type ModelSpec } from '../../shared/model-spec'
 import { inputScaling } from './from-tfjs'
 import type { InputScaling, Preprocessing } from './types'
 
@@ -71,8 +71,10 @@ export function modelPreprocessing(descriptor: DatasetDescriptor, input: { outpu
  * `threshold` is the run's saved decision threshold (a binary sigmoid classifier's `output.threshold`, 0.5 when absent).
  */
 export function specPreprocessing(spec: ModelSpec, descriptor: DatasetDescriptor, threshold?: number | null): ModelPreprocessing {
-  const outputSize = (inferShapes(spec).layers.at(-1)?.output_shape.at(-1) as number | null | undefined) ?? 1
-  const activation = String(spec.layers.at(-1)?.config.activation ?? 'linear')
+  const outputSize = (inferShapes(spec).output_shape.at(-1) as number | null | undefined) ?? 1
+  // The output layer's activation: the last listed layer of a chain, the one feeding nothing of a graph.
+  const outputIndex = layerNames(spec.layers).indexOf(specGraph(spec).output)
+  const activation = String(spec.layers[outputIndex]?.config.activation ?? 'linear')
   return modelPreprocessing(descriptor, { outputSize, classifier: descriptor.task !== 'regression' && (activation === 'softmax' || activation === 'sigmoid'), threshold: threshold ?? undefined })
 }
 
