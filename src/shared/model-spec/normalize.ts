@@ -33,6 +33,13 @@ function canonicalLayer(layer: LayerSpec, name: string): LayerSpec {
     if (field.kind === 'activation' && value === null) value = 'linear'
     if (field.kind === 'initializer') value = canonicalInitializer(value as InitializerValue)
     if (field.kind === 'regularizer') value = canonicalRegularizer(value as RegularizerValue)
+    // A wrapped layer (Bidirectional's) in the same canonical form, named after its class unless it has a name.
+    if (field.kind === 'layer' && typeof value === 'object' && value !== null && typeof (value as LayerSpec).class_name === 'string' && Object.hasOwn(LAYER_CLASSES, (value as LayerSpec).class_name)) {
+      const wrapped = value as LayerSpec
+      const inner = { class_name: wrapped.class_name, config: typeof wrapped.config === 'object' && wrapped.config !== null ? wrapped.config : {} }
+      const innerName = typeof inner.config.name === 'string' && inner.config.name ? inner.config.name : LAYER_CLASSES[inner.class_name].name_base
+      value = { class_name: inner.class_name, config: canonicalLayer(inner, innerName).config }
+    }
     config[field.key] = value
   }
   return { class_name: layer.class_name, config, ...(layer.weights ? { weights: structuredClone(layer.weights) } : {}) }
