@@ -6,7 +6,7 @@
 // (never the test set), early stopping with Keras semantics and the seed. The export module
 // src/main/export/formats/keras-script.ts writes data.npz and passes what it knows about the data.
 import { inferShapes, layerNames, type ModelSpec } from './model-spec'
-import { INITIALIZERS, LAYER_CLASSES, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './model-spec/registry'
+import { INITIALIZERS, intPairs, LAYER_CLASSES, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './model-spec/registry'
 import type { InitializerValue, RegularizerValue } from './model-spec/schema'
 import { canonicalMetricName, kerasMetricName, metricPrefersHigher, type LossName, type OptimizerConfig, type TrainingConfig } from './training'
 
@@ -85,6 +85,13 @@ function fieldCode(field: FieldDescriptor, value: unknown): string | null {
       return initializerCode(value as InitializerValue)
     case 'regularizer':
       return regularizerCode(value as RegularizerValue)
+    case 'int_pairs':
+      return `(${(intPairs(value, field.length ?? 2) ?? []).map(pyIntTuple).join(', ')})`
+    case 'layer': {
+      const wrapped = value as { class_name: string; config?: Record<string, unknown> }
+      const config = wrapped.config ?? {}
+      return layerCode(wrapped.class_name, config, typeof config.name === 'string' ? config.name : LAYER_CLASSES[wrapped.class_name]?.name_base ?? 'layer')
+    }
   }
 }
 

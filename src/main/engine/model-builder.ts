@@ -101,6 +101,11 @@ function subtractLayerClass(tf: Tf): new (args: { name: string }) => Layer {
   return Subtract
 }
 
+/** Registers the app's own layer classes (Subtract) with tfjs, so that a saved model.json that uses them loads in a fresh process. */
+export function registerCustomLayers(tf: Tf): void {
+  subtractLayerClass(tf)
+}
+
 /** The one value of a length-1 int_list (Conv1D's kernel_size [3]). */
 function first(value: unknown): number {
   return Array.isArray(value) ? (value[0] as number) : (value as number)
@@ -120,8 +125,7 @@ function seedStream(base: number): () => number {
  * A subclass of it, so that it serialises as tfjs's "GaussianNoise" and loads anywhere.
  */
 function seededGaussianNoise(tf: Tf, args: { name: string; trainable: boolean; inputShape?: number[]; stddev: number }, seed: number): Layer {
-  const base = tf.layers.gaussianNoise(args)
-  const Stock = base.constructor as new (a: typeof args) => Layer
+  const Stock = tf.layers.gaussianNoise({ stddev: args.stddev }).constructor as new (a: typeof args) => Layer
   const next = seedStream(seed)
   class SeededGaussianNoise extends Stock {
     override call(inputs: TfjsModule.Tensor | TfjsModule.Tensor[], kwargs: Record<string, unknown>): TfjsModule.Tensor {
@@ -130,7 +134,6 @@ function seededGaussianNoise(tf: Tf, args: { name: string; trainable: boolean; i
       return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, args.stddev, 'float32', next())))
     }
   }
-  base.dispose()
   return new SeededGaussianNoise(args)
 }
 
@@ -251,7 +254,7 @@ function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: nu
       })
     case 'MaxPooling1D':
     case 'AveragePooling1D': {
-      const pooling = { ...common, poolSize: first(c.pool_size), strides: first((c.strides as number[] | null) ?? c.pool_size), padding: c.padding as 'valid' }
+      const pooling = { ...common, poolSize: first(c.pool_size), strides: first((c.strides) ?? c.pool_size), padding: c.padding as 'valid' }
       return layer.class_name === 'MaxPooling1D' ? L.maxPooling1d(pooling) : L.averagePooling1d(pooling)
     }
     case 'GlobalAveragePooling1D':

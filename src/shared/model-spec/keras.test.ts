@@ -85,8 +85,8 @@ describe('toKerasModelJson / fromKerasModelJson', () => {
       config: { layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 2] } }, { class_name: 'Dense', config: { units: 3, kernel_constraint: { class_name: 'MaxNorm', config: { max_value: 2 } } } }] }
     })
     expect(constrained).toMatchObject({ ok: false, errors: [{ layer: 1, field: 'kernel_constraint' }] })
-    const lstm = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { units: 3, batch_input_shape: [null, 5, 2] } }] } })
-    expect(lstm).toMatchObject({ ok: false, errors: [{ layer: 1, message: expect.stringMatching(/^layer 1 \(LSTM\): unknown layer class "LSTM"/) }] })
+    const convLstm = fromKerasModelJson({ class_name: 'Sequential', config: { layers: [{ class_name: 'ConvLSTM2D', config: { filters: 3, kernel_size: 3, batch_input_shape: [null, 5, 4, 4, 2] } }] } })
+    expect(convLstm).toMatchObject({ ok: false, errors: [{ layer: 1, message: expect.stringMatching(/^layer 1 \(ConvLSTM2D\): unknown layer class "ConvLSTM2D"/) }] })
   })
 })
 

@@ -5,10 +5,13 @@ import { validateSpec } from './validate'
 
 describe('layer registry', () => {
   it('describes every layer class the issue lists, with a category, description and form fields', () => {
-    for (const name of ['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']) expect(LAYER_CLASS_NAMES).toContain(name)
+    for (const name of ['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
+      'Conv1D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D',
+      'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D', 'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional',
+      'LayerNormalization', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise']) expect(LAYER_CLASS_NAMES).toContain(name)
     for (const info of Object.values(LAYER_CLASSES)) {
       expect(info.description.length).toBeGreaterThan(10)
-      for (const field of info.fields) expect(['int', 'float', 'enum', 'bool', 'int_list', 'initializer', 'regularizer', 'activation']).toContain(field.kind)
+      for (const field of info.fields) expect(['int', 'float', 'enum', 'bool', 'int_list', 'int_pairs', 'initializer', 'regularizer', 'activation', 'layer']).toContain(field.kind)
     }
   })
 
@@ -16,8 +19,17 @@ describe('layer registry', () => {
     expect(createLayer('Dense').config.name).toBe('dense_1')
     expect(createLayer('Dense', ['dense_1', 'dense_3']).config.name).toBe('dense_2')
     expect(createLayer('MaxPooling2D', []).config).toMatchObject({ name: 'max_pooling2d_1', pool_size: [2, 2], strides: null, padding: 'valid' })
-    expect(() => createLayer('LSTM')).toThrow(/unknown layer class "LSTM"/)
-    const inputShapes: Record<string, number[]> = { Flatten: [28, 28, 1], Reshape: [784], Conv2D: [28, 28, 1], MaxPooling2D: [28, 28, 1], AveragePooling2D: [28, 28, 1], InputLayer: [784] }
+    expect(() => createLayer('ConvLSTM2D')).toThrow(/unknown layer class "ConvLSTM2D"/)
+    expect(createLayer('Bidirectional').config).toMatchObject({ name: 'bidirectional_1', layer: { class_name: 'LSTM', config: { units: 32 } }, merge_mode: 'concat' })
+    const image = [28, 28, 1]
+    const sequence = [20, 3]
+    const inputShapes: Record<string, number[]> = {
+      Flatten: image, Reshape: [784], Conv2D: image, MaxPooling2D: image, AveragePooling2D: image, InputLayer: [784],
+      DepthwiseConv2D: image, SeparableConv2D: image, Conv2DTranspose: image, GlobalAveragePooling2D: image, GlobalMaxPooling2D: image,
+      UpSampling2D: image, ZeroPadding2D: image, Cropping2D: image, SpatialDropout2D: image,
+      Conv1D: sequence, MaxPooling1D: sequence, AveragePooling1D: sequence, GlobalAveragePooling1D: sequence, GlobalMaxPooling1D: sequence,
+      SimpleRNN: sequence, LSTM: sequence, GRU: sequence, Bidirectional: sequence, LayerNormalization: sequence, SpatialDropout1D: sequence, Embedding: [12]
+    }
     for (const className of LAYER_CLASS_NAMES) {
       const layers = [createLayer(className)]
       if (className === 'InputLayer') layers.push(createLayer('Dense'))

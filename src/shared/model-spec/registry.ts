@@ -40,7 +40,9 @@ export const INITIALIZERS: Record<string, { class_name: string; label: string; p
   },
   zeros: { class_name: 'Zeros', label: 'Zeros', params: [], seeded: false },
   ones: { class_name: 'Ones', label: 'Ones', params: [], seeded: false },
-  constant: { class_name: 'Constant', label: 'Constant', params: [{ key: 'value', label: 'Value', default: 0 }], seeded: false }
+  constant: { class_name: 'Constant', label: 'Constant', params: [{ key: 'value', label: 'Value', default: 0 }], seeded: false },
+  // A random orthogonal matrix (times gain): Keras's default for recurrent kernels.
+  orthogonal: { class_name: 'Orthogonal', label: 'Orthogonal', params: [{ key: 'gain', label: 'Gain', default: 1 }], seeded: true }
 }
 // Null prototypes: a name such as "toString", "constructor" or "__proto__" is not in the tables.
 Object.setPrototypeOf(INITIALIZERS, null)
@@ -93,7 +95,24 @@ export function resolveRegularizer(value: RegularizerValue): ResolvedRegularizer
   return { name: name as ResolvedRegularizer['name'], l1: name === 'l2' ? 0 : l1, l2: name === 'l1' ? 0 : l2 }
 }
 
-export type FieldKind = 'int' | 'float' | 'enum' | 'bool' | 'int_list' | 'initializer' | 'regularizer' | 'activation'
+/**
+ * `int_pairs`: `length` pairs of non-negative integers, as Keras writes ZeroPadding2D's padding and Cropping2D's cropping
+ * (`[[top, bottom], [left, right]]`); one integer (all sides) or one per pair (symmetric) is accepted too.
+ * `layer`: a wrapped layer `{class_name, config}` (Bidirectional's recurrent layer), one of `options`, its config checked with that class's fields.
+ */
+export type FieldKind = 'int' | 'float' | 'enum' | 'bool' | 'int_list' | 'int_pairs' | 'initializer' | 'regularizer' | 'activation' | 'layer'
+
+/**
+ * An int_pairs value in Keras's long form `[[a, b], [c, d]]`: one integer is every side, a flat list
+ * one value per pair (both sides); null when the value has none of these forms.
+ */
+export function intPairs(value: unknown, length: number): number[][] | null {
+  if (typeof value === 'number') return Array.from({ length }, () => [value, value])
+  if (!Array.isArray(value) || value.length !== length) return null
+  if (value.every((item) => typeof item === 'number')) return (value).map((item) => [item, item])
+  if (value.every((item) => Array.isArray(item) && item.length === 2 && item.every((side) => typeof side === 'number'))) return (value as number[][]).map((item) => [...item])
+  return null
+}
 
 /** Describes one config field: enough to generate its form control and to check its value. */
 export interface FieldDescriptor {
@@ -111,14 +130,14 @@ export interface FieldDescriptor {
   required?: boolean
   /** null is a meaningful value (pooling strides: null means "same as pool_size"). */
   nullable?: boolean
-  /** int_list: exact length; a single integer is also accepted and repeated (Keras's kernel_size=3). */
+  /** int_list: exact length; a single integer is also accepted and repeated (Keras's kernel_size=3). int_pairs: the number of pairs. */
   length?: number
   /** int_list: -1 may appear once (Reshape infers that dimension). */
   allow_minus_one?: boolean
   help?: string
 }
 
-export type LayerCategory = 'input' | 'core' | 'regularization' | 'reshaping' | 'normalization' | 'convolution' | 'pooling' | 'merge'
+export type LayerCategory = 'input' | 'core' | 'regularization' | 'reshaping' | 'normalization' | 'convolution' | 'pooling' | 'merge' | 'recurrent' | 'embedding'
 
 export interface LayerClassInfo {
   class_name: string
@@ -137,6 +156,41 @@ const initializer = (key: string, label: string, fallback: string): FieldDescrip
 const regularizer = (key: string, label: string): FieldDescriptor => ({ key, kind: 'regularizer', label, options: Object.keys(REGULARIZERS), default: null, nullable: true })
 const pair = (key: string, label: string, fallback: [number, number], extra: Partial<FieldDescriptor> = {}): FieldDescriptor => ({ key, kind: 'int_list', label, min: 1, length: 2, default: fallback, ...extra })
 const padding: FieldDescriptor = { key: 'padding', kind: 'enum', label: 'Padding', options: ['valid', 'same'], default: 'valid' }
+const single = (key: string, label: string, fallback: number, extra: Partial<FieldDescriptor> = {}): FieldDescriptor => ({ key, kind: 'int_list', label, min: 1, length: 1, default: [fallback], ...extra })
+const seedField: FieldDescriptor = { key: 'seed', kind: 'int', label: 'Seed', min: 0, default: null, nullable: true, help: 'Empty: derived from the run seed' }
+const rateField = (label = 'Rate'): FieldDescriptor => ({ key: 'rate', kind: 'float', label, min: 0, max: 1, exclusive_max: true, default: 0.2, required: true })
+const fraction = (key: string, label: string): FieldDescriptor => ({ key, kind: 'float', label, min: 0, max: 1, exclusive_max: true, default: 0 })
+/** What every convolution writes and the workbench takes at one value only (channels_last data, no constraints). */
+const CONV_FIXED = { data_format: 'channels_last', activity_regularizer: null, bias_constraint: null } as const
+/** What Keras's recurrent layers write that tfjs cannot do otherwise (states out, reversed or stateful runs, unrolling, masks; Keras 2's time_major). */
+const RECURRENT_FIXED = {
+  return_state: false, go_backwards: false, stateful: false, unroll: false, zero_output_for_mask: false, time_major: false,
+  activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null
+} as const
+/** The fields SimpleRNN, LSTM and GRU share, in Keras's order; LSTM and GRU add recurrent_activation (and LSTM unit_forget_bias). */
+const recurrentFields = (extra: { gated: boolean; forgetBias?: boolean }): FieldDescriptor[] => [
+  { key: 'units', kind: 'int', label: 'Units', min: 1, default: 32, required: true },
+  activation('tanh'),
+  ...(extra.gated ? [{ key: 'recurrent_activation', kind: 'activation', label: 'Recurrent activation', options: ACTIVATIONS, default: 'sigmoid' } satisfies FieldDescriptor] : []),
+  useBias,
+  initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+  initializer('recurrent_initializer', 'Recurrent initializer', 'orthogonal'),
+  initializer('bias_initializer', 'Bias initializer', 'zeros'),
+  ...(extra.forgetBias ? [{ key: 'unit_forget_bias', kind: 'bool', label: 'Unit forget bias', default: true, help: 'Adds 1 to the forget gate\'s bias at initialisation' } satisfies FieldDescriptor] : []),
+  regularizer('kernel_regularizer', 'Kernel regularizer'),
+  regularizer('recurrent_regularizer', 'Recurrent regularizer'),
+  regularizer('bias_regularizer', 'Bias regularizer'),
+  fraction('dropout', 'Input dropout'),
+  fraction('recurrent_dropout', 'Recurrent dropout'),
+  { key: 'return_sequences', kind: 'bool', label: 'Return sequences', default: false, help: 'On: one output per time step (for a following recurrent layer); off: the last step only' },
+  seedField
+]
+/** The recurrent classes Bidirectional can wrap. */
+export const WRAPPABLE_RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'] as const
+const pooling1d = (): FieldDescriptor[] => [single('pool_size', 'Pool size', 2), single('strides', 'Strides', 2, { default: null, nullable: true, help: 'Empty: same as the pool size' }), padding]
+const globalPooling = (className: string, description: string, nameBase: string): LayerClassInfo => ({
+  class_name: className, category: 'pooling', description, name_base: nameBase, fields: [], fixed: { data_format: 'channels_last', keepdims: false }
+})
 
 export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
   InputLayer: {
@@ -250,6 +304,228 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
     name_base: 'average_pooling2d',
     fields: [pair('pool_size', 'Pool size', [2, 2]), pair('strides', 'Strides', [2, 2], { default: null, nullable: true, help: 'Empty: same as the pool size' }), padding],
     fixed: { data_format: 'channels_last' }
+  },
+  Conv1D: {
+    class_name: 'Conv1D',
+    category: 'convolution',
+    description: '1-D convolution along the time axis of (timesteps, features) inputs.',
+    name_base: 'conv1d',
+    fields: [
+      { key: 'filters', kind: 'int', label: 'Filters', min: 1, default: 32, required: true },
+      single('kernel_size', 'Kernel size', 3, { required: true }),
+      single('strides', 'Strides', 1),
+      // Keras's third padding, "causal", is not implemented by tfjs-layers 4.22 (conv1dWithBias throws).
+      padding,
+      single('dilation_rate', 'Dilation rate', 1),
+      activation(),
+      useBias,
+      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+      initializer('bias_initializer', 'Bias initializer', 'zeros'),
+      regularizer('kernel_regularizer', 'Kernel regularizer'),
+      regularizer('bias_regularizer', 'Bias regularizer')
+    ],
+    fixed: { ...CONV_FIXED, groups: 1, kernel_constraint: null }
+  },
+  DepthwiseConv2D: {
+    class_name: 'DepthwiseConv2D',
+    category: 'convolution',
+    description: 'Convolves each input channel with its own filters (depth_multiplier per channel), without mixing channels.',
+    name_base: 'depthwise_conv2d',
+    fields: [
+      pair('kernel_size', 'Kernel size', [3, 3], { required: true }),
+      pair('strides', 'Strides', [1, 1]),
+      padding,
+      { key: 'depth_multiplier', kind: 'int', label: 'Depth multiplier', min: 1, default: 1 },
+      pair('dilation_rate', 'Dilation rate', [1, 1]),
+      activation(),
+      useBias,
+      initializer('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
+      initializer('bias_initializer', 'Bias initializer', 'zeros'),
+      regularizer('depthwise_regularizer', 'Depthwise regularizer'),
+      regularizer('bias_regularizer', 'Bias regularizer')
+    ],
+    fixed: { ...CONV_FIXED, depthwise_constraint: null }
+  },
+  SeparableConv2D: {
+    class_name: 'SeparableConv2D',
+    category: 'convolution',
+    description: 'A depthwise convolution per channel, then a 1×1 convolution that mixes the channels: fewer weights than Conv2D.',
+    name_base: 'separable_conv2d',
+    fields: [
+      { key: 'filters', kind: 'int', label: 'Filters', min: 1, default: 32, required: true },
+      pair('kernel_size', 'Kernel size', [3, 3], { required: true }),
+      pair('strides', 'Strides', [1, 1]),
+      padding,
+      pair('dilation_rate', 'Dilation rate', [1, 1]),
+      { key: 'depth_multiplier', kind: 'int', label: 'Depth multiplier', min: 1, default: 1 },
+      activation(),
+      useBias,
+      initializer('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
+      initializer('pointwise_initializer', 'Pointwise initializer', 'glorot_uniform'),
+      initializer('bias_initializer', 'Bias initializer', 'zeros'),
+      regularizer('depthwise_regularizer', 'Depthwise regularizer'),
+      regularizer('pointwise_regularizer', 'Pointwise regularizer'),
+      regularizer('bias_regularizer', 'Bias regularizer')
+    ],
+    fixed: { ...CONV_FIXED, depthwise_constraint: null, pointwise_constraint: null }
+  },
+  Conv2DTranspose: {
+    class_name: 'Conv2DTranspose',
+    category: 'convolution',
+    description: 'Transposed 2-D convolution ("deconvolution"): enlarges (height, width) by its strides.',
+    name_base: 'conv2d_transpose',
+    fields: [
+      { key: 'filters', kind: 'int', label: 'Filters', min: 1, default: 32, required: true },
+      pair('kernel_size', 'Kernel size', [3, 3], { required: true }),
+      pair('strides', 'Strides', [1, 1]),
+      padding,
+      activation(),
+      useBias,
+      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+      initializer('bias_initializer', 'Bias initializer', 'zeros'),
+      regularizer('kernel_regularizer', 'Kernel regularizer'),
+      regularizer('bias_regularizer', 'Bias regularizer')
+    ],
+    // tfjs-layers 4.22's conv2dTranspose ignores dilationRate and has no outputPadding: only Keras's defaults are taken.
+    fixed: { ...CONV_FIXED, kernel_constraint: null, dilation_rate: [1, 1], output_padding: null, groups: 1 }
+  },
+  MaxPooling1D: {
+    class_name: 'MaxPooling1D',
+    category: 'pooling',
+    description: 'Keeps the maximum of each window along the time axis.',
+    name_base: 'max_pooling1d',
+    fields: pooling1d(),
+    fixed: { data_format: 'channels_last' }
+  },
+  AveragePooling1D: {
+    class_name: 'AveragePooling1D',
+    category: 'pooling',
+    description: 'Averages each window along the time axis.',
+    name_base: 'average_pooling1d',
+    fields: pooling1d(),
+    fixed: { data_format: 'channels_last' }
+  },
+  GlobalAveragePooling1D: globalPooling('GlobalAveragePooling1D', 'Averages over all time steps: (timesteps, features) → (features).', 'global_average_pooling1d'),
+  GlobalAveragePooling2D: globalPooling('GlobalAveragePooling2D', 'Averages each channel over height and width: (h, w, channels) → (channels).', 'global_average_pooling2d'),
+  GlobalMaxPooling1D: globalPooling('GlobalMaxPooling1D', 'Keeps the maximum over all time steps: (timesteps, features) → (features).', 'global_max_pooling1d'),
+  GlobalMaxPooling2D: globalPooling('GlobalMaxPooling2D', "Keeps each channel's maximum over height and width: (h, w, channels) → (channels).", 'global_max_pooling2d'),
+  UpSampling2D: {
+    class_name: 'UpSampling2D',
+    category: 'reshaping',
+    description: 'Repeats rows and columns (or interpolates) to enlarge (height, width) by a factor.',
+    name_base: 'up_sampling2d',
+    fields: [pair('size', 'Size', [2, 2]), { key: 'interpolation', kind: 'enum', label: 'Interpolation', options: ['nearest', 'bilinear'], default: 'nearest' }],
+    fixed: { data_format: 'channels_last' }
+  },
+  ZeroPadding2D: {
+    class_name: 'ZeroPadding2D',
+    category: 'reshaping',
+    description: 'Adds rows and columns of zeros around each image: [[top, bottom], [left, right]].',
+    name_base: 'zero_padding2d',
+    fields: [{ key: 'padding', kind: 'int_pairs', label: 'Padding', min: 0, length: 2, default: [[1, 1], [1, 1]] }],
+    fixed: { data_format: 'channels_last' }
+  },
+  Cropping2D: {
+    class_name: 'Cropping2D',
+    category: 'reshaping',
+    description: "Cuts rows and columns off each image's edges: [[top, bottom], [left, right]].",
+    name_base: 'cropping2d',
+    fields: [{ key: 'cropping', kind: 'int_pairs', label: 'Cropping', min: 0, length: 2, default: [[0, 0], [0, 0]] }],
+    fixed: { data_format: 'channels_last' }
+  },
+  Embedding: {
+    class_name: 'Embedding',
+    category: 'embedding',
+    description: 'Turns integer token ids (0 … input_dim − 1) into learned vectors: (timesteps) → (timesteps, output_dim).',
+    name_base: 'embedding',
+    fields: [
+      { key: 'input_dim', kind: 'int', label: 'Vocabulary size', min: 1, default: 1000, required: true, help: 'Token ids run from 0 to this − 1' },
+      { key: 'output_dim', kind: 'int', label: 'Vector size', min: 1, default: 16, required: true },
+      // Keras's default "uniform" is RandomUniform(-0.05, 0.05), random_uniform's defaults.
+      initializer('embeddings_initializer', 'Embeddings initializer', 'random_uniform'),
+      regularizer('embeddings_regularizer', 'Embeddings regularizer')
+    ],
+    // mask_zero needs masks carried through the later layers, which the workbench does not do; Keras 2's input_length is the model's input shape.
+    fixed: { mask_zero: false, activity_regularizer: null, embeddings_constraint: null, lora_rank: null, input_length: null, sparse: false }
+  },
+  SimpleRNN: {
+    class_name: 'SimpleRNN',
+    category: 'recurrent',
+    description: "A fully connected recurrent layer: each step's output feeds the next step.",
+    name_base: 'simple_rnn',
+    fields: recurrentFields({ gated: false }),
+    fixed: RECURRENT_FIXED
+  },
+  LSTM: {
+    class_name: 'LSTM',
+    category: 'recurrent',
+    description: 'Long short-term memory: a gated recurrent layer that keeps a cell state over long sequences.',
+    name_base: 'lstm',
+    fields: recurrentFields({ gated: true, forgetBias: true }),
+    // implementation 1 and 2 compute the same thing; Keras 2 writes 2.
+    fixed: { ...RECURRENT_FIXED, implementation: 2 }
+  },
+  GRU: {
+    class_name: 'GRU',
+    category: 'recurrent',
+    description: 'Gated recurrent unit: a lighter gated recurrent layer (update and reset gates).',
+    name_base: 'gru',
+    fields: recurrentFields({ gated: true }),
+    // tfjs-layers 4.22's GRUCell throws for reset_after=true (Keras 3's default), so only the other
+    // variant is taken: reset gate applied before the recurrent matmul, one bias of 3 × units.
+    fixed: { ...RECURRENT_FIXED, implementation: 2, reset_after: false }
+  },
+  Bidirectional: {
+    class_name: 'Bidirectional',
+    category: 'recurrent',
+    description: 'Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges both outputs.',
+    name_base: 'bidirectional',
+    fields: [
+      { key: 'layer', kind: 'layer', label: 'Recurrent layer', options: WRAPPABLE_RECURRENT, default: { class_name: 'LSTM', config: { units: 32 } }, required: true },
+      { key: 'merge_mode', kind: 'enum', label: 'Merge mode', options: ['concat', 'sum', 'mul', 'ave'], default: 'concat' }
+    ],
+    // The backward layer is always a copy of the wrapped one run in reverse (tfjs builds it so).
+    fixed: { backward_layer: null }
+  },
+  LayerNormalization: {
+    class_name: 'LayerNormalization',
+    category: 'normalization',
+    description: 'Normalises each sample over its features (no batch statistics), then scales and shifts.',
+    name_base: 'layer_normalization',
+    fields: [
+      { key: 'axis', kind: 'int', label: 'Axis', default: -1, help: 'Feature axis; -1 is the last' },
+      { key: 'epsilon', kind: 'float', label: 'Epsilon', min: 0, default: 0.001 },
+      { key: 'center', kind: 'bool', label: 'Center (beta)', default: true },
+      { key: 'scale', kind: 'bool', label: 'Scale (gamma)', default: true },
+      initializer('beta_initializer', 'Beta initializer', 'zeros'),
+      initializer('gamma_initializer', 'Gamma initializer', 'ones'),
+      regularizer('beta_regularizer', 'Beta regularizer'),
+      regularizer('gamma_regularizer', 'Gamma regularizer')
+    ],
+    fixed: { beta_constraint: null, gamma_constraint: null, rms_scaling: false }
+  },
+  SpatialDropout1D: {
+    class_name: 'SpatialDropout1D',
+    category: 'regularization',
+    description: 'While training, drops whole feature channels of (timesteps, features) inputs.',
+    name_base: 'spatial_dropout1d',
+    fields: [rateField(), seedField],
+    fixed: { noise_shape: null }
+  },
+  SpatialDropout2D: {
+    class_name: 'SpatialDropout2D',
+    category: 'regularization',
+    description: 'While training, drops whole channels (feature maps) of (height, width, channels) inputs.',
+    name_base: 'spatial_dropout2d',
+    fields: [rateField(), seedField],
+    fixed: { data_format: 'channels_last', noise_shape: null }
+  },
+  GaussianNoise: {
+    class_name: 'GaussianNoise',
+    category: 'regularization',
+    description: 'While training, adds zero-mean Gaussian noise to its inputs (a regulariser); passes them unchanged otherwise.',
+    name_base: 'gaussian_noise',
+    fields: [{ key: 'stddev', kind: 'float', label: 'Standard deviation', min: 0, default: 0.1, required: true }, seedField]
   }
 }
 

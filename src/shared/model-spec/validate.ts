@@ -3,7 +3,7 @@
 import { modelSpecSchema, SpecValidationError, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
 import { MAX_LAYERS, groupDigits } from './limits'
 import type { ErrorDetails } from '../errors'
-import { COMMON_KEYS, INITIALIZERS, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, MERGE_CLASSES, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor, type LayerClassInfo } from './registry'
+import { COMMON_KEYS, INITIALIZERS, intPairs, LAYER_CLASSES, LAYER_CLASS_NAMES, layerNames, MERGE_CLASSES, REGULARIZERS, resolveInitializer, resolveRegularizer, type FieldDescriptor, type LayerClassInfo } from './registry'
 import { MODEL_INPUT, resolvedInbound, topologicalOrder } from './graph'
 
 export interface WeightShape {
@@ -187,7 +187,43 @@ export function fieldProblem(field: FieldDescriptor, value: unknown): FieldProbl
       }
       return minusOnes > 1 ? { text: `may contain -1 only once, got ${show(value)}`, reason: 'spec.minus_one_twice', details: { got: show(value) } } : null
     }
+    case 'int_pairs': {
+      const length = field.length ?? 2
+      const pairs = intPairs(value, length)
+      const what = `${length} pairs of non-negative integers, e.g. ${JSON.stringify(Array.from({ length }, () => [1, 1]))}`
+      const low = field.min ?? 0
+      if (!pairs || pairs.some((p) => p.some((side) => !Number.isInteger(side) || side < low))) return mustBe(what, value, { kind: 'int_pairs', length })
+      return null
+    }
+    case 'layer':
+      return wrappedLayerProblem(field, value)
   }
+}
+
+/** What is wrong with a wrapped layer `{class_name, config}` (Bidirectional's `layer`): its class, then its own fields. */
+function wrappedLayerProblem(field: FieldDescriptor, value: unknown): FieldProblem | null {
+  const options = field.options ?? []
+  if (!isPlainObject(value) || typeof value.class_name !== 'string') return mustBe(`{class_name, config} with class_name one of ${options.join(', ')}`, value, { kind: 'layer', options: options.join(', ') })
+  if (!options.includes(value.class_name) || !Object.hasOwn(LAYER_CLASSES, value.class_name)) return mustBe(`a layer of class ${options.join(', ')}`, value.class_name, { kind: 'layer', options: options.join(', ') })
+  const wrapped = value.class_name
+  const config = value.config ?? {}
+  const inner = (key: string, problem: string, got: string): FieldProblem => ({ text: `(${wrapped}) ${key} ${problem}`, reason: 'spec.wrapped_field', details: { wrapped, key, problem, got } })
+  if (!isPlainObject(config)) return inner('config', `must be an object, got ${show(config)}`, show(config))
+  const info = LAYER_CLASSES[wrapped]
+  for (const [key, given] of Object.entries(config)) {
+    if (info.fields.some((f) => f.key === key) || key === 'name' || key === 'trainable') continue
+    if (key === 'dtype' && given === 'float32') continue
+    if (info.fixed && Object.hasOwn(info.fixed, key)) {
+      if (!deepEqual(given, info.fixed[key])) return inner(key, `is not supported by the workbench (it must be ${show(info.fixed[key])}), got ${show(given)}`, show(given))
+      continue
+    }
+    return inner(key, `is not a field of ${wrapped} (it takes ${info.fields.map((f) => f.key).join(', ')})`, show(given))
+  }
+  for (const innerField of info.fields) {
+    const problem = fieldProblem(innerField, config[innerField.key])
+    if (problem) return inner(innerField.key, problem.text, show(config[innerField.key]))
+  }
+  return null
 }
 
 /** What is wrong with one field's value, as the words after the field's key; null when it is fine. */
@@ -207,6 +243,11 @@ export function resolvedConfig(layer: LayerSpec): Record<string, unknown> {
     if (value === undefined) value = field.default
     if (field.kind === 'int_list' && field.length && typeof value === 'number') value = Array(field.length).fill(value)
     if (field.kind === 'activation' && value === null) value = 'linear'
+    if (field.kind === 'int_pairs') value = intPairs(value, field.length ?? 2) ?? value
+    if (field.kind === 'layer' && isPlainObject(value) && typeof value.class_name === 'string') {
+      const wrapped = { class_name: value.class_name, config: isPlainObject(value.config) ? value.config : {} }
+      value = { class_name: wrapped.class_name, config: resolvedConfig(wrapped) }
+    }
     config[field.key] = value
   }
   if (layer.class_name === 'InputLayer') config.input_shape = inputLayerShape(layer.config) ?? config.input_shape
@@ -238,6 +279,33 @@ function spatial(input: number[], windowKey: string, window: number[], strides: 
     return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input.slice(0, 2))} input with padding "valid"; use a smaller ${windowKey} or padding "same"`, reason: 'spec.window_too_big', details: { window: formatShape(window), input: formatShape(input.slice(0, 2)) } }
   }
   return { output: [height, width, channels], weights: [] }
+}
+
+/** A detached error unless one sample has `rank` axes (what a 1-D, 2-D or recurrent layer reads). */
+function rankProblem(input: number[], rank: number, needs: string): ShapeOutcome | null {
+  if (input.length === rank) return null
+  const hint = rank === 2 ? '; put an Embedding, a Conv1D or a Reshape to (timesteps, features) before it' : rank === 3 ? '; put a Reshape to (height, width, channels) before it' : ''
+  return { error: ` needs a ${needs} input but receives ${formatShape(input)}${hint}`, detached: true, reason: 'spec.shape_mismatch', details: { input: formatShape(input), needs } }
+}
+
+function windowTooBig(windowKey: string, window: number[], input: number[]): ShapeOutcome {
+  return { field: windowKey, error: `: ${windowKey} ${formatShape(window)} does not fit its ${formatShape(input)} input with padding "valid"; use a smaller ${windowKey} or padding "same"`, reason: 'spec.window_too_big', details: { window: formatShape(window), input: formatShape(input) } }
+}
+
+function stridesWithDilation(strides: number[], dilation: number[]): ShapeOutcome {
+  return { field: 'strides', error: `: strides above 1 cannot be combined with a dilation_rate above 1 (Keras refuses it), got strides ${formatShape(strides)} and dilation_rate ${formatShape(dilation)}`, reason: 'spec.strides_with_dilation', details: { strides: formatShape(strides), dilation: formatShape(dilation) } }
+}
+
+/** Gates per recurrent class: the kernels hold one block of `units` columns per gate. */
+const RECURRENT_GATES: Record<string, number> = { SimpleRNN: 1, GRU: 3, LSTM: 4 }
+
+/** A recurrent layer's output and weights (kernel, recurrent_kernel, bias: Keras's order), names prefixed for Bidirectional's two directions. */
+function recurrentOutcome(className: string, config: Record<string, unknown>, input: number[], prefix: string, weight: (name: string, shape: number[]) => WeightShape): { output: number[]; weights: WeightShape[] } {
+  const units = config.units as number
+  const width = units * RECURRENT_GATES[className]
+  const weights = [weight(`${prefix}kernel`, [input[1], width]), weight(`${prefix}recurrent_kernel`, [units, width])]
+  if (config.use_bias) weights.push(weight(`${prefix}bias`, [width]))
+  return { output: config.return_sequences ? [input[0], units] : [units], weights }
 }
 
 function layerOutput(className: string, config: Record<string, unknown>, input: number[], trainable: boolean): ShapeOutcome {
@@ -305,6 +373,125 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
       const strides = (config.strides as number[] | null) ?? pool
       return spatial(input, 'pool_size', pool, strides, [1, 1], config.padding as string, input[2] ?? 0)
     }
+    case 'Conv1D': {
+      const needs = rankProblem(input, 2, '(timesteps, features)')
+      if (needs) return needs
+      const [kernel] = config.kernel_size as number[]
+      const [stride] = config.strides as number[]
+      const [dilation] = config.dilation_rate as number[]
+      if (stride > 1 && dilation > 1) return stridesWithDilation([stride], [dilation])
+      const filters = config.filters as number
+      const steps = windowed(input[0], kernel, stride, dilation, config.padding as string)
+      if (steps <= 0) return windowTooBig('kernel_size', [kernel], [input[0]])
+      const weights = [weight('kernel', [kernel, input[1], filters])]
+      if (config.use_bias) weights.push(weight('bias', [filters]))
+      return { output: [steps, filters], weights }
+    }
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D': {
+      const kernel = config.kernel_size as number[]
+      const strides = config.strides as number[]
+      const dilation = config.dilation_rate as number[]
+      if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) return stridesWithDilation(strides, dilation)
+      const multiplier = config.depth_multiplier as number
+      const separable = className === 'SeparableConv2D'
+      const channels = separable ? (config.filters as number) : (input[2] ?? 0) * multiplier
+      const outcome = spatial(input, 'kernel_size', kernel, strides, dilation, config.padding as string, channels)
+      if ('error' in outcome) return outcome
+      const weights = [weight('depthwise_kernel', [kernel[0], kernel[1], input[2], multiplier])]
+      if (separable) weights.push(weight('pointwise_kernel', [1, 1, input[2] * multiplier, channels]))
+      if (config.use_bias) weights.push(weight('bias', [channels]))
+      return { output: outcome.output, weights }
+    }
+    case 'Conv2DTranspose': {
+      const needs = rankProblem(input, 3, '(height, width, channels)')
+      if (needs) return needs
+      const kernel = config.kernel_size as number[]
+      const strides = config.strides as number[]
+      const filters = config.filters as number
+      // Keras's deconv_output_length without output_padding: "same" multiplies by the stride; "valid" adds what the kernel overhangs.
+      const grown = (size: number, k: number, s: number): number => (config.padding === 'same' ? size * s : size * s + Math.max(k - s, 0))
+      const weights = [weight('kernel', [kernel[0], kernel[1], filters, input[2]])]
+      if (config.use_bias) weights.push(weight('bias', [filters]))
+      return { output: [grown(input[0], kernel[0], strides[0]), grown(input[1], kernel[1], strides[1]), filters], weights }
+    }
+    case 'MaxPooling1D':
+    case 'AveragePooling1D': {
+      const needs = rankProblem(input, 2, '(timesteps, features)')
+      if (needs) return needs
+      const [pool] = config.pool_size as number[]
+      const [stride] = (config.strides as number[] | null) ?? [pool]
+      const steps = windowed(input[0], pool, stride, 1, config.padding as string)
+      if (steps <= 0) return windowTooBig('pool_size', [pool], [input[0]])
+      return { output: [steps, input[1]], weights: [] }
+    }
+    case 'GlobalAveragePooling1D':
+    case 'GlobalMaxPooling1D':
+      return rankProblem(input, 2, '(timesteps, features)') ?? { output: [input[1]], weights: [] }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+      return rankProblem(input, 3, '(height, width, channels)') ?? { output: [input[2]], weights: [] }
+    case 'UpSampling2D': {
+      const size = config.size as number[]
+      return rankProblem(input, 3, '(height, width, channels)') ?? { output: [input[0] * size[0], input[1] * size[1], input[2]], weights: [] }
+    }
+    case 'ZeroPadding2D': {
+      const [[top, bottom], [left, right]] = config.padding as number[][]
+      return rankProblem(input, 3, '(height, width, channels)') ?? { output: [input[0] + top + bottom, input[1] + left + right, input[2]], weights: [] }
+    }
+    case 'Cropping2D': {
+      const needs = rankProblem(input, 3, '(height, width, channels)')
+      if (needs) return needs
+      const cropping = config.cropping as number[][]
+      const [[top, bottom], [left, right]] = cropping
+      const height = input[0] - top - bottom
+      const width = input[1] - left - right
+      if (height <= 0 || width <= 0) {
+        return { field: 'cropping', error: `: cropping ${JSON.stringify(cropping)} removes all of its ${formatShape(input.slice(0, 2))} input; crop less`, reason: 'spec.crop_too_big', details: { cropping: JSON.stringify(cropping), input: formatShape(input.slice(0, 2)) } }
+      }
+      return { output: [height, width, input[2]], weights: [] }
+    }
+    case 'Embedding': {
+      const outputDim = config.output_dim as number
+      return { output: [...input, outputDim], weights: [weight('embeddings', [config.input_dim as number, outputDim])] }
+    }
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': {
+      const needs = rankProblem(input, 2, '(timesteps, features)')
+      if (needs) return needs
+      return recurrentOutcome(className, config, input, '', weight)
+    }
+    case 'Bidirectional': {
+      const needs = rankProblem(input, 2, '(timesteps, features)')
+      if (needs) return needs
+      const wrapped = config.layer as { class_name: string; config: Record<string, unknown> }
+      const innerName = typeof wrapped.config.name === 'string' && wrapped.config.name ? wrapped.config.name : LAYER_CLASSES[wrapped.class_name].name_base
+      const forward = recurrentOutcome(wrapped.class_name, wrapped.config, input, `forward_${innerName}/`, weight)
+      const backward = recurrentOutcome(wrapped.class_name, wrapped.config, input, `backward_${innerName}/`, weight)
+      const output = [...forward.output]
+      if (config.merge_mode === 'concat') output[output.length - 1] *= 2
+      return { output, weights: [...forward.weights, ...backward.weights] }
+    }
+    case 'LayerNormalization': {
+      const rank = input.length + 1
+      const axis = config.axis as number
+      const normalized = axis < 0 ? rank + axis : axis
+      if (normalized <= 0 || normalized >= rank) {
+        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: formatShape(input), got: axis } }
+      }
+      const features = input[normalized - 1]
+      const weights: WeightShape[] = []
+      if (config.scale) weights.push(weight('gamma', [features]))
+      if (config.center) weights.push(weight('beta', [features]))
+      return { output: [...input], weights }
+    }
+    case 'SpatialDropout1D':
+      return rankProblem(input, 2, '(timesteps, features)') ?? { output: [...input], weights: [] }
+    case 'SpatialDropout2D':
+      return rankProblem(input, 3, '(height, width, channels)') ?? { output: [...input], weights: [] }
+    case 'GaussianNoise':
+      return { output: [...input], weights: [] }
     default:
       return { error: `: no shape rule for ${className}`, reason: 'spec.no_shape_rule', details: {} }
   }
