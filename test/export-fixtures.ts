@@ -3,7 +3,7 @@
 // held-out rows and the app's predictions for them.
 import * as tf from '@tensorflow/tfjs'
 import { buildModel } from '../src/main/engine/model-builder'
-import { buildExportModel, inputScaling, referenceSample } from '../src/main/export/from-tfjs'
+import { applyScaling, buildExportModel, inputScaling, referenceSample } from '../src/main/export/from-tfjs'
 import type { ExportModel, ExportSample, InputScaling, Preprocessing } from '../src/main/export/types'
 import { createRandom } from '../src/main/engine/seeded-random'
 import type { LayerSpec, ModelSpec } from '../src/shared/model-spec'
@@ -49,12 +49,22 @@ export interface Fixture {
   dispose(): void
 }
 
+export interface FixtureOptions {
+  scaling?: 'standard' | 'divide255' | 'none'
+  rows?: number
+  seed?: number
+  /** Integer token ids below this as raw inputs (for Embedding models; no scaling). */
+  tokens?: number
+  /** Train this many full-batch Adam steps on the rows (random targets) before exporting, so that no weight (biases included) keeps its initial value. */
+  train?: number
+}
+
 /**
  * A seeded model for `s` with non-trivial BatchNormalization statistics, wrapped for export.
  * `scaling` (per feature) is what the exported model must bake in; raw rows are drawn so that the
  * scaled inputs are roughly standard normal (pixels: 0–255).
  */
-export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'divide255' | 'none'; rows?: number; seed?: number } = {}): Promise<Fixture> {
+export async function fixture(s: ModelSpec, options: FixtureOptions = {}): Promise<Fixture> {
   await tf.setBackend('cpu')
   const model = buildModel(tf, s, { seed: options.seed ?? 3 })
   const random = createRandom(options.seed ?? 3)
@@ -73,7 +83,7 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
   })
   const features = s.input_shape.reduce((a, b) => a * b, 1)
   const rows = options.rows ?? 16
-  const kind = options.scaling ?? 'standard'
+  const kind = options.tokens !== undefined ? 'none' : (options.scaling ?? 'standard')
   let scaling: InputScaling | null = null
   if (kind === 'standard') {
     const offset = Array.from({ length: features }, (_, f) => 10 * (f + 1) - 3)
@@ -85,11 +95,12 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
   const raw = new Float32Array(rows * features)
   for (let i = 0; i < raw.length; i++) {
     const f = i % features
-    raw[i] = kind === 'divide255' ? Math.floor(random() * 256) : scaling ? scaling.offset[f] + (random() * 4 - 2) / scaling.scale[f] : random() * 4 - 2
+    raw[i] = options.tokens !== undefined ? Math.floor(random() * options.tokens) : kind === 'divide255' ? Math.floor(random() * 256) : scaling ? scaling.offset[f] + (random() * 4 - 2) / scaling.scale[f] : random() * 4 - 2
   }
   const outputSize = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number
   const last = s.layers[s.layers.length - 1]
   const classifier = last.config.activation === 'softmax' || last.config.activation === 'sigmoid'
+  if (options.train) await trainSteps(model, s, applyScaling(raw, features, scaling), rows, classifier ? (outputSize === 1 ? 'binary' : 'multiclass') : 'regression', options.train, random)
   const preprocessing: Preprocessing = {
     format: 'model-workbench/preprocessing',
     version: 1,
@@ -129,4 +140,21 @@ export async function fixture(s: ModelSpec, options: { scaling?: 'standard' | 'd
   })
   const sample = referenceSample(tf, model, s, raw, scaling)
   return { model: exportModel, sample, dispose: () => model.dispose() }
+}
+
+/** A few deterministic full-batch Adam steps on random targets (cpu backend, no shuffling): moves every trainable weight off its initial value. */
+async function trainSteps(model: tf.LayersModel, s: ModelSpec, x: Float32Array, rows: number, task: 'binary' | 'multiclass' | 'regression', steps: number, random: () => number): Promise<void> {
+  const outputShape = model.outputs[0].shape.slice(1) as number[]
+  const size = outputShape.reduce((a, b) => a * b, 1)
+  const classes = outputShape[outputShape.length - 1]
+  const targets = new Float32Array(rows * size)
+  for (let i = 0; i < targets.length; i += task === 'multiclass' ? classes : 1) {
+    if (task === 'multiclass') targets[i + Math.floor(random() * classes)] = 1
+    else targets[i] = task === 'binary' ? (random() < 0.5 ? 0 : 1) : random() * 2 - 1
+  }
+  model.compile({ optimizer: tf.train.adam(0.02), loss: task === 'multiclass' ? 'categoricalCrossentropy' : task === 'binary' ? 'binaryCrossentropy' : 'meanSquaredError' })
+  const xs = tf.tensor(x, [rows, ...s.input_shape])
+  const ys = tf.tensor(targets, [rows, ...outputShape])
+  await model.fit(xs, ys, { epochs: steps, batchSize: rows, shuffle: false, verbose: 0 })
+  tf.dispose([xs, ys])
 }
