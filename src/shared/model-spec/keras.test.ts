@@ -16,7 +16,36 @@ const EVERY_LAYER: Array<[string, ModelSpec]> = [
   ['BatchNormalization', model([4, 5], [{ class_name: 'BatchNormalization', config: { axis: -1, momentum: 0.9, epsilon: 0.01, center: false, gamma_regularizer: 'l2' } }])],
   ['Conv2D', model([9, 9, 2], [{ class_name: 'Conv2D', config: { filters: 4, kernel_size: [3, 2], strides: 2, padding: 'same', activation: 'relu', kernel_initializer: 'he_normal', bias_initializer: { class_name: 'Constant', config: { value: 0.1 } } } }])],
   ['MaxPooling2D', model([9, 9, 2], [{ class_name: 'MaxPooling2D', config: { pool_size: 3, strides: [2, 2], padding: 'same' } }])],
-  ['AveragePooling2D', model([9, 9, 2], [{ class_name: 'AveragePooling2D', config: { pool_size: [2, 2] } }])]
+  ['AveragePooling2D', model([9, 9, 2], [{ class_name: 'AveragePooling2D', config: { pool_size: [2, 2] } }])],
+  ['Conv1D', model([10, 3], [{ class_name: 'Conv1D', config: { filters: 4, kernel_size: [3], strides: [2], padding: 'same', activation: 'relu' } }])],
+  ['GlobalAveragePooling2D', model([4, 4, 3], [{ class_name: 'GlobalAveragePooling2D', config: {} }])],
+  ['ZeroPadding2D', model([4, 4, 1], [{ class_name: 'ZeroPadding2D', config: { padding: [[1, 2], [0, 1]] } }])],
+  ['Embedding', model([6], [{ class_name: 'Embedding', config: { input_dim: 50, output_dim: 4 } }, { class_name: 'GlobalAveragePooling1D', config: {} }])],
+  ['LSTM', model([5, 2], [{ class_name: 'LSTM', config: { units: 3, return_sequences: true, recurrent_dropout: 0.1 } }])],
+  ['GRU', model([5, 2], [{ class_name: 'GRU', config: { units: 3, activation: 'relu' } }])],
+  ['SimpleRNN', model([5, 2], [{ class_name: 'SimpleRNN', config: { units: 3, use_bias: false } }])],
+  ['Bidirectional', model([5, 2], [{ class_name: 'Bidirectional', config: { layer: { class_name: 'LSTM', config: { units: 3 } }, merge_mode: 'sum' } }])],
+  ['LayerNormalization', model([5, 2], [{ class_name: 'LayerNormalization', config: { epsilon: 0.01 } }])]
+]
+
+/** Graph specs: a residual MLP, a Concatenate of two branches, a Subtract (order matters). */
+const GRAPHS: Array<[string, ModelSpec]> = [
+  ['residual MLP', model([6], [
+    { class_name: 'Dense', config: { name: 'd1', units: 4, activation: 'relu' } },
+    { class_name: 'Dense', config: { name: 'd2', units: 4, activation: 'relu' } },
+    { class_name: 'Add', config: { name: 'add_1' }, inbound: ['d1', 'd2'] },
+    { class_name: 'Dense', config: { name: 'out', units: 1 }, inbound: ['add_1'] }
+  ])],
+  ['concatenate', model([6], [
+    { class_name: 'Dense', config: { name: 'a', units: 3 } },
+    { class_name: 'Dense', config: { name: 'b', units: 2 }, inbound: ['input'] },
+    { class_name: 'Concatenate', config: { name: 'cat', axis: -1 }, inbound: ['a', 'b'] },
+    { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'softmax' }, inbound: ['cat'] }
+  ])],
+  ['subtract', model([3], [
+    { class_name: 'Dense', config: { name: 'a', units: 3 } },
+    { class_name: 'Subtract', config: { name: 'sub' }, inbound: ['input', 'a'] }
+  ])]
 ]
 
 describe('toKerasModelJson / fromKerasModelJson', () => {
@@ -77,7 +106,7 @@ describe('toKerasModelJson / fromKerasModelJson', () => {
   })
 
   it('refuses what it cannot represent, naming the layer and field', () => {
-    expect(fromKerasModelJson({ class_name: 'Functional', config: { layers: [] } })).toMatchObject({ ok: false, errors: [{ message: 'only Keras Sequential models can be imported; this one is a Functional' }] })
+    expect(fromKerasModelJson({ class_name: 'MyModel', config: { layers: [] } })).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/^only Keras Sequential and Functional models can be imported; this one is a MyModel/) }] })
     expect(fromKerasModelJson('{oops')).toMatchObject({ ok: false })
     expect(fromKerasModelJson({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 3 } }] } })).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/does not declare its input shape/) }] })
     const constrained = fromKerasModelJson({
@@ -133,5 +162,94 @@ describe('fromKerasModelJson: newer Keras fields and scaling layers', () => {
     expect(scalingFromKerasLayer('Normalization', { axis: [-1], mean: [1, 2, 3], variance: [1, 1, 1] }, [2])).toMatchObject({ ok: false, message: expect.stringMatching(/does not broadcast/) })
     expect(scalingFromKerasLayer('Rescaling', { scale: [1, 2], offset: 0 }, [3, 2])).toEqual({ ok: true, offset: [0, 0, 0, 0, 0, 0], scale: [1, 2, 1, 2, 1, 2] })
     expect(scalingFromKerasLayer('Rescaling', { scale: 0, offset: 1 }, [2])).toMatchObject({ ok: false, message: expect.stringMatching(/scale is 0/) })
+  })
+})
+
+describe('Functional models', () => {
+  it.each(GRAPHS)('round-trips the %s graph through Functional JSON, Keras 2 and Keras 3 nodes', (_name, spec) => {
+    for (const nodes of ['keras2', 'keras3'] as const) {
+      const json = JSON.parse(JSON.stringify(toKerasModelJson(spec, { nodes })))
+      expect(json.class_name).toBe('Functional')
+      const back = fromKerasModelJson(json)
+      expect(back).toMatchObject({ ok: true, warnings: [] })
+      if (!back.ok) return
+      expect(back.spec).toEqual(normalizeSpec(spec))
+      expect(back.details.sources.map((s) => s.name)).toEqual(back.spec.layers.map((l) => l.config.name))
+    }
+  })
+
+  it('writes an explicit InputLayer, inbound_nodes in both styles, input_layers and output_layers', () => {
+    const spec = GRAPHS[0][1]
+    const keras2 = toKerasModelJson(spec)
+    expect(keras2.config.layers[0]).toMatchObject({ class_name: 'InputLayer', name: 'input_1', inbound_nodes: [] })
+    expect(keras2.config.layers.find((l) => l.name === 'add_1')!.inbound_nodes).toEqual([[['d1', 0, 0, {}], ['d2', 0, 0, {}]]])
+    expect(keras2.config.layers.find((l) => l.name === 'd1')!.inbound_nodes).toEqual([[['input_1', 0, 0, {}]]])
+    expect(keras2.config).toMatchObject({ input_layers: [['input_1', 0, 0]], output_layers: [['out', 0, 0]] })
+    const keras3 = toKerasModelJson(spec, { nodes: 'keras3' })
+    const tensor = (name: string, shape: number[]): unknown => ({ class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: 'float32', keras_history: [name, 0, 0] } })
+    expect(keras3.config.layers.find((l) => l.name === 'add_1')!.inbound_nodes).toEqual([{ args: [[tensor('d1', [4]), tensor('d2', [4])]], kwargs: {} }])
+    expect(keras3.config.layers.find((l) => l.name === 'd1')!.inbound_nodes).toEqual([{ args: [tensor('input_1', [6])], kwargs: {} }])
+    // A chain stays a Sequential.
+    expect(toKerasModelJson(EVERY_LAYER[1][1]).class_name).toBe('Sequential')
+  })
+
+  it('reads what Keras 3 writes for a Functional model (module keys, build_config, a flat input_layers, a Rescaling after the input)', () => {
+    const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }
+    const kt = (name: string, shape: number[]): unknown => ({ class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: 'float32', keras_history: [name, 0, 0] } })
+    const dense = (name: string, units: number, from: unknown): unknown => ({
+      module: 'keras.layers', class_name: 'Dense', registered_name: null, name, build_config: { input_shape: [null, 4] },
+      config: { name, trainable: true, dtype, units, activation: 'relu', use_bias: true, kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null }, bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null }, kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null },
+      inbound_nodes: [{ args: [from], kwargs: {} }]
+    })
+    const json = {
+      module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
+      config: {
+        name: 'res', trainable: true,
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, name: 'x', config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, name: 'x' }, inbound_nodes: [] },
+          { module: 'keras.layers', class_name: 'Rescaling', registered_name: null, name: 'rescaling', config: { name: 'rescaling', dtype, scale: 0.5, offset: 0 }, inbound_nodes: [{ args: [kt('x', [4])], kwargs: {} }] },
+          dense('h', 4, kt('rescaling', [4])),
+          { module: 'keras.layers', class_name: 'Add', registered_name: null, name: 'add', config: { name: 'add', trainable: true, dtype }, inbound_nodes: [{ args: [[kt('rescaling', [4]), kt('h', [4])]], kwargs: {} }] },
+          dense('y', 2, kt('add', [4]))
+        ],
+        input_layers: ['x', 0, 0],
+        output_layers: ['y', 0, 0]
+      },
+      build_config: { input_shape: null }, compile_config: null
+    }
+    const result = fromKerasModelJson(json, { keras_version: '3.10.0' })
+    expect(result).toMatchObject({ ok: true, warnings: [] })
+    if (!result.ok) return
+    expect(result.spec.layers.map((l) => [l.class_name, l.config.name, l.inbound])).toEqual([['Dense', 'h', ['input']], ['Add', 'add', ['input', 'h']], ['Dense', 'y', ['add']]])
+    expect(result.details.scaling_layer).toMatchObject({ class_name: 'Rescaling', name: 'rescaling', scaling: { offset: [0, 0, 0, 0], scale: [0.5, 0.5, 0.5, 0.5] } })
+    expect(result.details.sources.map((s) => s.position)).toEqual([2, 3, 4])
+  })
+
+  it('reads Keras 2 / tfjs Functional ("Model") configs and refuses two inputs, two outputs, shared layers and nested models', () => {
+    const input = (name: string): unknown => ({ class_name: 'InputLayer', name, config: { batch_input_shape: [null, 3], name }, inbound_nodes: [] })
+    const dense = (name: string, nodes: unknown[]): unknown => ({ class_name: 'Dense', name, config: { name, units: 3 }, inbound_nodes: nodes })
+    const ok = fromKerasModelJson({ class_name: 'Model', config: { name: 'm', layers: [input('in'), dense('a', [[['in', 0, 0, {}]]]), dense('b', [[['a', 0, 0, {}]]])], input_layers: [['in', 0, 0]], output_layers: [['b', 0, 0]] } })
+    expect(ok.ok && ok.spec.layers.map((l) => [l.config.name, l.inbound])).toEqual([['a', undefined], ['b', undefined]])
+    const twoInputs = fromKerasModelJson({ class_name: 'Functional', config: { layers: [input('p'), input('q'), dense('a', [[['p', 0, 0, {}]]])], input_layers: [['p', 0, 0], ['q', 0, 0]], output_layers: [['a', 0, 0]] } })
+    expect(twoInputs).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/has 2 inputs \(p, q\); the workbench builds models with one input/) }] })
+    const twoOutputs = fromKerasModelJson({ class_name: 'Functional', config: { layers: [input('p'), dense('a', [[['p', 0, 0, {}]]]), dense('b', [[['p', 0, 0, {}]]])], input_layers: [['p', 0, 0]], output_layers: [['a', 0, 0], ['b', 0, 0]] } })
+    expect(twoOutputs).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/has 2 outputs \(a, b\)/) }] })
+    const shared = fromKerasModelJson({ class_name: 'Functional', config: { layers: [input('p'), dense('a', [[['p', 0, 0, {}]], [['a', 0, 0, {}]]])], input_layers: [['p', 0, 0]], output_layers: [['a', 1, 0]] } })
+    expect(shared).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/"a"\) is called 2 times \(a shared layer\)/) }] })
+    const nested = fromKerasModelJson({ class_name: 'Functional', config: { layers: [input('p'), { class_name: 'Sequential', name: 'inner', config: { name: 'inner', layers: [] }, inbound_nodes: [[['p', 0, 0, {}]]] }], input_layers: [['p', 0, 0]], output_layers: [['inner', 0, 0]] } })
+    expect(nested).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/is a nested model/) }] })
+  })
+
+  it('reads Keras 3 Bidirectional (forward_ name, the backward copy, use_cudnn) back into the spec', () => {
+    const lstm = (name: string, backwards: boolean): unknown => ({ module: 'keras.layers', class_name: 'LSTM', registered_name: null, config: { name, trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, units: 3, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, unit_forget_bias: true, return_sequences: false, return_state: false, go_backwards: backwards, stateful: false, unroll: false, zero_output_for_mask: false, use_cudnn: 'auto', dropout: 0, recurrent_dropout: 0, seed: null } })
+    const json = { module: 'keras', class_name: 'Sequential', config: { name: 'm', layers: [
+      { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 5, 2], name: 'input_layer' } },
+      { module: 'keras.layers', class_name: 'Bidirectional', config: { name: 'bidirectional', trainable: true, merge_mode: 'concat', layer: lstm('forward_lstm', false), backward_layer: lstm('backward_lstm', true) } }
+    ] } }
+    const result = fromKerasModelJson(json)
+    expect(result).toMatchObject({ ok: true })
+    if (!result.ok) return
+    const spec = model([5, 2], [{ class_name: 'Bidirectional', config: { name: 'bidirectional', layer: { class_name: 'LSTM', config: { units: 3 } } } }])
+    expect(result.spec).toEqual(normalizeSpec(spec))
   })
 })

@@ -1,24 +1,47 @@
-// Conversion between the spec and Keras's Sequential `model.to_json()` (Keras 2 writes it; Keras 3,
-// Keras 2.0 and tfjs model.json topologies are read as well).
+// Conversion between the spec and Keras's `model.to_json()`: a chain as a Sequential, a graph as a
+// Functional model (Keras 2 writes it; Keras 3, Keras 2.0 and tfjs model.json topologies, Sequential
+// or Functional/Model, are read as well).
 import { SPEC_FORMAT, SPEC_VERSION, type InitializerValue, type LayerSpec, type ModelSpec, type RegularizerValue, type SpecError } from './schema'
 import { INITIALIZERS, LAYER_CLASSES, layerNames, REGULARIZERS, resolveInitializer, resolveRegularizer, uniqueLayerName } from './registry'
+import { isSequentialSpec, MODEL_INPUT, specGraph } from './graph'
 import { normalizeSpec } from './normalize'
-import { validateSpec } from './validate'
+import { inferShapes, validateSpec } from './validate'
 
 export interface KerasLayerJson {
   class_name: string
   config: Record<string, unknown>
+  /** Functional models only: the layer's name and the calls feeding it. */
+  name?: string
+  inbound_nodes?: unknown[]
 }
 
+/** [layer name, node index, tensor index]: one tensor of a Functional model's input_layers / output_layers. */
+export type KerasTensorRef = [string, number, number]
+
 export interface KerasModelJson {
-  class_name: 'Sequential'
-  config: { name: string; layers: KerasLayerJson[] }
+  class_name: 'Sequential' | 'Functional'
+  config: { name: string; layers: KerasLayerJson[]; trainable?: boolean; input_layers?: KerasTensorRef[]; output_layers?: KerasTensorRef[] }
   keras_version: string
   backend: 'tensorflow'
 }
 
+export interface KerasJsonOptions {
+  /**
+   * How a Functional model's inbound_nodes are written: 'keras2' (default) `[[["name", 0, 0, {}], …]]`, which
+   * tf.keras 2, Keras 3 and tfjs all read; 'keras3' `[{args: [...__keras_tensor__...], kwargs: {}}]` as Keras 3 writes.
+   */
+  nodes?: 'keras2' | 'keras3'
+}
+
 /** The Keras version whose to_json layout the export follows. */
 export const KERAS_JSON_VERSION = '2.15.0'
+
+/**
+ * Keys the registry fixes that one of the Keras lines does not take as an argument (Keras 3's
+ * layers raise on unknown keyword arguments, tf.keras 2's too): left out, since both default to
+ * the fixed value. time_major: tf.keras 2 only; lora_rank, rms_scaling, sparse (Embedding): Keras 3 only.
+ */
+const UNPORTABLE_FIXED = new Set(['time_major', 'lora_rank', 'rms_scaling', 'sparse'])
 
 function kerasInitializer(value: InitializerValue): { class_name: string; config: Record<string, unknown> } {
   const resolved = resolveInitializer(value)
@@ -37,28 +60,64 @@ function kerasRegularizer(value: RegularizerValue): { class_name: string; config
   return { class_name: className, config }
 }
 
-/** The spec as Keras's Sequential model.to_json() object (JSON.stringify it for the file). Weights are not part of it. */
-export function toKerasModelJson(spec: ModelSpec): KerasModelJson {
+/** One layer's Keras 2 get_config() from its (canonical) spec config; a wrapped layer (Bidirectional) nested the same way. */
+function kerasLayerConfig(className: string, given: Record<string, unknown>, name: string): Record<string, unknown> {
+  const info = has(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
+  const config: Record<string, unknown> = { name, trainable: given.trainable !== false, dtype: 'float32' }
+  for (const field of info?.fields ?? []) {
+    const value = given[field.key] === undefined ? structuredClone(field.default) : given[field.key]
+    if (field.kind === 'initializer') config[field.key] = kerasInitializer(value as InitializerValue)
+    else if (field.kind === 'regularizer') config[field.key] = kerasRegularizer(value as RegularizerValue)
+    else if (field.kind === 'activation') config[field.key] = value === null ? 'linear' : value
+    else if (field.kind === 'layer' && isObject(value) && typeof value.class_name === 'string') {
+      const inner = isObject(value.config) ? value.config : {}
+      const innerName = typeof inner.name === 'string' && inner.name ? inner.name : (has(LAYER_CLASSES, value.class_name) ? LAYER_CLASSES[value.class_name].name_base : value.class_name.toLowerCase())
+      config[field.key] = { class_name: value.class_name, config: kerasLayerConfig(value.class_name, inner, innerName) }
+    } else config[field.key] = structuredClone(value)
+  }
+  for (const [key, value] of Object.entries(info?.fixed ?? {})) if (!UNPORTABLE_FIXED.has(key)) config[key] = structuredClone(value)
+  return config
+}
+
+/**
+ * The spec as Keras's model.to_json() object (JSON.stringify it for the file); weights are not part of it.
+ * A chain is a `Sequential` (InputLayer first); a graph a `Functional` whose layers name their
+ * inbound_nodes, with an explicit InputLayer and input_layers / output_layers.
+ */
+export function toKerasModelJson(spec: ModelSpec, options: KerasJsonOptions = {}): KerasModelJson {
   const canonical = normalizeSpec(spec)
   const names = layerNames(spec.layers)
   const ownInput = spec.layers.findIndex((layer) => layer.class_name === 'InputLayer')
   const inputName = ownInput >= 0 ? names[ownInput] : uniqueLayerName('input', names)
-  const layers: KerasLayerJson[] = [
-    { class_name: 'InputLayer', config: { batch_input_shape: [null, ...spec.input_shape], dtype: 'float32', sparse: false, ragged: false, name: inputName } }
-  ]
-  for (const layer of canonical.layers) {
-    const info = LAYER_CLASSES[layer.class_name]
-    const config: Record<string, unknown> = { name: layer.config.name, trainable: layer.config.trainable, dtype: 'float32' }
-    for (const field of info?.fields ?? []) {
-      const value = layer.config[field.key]
-      if (field.kind === 'initializer') config[field.key] = kerasInitializer(value as InitializerValue)
-      else if (field.kind === 'regularizer') config[field.key] = kerasRegularizer(value as RegularizerValue)
-      else config[field.key] = value
-    }
-    Object.assign(config, structuredClone(info?.fixed ?? {}))
-    layers.push({ class_name: layer.class_name, config })
+  const inputConfig = { batch_input_shape: [null, ...spec.input_shape], dtype: 'float32', sparse: false, ragged: false, name: inputName }
+  if (isSequentialSpec(canonical)) {
+    const layers: KerasLayerJson[] = [{ class_name: 'InputLayer', config: inputConfig }]
+    for (const layer of canonical.layers) layers.push({ class_name: layer.class_name, config: kerasLayerConfig(layer.class_name, layer.config, String(layer.config.name)) })
+    return { class_name: 'Sequential', config: { name: spec.name, layers }, keras_version: KERAS_JSON_VERSION, backend: 'tensorflow' }
   }
-  return { class_name: 'Sequential', config: { name: spec.name, layers }, keras_version: KERAS_JSON_VERSION, backend: 'tensorflow' }
+  const graph = specGraph(canonical)
+  const shapes = inferShapes(canonical)
+  const outputShape = new Map<string, number[]>([[MODEL_INPUT, [...canonical.input_shape]], ...shapes.layers.map((l): [string, number[]] => [l.name, l.output_shape])])
+  const kerasName = (name: string): string => (name === MODEL_INPUT ? inputName : name)
+  const node = (inbound: string[]): unknown => {
+    if (options.nodes === 'keras3') {
+      const tensors = inbound.map((source) => ({ class_name: '__keras_tensor__', config: { shape: [null, ...(outputShape.get(source) ?? [])], dtype: 'float32', keras_history: [kerasName(source), 0, 0] } }))
+      return { args: tensors.length === 1 ? tensors : [tensors], kwargs: {} }
+    }
+    return inbound.map((source) => [kerasName(source), 0, 0, {}])
+  }
+  const layers: KerasLayerJson[] = [{ class_name: 'InputLayer', config: inputConfig, name: inputName, inbound_nodes: [] }]
+  for (const graphNode of graph.nodes) {
+    const layer = canonical.layers[graphNode.index]
+    const name = String(layer.config.name)
+    layers.push({ class_name: layer.class_name, config: kerasLayerConfig(layer.class_name, layer.config, name), name, inbound_nodes: [node(graphNode.inbound)] })
+  }
+  return {
+    class_name: 'Functional',
+    config: { name: spec.name, trainable: true, layers, input_layers: [[inputName, 0, 0]], output_layers: [[graph.output, 0, 0]] },
+    keras_version: KERAS_JSON_VERSION,
+    backend: 'tensorflow'
+  }
 }
 
 /** Where a spec layer came from in the Keras file: its position in config.layers (InputLayer included), name and class. */
@@ -271,7 +330,156 @@ export function scalingFromKerasLayer(
   return { ok: false, message: `${className} is not a scaling layer` }
 }
 
-/** Reads a Keras Sequential model.to_json() (Keras 2 or 3, tfjs topologies, .keras config.json) into a spec, then validates it. */
+/** Model classes whose config is a graph of layers with inbound_nodes (Keras 2 and 3, tfjs). */
+const GRAPH_MODEL_CLASSES = ['Functional', 'Model']
+/** Layers that are themselves models: a nested model cannot become one spec layer. */
+const MODEL_CLASSES = ['Sequential', 'Functional', 'Model']
+
+interface ImportContext {
+  keras3: boolean
+  options: KerasImportOptions
+  notice: (text: string) => void
+  errors: SpecError[]
+}
+
+/**
+ * One Keras layer config as the spec's config: dtype policies, inert and ignorable keys dropped
+ * (with notices), initializers/regularizers/activations read, a wrapped layer (Bidirectional) read
+ * the same way. Anything that may change the computation stays in, so that validation names it.
+ */
+function importLayerConfig(className: string, source: Record<string, unknown>, layerName: string, where: string, ctx: ImportContext): Record<string, unknown> {
+  const { notice, errors, keras3, options } = ctx
+  const info = has(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
+  const configOut: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(source)) {
+    if (['batch_input_shape', 'batch_shape', 'input_shape', 'input_dim'].includes(key) && !(className === 'Embedding' && key === 'input_dim')) continue
+    if (key === 'dtype') {
+      const dtype = dtypeName(value)
+      if (dtype !== 'float32' && dtype !== undefined && dtype !== null) notice(`${className} "${layerName}": dtype ${JSON.stringify(dtype)} is trained as float32`)
+      continue
+    }
+    if (has(INERT, key) && INERT[key].some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
+    if (key === 'quantization_config') {
+      if (value === null) {
+        notice(`quantization_config (written by Keras 3.13+) is not used by the workbench: dropped (it is null, the layers are not quantized)`)
+        continue
+      }
+      errors.push({ layer: null, class_name: className, field: key, message: `${where}: the layer is quantized (quantization_config ${JSON.stringify(value)}); the workbench computes in float32 only: import the model saved before quantization` })
+      continue
+    }
+    // LSTM/GRU: implementation 1 and 2 (and cuDNN or not) are two ways to compute the same thing.
+    if ((className === 'LSTM' || className === 'GRU' || className === 'SimpleRNN') && (key === 'implementation' || key === 'use_cudnn')) continue
+    if (key === 'time_major' && value === false) continue
+    if (className === 'Bidirectional' && key === 'backward_layer') {
+      if (value === null || value === undefined) continue
+      // Keras 3 writes the backward copy it made (go_backwards flipped, named backward_…): the same layer run in reverse.
+      const forward = source.layer
+      if (isObject(value) && isObject(forward) && value.class_name === forward.class_name && isObject(value.config) && isObject(forward.config)) {
+        const strip = (c: Record<string, unknown>): string => JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'name' && k !== 'go_backwards').sort(([a], [b]) => a.localeCompare(b))))
+        if (value.config.go_backwards === !(forward.config.go_backwards === true) && strip(value.config) === strip(forward.config)) continue
+      }
+      errors.push({ layer: null, class_name: className, field: key, message: `${where}: its backward_layer is not a reversed copy of its forward layer; the workbench's Bidirectional runs the same layer both ways` })
+      continue
+    }
+    const field = info?.fields.find((f) => f.key === key)
+    if (field?.kind === 'initializer') {
+      const converted = importInitializer(value, `${className} "${layerName}" ${key}`, notice, options.with_weights === true)
+      if (converted !== undefined) configOut[key] = converted
+      continue
+    }
+    if (field?.kind === 'regularizer') {
+      configOut[key] = importRegularizer(value)
+      continue
+    }
+    if (field?.kind === 'activation') {
+      const activation = activationName(value)
+      if (keras3 && activation === 'hard_sigmoid') {
+        errors.push({
+          layer: null, class_name: className, field: key,
+          message: `${where}: activation hard_sigmoid means relu6(x + 3) / 6 in Keras 3, not the workbench's max(0, min(1, 0.2·x + 0.5)) (Keras 2, tfjs); the imported model would answer differently, so it is refused: use sigmoid or retrain`
+        })
+        continue
+      }
+      configOut[key] = activation
+      continue
+    }
+    if (field?.kind === 'layer' && isObject(value) && typeof value.class_name === 'string' && isObject(value.config)) {
+      const innerName = typeof value.config.name === 'string' ? value.config.name : value.class_name
+      const inner = importLayerConfig(value.class_name, value.config, innerName, `${where}, its wrapped ${value.class_name}`, ctx)
+      // Keras 3 names the wrapped copy forward_<name>; the spec keeps the layer's own name.
+      if (typeof inner.name === 'string' && inner.name.startsWith('forward_')) inner.name = inner.name.slice('forward_'.length)
+      delete inner.go_backwards
+      configOut[key] = { class_name: value.class_name, config: inner }
+      continue
+    }
+    if (className === 'BatchNormalization' && key === 'axis' && Array.isArray(value) && value.length === 1) {
+      configOut[key] = value[0]
+      continue
+    }
+    if (field || key === 'name' || key === 'trainable' || (info?.fixed && has(info.fixed, key))) {
+      configOut[key] = structuredClone(value)
+      continue
+    }
+    if (info && has(IGNORABLE, key)) {
+      notice(`${className} "${layerName}": ${key} (${IGNORABLE[key]}) is not used by the workbench: dropped`)
+      continue
+    }
+    if (info && (value === null || value === false)) {
+      notice(`${className} "${layerName}": ${key}=${JSON.stringify(value)} is not a setting the workbench knows; it is off, so it was dropped`)
+      continue
+    }
+    // Anything else may change the computation: left in, so that validation refuses it by name.
+    configOut[key] = structuredClone(value)
+  }
+  return configOut
+}
+
+/** A Functional layer's inbound_nodes as the names of the layers feeding it, or an error text. */
+function inboundNames(nodes: unknown, where: string): { names: string[] } | { error: string } {
+  if (!Array.isArray(nodes) || nodes.length === 0) return { error: `${where} is not called on anything (no inbound node); the model graph is incomplete` }
+  if (nodes.length > 1) return { error: `${where} is called ${nodes.length} times (a shared layer); the workbench gives every call its own layer and weights: rebuild the model with one layer per call` }
+  const node = nodes[0]
+  const refs: Array<{ name: unknown; node: unknown; tensor: unknown; kwargs: unknown }> = []
+  if (Array.isArray(node)) {
+    // Keras 2 and tfjs: [["name", node_index, tensor_index, kwargs], …]
+    for (const entry of node) {
+      if (!Array.isArray(entry) || entry.length < 3) return { error: `${where}: an inbound node entry is not ["layer", node, tensor, kwargs]` }
+      refs.push({ name: entry[0], node: entry[1], tensor: entry[2], kwargs: entry[3] ?? {} })
+    }
+  } else if (isObject(node) && Array.isArray(node.args)) {
+    // Keras 3: {args: [tensor] or [[tensor, …]], kwargs: {}}
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect)
+      else if (isObject(value) && value.class_name === '__keras_tensor__' && isObject(value.config) && Array.isArray(value.config.keras_history)) {
+        const [name, nodeIndex, tensorIndex] = value.config.keras_history as unknown[]
+        refs.push({ name, node: nodeIndex, tensor: tensorIndex, kwargs: {} })
+      } else if (value !== null && value !== undefined) refs.push({ name: null, node: 0, tensor: 0, kwargs: {} })
+    }
+    collect(node.args)
+    refs.forEach((ref) => (ref.kwargs = node.kwargs ?? {}))
+  } else return { error: `${where}: its inbound node is neither Keras 2's [["layer", 0, 0, {}]] nor Keras 3's {args, kwargs}` }
+  const names: string[] = []
+  for (const ref of refs) {
+    if (typeof ref.name !== 'string') return { error: `${where} is called with an argument that is not a layer's output (a constant or a raw op); the workbench takes layer outputs only` }
+    if (ref.node !== 0) return { error: `${where} takes the output of "${ref.name}"'s call number ${String(ref.node)} (a shared layer); the workbench gives every call its own layer: rebuild the model with one layer per call` }
+    if (ref.tensor !== 0) return { error: `${where} takes output ${String(ref.tensor)} of "${ref.name}" (a layer with several outputs); the workbench's layers have one output` }
+    if (isObject(ref.kwargs)) {
+      const meaningful = Object.entries(ref.kwargs).filter(([key, value]) => value !== null && value !== false && key !== 'training')
+      if (meaningful.length) return { error: `${where} is called with ${meaningful.map(([key]) => key).join(', ')}, which the workbench cannot hold (masks, initial states)` }
+    }
+    names.push(ref.name)
+  }
+  return { names }
+}
+
+/** Keras 3 writes one input as ["name", 0, 0], a list of them as [["name", 0, 0], …]. */
+function tensorRefs(value: unknown): unknown[][] {
+  if (!Array.isArray(value)) return isObject(value) ? Object.values(value).flatMap(tensorRefs) : []
+  if (value.length === 3 && typeof value[0] === 'string') return [value]
+  return value.flatMap(tensorRefs)
+}
+
+/** Reads a Keras model.to_json() — Sequential, or Functional/Model with one input and one output (Keras 2 or 3, tfjs topologies, .keras config.json) — into a spec, then validates it. */
 export function fromKerasModelJson(input: unknown, options: KerasImportOptions = {}): KerasImportResult {
   const warnings: string[] = []
   const notice = (text: string): void => {
@@ -288,12 +496,13 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
   }
   if (!isObject(json)) return fail('a Keras model JSON must be an object with class_name and config')
   const top = unwrap(json)
-  if (top.class_name !== 'Sequential') {
-    return fail(`only Keras Sequential models can be imported; this one is ${typeof top.class_name === 'string' ? `a ${top.class_name}` : 'not a Keras model (no class_name)'}`)
+  const graphModel = typeof top.class_name === 'string' && GRAPH_MODEL_CLASSES.includes(top.class_name)
+  if (top.class_name !== 'Sequential' && !graphModel) {
+    return fail(`only Keras Sequential and Functional models can be imported; this one is ${typeof top.class_name === 'string' ? `a ${top.class_name} (a subclassed model has no layer graph in its config: rebuild it with the functional API)` : 'not a Keras model (no class_name)'}`)
   }
   const config = top.config
   const rawLayers: unknown[] | null = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null
-  if (!rawLayers) return fail('the Sequential model has no layer list (config.layers)')
+  if (!rawLayers) return fail(`the ${String(top.class_name)} model has no layer list (config.layers)`)
   const version = options.keras_version ?? (typeof top.keras_version === 'string' ? top.keras_version : typeof json.keras_version === 'string' ? json.keras_version : null)
   const keras3 = typeof top.module === 'string' || rawLayers.some((raw) => isObject(raw) && typeof raw.module === 'string') || (version !== null && /^3\./.test(version))
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'imported'
@@ -302,6 +511,34 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
   const sources: KerasLayerSource[] = []
   let scalingLayer: KerasScalingLayer | null = null
   const errors: SpecError[] = []
+  const ctx: ImportContext = { keras3, options, notice, errors }
+
+  // Functional: which layer is the input, what feeds each layer, which one is the output.
+  const inputNames = new Set<string>()
+  const inbound = new Map<string, string[]>()
+  let inputConsumers = 0
+  if (graphModel) {
+    const inputLayers = rawLayers.filter((raw) => isObject(raw) && raw.class_name === 'InputLayer')
+    const inputRefs = tensorRefs(isObject(config) ? config.input_layers : undefined)
+    const outputRefs = tensorRefs(isObject(config) ? config.output_layers : undefined)
+    if (inputLayers.length > 1 || inputRefs.length > 1) {
+      const listed = inputLayers.map((raw) => String((raw as Record<string, unknown>).name ?? ((raw as Record<string, unknown>).config as Record<string, unknown>).name))
+      return fail(`the model has ${Math.max(inputLayers.length, inputRefs.length)} inputs (${listed.join(', ')}); the workbench builds models with one input: merge them into one input tensor before importing`)
+    }
+    if (outputRefs.length > 1) return fail(`the model has ${outputRefs.length} outputs (${outputRefs.map((r) => String(r[0])).join(', ')}); the workbench builds models with one output: keep one output layer`)
+    for (const raw of inputLayers) {
+      const layer = raw as Record<string, unknown>
+      const inputName = typeof layer.name === 'string' ? layer.name : isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : null
+      if (inputName) inputNames.add(inputName)
+    }
+    if (inputNames.size === 0 && typeof inputRefs[0]?.[0] === 'string') inputNames.add(inputRefs[0][0])
+    // How many layers take the model input (a scaling layer must be its only consumer).
+    inputConsumers = rawLayers.filter((raw) => {
+      if (!isObject(raw) || raw.class_name === 'InputLayer') return false
+      const found = inboundNames(raw.inbound_nodes, '')
+      return 'names' in found && found.names.some((n) => inputNames.has(n))
+    }).length
+  }
 
   rawLayers.forEach((raw: unknown, position: number) => {
     if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) {
@@ -310,82 +547,45 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
     }
     const className = raw.class_name
     const source = raw.config
-    const layerName = typeof source.name === 'string' ? source.name : `${className} ${position + 1}`
+    const layerName = typeof raw.name === 'string' ? raw.name : typeof source.name === 'string' ? source.name : `${className} ${position + 1}`
     const where = `Keras layer ${position + 1} (${className} "${layerName}")`
     const batchShape = source.batch_input_shape ?? source.batch_shape
-    const declared = Array.isArray(batchShape) ? batchShape.slice(1) : Array.isArray(source.input_shape) ? source.input_shape : typeof source.input_dim === 'number' ? [source.input_dim] : undefined
+    const declared = Array.isArray(batchShape) ? batchShape.slice(1) : Array.isArray(source.input_shape) ? source.input_shape : typeof source.input_dim === 'number' && className !== 'Embedding' ? [source.input_dim] : undefined
+    if (MODEL_CLASSES.includes(className) || Array.isArray(source.layers)) {
+      errors.push({ layer: null, class_name: className, message: `${where} is a nested model; the workbench imports one level of layers: flatten it (call its layers directly in the outer model) before saving` })
+      return
+    }
     if (className === 'InputLayer') {
-      if (layers.length > 0 || scalingLayer) errors.push({ layer: null, message: `Keras layer ${position + 1} (InputLayer) comes after other layers; only a leading InputLayer can be imported` })
+      if (!graphModel && (layers.length > 0 || scalingLayer)) errors.push({ layer: null, message: `Keras layer ${position + 1} (InputLayer) comes after other layers; only a leading InputLayer can be imported` })
       inputShape = declared ?? inputShape
       return
     }
-    if (declared !== undefined && layers.length === 0 && !scalingLayer) inputShape = declared
+    let feeds: string[] | null = null
+    if (graphModel) {
+      const found = inboundNames(raw.inbound_nodes, where)
+      if ('error' in found) {
+        errors.push({ layer: null, class_name: className, message: found.error })
+        return
+      }
+      feeds = found.names
+    }
+    // The first layer of a chain; in a graph, a layer that takes the model input alone.
+    const first = graphModel ? feeds!.length === 1 && inputNames.has(feeds![0]) : layers.length === 0 && !scalingLayer
+    if (declared !== undefined && (graphModel ? inputShape === undefined : first)) inputShape = declared
     if ((SCALING_CLASSES as readonly string[]).includes(className)) {
-      if (layers.length > 0 || scalingLayer) {
+      if (!first || scalingLayer || inputConsumers > 1) {
         errors.push({ layer: null, class_name: className, message: `${where}: ${className} is supported only as the first layer, where it becomes the input scaling; move the scaling before every other layer or remove it` })
         return
       }
       scalingLayer = { position, name: layerName, class_name: className as KerasScalingLayer['class_name'], config: structuredClone(source), scaling: null }
+      // Layers after it take the (scaled) model input.
+      inputNames.add(layerName)
       return
     }
-    const info = has(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
-    const configOut: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(source)) {
-      if (['batch_input_shape', 'batch_shape', 'input_shape', 'input_dim'].includes(key)) continue
-      if (key === 'dtype') {
-        const dtype = dtypeName(value)
-        if (dtype !== 'float32' && dtype !== undefined && dtype !== null) notice(`${className} "${layerName}": dtype ${JSON.stringify(dtype)} is trained as float32`)
-        continue
-      }
-      if (has(INERT, key) && INERT[key].some((inert) => JSON.stringify(inert) === JSON.stringify(value))) continue
-      if (key === 'quantization_config') {
-        if (value === null) {
-          notice(`quantization_config (written by Keras 3.13+) is not used by the workbench: dropped (it is null, the layers are not quantized)`)
-          continue
-        }
-        errors.push({ layer: null, class_name: className, field: key, message: `${where}: the layer is quantized (quantization_config ${JSON.stringify(value)}); the workbench computes in float32 only: import the model saved before quantization` })
-        continue
-      }
-      const field = info?.fields.find((f) => f.key === key)
-      if (field?.kind === 'initializer') {
-        const converted = importInitializer(value, `${className} "${layerName}" ${key}`, notice, options.with_weights === true)
-        if (converted !== undefined) configOut[key] = converted
-        continue
-      }
-      if (field?.kind === 'regularizer') {
-        configOut[key] = importRegularizer(value)
-        continue
-      }
-      if (field?.kind === 'activation') {
-        const activation = activationName(value)
-        if (keras3 && activation === 'hard_sigmoid') {
-          errors.push({
-            layer: null, class_name: className, field: key,
-            message: `${where}: activation hard_sigmoid means relu6(x + 3) / 6 in Keras 3, not the workbench's max(0, min(1, 0.2·x + 0.5)) (Keras 2, tfjs); the imported model would answer differently, so it is refused: use sigmoid or retrain`
-          })
-          continue
-        }
-        configOut[key] = activation
-        continue
-      }
-      if (className === 'BatchNormalization' && key === 'axis' && Array.isArray(value) && value.length === 1) {
-        configOut[key] = value[0]
-        continue
-      }
-      if (field || key === 'name' || key === 'trainable' || (info?.fixed && has(info.fixed, key))) {
-        configOut[key] = structuredClone(value)
-        continue
-      }
-      if (info && has(IGNORABLE, key)) {
-        notice(`${className} "${layerName}": ${key} (${IGNORABLE[key]}) is not used by the workbench: dropped`)
-        continue
-      }
-      if (info && (value === null || value === false)) {
-        notice(`${className} "${layerName}": ${key}=${JSON.stringify(value)} is not a setting the workbench knows; it is off, so it was dropped`)
-        continue
-      }
-      // Anything else may change the computation: left in, so that validation refuses it by name.
-      configOut[key] = structuredClone(value)
+    const configOut = importLayerConfig(className, source, layerName, where, ctx)
+    if (graphModel) {
+      configOut.name = layerName
+      inbound.set(layerName, feeds!)
     }
     layers.push({ class_name: className, config: configOut })
     sources.push({ position, name: layerName, class_name: className })
@@ -393,6 +593,13 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
   if (errors.length) return { ok: false, errors, warnings }
   if (!Array.isArray(inputShape) || inputShape.length === 0) {
     return fail('the Keras model does not declare its input shape (no InputLayer, batch_input_shape or build_input_shape); build the model with an input shape before model.to_json()')
+  }
+  if (graphModel) {
+    for (const layer of layers) {
+      const own = String(layer.config.name)
+      if (own === MODEL_INPUT) return fail(`Keras layer "${own}" has the name the workbench keeps for the model input; rename it in Keras before saving`)
+      layer.inbound = (inbound.get(own) ?? []).map((source) => (inputNames.has(source) ? MODEL_INPUT : source))
+    }
   }
   const candidate = { format: SPEC_FORMAT, version: SPEC_VERSION, name, input_shape: inputShape, layers }
   const checked = validateSpec(candidate)
@@ -403,7 +610,11 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
     if (scaling.ok) found.scaling = { offset: scaling.offset, scale: scaling.scale }
     else if (!scaling.needs_weights) return fail(`Keras layer ${found.position + 1} (${found.class_name} "${found.name}") cannot become the input scaling: ${scaling.message}`)
   }
-  return { ok: true, spec: normalizeSpec(checked.spec), warnings, details: { sources, scaling_layer: found, keras3 } }
+  const spec = normalizeSpec(checked.spec)
+  // normalizeSpec lists a graph in its topological order: the sources follow the layers by name.
+  const byName = new Map(sources.map((s) => [s.name, s]))
+  const ordered = graphModel ? spec.layers.map((layer) => byName.get(String(layer.config.name))!) : sources
+  return { ok: true, spec, warnings, details: { sources: ordered, scaling_layer: found, keras3 } }
 }
 
 function importInitializer(value: unknown, where: string, notice: (text: string) => void, withWeights: boolean): unknown {
