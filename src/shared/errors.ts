@@ -122,6 +122,8 @@ export const ERROR_REASONS = {
   'spec.shape_mismatch': { code: 'bad_input', details: ['layer', 'class_name', 'input', 'needs'] },
   'spec.already_flat': { code: 'bad_input', details: ['layer', 'class_name', 'input'] },
   'spec.window_too_big': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'window', 'input'] },
+  'spec.crop_too_big': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'cropping', 'input'] },
+  'spec.wrapped_field': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'wrapped', 'key', 'problem', 'got'] },
   'spec.reshape_size': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'target', 'size', 'input'] },
   'spec.axis_out_of_range': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'rank', 'input', 'got'] },
   'spec.axis_not_last': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'last', 'input', 'got'] },
@@ -213,6 +215,7 @@ export const ERROR_REASONS = {
   'run.bad_monitor': { code: 'bad_input', details: ['problem'] },
   'run.bad_config': { code: 'bad_input', details: ['problem'] },
   'run.backend_unavailable': { code: 'conflict', details: ['backend', 'problem'] },
+  'backend.missing_kernel': { code: 'conflict', details: ['layer', 'class_name', 'kernel', 'backend', 'alternative'] },
   'run.input_shape_mismatch': { code: 'bad_input', details: ['model_shape', 'data_shape', 'dataset'] },
   'model.name_blank': { code: 'bad_input', details: [] },
   // The Runs filter query (src/shared/run-query.ts); position is 1-based.

@@ -9,6 +9,7 @@ import type { BackendInfo } from '../../shared/run'
 import type { BackendChoice, BackendName } from '../../shared/training'
 import { DEFAULT_WASM_THREADS, prepareWasmThreads, registerWasmKernels, WASM_KERNEL_SET } from './wasm-kernels'
 import { initWebgpu, probeWebgpu, WEBGPU_SYNC_READS } from './webgpu'
+import { firstMissingKernel, type KernelNeed } from './training-kernels'
 
 export type Tf = typeof TfjsModule
 
@@ -24,6 +25,8 @@ export interface BackendNeeds {
   threads?: number
   /** The job reads tensors synchronously (dataSync: the export parity checks); webgpu cannot in Node. */
   syncReads?: boolean
+  /** Kernels training the model needs (trainingKernelNeeds): a backend without one of them is skipped, or refused when forced. */
+  kernels?: readonly KernelNeed[]
 }
 
 export interface SelectedBackend {
@@ -38,6 +41,19 @@ export class BackendUnavailableError extends Error {
     super(`The ${backend} backend was requested but cannot be used: ${reason}`)
     this.name = 'BackendUnavailableError'
   }
+}
+
+/** A forced backend that lacks a kernel the model needs for training (details name the layer, the kernel and a backend that has it). */
+export class MissingKernelError extends BackendUnavailableError {
+  constructor(readonly need: KernelNeed, backend: BackendName, readonly alternative: BackendName | null) {
+    super(backend, missingKernelText(need, alternative))
+    this.name = 'MissingKernelError'
+  }
+}
+
+function missingKernelText(need: KernelNeed, alternative: BackendName | null): string {
+  const instead = alternative ? `; the ${alternative} backend has it: choose ${alternative} (or auto)` : '; no backend here has it'
+  return `it has no ${need.kernel} kernel, which training layer ${need.layer} (${need.class_name}) needs${instead}`
 }
 
 const nodeRequire = createRequire(__filename)
@@ -151,6 +167,14 @@ export async function selectBackend(choice: BackendChoice, needs: BackendNeeds =
   const candidates = choice === 'auto' ? LADDER : [choice]
   for (const name of candidates) {
     const result = await attempt(name, needs, choice !== 'auto')
+    const missing = result.ok ? firstMissingKernel(result.tf, name, needs.kernels ?? []) : null
+    if (result.ok && missing) {
+      // The first later rung (else any) whose registered kernels include it.
+      const alternative = [...LADDER.slice(LADDER.indexOf(name) + 1), ...LADDER].find((other) => other !== name && result.tf.getKernel(missing.kernel, other) !== undefined) ?? null
+      if (choice !== 'auto') throw new MissingKernelError(missing, name, alternative)
+      skipped.push({ backend: name, reason: missingKernelText(missing, alternative) })
+      continue
+    }
     if (result.ok) {
       await result.tf.ready()
       return {

@@ -9,6 +9,7 @@ import { distributionEpochSchema, distributionFlags, PROBE_ROWS, type Distributi
 import { trainingConfigSchema, type TrainingConfig } from '../../shared/training'
 import { loadSplit } from '../data'
 import { selectBackend, specHasConvolution } from './backend'
+import { trainingKernelNeeds } from './training-kernels'
 import { Distributions, probeBatch } from './callbacks/distributions'
 import type { SplitArrays } from './host-batches'
 import { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder'
@@ -54,7 +55,7 @@ export interface LrFinderJob {
 /** The finder in a short-lived trainer: the spec built with the config's seed (its initial weights), the data set's training split; progress at most every 100 ms. */
 export async function lrFinderJob(job: LrFinderJob, progress: (done: number, total: number) => void): Promise<LrFinderResult> {
   const config = trainingConfigSchema.parse(job.config)
-  const { tf, info } = await selectBackend(config.backend, { convolution: specHasConvolution(job.spec.layers), threads: config.threads })
+  const { tf, info } = await selectBackend(config.backend, { convolution: specHasConvolution(job.spec.layers), threads: config.threads, kernels: trainingKernelNeeds(job.spec.layers) })
   const train = await loadSplit(job.dataDir, job.datasetId, 'train')
   const model = buildModel(tf, job.spec, { seed: config.seed })
   let last = 0

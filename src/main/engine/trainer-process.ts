@@ -12,6 +12,7 @@ import type { ProgressEvent } from '../../shared/run'
 import { loadSplit } from '../data'
 import { buildModel } from './model-builder'
 import { selectBackend, specHasConvolution, type SelectedBackend } from './backend'
+import { trainingKernelNeeds } from './training-kernels'
 import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from './training-loop'
 import { Checkpoint } from './callbacks/checkpoint'
 import { evaluateModel, predictRows, readLayerWeights } from './run-analysis'
@@ -66,7 +67,7 @@ async function optionalSplit(dataDir: string, datasetId: string, split: 'validat
 const CHECKPOINT_EVERY_MS = 5_000
 
 async function backendFor(job: { spec: TrainingJob['spec']; config: TrainingJob['config'] }): Promise<SelectedBackend> {
-  return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers), threads: job.config.threads })
+  return selectBackend(job.config.backend, { convolution: specHasConvolution(job.spec.layers), threads: job.config.threads, kernels: trainingKernelNeeds(job.spec.layers) })
 }
 
 async function runTraining(job: TrainingJob, control: TrainingControl, send: (m: FromTrainer) => Promise<void>): Promise<void> {

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { detailValue, TypedError, type ErrorData, type ErrorDetails } from '../../shared/errors'
 import { SpecValidationError } from '../../shared/model-spec/schema'
 import { specErrorsDetails } from '../../shared/model-spec/validate'
-import { BackendUnavailableError } from '../engine/backend'
+import { BackendUnavailableError, MissingKernelError } from '../engine/backend'
 import { MetricPlanError } from '../engine/metric-plan'
 import { ExportRefusal } from '../export/types'
 import { StoreError, type StoreErrorCode } from '../store/errors'
@@ -79,6 +79,9 @@ export function toContractError(error: unknown, method?: string): ContractError 
     return { code: 'bad_input', message: error.message, reason: 'spec.invalid', details: specErrorsDetails(error.errors) }
   }
   if (error instanceof MetricPlanError) return { code: 'bad_input', message: error.message, reason: 'run.bad_config', details: { problem: error.message } }
+  if (error instanceof MissingKernelError) {
+    return { code: 'conflict', message: error.message, reason: 'backend.missing_kernel', details: { layer: error.need.layer, class_name: error.need.class_name, kernel: error.need.kernel, backend: error.backend, alternative: error.alternative ?? '' } }
+  }
   if (error instanceof BackendUnavailableError) return { code: 'conflict', message: error.message, reason: 'run.backend_unavailable', details: { backend: error.backend, problem: error.reason } }
   if (error instanceof ExportRefusal) {
     return { code: 'bad_input', message: error.message, reason: 'export.refused', details: { format: error.format, problem: error.message, ...(error.layer ? { layer: error.layer.index, class_name: error.layer.class_name } : {}) } }

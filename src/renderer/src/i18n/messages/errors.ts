@@ -62,6 +62,8 @@ export default {
     'errors.reason.spec.shape_mismatch': `${L} needs a {needs} input but receives {input}`,
     'errors.reason.spec.already_flat': `${L} needs an input of 2 or more dimensions but receives {input}; that input is already flat, so remove the Flatten layer`,
     'errors.reason.spec.window_too_big': `${L}: {field} {window} does not fit its {input} input with padding "valid"; use a smaller {field} or padding "same"`,
+    'errors.reason.spec.crop_too_big': `${L}: cropping {cropping} removes all of its {input} input; crop less`,
+    'errors.reason.spec.wrapped_field': `${L}: the wrapped {wrapped} layer's {key} {problem}`,
     'errors.reason.spec.reshape_size': `${L}: target_shape {target} cannot hold the {size} values of its input {input}`,
     'errors.reason.spec.axis_out_of_range': `${L}: axis must be between -{rank} and {rank} and not 0 (the batch axis) for its input {input}, got {got}`,
     'errors.reason.spec.axis_not_last': `${L}: only the last axis (-1 or {last}) is supported for its input {input}, got {got}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis`,
@@ -96,6 +98,7 @@ export default {
     'errors.reason.run.bad_monitor': '{problem}',
     'errors.reason.run.bad_config': 'The training settings do not fit the data: {problem}',
     'errors.reason.run.backend_unavailable': 'The {backend} backend cannot be used: {problem}. Choose another backend (or auto).',
+    'errors.reason.backend.missing_kernel': 'The {backend} backend cannot train this model: it has no {kernel} kernel, which layer {layer} ({class_name}) needs. Choose the {alternative} backend (or auto, which picks it).',
     'errors.reason.run.input_shape_mismatch': 'The model expects inputs of shape ({model_shape}) but data set "{dataset}" has samples of shape ({data_shape}); set the model\'s input shape to match.',
 
     'errors.reason.predict.both_forms': 'Give either records (rows by column name) or inputs (rows of numbers), not both.',
@@ -204,6 +207,8 @@ export default {
     'errors.reason.spec.shape_mismatch': `${Z} 需要 {needs} 形状的输入，但收到 {input}`,
     'errors.reason.spec.already_flat': `${Z} 需要 2 维或更高维的输入，但收到 {input}；该输入已经是扁平的，请删除 Flatten 层`,
     'errors.reason.spec.window_too_big': `${Z}：{field} {window} 在 padding "valid" 下放不进 {input} 的输入；请减小 {field} 或改用 padding "same"`,
+    'errors.reason.spec.crop_too_big': `${Z}：cropping {cropping} 会裁掉其 {input} 输入的全部内容；请少裁一些`,
+    'errors.reason.spec.wrapped_field': `${Z}：被包装的 {wrapped} 层的 {key} 有误（{problem}）`,
     'errors.reason.spec.reshape_size': `${Z}：target_shape {target} 无法容纳输入 {input} 的 {size} 个值`,
     'errors.reason.spec.axis_out_of_range': `${Z}：对输入 {input}，axis 必须在 -{rank} 到 {rank} 之间且不能为 0（批次轴），实际为 {got}`,
     'errors.reason.spec.axis_not_last': `${Z}：对输入 {input} 只支持最后一个轴（-1 或 {last}），实际为 {got}：TensorFlow.js 沿最后一个轴归一化；请在该层前加一个 Reshape，使特征位于最后一个轴`,
@@ -238,6 +243,7 @@ export default {
     'errors.reason.run.bad_monitor': '监控指标设置无效：{problem}',
     'errors.reason.run.bad_config': '训练设置与数据不匹配：{problem}',
     'errors.reason.run.backend_unavailable': '无法使用 {backend} 后端：{problem}。请选择其他后端（或自动）。',
+    'errors.reason.backend.missing_kernel': '{backend} 后端无法训练此模型：它没有第 {layer} 层（{class_name}）训练所需的 {kernel} 内核。请选择 {alternative} 后端（或自动，会自动选用它）。',
     'errors.reason.run.input_shape_mismatch': '模型需要形状为 ({model_shape}) 的输入，但数据集 "{dataset}" 的样本形状为 ({data_shape})；请把模型的输入形状设为与之一致。',
 
     'errors.reason.predict.both_forms': '请只给出按列名的记录或数字行中的一种，不要同时给出。',
