@@ -3,12 +3,35 @@
 // hand-over to the Train view: loading a template gives its training settings to the training store (loadExample).
 // The design is a draft kept across reloads (persisted.ts, key `designer.draft`): the spec
 // without weights, its name, the saved model/version or template it came from and the data set
-// chosen for it; replacing unsaved work (template, saved model, New) asks first (`confirm`).
+// chosen for it, and the canvas's node positions; replacing unsaved work (template, saved model,
+// New) asks first (`confirm`).
+// The model is a graph (layer `inbound` lists): every canvas action — connect, disconnect, add
+// after, drop, paste, group delete — is one undoable edit made with the pure functions of
+// lib/designer-graph.ts, which keep the layers in topological order and a plain chain free of
+// `inbound`. Node positions live beside the spec (`positions`, by layer name), outside undo.
 import { defineStore, type Pinia } from 'pinia'
 import { effectScope, markRaw, toRaw } from 'vue'
 import { z } from 'zod'
 import type { SavedModel } from '../../../shared/contract'
-import { createLayer, layerNames, modelSpecSchema, validateSpec, type LayerShape, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
+import { createLayer, layerNames, modelSpecSchema, validateSpec, type LayerShape, type LayerSpec, type ModelSpec, type SpecError, type ValidationResult } from '../../../shared/model-spec'
+import {
+  MODEL_INPUT,
+  addUnconnectedLayer,
+  connectLayers,
+  connectRefusal,
+  copyLayers,
+  designGraph,
+  disconnectLayers,
+  downstreamOf,
+  insertLayerAfter,
+  pasteLayerCopies,
+  removeLayersByName,
+  renameLayer,
+  type ConnectRefusal,
+  type DesignGraph,
+  type GraphEdge
+} from '../lib/designer-graph'
+import { layoutGraph, type Point } from '../lib/graph-layout'
 import { EXAMPLES } from '../../../shared/examples'
 import { client } from '../api'
 import { useDatasetsStore } from './datasets.store'
@@ -32,6 +55,21 @@ export interface LayerView {
   class_name: string
   shape: LayerShape | null
   errors: SpecError[]
+}
+
+/** Sizes the layout assumes for nodes the canvas has not measured (a layer card; the input node with its fields). */
+export const NODE_SIZE = { width: 240, height: 78 }
+export const INPUT_NODE_SIZE = { width: 300, height: 112 }
+/** How far below its anchor a layer added after it is placed. */
+export const NODE_STEP = 118
+/** Where pasted layers land relative to the copied ones. */
+export const PASTE_OFFSET = 40
+
+/** Node positions (top-left corners) of a spec laid out top to bottom; `sizes` are measured node sizes by id. */
+export function designLayout(spec: ModelSpec, sizes: Record<string, { width: number; height: number }> = {}): Record<string, Point> {
+  const graph = designGraph(spec)
+  const nodes = [{ id: MODEL_INPUT, ...(sizes[MODEL_INPUT] ?? INPUT_NODE_SIZE) }, ...graph.nodes.map((n) => ({ id: n.name, ...(sizes[n.name] ?? NODE_SIZE) }))]
+  return layoutGraph(nodes, graph.edges)
 }
 
 /** A plain deep copy (structuredClone refuses Pinia's reactive proxies). */
@@ -68,7 +106,7 @@ function specKey(spec: ModelSpec): string {
     layers: toRaw(spec).layers.map((l) => {
       const weights = toRaw(l).weights
       const small = weights && weights.reduce((n, w) => n + w.length, 0) <= KEYED_WEIGHTS_MAX
-      return { class_name: l.class_name, config: l.config, ...(small ? { weights } : {}) }
+      return { class_name: l.class_name, config: l.config, ...(l.inbound ? { inbound: l.inbound } : {}), ...(small ? { weights } : {}) }
     })
   })
 }
@@ -76,7 +114,7 @@ function specKey(spec: ModelSpec): string {
 /** A plain copy of the spec without layer weights (what the draft keeps: weights can be millions of numbers). */
 export function specWithoutWeights(spec: ModelSpec): ModelSpec {
   const raw = toRaw(spec)
-  return clone({ ...raw, layers: raw.layers.map((l) => ({ class_name: toRaw(l).class_name, config: toRaw(l).config })) })
+  return clone({ ...raw, layers: raw.layers.map((l) => ({ class_name: toRaw(l).class_name, config: toRaw(l).config, ...(toRaw(l).inbound ? { inbound: toRaw(l).inbound } : {}) })) })
 }
 
 /** A Dense layer gets the Set weights table when its kernel holds at most this many values (seed 004 sets 1×3 and 3×1 by hand). */
@@ -113,14 +151,16 @@ export const draftSchema = z.object({
   origin: modelRefSchema.nullable(),
   datasetId: z.string().nullable(),
   /** Layers that carried imported weights, which the draft does not keep. */
-  weightedLayers: z.number().int().nonnegative()
+  weightedLayers: z.number().int().nonnegative(),
+  /** The canvas's node positions by layer name (MODEL_INPUT: the input node); drafts from before the graph canvas have none. */
+  positions: z.record(z.string(), z.object({ x: z.number(), y: z.number() })).optional()
 })
 export type Draft = z.infer<typeof draftSchema>
 
 /** The initial state's draft part: the stored draft when there is one. */
-function restoredDraft(): { spec: ModelSpec; clean: ModelSpec; exampleId: string | null; origin: ModelRef | null; datasetId: string | null; restored: { weightsLost: number } | null } {
+function restoredDraft(): { spec: ModelSpec; clean: ModelSpec; exampleId: string | null; origin: ModelRef | null; datasetId: string | null; restored: { weightsLost: number } | null; positions: Record<string, Point> } {
   const draft = loadState(DRAFT_KEY, draftSchema)
-  if (!draft) return { spec: emptySpec(), clean: emptySpec(), exampleId: null, origin: null, datasetId: null, restored: null }
+  if (!draft) return { spec: emptySpec(), clean: emptySpec(), exampleId: null, origin: null, datasetId: null, restored: null, positions: designLayout(emptySpec()) }
   const clean = draft.clean ?? emptySpec()
   const dirty = draft.spec.layers.length > 0 && specKey(draft.spec) !== specKey(clean)
   return {
@@ -129,7 +169,8 @@ function restoredDraft(): { spec: ModelSpec; clean: ModelSpec; exampleId: string
     exampleId: draft.exampleId,
     origin: draft.origin,
     datasetId: draft.datasetId,
-    restored: dirty || draft.weightedLayers > 0 ? { weightsLost: draft.weightedLayers } : null
+    restored: dirty || draft.weightedLayers > 0 ? { weightsLost: draft.weightedLayers } : null,
+    positions: { ...designLayout(draft.spec), ...(draft.positions ?? {}) }
   }
 }
 
@@ -162,6 +203,16 @@ const useDesignerStoreDefinition = defineStore('designer', {
     spec: draft.spec as ModelSpec,
     /** 0-based index of the layer whose properties are shown, or null for the model itself. */
     selectedIndex: null as number | null,
+    /** The layers selected on the canvas (shift-click, box); the one whose properties show is `selectedIndex`. */
+    selectedNames: [] as string[],
+    /** The canvas's node positions (top-left, canvas units) by layer name; MODEL_INPUT is the input node. Not part of undo. */
+    positions: draft.positions as Record<string, Point>,
+    /** Layers copied with Ctrl+C (inbound written out, names as they were), and where they stood. */
+    clipboard: null as { layers: LayerSpec[]; positions: Record<string, Point> } | null,
+    /** The palette's chosen layer class: what "A" adds after the selected layer. */
+    paletteChoice: null as string | null,
+    /** Counts whole-graph layouts (template, import, Tidy): the canvas then re-measures and fits the view. */
+    layoutVersion: 0,
     past: [] as ModelSpec[],
     future: [] as ModelSpec[],
     /** Which field the last edit touched and when, to merge keystrokes into one undo step. */
@@ -216,6 +267,10 @@ const useDesignerStoreDefinition = defineStore('designer', {
         errors: this.validation.errors.filter((e) => e.layer === i + 1)
       }))
     },
+    /** The model as drawn: nodes (spec order), edges (MODEL_INPUT for the input), the output layer. */
+    graph(): DesignGraph {
+      return designGraph(this.spec)
+    },
     /** Errors about the model as a whole (input shape, no layers). */
     modelErrors(): SpecError[] {
       return this.validation.errors.filter((e) => e.layer === null)
@@ -234,7 +289,8 @@ const useDesignerStoreDefinition = defineStore('designer', {
       exampleId: state.exampleId,
       origin: state.origin,
       datasetId: state.datasetId,
-      weightedLayers: state.spec.layers.filter((l) => l.weights).length
+      weightedLayers: state.spec.layers.filter((l) => l.weights).length,
+      positions: Object.fromEntries([MODEL_INPUT, ...layerNames(state.spec.layers)].flatMap((name) => (state.positions[name] ? [[name, { ...state.positions[name] }]] : [])))
     })
   },
   actions: {
@@ -251,18 +307,173 @@ const useDesignerStoreDefinition = defineStore('designer', {
       }
       this.future = []
       this.lastEdit = coalesceKey === undefined ? null : { key: coalesceKey, at: now }
+      const selected = this.selectedIndex === null ? null : (layerNames(this.spec.layers)[this.selectedIndex] ?? null)
+      const count = this.spec.layers.length
       const next = cloneSpec(this.spec)
       change(next)
       this.weightsDropped = dropStaleWeights(next)
       this.spec = next
       this.saved = null
+      // Graph edits reorder layers: the selection follows the layer by name (a rename keeps its index).
+      const names = layerNames(next.layers)
+      if (selected !== null && names.includes(selected)) this.selectedIndex = names.indexOf(selected)
+      else if (selected !== null && next.layers.length !== count) this.selectedIndex = null
+      this.selectedNames = this.selectedNames.filter((name) => names.includes(name))
+      this.ensurePositions()
+    },
+    /** Whether the design is a graph rather than a plain chain (then list positions mean nothing and edits go through the graph). */
+    isGraph(): boolean {
+      return !designGraph(this.spec).sequential
+    },
+    /** The name of the layer at a 0-based index. */
+    nameAt(index: number): string | null {
+      return layerNames(this.spec.layers)[index] ?? null
+    },
+    /** Selects layers by name (the canvas's selection); the properties show `primary`, else the last of them. */
+    setSelection(names: string[], primary?: string): void {
+      const all = layerNames(this.spec.layers)
+      const kept = names.filter((name, i) => all.includes(name) && names.indexOf(name) === i)
+      this.selectedNames = kept
+      const shown = primary !== undefined && kept.includes(primary) ? primary : kept.at(-1)
+      this.selectedIndex = shown === undefined ? null : all.indexOf(shown)
+    },
+    /** Why from → to cannot be connected (null: it can). */
+    connectRefusal(from: string, to: string): ConnectRefusal | null {
+      return connectRefusal(this.spec, from, to)
+    },
+    /** Draws an edge from a layer's (or the input's) output to a layer's input: a merge layer gains an input, any other has its input replaced. One undo step. */
+    connect(from: string, to: string): boolean {
+      if (connectRefusal(this.spec, from, to) !== null) return false
+      this.edit((spec) => void connectLayers(spec, from, to))
+      return true
+    },
+    /** Removes the edge from → to; the layer is then unconnected (or a merge has one input fewer). */
+    disconnect(from: string, to: string): boolean {
+      if (!this.graph.edges.some((e) => e.from === from && e.to === to)) return false
+      this.edit((spec) => void disconnectLayers(spec, from, to))
+      return true
+    },
+    /**
+     * Adds a new layer of `className` after `name` (a layer or MODEL_INPUT; null: after the output
+     * layer): it takes that layer's output and feeds what it fed. Placed below it (what lies
+     * downstream moves down to make room) and selected. Returns the new layer's name.
+     */
+    addLayerAfter(name: string | null, className: string, config?: Record<string, unknown>): string | null {
+      const anchor = name ?? this.graph.output ?? MODEL_INPUT
+      if (anchor !== MODEL_INPUT && !layerNames(this.spec.layers).includes(anchor)) return null
+      const layer = createLayer(className, [MODEL_INPUT, ...layerNames(this.spec.layers)])
+      if (config) layer.config = { ...clone(config), name: layer.config.name }
+      const newName = layer.config.name as string
+      const fed = this.graph.edges.some((e) => e.from === anchor)
+      const base = this.positions[anchor]
+      this.edit((spec) => void insertLayerAfter(spec, anchor, layer))
+      if (base) {
+        if (fed) for (const below of downstreamOf(this.spec, newName)) if (this.positions[below]) this.positions[below] = { x: this.positions[below].x, y: this.positions[below].y + NODE_STEP }
+        this.positions[newName] = { x: anchor === MODEL_INPUT ? base.x + (INPUT_NODE_SIZE.width - NODE_SIZE.width) / 2 : base.x, y: base.y + (anchor === MODEL_INPUT ? INPUT_NODE_SIZE.height + NODE_STEP - NODE_SIZE.height : NODE_STEP) }
+      }
+      this.setSelection([newName])
+      return newName
+    },
+    /** A layer dropped on the canvas at `position`: unconnected (`inbound: []`) until an edge is drawn to it. Selected. */
+    addLayerAt(className: string, position: Point): string {
+      const layer = createLayer(className, [MODEL_INPUT, ...layerNames(this.spec.layers)])
+      const newName = layer.config.name as string
+      this.positions[newName] = { x: Math.round(position.x), y: Math.round(position.y) }
+      this.edit((spec) => addUnconnectedLayer(spec, layer))
+      this.setSelection([newName])
+      return newName
+    },
+    /**
+     * Removes layers by name, and optionally edges, in one undo step. A removed layer with one
+     * input hands it to the layers it fed (a chain closes up); a merge's consumers lose that input.
+     */
+    removeLayers(names: string[], edges: GraphEdge[] = []): void {
+      const present = layerNames(this.spec.layers)
+      const doomed = names.filter((name) => present.includes(name))
+      const cut = edges.filter((e) => !doomed.includes(e.to) && !doomed.includes(e.from) && this.graph.edges.some((g) => g.from === e.from && g.to === e.to))
+      if (doomed.length === 0 && cut.length === 0) return
+      const selectedGoes = this.selectedIndex !== null && doomed.includes(present[this.selectedIndex])
+      this.edit((spec) => {
+        for (const e of cut) disconnectLayers(spec, e.from, e.to)
+        removeLayersByName(spec, doomed)
+      })
+      if (selectedGoes) this.selectedIndex = null
+    },
+    /** Puts copies of the named layers (their edges among themselves kept) on the designer's clipboard. */
+    copyLayers(names: string[]): number {
+      const layers = copyLayers(this.spec, names)
+      if (layers.length === 0) return 0
+      const positions = Object.fromEntries(layers.flatMap((l) => {
+        const at = this.positions[l.config.name as string]
+        return at ? [[l.config.name as string, { ...at }]] : []
+      }))
+      this.clipboard = { layers, positions }
+      return layers.length
+    },
+    /**
+     * Adds copies of `layers` (default: the clipboard) under fresh unique names, their internal
+     * edges kept and outside inputs dropped; placed offset from where the originals stood and
+     * selected. One undo step. Returns the new names.
+     */
+    pasteLayers(layers?: LayerSpec[], positions?: Record<string, Point>): string[] {
+      const source = layers ?? this.clipboard?.layers ?? []
+      const at = positions ?? (layers ? {} : (this.clipboard?.positions ?? {}))
+      if (source.length === 0) return []
+      let renamed = new Map<string, string>()
+      this.edit((spec) => (renamed = pasteLayerCopies(spec, source)))
+      for (const [old, fresh] of renamed) if (at[old]) this.positions[fresh] = { x: at[old].x + PASTE_OFFSET, y: at[old].y + PASTE_OFFSET }
+      // Copies pasted again land a further step away.
+      if (!layers && this.clipboard) this.clipboard = { ...this.clipboard, positions: Object.fromEntries(Object.entries(this.clipboard.positions).map(([k, p]) => [k, { x: p.x + PASTE_OFFSET, y: p.y + PASTE_OFFSET }])) }
+      this.ensurePositions()
+      const names = [...renamed.values()]
+      this.setSelection(names)
+      return names
+    },
+    /** Where the user dragged a node (canvas units). Not an undo step. */
+    moveNode(name: string, position: Point): void {
+      this.positions[name] = { x: Math.round(position.x), y: Math.round(position.y) }
+    },
+    /** Lays the whole graph out again, top to bottom (dagre); `sizes`: the nodes' measured sizes. `announce`: the canvas re-fits the view. */
+    tidyLayout(sizes?: Record<string, { width: number; height: number }>, announce = true): void {
+      this.positions = { ...this.positions, ...designLayout(this.spec, sizes) }
+      if (announce) this.layoutVersion++
+    },
+    /** Gives every node without a position one: where a fresh layout puts it, relative to a placed node that feeds it. */
+    ensurePositions(): void {
+      const graph = this.graph
+      const ids = [MODEL_INPUT, ...graph.nodes.map((n) => n.name)]
+      const missing = ids.filter((id) => !this.positions[id])
+      if (missing.length === 0) return
+      const next = { ...this.positions }
+      // A node fed by a placed one goes below it; only the others need a layout (dagre, relative to a placed feeder where there is one).
+      let fresh: Record<string, Point> | null = null
+      for (const id of missing) {
+        const anchor = graph.edges.find((e) => e.to === id && next[e.from])?.from
+        if (anchor && !graph.edges.some((e) => e.from === anchor && e.to !== id && missing.includes(e.to))) {
+          next[id] = { x: next[anchor].x, y: next[anchor].y + (anchor === MODEL_INPUT ? INPUT_NODE_SIZE.height + NODE_STEP - NODE_SIZE.height : NODE_STEP) }
+          continue
+        }
+        fresh ??= designLayout(this.spec)
+        next[id] = anchor ? { x: next[anchor].x + fresh[id].x - fresh[anchor].x, y: next[anchor].y + fresh[id].y - fresh[anchor].y } : fresh[id]
+      }
+      this.positions = next
+    },
+    /** Chooses the palette class that "A" adds. */
+    choosePalette(className: string | null): void {
+      this.paletteChoice = className
     },
     /** Inserts a new layer of `className` with its defaults at `index` (default: the end) and selects it. */
     addLayer(className: string, index?: number): void {
       const at = Math.max(0, Math.min(index ?? this.spec.layers.length, this.spec.layers.length))
-      const layer = createLayer(className, layerNames(this.spec.layers))
+      if (this.isGraph()) {
+        // In a graph a list position means "after the layer listed before it".
+        this.addLayerAfter(at === 0 ? MODEL_INPUT : this.nameAt(at - 1), className)
+        return
+      }
+      const layer = createLayer(className, [MODEL_INPUT, ...layerNames(this.spec.layers)])
       this.edit((spec) => spec.layers.splice(at, 0, layer))
       this.selectedIndex = at
+      this.selectedNames = [layer.config.name as string]
     },
     /** Moves the layer at `from` so that it ends up at position `to` (both 0-based). */
     moveLayer(from: number, to: number): void {
@@ -276,24 +487,37 @@ const useDesignerStoreDefinition = defineStore('designer', {
       })
       this.selectedIndex = target
     },
+    /** Removes one layer (its input passes to what it fed); the selection moves to a neighbour when it was on it. */
     removeLayer(index: number): void {
-      if (index < 0 || index >= this.spec.layers.length) return
-      this.edit((spec) => spec.layers.splice(index, 1))
-      if (this.selectedIndex === null) return
-      if (this.selectedIndex === index) this.selectedIndex = this.spec.layers.length > 0 ? Math.min(index, this.spec.layers.length - 1) : null
-      else if (this.selectedIndex > index) this.selectedIndex--
+      const name = this.nameAt(index)
+      if (name === null) return
+      const wasSelected = this.selectedIndex === index
+      this.removeLayers([name])
+      if (wasSelected && this.spec.layers.length > 0) this.select(Math.min(index, this.spec.layers.length - 1))
     },
+    /** A copy of the layer's settings under a new name, inserted after it (it takes the original's output). */
     duplicateLayer(index: number): void {
       const original = this.spec.layers[index]
-      if (!original) return
-      const copy = createLayer(original.class_name, layerNames(this.spec.layers))
-      copy.config = { ...clone(original.config), name: copy.config.name }
-      this.edit((spec) => spec.layers.splice(index + 1, 0, copy))
-      this.selectedIndex = index + 1
+      const name = this.nameAt(index)
+      if (!original || name === null) return
+      this.addLayerAfter(name, original.class_name, original.config)
     },
     /** Sets one config field; `undefined` removes it (the default then applies). Invalid values are kept so that validation can point at them. */
     setLayerField(index: number, key: string, value: unknown): void {
       if (!this.spec.layers[index]) return
+      if (key === 'name') {
+        const before = layerNames(this.spec.layers)
+        this.edit((spec) => renameLayer(spec, index, value === undefined ? undefined : String(value)), `layer:${index}:${key}`)
+        // Positions and the canvas selection follow renamed layers.
+        const after = layerNames(this.spec.layers)
+        before.forEach((old, i) => {
+          if (old === after[i] || !this.positions[old]) return
+          this.positions[after[i]] = this.positions[old]
+          this.selectedNames = this.selectedNames.map((n) => (n === old ? after[i] : n))
+        })
+        if (this.selectedIndex === index && !this.selectedNames.includes(after[index])) this.selectedNames = [after[index]]
+        return
+      }
       this.edit((spec) => {
         const config = spec.layers[index].config
         if (value === undefined) delete config[key]
@@ -338,12 +562,15 @@ const useDesignerStoreDefinition = defineStore('designer', {
     },
     select(index: number | null): void {
       this.selectedIndex = index !== null && index >= 0 && index < this.spec.layers.length ? index : null
+      this.selectedNames = this.selectedIndex === null ? [] : [layerNames(this.spec.layers)[this.selectedIndex]]
     },
     /** Replaces the model (an opened or imported spec); undoable like any edit. */
     load(spec: ModelSpec): void {
       const copy = cloneSpec(spec)
       this.edit((s) => Object.assign(s, copy))
       this.selectedIndex = null
+      this.selectedNames = []
+      this.tidyLayout()
       this.exampleId = null
       this.origin = null
       this.draftRestored = null
@@ -446,6 +673,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
       this.spec = previous
       this.lastEdit = null
       this.clampSelection()
+      this.ensurePositions()
     },
     redo(): void {
       const next = this.future.pop()
@@ -454,9 +682,12 @@ const useDesignerStoreDefinition = defineStore('designer', {
       this.spec = next
       this.lastEdit = null
       this.clampSelection()
+      this.ensurePositions()
     },
     clampSelection(): void {
       if (this.selectedIndex !== null && this.selectedIndex >= this.spec.layers.length) this.selectedIndex = this.spec.layers.length > 0 ? this.spec.layers.length - 1 : null
+      const names = layerNames(this.spec.layers)
+      this.selectedNames = this.selectedNames.filter((name) => names.includes(name))
     },
     /** Saves the spec as the next version of the model named like it; the back end numbers versions. */
     /** The saved models, newest first (the Open menu). */

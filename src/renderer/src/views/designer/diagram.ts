@@ -1,8 +1,11 @@
 // The model diagram as a standalone SVG document, in the manner of Keras's
 // `plot_model(show_shapes=True, show_layer_activations=True)`: one box per layer (name and class,
 // and below them its main settings: units/filters/kernel, activation; input and output shapes on
-// the right), arrows from top to bottom. Pure string building, so the same picture can be tested
-// here and rasterised to PNG in the page. The text is Keras's own words (a file, not the UI).
+// the right), an arrow per edge of the graph labelled with the shape it carries, laid out top to
+// bottom with the canvas's layout (dagre, lib/graph-layout.ts), skips routed around the boxes.
+// Pure string building, so the same picture can be tested here and rasterised to PNG in the page.
+// The text is Keras's own words (a file, not the UI).
+import { layoutGraphDetailed, type Point } from '../../lib/graph-layout'
 
 /** One box of the diagram. Shapes exclude the batch axis; null when inference failed there. */
 export interface DiagramNode {
@@ -14,6 +17,10 @@ export interface DiagramNode {
   output_shape: number[] | null
   /** Whether the layer has a validation error (drawn with a red outline). */
   invalid?: boolean
+  /** Names of the nodes feeding this one, in order; absent: the node before it (the first node: none). */
+  inbound?: string[]
+  /** One shape per inbound (a merge's inputs); absent: `input_shape` alone. */
+  input_shapes?: Array<number[] | null>
 }
 
 export interface DiagramOptions {
@@ -93,21 +100,46 @@ export function layerDetail(className: string, config: Record<string, unknown>):
   return parts.join(' · ')
 }
 
+/** Shapes of a merge's inputs as Keras prints them: [(None, 32), (None, 32)]. */
+function formatInputShapes(node: DiagramNode): string {
+  if (!node.input_shapes || node.input_shapes.length < 2) return formatShape(node.input_shape)
+  return `[${node.input_shapes.map((shape) => formatShape(shape)).join(', ')}]`
+}
+
+/** An SVG path through dagre's route points: straight from the first to the second, then smooth curves through the midpoints. */
+function routePath(points: readonly Point[]): string {
+  const f = (n: number): string => String(Math.round(n * 10) / 10)
+  if (points.length <= 2) return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(p.x)},${f(p.y)}`).join(' ')
+  let d = `M${f(points[0].x)},${f(points[0].y)}`
+  for (let i = 1; i < points.length - 1; i++) {
+    const mid = { x: (points[i].x + points[i + 1].x) / 2, y: (points[i].y + points[i + 1].y) / 2 }
+    d += ` Q${f(points[i].x)},${f(points[i].y)} ${i === points.length - 2 ? `${f(points[i + 1].x)},${f(points[i + 1].y)}` : `${f(mid.x)},${f(mid.y)}`}`
+  }
+  return d
+}
+
 /** Builds the diagram. The first node is usually the InputLayer (see `diagramNodesFromLayers`). */
 export function renderDiagramSvg(nodes: readonly DiagramNode[], options: DiagramOptions = {}): DiagramSvg {
   const showShapes = options.showShapes ?? true
   const labels = nodes.map((n) => `${n.name}: ${n.class_name}`)
   const details = nodes.map((n) => n.detail ?? '')
-  const inputs = nodes.map((n) => formatShape(n.input_shape))
+  const inputs = nodes.map((n) => formatInputShapes(n))
   const outputs = nodes.map((n) => formatShape(n.output_shape))
   const labelWidth = Math.max(120, ...labels.map(textWidth), ...details.map(textWidth)) + PAD_X * 2
   const keyWidth = textWidth('output:') + PAD_X * 2
   const shapeWidth = Math.max(60, ...inputs.map(textWidth), ...outputs.map(textWidth)) + PAD_X * 2
   const boxWidth = labelWidth + (showShapes ? keyWidth + shapeWidth : 0)
   const titleHeight = options.title ? TITLE_HEIGHT : 0
-  const width = Math.max(boxWidth, options.title ? textWidth(options.title) : 0) + MARGIN * 2
-  const height = MARGIN * 2 + titleHeight + nodes.length * BOX_HEIGHT + Math.max(0, nodes.length - 1) * GAP
-  const left = (width - boxWidth) / 2
+
+  // The graph: each node's inbound names (absent: the node before it), edges drawn in the layout.
+  const edges = nodes.flatMap((node, i) => (node.inbound ?? (i === 0 ? [] : [nodes[i - 1].name])).map((from) => ({ from, to: node.name })))
+  const layout = layoutGraphDetailed(nodes.map((n) => ({ id: n.name, width: boxWidth, height: BOX_HEIGHT })), edges, { nodeGap: GAP, rankGap: GAP })
+  const graphWidth = Math.max(boxWidth, layout.width)
+  const width = Math.max(graphWidth, options.title ? textWidth(options.title) : 0) + MARGIN * 2
+  const height = MARGIN * 2 + titleHeight + (nodes.length === 0 ? 0 : layout.height)
+  const offsetX = MARGIN + (width - MARGIN * 2 - graphWidth) / 2
+  const offsetY = MARGIN + titleHeight
+  const outputByName = new Map(nodes.map((n, i) => [n.name, outputs[i]]))
   const parts: string[] = []
 
   parts.push(
@@ -118,8 +150,20 @@ export function renderDiagramSvg(nodes: readonly DiagramNode[], options: Diagram
   if (options.title) {
     parts.push(`<text x="${width / 2}" y="${MARGIN + FONT_SIZE}" text-anchor="middle" font-weight="bold" fill="#111">${escapeXml(options.title)}</text>`)
   }
+  for (const edge of layout.edges) {
+    const points = edge.points.map((p) => ({ x: p.x + offsetX, y: p.y + offsetY }))
+    if (points.length < 2) continue
+    parts.push(`<path class="edge" data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}" d="${routePath(points)}" fill="none" stroke="#333" stroke-width="1.2" marker-end="url(#arrow)"/>`)
+    // The shape the edge carries, beside its middle (Keras prints it in the boxes; the canvas on the edges).
+    const middle = points[Math.floor((points.length - 1) / 2)]
+    const next = points[Math.floor((points.length - 1) / 2) + 1] ?? middle
+    const at = { x: (middle.x + next.x) / 2, y: (middle.y + next.y) / 2 }
+    parts.push(`<text class="edge-shape" x="${Math.round(at.x + 6)}" y="${Math.round(at.y + 4)}" font-size="${FONT_SIZE - 2}" fill="#666">${escapeXml(outputByName.get(edge.from) ?? '?')}</text>`)
+  }
   nodes.forEach((node, i) => {
-    const top = MARGIN + titleHeight + i * (BOX_HEIGHT + GAP)
+    const placed = layout.nodes[node.name] ?? { x: 0, y: 0 }
+    const left = placed.x + offsetX
+    const top = placed.y + offsetY
     const stroke = node.invalid ? '#c62828' : '#333'
     const middle = top + BOX_HEIGHT / 2
     parts.push(`<g class="layer" data-index="${i}">`)
@@ -147,28 +191,39 @@ export function renderDiagramSvg(nodes: readonly DiagramNode[], options: Diagram
       )
     }
     parts.push('</g>')
-    if (i < nodes.length - 1) {
-      const x = width / 2
-      parts.push(`<line class="edge" x1="${x}" y1="${top + BOX_HEIGHT}" x2="${x}" y2="${top + BOX_HEIGHT + GAP - 2}" stroke="#333" stroke-width="1.2" marker-end="url(#arrow)"/>`)
-    }
   })
   parts.push('</svg>')
   return { svg: parts.join(''), width, height }
 }
 
+/** The diagram's name of the model input (MODEL_INPUT in inbound lists). */
+export const DIAGRAM_INPUT = 'input'
+
 /**
- * Turns layers with inferred output shapes into diagram nodes, prefixed with the InputLayer
- * box as Keras draws it. Each layer's input shape is the previous output shape.
+ * Turns layers with inferred output shapes into diagram nodes, prefixed with the InputLayer box
+ * as Keras draws it. A layer with `inbound` (names of layers, or DIAGRAM_INPUT) takes the output
+ * shapes of those; without it, the previous layer's (a chain).
  */
 export function diagramNodesFromLayers(
   inputShape: readonly number[],
-  layers: readonly { name: string; class_name: string; detail?: string; output_shape: number[] | null; invalid?: boolean }[]
+  layers: readonly { name: string; class_name: string; detail?: string; output_shape: number[] | null; invalid?: boolean; inbound?: string[] }[]
 ): DiagramNode[] {
-  const nodes: DiagramNode[] = [{ name: 'input', class_name: 'InputLayer', input_shape: [...inputShape], output_shape: [...inputShape] }]
-  let previous: number[] | null = [...inputShape]
+  const nodes: DiagramNode[] = [{ name: DIAGRAM_INPUT, class_name: 'InputLayer', input_shape: [...inputShape], output_shape: [...inputShape] }]
+  const outputs = new Map<string, number[] | null>([[DIAGRAM_INPUT, [...inputShape]]])
   for (const layer of layers) {
-    nodes.push({ name: layer.name, class_name: layer.class_name, detail: layer.detail, input_shape: previous, output_shape: layer.output_shape, invalid: layer.invalid })
-    previous = layer.output_shape
+    const inbound = layer.inbound ?? [nodes[nodes.length - 1].name]
+    const shapes = inbound.map((name) => outputs.get(name) ?? null)
+    nodes.push({
+      name: layer.name,
+      class_name: layer.class_name,
+      detail: layer.detail,
+      input_shape: shapes[0] ?? null,
+      output_shape: layer.output_shape,
+      invalid: layer.invalid,
+      inbound: [...inbound],
+      ...(shapes.length > 1 ? { input_shapes: shapes } : {})
+    })
+    outputs.set(layer.name, layer.output_shape)
   }
   return nodes
 }
