@@ -264,3 +264,51 @@ describe('validateSpec on graphs', () => {
     expect(result.summary!.layers.find((l) => l.name === 'a')!.inbound).toEqual(['input'])
   })
 })
+
+describe('the layer families of issue 11', () => {
+  const one = (inputShape: number[], layer: LayerSpec): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name: 'm', input_shape: inputShape, layers: [layer] })
+  const first = (spec: ModelSpec) => validateSpec(spec).errors[0]
+
+  it('names the input a sequence or image layer needs', () => {
+    expect(first(one([784], { class_name: 'LSTM', config: { units: 4 } }))).toMatchObject({
+      layer: 1, message: 'layer 1 (LSTM) needs a (timesteps, features) input but receives (784); put an Embedding, a Conv1D or a Reshape to (timesteps, features) before it',
+      reason: 'spec.shape_mismatch', details: { input: '(784)', needs: '(timesteps, features)' }
+    })
+    expect(first(one([5, 3], { class_name: 'GlobalAveragePooling2D', config: {} }))?.message).toMatch(/^layer 1 \(GlobalAveragePooling2D\) needs a \(height, width, channels\) input but receives \(5, 3\)/)
+    expect(first(one([8, 8, 3], { class_name: 'SpatialDropout1D', config: { rate: 0.1 } }))?.reason).toBe('spec.shape_mismatch')
+  })
+
+  it('refuses windows, crops and axes that do not fit, naming the field', () => {
+    expect(first(one([4, 2], { class_name: 'Conv1D', config: { filters: 2, kernel_size: 5 } }))).toMatchObject({ field: 'kernel_size', reason: 'spec.window_too_big', message: 'layer 1 (Conv1D): kernel_size (5) does not fit its (4) input with padding "valid"; use a smaller kernel_size or padding "same"' })
+    expect(first(one([4, 2], { class_name: 'MaxPooling1D', config: { pool_size: 6 } }))).toMatchObject({ field: 'pool_size', reason: 'spec.window_too_big' })
+    expect(first(one([4, 4, 1], { class_name: 'Cropping2D', config: { cropping: [[2, 2], [0, 0]] } }))).toMatchObject({
+      field: 'cropping', reason: 'spec.crop_too_big', message: 'layer 1 (Cropping2D): cropping [[2,2],[0,0]] removes all of its (4, 4) input; crop less'
+    })
+    expect(first(one([5, 3], { class_name: 'LayerNormalization', config: { axis: 3 } }))).toMatchObject({ field: 'axis', reason: 'spec.axis_out_of_range' })
+    expect(first(one([9, 9, 2], { class_name: 'SeparableConv2D', config: { filters: 2, kernel_size: 3, strides: 2, dilation_rate: 2 } }))).toMatchObject({ field: 'strides', reason: 'spec.strides_with_dilation' })
+  })
+
+  it('checks int_pairs, fixed Keras keys and the wrapped layer of Bidirectional', () => {
+    expect(validateSpec(one([4, 4, 1], { class_name: 'ZeroPadding2D', config: { padding: [2, 1] } })).summary!.output_shape).toEqual([8, 6, 1])
+    expect(first(one([4, 4, 1], { class_name: 'ZeroPadding2D', config: { padding: [[1, -1], [0, 0]] } }))).toMatchObject({ field: 'padding', reason: 'spec.field_invalid' })
+    expect(first(one([5, 3], { class_name: 'GRU', config: { units: 2, reset_after: true } }))).toMatchObject({ field: 'reset_after', reason: 'spec.unsupported_value' })
+    expect(first(one([5], { class_name: 'Embedding', config: { input_dim: 10, output_dim: 4, mask_zero: true } }))).toMatchObject({ field: 'mask_zero', reason: 'spec.unsupported_value' })
+    expect(first(one([5, 3], { class_name: 'Bidirectional', config: { layer: { class_name: 'Dense', config: { units: 2 } } } }))).toMatchObject({ field: 'layer', reason: 'spec.field_invalid' })
+    expect(first(one([5, 3], { class_name: 'Bidirectional', config: { layer: { class_name: 'LSTM', config: { units: 0 } } } }))).toMatchObject({
+      field: 'layer', reason: 'spec.wrapped_field', message: 'layer 1 (Bidirectional): layer (LSTM) units must be a positive integer, got 0', details: { wrapped: 'LSTM', key: 'units' }
+    })
+    expect(first(one([5, 3], { class_name: 'Bidirectional', config: { layer: { class_name: 'LSTM', config: { units: 2, stateful: true } } } }))).toMatchObject({ reason: 'spec.wrapped_field', details: { key: 'stateful' } })
+  })
+
+  it('gives recurrent and Bidirectional weights in Keras order with Keras names', () => {
+    const lstm = validateSpec(one([5, 3], { class_name: 'LSTM', config: { units: 4, return_sequences: true } })).summary!.layers[0]
+    expect(lstm.output_shape).toEqual([5, 4])
+    expect(lstm.weights.map((w) => [w.name, w.shape])).toEqual([['kernel', [3, 16]], ['recurrent_kernel', [4, 16]], ['bias', [16]]])
+    const bidi = validateSpec(one([5, 3], { class_name: 'Bidirectional', config: { layer: { class_name: 'GRU', config: { units: 2 } } } })).summary!.layers[0]
+    expect(bidi.output_shape).toEqual([4])
+    expect(bidi.weights.map((w) => w.name)).toEqual(['forward_gru/kernel', 'forward_gru/recurrent_kernel', 'forward_gru/bias', 'backward_gru/kernel', 'backward_gru/recurrent_kernel', 'backward_gru/bias'])
+    const separable = validateSpec(one([8, 8, 3], { class_name: 'SeparableConv2D', config: { filters: 5, kernel_size: 3, depth_multiplier: 2 } })).summary!.layers[0]
+    expect(separable.weights.map((w) => [w.name, w.shape])).toEqual([['depthwise_kernel', [3, 3, 3, 2]], ['pointwise_kernel', [1, 1, 6, 5]], ['bias', [5]]])
+    for (const reason of ['spec.crop_too_big', 'spec.wrapped_field']) expect(isKnownReason(reason), reason).toBe(true)
+  })
+})
