@@ -13,6 +13,7 @@ import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main
 import { FIXTURE_SPECS, fixture, type Fixture } from './export-fixtures'
 import { validateSpec } from '../src/shared/model-spec'
 import { ACTIVATION_SPECS, BN_AXIS1_SPEC, MORE_SPECS, RECORDS, modelWithUnknownLayer, readmeScript, tableCategoricalFixture } from './export-fixtures-more'
+import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
 
 const PYTHON = '/usr/bin/python3'
 const pythonOnnx = (() => {
@@ -49,6 +50,16 @@ async function exportAndVerify(name: string, f: Fixture): Promise<{ dir: string;
   return { dir, proto: decode(dir), files }
 }
 
+const nodesOf = (p: onnx.ModelProto, opType: string): onnx.INodeProto[] => p.graph!.node!.filter((n) => n.opType === opType)
+const attr = (n: onnx.INodeProto, name: string): number | number[] | string | string[] | undefined => {
+  const a = n.attribute!.find((x) => x.name === name)
+  if (!a) return undefined
+  if (a.type === onnx.AttributeProto.AttributeType.INT) return Number(a.i)
+  if (a.type === onnx.AttributeProto.AttributeType.INTS) return a.ints!.map(Number)
+  if (a.type === onnx.AttributeProto.AttributeType.STRING) return new TextDecoder().decode(a.s)
+  if (a.type === onnx.AttributeProto.AttributeType.STRINGS) return a.strings!.map((x) => new TextDecoder().decode(x))
+  return undefined
+}
 const dims = (v: onnx.IValueInfoProto): Array<string | number> => v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)))
 const ops = (p: onnx.ModelProto): string[] => p.graph!.node!.map((n) => n.opType!)
 
@@ -132,6 +143,78 @@ describe('ONNX exporter', () => {
   it.each(Object.keys(ACTIVATION_SPECS))('activation %s maps exactly', async (name) => {
     const f = await fixture(ACTIVATION_SPECS[name], { scaling: 'none', rows: 24 })
     await exportAndVerify(`act_${name}`, f)
+    f.dispose()
+  })
+
+  // Issue 11: graphs (skips, merges, branches) and the new layer families, trained a few steps so every weight has moved.
+  it.each(Object.keys(GRAPH_SPECS))('graph %s: walks the inbound layers and answers like the app', async (name) => {
+    const key = name as keyof typeof GRAPH_SPECS
+    const f = await fixture(GRAPH_SPECS[key], GRAPH_OPTIONS[key])
+    const { proto } = await exportAndVerify(`graph_${name}`, f)
+    const o = ops(proto)
+    if (key === 'residualMlp') expect(o).toEqual(['Sub', 'Mul', 'MatMul', 'Add', 'Relu', 'MatMul', 'Add', 'Relu', 'Add', 'MatMul', 'Add', 'Tanh', 'Add', 'MatMul', 'Add', 'Softmax'])
+    // The skip Add and the global pooling stay in NCHW: one Transpose in, none out (GlobalAveragePool + Flatten give (batch, channels)).
+    if (key === 'residualCnn') expect(o).toEqual(['Mul', 'Transpose', 'Conv', 'Relu', 'Conv', 'Relu', 'Conv', 'Add', 'Relu', 'MaxPool', 'GlobalAveragePool', 'Flatten', 'MatMul', 'Add', 'Softmax'])
+    if (key === 'concat') expect(nodesOf(proto, 'Concat').map((n) => [n.input!.length, attr(n, 'axis')])).toEqual([[2, 1]])
+    if (key === 'lstm') {
+      const [lstm] = nodesOf(proto, 'LSTM')
+      expect([attr(lstm, 'hidden_size'), attr(lstm, 'direction'), attr(lstm, 'activations')]).toEqual([5, 'forward', ['Sigmoid', 'Tanh', 'Tanh']])
+      expect(o.slice(-5)).toEqual(['LSTM', 'Squeeze', 'MatMul', 'Add', 'Softmax'])
+    }
+    if (key === 'gru') expect(nodesOf(proto, 'GRU').map((n) => [attr(n, 'hidden_size'), attr(n, 'linear_before_reset')])).toEqual([[4, 0]])
+    if (key === 'conv1d') {
+      expect(nodesOf(proto, 'Conv').map((n) => attr(n, 'kernel_shape'))).toEqual([[3], [2]])
+      expect(o.filter((x) => x === 'Transpose')).toHaveLength(1)
+    }
+    f.dispose()
+  })
+
+  it.each(Object.keys(MORE_GRAPH_SPECS))('graph %s: every merge and layer family maps exactly', async (name) => {
+    const key = name as keyof typeof MORE_GRAPH_SPECS
+    const f = await fixture(MORE_GRAPH_SPECS[key], { rows: 12, ...MORE_GRAPH_OPTIONS[key] })
+    const { proto } = await exportAndVerify(`graph_${name}`, f)
+    const o = ops(proto)
+    if (key === 'merges') expect(o.filter((x) => ['Sub', 'Mul', 'Mean', 'Max', 'Min', 'Sum'].includes(x)).slice(2)).toEqual(['Sub', 'Mul', 'Mul', 'Mean', 'Max', 'Min', 'Sum'])
+    // Concatenating NCHW maps: Keras's channel axis is ONNX's axis 1, the height axis is 2.
+    if (key === 'concatConv') expect(nodesOf(proto, 'Concat').map((n) => attr(n, 'axis'))).toEqual([1, 2])
+    if (key === 'embeddingLstm') {
+      expect(o.slice(0, 2)).toEqual(['Cast', 'Gather'])
+      expect(nodesOf(proto, 'LSTM').map((n) => attr(n, 'activations'))).toEqual([['Sigmoid', 'Tanh', 'Tanh'], ['HardSigmoid', 'Tanh', 'Tanh']])
+    }
+    if (key === 'bidirectional') {
+      expect(['LSTM', 'GRU', 'RNN'].flatMap((t) => nodesOf(proto, t)).map((n) => [n.opType, attr(n, 'direction')])).toEqual([['LSTM', 'bidirectional'], ['GRU', 'bidirectional'], ['GRU', 'bidirectional'], ['RNN', 'bidirectional'], ['RNN', 'forward']])
+      expect(o).toEqual(expect.arrayContaining(['ReduceSum', 'ReduceMean', 'ReduceProd']))
+    }
+    if (key === 'convFamily') {
+      expect(nodesOf(proto, 'Conv').map((n) => attr(n, 'group'))).toEqual([2, 4, 1, 2, 1])
+      expect(nodesOf(proto, 'ConvTranspose').map((n) => [attr(n, 'pads'), attr(n, 'output_padding')])).toEqual([[[0, 0, 1, 1], [0, 0]], [[0, 0, 0, 0], [1, 0]]])
+      expect(o.filter((x) => x === 'Transpose')).toHaveLength(1)
+    }
+    if (key === 'bilinear') expect(nodesOf(proto, 'Resize').map((n) => [attr(n, 'mode'), attr(n, 'coordinate_transformation_mode')])).toEqual([['linear', 'asymmetric'], ['linear', 'asymmetric']])
+    // Dropout, SpatialDropout2D and GaussianNoise leave nothing; opset 13 has no LayerNormalization op, so it is spelled out.
+    if (key === 'normalization') {
+      expect(o).not.toContain('Dropout')
+      expect(nodesOf(proto, 'ReduceMean').map((n) => attr(n, 'axes'))).toEqual([[1], [1], [2], [2], [1], [1]])
+    }
+    f.dispose()
+  })
+
+  it('refuses what ONNX\'s recurrent ops cannot hold, and a dilated DepthwiseConv2D (tfjs ignores its dilation), naming the layer and why', async () => {
+    const f = await fixture(GRAPH_SPECS.gru, { rows: 2 })
+    const dir = join(root, 'refusedRecurrent')
+    mkdirSync(dir, { recursive: true })
+    const withConfig = (config: Record<string, unknown>): typeof f.model => ({ ...f.model, layers: f.model.layers.map((l, i) => (i === 0 ? { ...l, config: { ...l.config, ...config } } : l)) })
+    const selu = await onnxExporter.write(withConfig({ activation: 'selu' }), dir).catch((e: unknown) => e)
+    expect(selu).toBeInstanceOf(ExportRefusal)
+    expect((selu as ExportRefusal).layer).toEqual({ index: 0, class_name: 'GRU', name: 'gru' })
+    expect((selu as Error).message).toMatch(/"gru" \(GRU\): its activation "selu" is not one ONNX's recurrent ops can take/)
+    await expect(onnxExporter.write(withConfig({ reset_after: true }), dir)).rejects.toThrow(/reset_after=true/)
+    await expect(onnxExporter.write(withConfig({ go_backwards: true }), dir)).rejects.toThrow(/go_backwards is not supported/)
+    const depthwise = await fixture(MORE_GRAPH_SPECS.dilated2d, { rows: 2 })
+    const dilated = { ...depthwise.model, layers: depthwise.model.layers.map((l) => (l.class_name === 'DepthwiseConv2D' ? { ...l, config: { ...l.config, dilation_rate: [2, 1] } } : l)) }
+    await expect(onnxExporter.write(dilated, dir)).rejects.toThrow(/"dw" \(DepthwiseConv2D\): dilation_rate is not 1/)
+    depthwise.dispose()
+    expect(existsSync(join(dir, 'model.onnx'))).toBe(false)
     f.dispose()
   })
 

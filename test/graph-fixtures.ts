@@ -134,7 +134,7 @@ export const MORE_GRAPH_SPECS = {
     layer('GlobalMaxPooling2D', 'gmp'),
     layer('Dense', 'out', { units: 2 })
   ]),
-  /** Dilated 1-D and 2-D convolutions (tfjs cannot train these: no dilated conv gradients; built untrained). */
+  /** Dilated 1-D and 2-D convolutions (tfjs cannot train these: no dilated conv gradients; built untrained). tfjs-layers 4.22's DepthwiseConv2D ignores dilation_rate, so it has none here. */
   dilated1d: graphSpec('dilated-1d', [10, 2], [
     layer('Conv1D', 'c1', { filters: 3, kernel_size: [3], padding: 'same', dilation_rate: [2], activation: 'relu' }),
     layer('Conv1D', 'c2', { filters: 2, kernel_size: [2], padding: 'valid', dilation_rate: [3] }),
@@ -143,7 +143,7 @@ export const MORE_GRAPH_SPECS = {
   ]),
   dilated2d: graphSpec('dilated-2d', [7, 7, 2], [
     layer('SeparableConv2D', 'sep', { filters: 3, kernel_size: [3, 3], dilation_rate: [2, 2], padding: 'valid' }),
-    layer('DepthwiseConv2D', 'dw', { kernel_size: [2, 2], dilation_rate: [2, 1], padding: 'same', activation: 'relu' }),
+    layer('DepthwiseConv2D', 'dw', { kernel_size: [2, 2], strides: [2, 1], padding: 'same', activation: 'relu' }),
     layer('Flatten', 'flat'),
     layer('Dense', 'out', { units: 2 })
   ]),
