@@ -86,6 +86,23 @@ describe('buildModel', () => {
     expect(run(4).filter((v) => v === 0).length).toBeGreaterThan(50)
   })
 
+  it('draws a new Dropout mask at every training step (tfjs alone repeats its seeded mask), the same sequence for the same seed', () => {
+    for (const layer of [{ class_name: 'Dropout', config: { rate: 0.5 } }, { class_name: 'SpatialDropout1D', config: { rate: 0.5 } }]) {
+      const spec = model(layer.class_name === 'Dropout' ? [200] : [1, 200], [layer])
+      const masks = (seed: number): string[] => {
+        const built = buildModel(tf, spec, { seed })
+        const x = tf.ones([1, ...spec.input_shape])
+        return [0, 1, 2].map(() => Array.from((built.layers[0].apply(x, { training: true }) as tf.Tensor).dataSync()).map((v) => (v === 0 ? '0' : '1')).join(''))
+      }
+      const first = masks(4)
+      expect(new Set(first).size, layer.class_name).toBe(3)
+      expect(masks(4)).toEqual(first)
+      // Inference drops nothing.
+      const built = buildModel(tf, spec, { seed: 4 })
+      expect(Array.from((built.layers[0].apply(tf.ones([1, ...spec.input_shape]), { training: false }) as tf.Tensor).dataSync()).every((v) => v === 1)).toBe(true)
+    }
+  })
+
   it('refuses an invalid spec with the validation errors', () => {
     expect(() => buildModel(tf, model([3], [{ class_name: 'Dense', config: { units: 0 } }]), { seed: 1 })).toThrow(SpecValidationError)
   })

@@ -121,6 +121,23 @@ function seedStream(base: number): () => number {
 }
 
 /**
+ * A dropout layer (Dropout, SpatialDropout1D/2D) that draws a new mask at every training call.
+ * tfjs's own layer passes its one fixed seed to every draw, so it drops the SAME units on every
+ * step: those units never train, and at inference they add their untrained weights back. Each
+ * training call takes the next seed of a stream from the layer's seed (deterministic per run seed).
+ */
+function freshMaskEachStep(layer: Layer, seed: number): Layer {
+  const next = seedStream(seed)
+  const call = layer.call.bind(layer)
+  const seeded = layer as unknown as { seed?: number }
+  layer.call = (inputs, kwargs) => {
+    if (kwargs.training === true) seeded.seed = next()
+    return call(inputs, kwargs)
+  }
+  return layer
+}
+
+/**
  * GaussianNoise with seeded noise: tfjs-layers' own class takes no seed (it draws from Math.random).
  * A subclass of it, so that it serialises as tfjs's "GaussianNoise" and loads anywhere.
  */
@@ -180,7 +197,7 @@ function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: nu
     case 'Activation':
       return L.activation({ ...common, activation })
     case 'Dropout':
-      return L.dropout({ ...common, rate: c.rate as number, seed: (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout') })
+      return freshMaskEachStep(L.dropout({ ...common, rate: c.rate as number }), (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout'))
     case 'Flatten':
       return L.flatten(common)
     case 'Reshape':
@@ -294,10 +311,10 @@ function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: nu
         betaRegularizer: reg('beta_regularizer'), gammaRegularizer: reg('gamma_regularizer')
       })
     case 'SpatialDropout1D':
-      return L.spatialDropout1d({ ...common, rate: c.rate as number, seed: (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout') })
+      return freshMaskEachStep(L.spatialDropout1d({ ...common, rate: c.rate as number }), (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout'))
     case 'SpatialDropout2D':
       // tfjs-layers has no SpatialDropout2D: a Dropout whose mask is shared over height and width (Keras's noise shape (batch, 1, 1, channels)).
-      return L.dropout({ ...common, rate: c.rate as number, noiseShape: [null, 1, 1, outputShape[2]] as unknown as number[], seed: (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout') })
+      return freshMaskEachStep(L.dropout({ ...common, rate: c.rate as number, noiseShape: [null, 1, 1, outputShape[2]] as unknown as number[] }), (c.seed as number | null) ?? derivedSeed(seed, index, 'dropout'))
     case 'GaussianNoise':
       return seededGaussianNoise(tf, { ...common, stddev: c.stddev as number }, (c.seed as number | null) ?? derivedSeed(seed, index, 'noise'))
     default:
