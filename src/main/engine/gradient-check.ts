@@ -29,6 +29,7 @@ import { createRandom } from './seeded-random'
 import { planMetrics } from './metric-plan'
 import { HostRows, type SplitArrays } from './host-batches'
 import { modelInputShape, outputUnits, type TrainingData } from './training-loop'
+import { computingLayers, layerOutputsModel, type ModelLayer } from './model-layers'
 
 export type GradientVerdict = 'pass' | 'suspicious' | 'fail' | 'inconclusive'
 
@@ -56,7 +57,7 @@ export const NOISE_ULPS = 512
 export const MIN_EPSILON_FLOOR = 1e-6
 
 export interface GradientCheckTensor {
-  /** 1-based index of the layer among the model's layers. */
+  /** 1-based position of the layer in the spec (given layerIndex), else among the model's computing layers. */
   layer_index: number
   layer: string
   class_name: string
@@ -102,6 +103,8 @@ export interface GradientCheckOptions {
   seed: number
   /** Called after each weight compared. */
   onProgress?: (done: number, total: number) => void
+  /** The 1-based position in the spec of the layer named so (tensors are listed and numbered by it); absent: the model's order. */
+  layerIndex?: (layerName: string) => number | undefined
 }
 
 export function verdictOf(maxRelError: number | null): GradientVerdict {
@@ -131,7 +134,7 @@ export function sampleIndices(size: number, count: number, random: () => number)
   return pool.slice(0, count).sort((a, b) => a - b)
 }
 
-function activationName(layer: LayersModel['layers'][number]): string | null {
+function activationName(layer: ModelLayer): string | null {
   const config = layer.getConfig() as { activation?: unknown }
   return typeof config.activation === 'string' ? config.activation : null
 }
@@ -143,18 +146,19 @@ function activationName(layer: LayersModel['layers'][number]): string | null {
  * signatures differ. (MaxPooling ties are not tracked: the winner of a window changes within
  * ±h only when two inputs are within h·|gradient| of each other, which random data rarely gives.)
  */
-function forward(tf: Tf, model: LayersModel, x: Tensor, y: Tensor, options: GradientCheckOptions, penalties: Array<() => Scalar>, withSignature: boolean): { loss: Scalar; signature: Tensor | null } {
+function forward(tf: Tf, probe: Probe, x: Tensor, y: Tensor, options: GradientCheckOptions, penalties: Array<() => Scalar>, withSignature: boolean): { loss: Scalar; signature: Tensor | null } {
   const out = tf.tidy(() => {
-    let h = x
     const parts: Tensor[] = []
-    for (const layer of model.layers) {
-      h = layer.apply(h, { training: false }) as Tensor
-      if (!withSignature) continue
-      const activation = activationName(layer)
-      if (activation === 'relu' || activation === 'relu6') {
-        const on = tf.cast(tf.greater(h, 0), 'int32')
-        parts.push(activation === 'relu6' ? tf.add(on, tf.cast(tf.greaterEqual(h, 6), 'int32')).flatten() : on.flatten())
-      }
+    let h: Tensor
+    if (withSignature) {
+      const outputs = probe.outputs.apply(x, false)
+      h = outputs.output
+      probe.kinked.forEach(({ activation }, i) => {
+        const on = tf.cast(tf.greater(outputs.layers[i], 0), 'int32')
+        parts.push(activation === 'relu6' ? tf.add(on, tf.cast(tf.greaterEqual(outputs.layers[i], 6), 'int32')).flatten() : on.flatten())
+      })
+    } else {
+      h = probe.model.apply(x, { training: false }) as Tensor
     }
     let loss = options.lossOf(y, h)
     for (const penalty of penalties) loss = tf.add(loss, penalty())
@@ -162,6 +166,21 @@ function forward(tf: Tf, model: LayersModel, x: Tensor, y: Tensor, options: Grad
     return parts.length ? [loss, tf.concat(parts)] : [loss]
   })
   return { loss: out[0] as Scalar, signature: out[1] ?? null }
+}
+
+/** The model, and its ReLU-like layers' outputs beside its own (for the kink signature), over the chain or the graph. */
+interface Probe {
+  model: LayersModel
+  kinked: Array<{ layer: ModelLayer; activation: 'relu' | 'relu6' }>
+  outputs: ReturnType<typeof layerOutputsModel>
+}
+
+function probeOf(tf: Tf, model: LayersModel): Probe {
+  const kinked = computingLayers(model).flatMap((layer): Probe['kinked'] => {
+    const activation = activationName(layer)
+    return activation === 'relu' || activation === 'relu6' ? [{ layer, activation }] : []
+  })
+  return { model, kinked, outputs: layerOutputsModel(tf, model, kinked.map((k) => k.layer)) }
 }
 
 function sameSignature(a: Int32Array | null, b: Int32Array | null): boolean {
@@ -182,18 +201,23 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
   const random = createRandom(options.seed)
   const penalties = model.layers.flatMap((layer) => layer.losses as unknown as Array<() => Scalar>).filter((penalty) => typeof penalty === 'function')
 
-  // The tensors to check, in model order, with the layer each belongs to.
-  const targets: Array<{ layerIndex: number; layer: LayersModel['layers'][number]; variable: Variable; weight: string }> = []
-  model.layers.forEach((layer, i) => {
+  // The tensors to check, with the layer each belongs to: in spec order when the caller says where
+  // each layer sits in the spec, else in the model's order (a graph's tfjs InputLayer not counted).
+  const targets: Array<{ layerIndex: number; layer: ModelLayer; variable: Variable; weight: string }> = []
+  computingLayers(model).forEach((layer, i) => {
+    const layerIndex = options.layerIndex?.(layer.name) ?? i + 1
     for (const weight of layer.trainableWeights) {
       const name = (weight.originalName ?? weight.name).split('/').pop() ?? weight.name
-      targets.push({ layerIndex: i + 1, layer, variable: weight.read() as Variable, weight: name.replace(/_\d+$/, '') })
+      targets.push({ layerIndex, layer, variable: weight.read() as Variable, weight: name.replace(/_\d+$/, '') })
     }
   })
+  // Stable: a layer's own tensors keep their order (kernel before bias).
+  targets.sort((a, b) => a.layerIndex - b.layerIndex)
   const variables = targets.map((t) => t.variable)
+  const probe = probeOf(tf, model)
 
   // Analytic gradients at the unperturbed weights.
-  const { value, grads } = tf.variableGrads(() => forward(tf, model, x, y, options, penalties, false).loss, variables)
+  const { value, grads } = tf.variableGrads(() => forward(tf, probe, x, y, options, penalties, false).loss, variables)
   const loss = (await value.data())[0]
   value.dispose()
   const analytic = new Map<string, Float32Array>()
@@ -209,7 +233,7 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
   let done = 0
 
   const lossAt = async (): Promise<{ loss: number; signature: Int32Array | null }> => {
-    const out = forward(tf, model, x, y, options, penalties, true)
+    const out = forward(tf, probe, x, y, options, penalties, true)
     const value = (await out.loss.data())[0]
     const signature = out.signature ? ((await out.signature.data()) as Int32Array) : null
     tf.dispose([out.loss, ...(out.signature ? [out.signature] : [])])
@@ -312,7 +336,7 @@ export interface CheckSplit extends SplitArrays {
  * The check on a fixed batch of a split: `batchSize` rows drawn with the seed (all rows when the
  * split is smaller), labels laid out as the run's loss needs them, the run's loss function.
  */
-export async function gradientCheckOnSplit(tf: Tf, model: LayersModel, split: CheckSplit, loss: LossName, options: { batchSize?: number; samplesPerTensor?: number; epsilon?: number; seed: number; onProgress?: (done: number, total: number) => void }): Promise<GradientCheckResult & { rows: number[] }> {
+export async function gradientCheckOnSplit(tf: Tf, model: LayersModel, split: CheckSplit, loss: LossName, options: { batchSize?: number; samplesPerTensor?: number; epsilon?: number; seed: number; onProgress?: (done: number, total: number) => void; layerIndex?: (layerName: string) => number | undefined }): Promise<GradientCheckResult & { rows: number[] }> {
   const plan = planMetrics({ loss, metrics: [], outputUnits: outputUnits(model), task: split.task, numClasses: split.numClasses, targetSize: split.targetSize })
   const size = Math.min(options.batchSize ?? DEFAULT_GRADIENT_BATCH, split.count)
   const rows = Int32Array.from(sampleIndices(split.count, size, createRandom(options.seed ^ 0x5eed)))
@@ -325,7 +349,8 @@ export async function gradientCheckOnSplit(tf: Tf, model: LayersModel, split: Ch
       seed: options.seed,
       ...(options.epsilon !== undefined ? { epsilon: options.epsilon } : {}),
       ...(options.samplesPerTensor !== undefined ? { samplesPerTensor: options.samplesPerTensor } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {})
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.layerIndex ? { layerIndex: options.layerIndex } : {})
     })
     return { ...result, rows: Array.from(rows) }
   } finally {

@@ -14,14 +14,19 @@ import { Distributions, probeBatch } from './callbacks/distributions'
 import type { SplitArrays } from './host-batches'
 import { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder'
 import { buildModel } from './model-builder'
-import type { ModelSpec } from '../../shared/model-spec'
+import { layerNames, type ModelSpec } from '../../shared/model-spec'
 
 export const DISTRIBUTIONS_FILE = 'distributions.jsonl'
 
-/** The callback of a training run: PROBE_ROWS seeded rows of the training split, each record appended to runDir/distributions.jsonl. */
-export function distributionsRecorder(runDir: string, train: SplitArrays, config: TrainingConfig): Distributions {
+/** The callback of a training run: PROBE_ROWS seeded rows of the training split, each record appended to runDir/distributions.jsonl, layers in the spec's order. */
+export function distributionsRecorder(runDir: string, train: SplitArrays, config: TrainingConfig, spec?: ModelSpec): Distributions {
   const file = join(runDir, DISTRIBUTIONS_FILE)
-  return new Distributions({ probe: probeBatch(train, PROBE_ROWS, config.seed), record: (record) => appendFile(file, JSON.stringify(record) + '\n') })
+  return new Distributions({
+    probe: probeBatch(train, PROBE_ROWS, config.seed),
+    record: (record) => appendFile(file, JSON.stringify(record) + '\n'),
+    // Records list the layers as the spec does (a graph's tfjs order may differ).
+    ...(spec ? { layerOrder: layerNames(spec.layers) } : {})
+  })
 }
 
 /** What runs.distributions answers for a run folder: every complete record (a torn last line is skipped) and the flags. */

@@ -11,6 +11,7 @@ import { TypedError } from '../../shared/errors'
 import type { ProgressEvent } from '../../shared/run'
 import { loadSplit } from '../data'
 import { buildModel } from './model-builder'
+import { layerNames } from '../../shared/model-spec'
 import { selectBackend, specHasConvolution, type SelectedBackend } from './backend'
 import { trainingKernelNeeds } from './training-kernels'
 import { TrainingControl, trainModel, type EndedEvent, type SplitArrays } from './training-loop'
@@ -97,7 +98,7 @@ async function runTraining(job: TrainingJob, control: TrainingControl, send: (m:
       }
     })
     const outcome = await trainModel({
-      tf, model, config, runId: job.runId, backend: info, versions, emit, control, callbacks: [checkpoint, distributionsRecorder(job.runDir, train, config)],
+      tf, model, config, runId: job.runId, backend: info, versions, emit, control, callbacks: [checkpoint, distributionsRecorder(job.runDir, train, config, job.spec)],
       data: { train, validation, test, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
     })
     // Last weights first, then the best ones (the model ends on whichever the config asked for).
@@ -179,8 +180,10 @@ async function gradientCheckJob(job: GradientCheckJob, send: (m: FromTrainer) =>
   try {
     const split = await loadLabelled(job.dataDir, job.datasetId, 'train')
     let last = 0
+    const position = new Map(layerNames(job.spec.layers).map((name, i) => [name, i + 1]))
     return await gradientCheckOnSplit(tf, model, split, config.loss, {
       seed: config.seed,
+      layerIndex: (name) => position.get(name),
       ...(job.batchSize !== undefined ? { batchSize: job.batchSize } : {}),
       ...(job.samplesPerTensor !== undefined ? { samplesPerTensor: job.samplesPerTensor } : {}),
       ...(job.epsilon !== undefined ? { epsilon: job.epsilon } : {}),

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import type { Tf } from './backend'
+import { registerCustomLayers } from './model-builder'
 
 export const WEIGHT_FOLDERS = ['best', 'last'] as const
 export type WeightFolder = (typeof WEIGHT_FOLDERS)[number]
@@ -64,5 +65,7 @@ export async function loadModelFolder(tf: Tf, folder: string): Promise<LayersMod
   const weights = await readFile(join(folder, 'weights.bin'))
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights)
+  // A graph's Subtract is our own class: registered before tfjs deserialises the topology.
+  registerCustomLayers(tf)
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))
 }

@@ -9,6 +9,7 @@ import { summarize, unitFlags, type DistributionEpoch, type LayerRecord } from '
 import type { SplitArrays } from '../host-batches'
 import { createRandom, permutation } from '../seeded-random'
 import type { TrainingCallback, TrainingContext } from './callback'
+import { computingLayers, type ModelLayer } from '../model-layers'
 
 export interface ProbeBatch {
   /** Rows × features, row-major, as the model's input expects them. */
@@ -51,6 +52,11 @@ export interface DistributionsOptions {
   maxShare?: number
   /** Recording time always allowed, whatever the share (default 1 000 ms): a short run records every epoch. */
   allowanceMs?: number
+  /**
+   * The layer names in the order records list them (the spec's); layers not named follow in the
+   * model's order. Absent: the model's order (a graph's, tfjs's topological one).
+   */
+  layerOrder?: readonly string[]
 }
 
 /** The default share of training time distributions may cost. */
@@ -58,8 +64,17 @@ export const DISTRIBUTIONS_MAX_SHARE = 0.03
 /** The recording time a run may always spend (a second in all: nothing next to a run's start-up). */
 export const DISTRIBUTIONS_ALLOWANCE_MS = 1000
 
+/** `layers` in the order of `names` (those it does not name after them, as they came). */
+function orderedLayers(layers: ModelLayer[], names: readonly string[] | undefined): ModelLayer[] {
+  if (!names) return layers
+  const rank = new Map(names.map((name, i) => [name, i]))
+  return layers.map((layer, i) => ({ layer, key: rank.get(layer.name) ?? names.length + i })).sort((a, b) => a.key - b.key).map((entry) => entry.layer)
+}
+
 export class Distributions implements TrainingCallback {
   private probeModel: LayersModel | null = null
+  /** The layers recorded: every layer that computes something (not an InputLayer), in record order. */
+  private layers: ModelLayer[] = []
   readonly records: DistributionEpoch[] = []
   /** Milliseconds spent recording so far (the probe pass, the read, the summaries and the sink). */
   spentMs = 0
@@ -73,7 +88,10 @@ export class Distributions implements TrainingCallback {
   async onTrainBegin(ctx: TrainingContext): Promise<void> {
     const { tf, model } = ctx
     try {
-      this.probeModel = tf.model({ inputs: model.inputs, outputs: model.layers.map((layer) => layer.output as never) })
+      // Each layer's output on the probe batch through a model that shares the run model's layers:
+      // for a graph every layer's output is a tensor of the same functional graph, skips included.
+      this.layers = orderedLayers(computingLayers(model), this.options.layerOrder)
+      this.probeModel = tf.model({ inputs: model.inputs, outputs: this.layers.map((layer) => layer.output as never) })
     } catch (error) {
       this.fail(error)
       return
@@ -112,7 +130,7 @@ export class Distributions implements TrainingCallback {
     const startedAt = performance.now()
     const { probe } = this.options
     const inputShape = model.inputs[0].shape.slice(1).map((d) => d ?? 1)
-    const layers = model.layers
+    const layers = this.layers
     const sizes: number[] = []
     const flat = tf.tidy(() => {
       const x = tf.tensor(probe.x, [probe.rows, ...inputShape])
