@@ -106,11 +106,6 @@ export function registerCustomLayers(tf: Tf): void {
   subtractLayerClass(tf)
 }
 
-/** Registers the app's own layer classes (Subtract) with tfjs, so that a saved model.json that uses them loads in a fresh process. */
-export function registerCustomLayers(tf: Tf): void {
-  subtractLayerClass(tf)
-}
-
 /** The one value of a length-1 int_list (Conv1D's kernel_size [3]). */
 function first(value: unknown): number {
   return Array.isArray(value) ? (value[0] as number) : (value as number)
