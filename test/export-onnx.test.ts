@@ -179,6 +179,7 @@ describe('ONNX exporter', () => {
     if (key === 'concatConv') expect(nodesOf(proto, 'Concat').map((n) => attr(n, 'axis'))).toEqual([1, 2])
     if (key === 'embeddingLstm') {
       expect(o.slice(0, 2)).toEqual(['Cast', 'Gather'])
+      expect(readFileSync(join(root, `graph_${name}`, 'README.md'), 'utf8')).toContain('integer token ids (0 to 11) as float32')
       expect(nodesOf(proto, 'LSTM').map((n) => attr(n, 'activations'))).toEqual([['Sigmoid', 'Tanh', 'Tanh'], ['HardSigmoid', 'Tanh', 'Tanh']])
     }
     if (key === 'bidirectional') {
@@ -208,6 +209,7 @@ describe('ONNX exporter', () => {
     expect(selu).toBeInstanceOf(ExportRefusal)
     expect((selu as ExportRefusal).layer).toEqual({ index: 0, class_name: 'GRU', name: 'gru' })
     expect((selu as Error).message).toMatch(/"gru" \(GRU\): its activation "selu" is not one ONNX's recurrent ops can take/)
+    await expect(onnxExporter.write(withConfig({ recurrent_activation: 'linear' }), dir)).rejects.toThrow(/its recurrent_activation "linear" is not one/)
     await expect(onnxExporter.write(withConfig({ reset_after: true }), dir)).rejects.toThrow(/reset_after=true/)
     await expect(onnxExporter.write(withConfig({ go_backwards: true }), dir)).rejects.toThrow(/go_backwards is not supported/)
     const depthwise = await fixture(MORE_GRAPH_SPECS.dilated2d, { rows: 2 })

@@ -113,6 +113,14 @@ export const MORE_GRAPH_SPECS = {
     layer('Add', 'joined', {}, ['bi_gru', 'bi_rnn', 'rnn', 'seq_max']),
     layer('Dense', 'out', { units: 1, activation: 'sigmoid' })
   ]),
+  /** The other activations ONNX's recurrent ops take: GRU elu/softplus without bias, LSTM relu/softsign with sequences, SimpleRNN elu. */
+  recurrentActivations: graphSpec('recurrent-activations', [5, 2], [
+    layer('GRU', 'gru', { units: 3, activation: 'elu', recurrent_activation: 'softplus', use_bias: false }, ['input']),
+    layer('LSTM', 'lstm', { units: 3, activation: 'relu', recurrent_activation: 'softsign', return_sequences: true }, ['input']),
+    layer('SimpleRNN', 'rnn', { units: 3, activation: 'elu' }),
+    layer('Concatenate', 'joined', {}, ['gru', 'rnn']),
+    layer('Dense', 'out', { units: 2 })
+  ]),
   /** Conv1D into a GRU with sequences, 'same' average pooling, global max pooling. */
   conv1dGru: graphSpec('conv1d-gru', [10, 2], [
     layer('Conv1D', 'c1', { filters: 3, kernel_size: [3], padding: 'valid', activation: 'elu' }),
@@ -185,6 +193,7 @@ export const MORE_GRAPH_OPTIONS: Record<string, FixtureOptions> = {
   concatConv: { train: 2 },
   embeddingLstm: { train: 3, tokens: 12 },
   bidirectional: { train: 2 },
+  recurrentActivations: { train: 3 },
   conv1dGru: { train: 3 },
   convFamily: { train: 2 },
   dilated1d: {},

@@ -413,7 +413,12 @@ function embedding(g: Graph, layer: ExportLayer, input: Value, base: string): Va
   return { name: out, rank: input.rank + 1, layout: 'nhwc' }
 }
 
-/** ONNX's recurrent activations (the f, g, h functions of RNN/LSTM/GRU), by Keras name; their ONNX default alpha/beta are tfjs's (HardSigmoid 0.2/0.5, Elu 1). */
+/**
+ * ONNX's recurrent activations (the f, g, h functions of RNN/LSTM/GRU), by Keras name; their ONNX
+ * default alpha/beta are tfjs's (HardSigmoid 0.2/0.5, Elu 1). 'linear' would be Affine, but
+ * onnxruntime 1.30 computes it wrong without an explicit alpha and runtimes differ on how
+ * activation_alpha lists are consumed, so it is refused with relu6, selu, swish and softmax.
+ */
 const RNN_ACTIVATIONS: Record<string, string> = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', hard_sigmoid: 'HardSigmoid', hardSigmoid: 'HardSigmoid', elu: 'Elu', softsign: 'Softsign', softplus: 'Softplus' }
 
 /** Keras gate blocks → ONNX's order: LSTM i, f, c, o → i, o, f, c; GRU z, r, h → z, r, h; SimpleRNN one block. */
@@ -686,6 +691,14 @@ export function onnxModel(model: ExportModel): onnx.ModelProto {
   })
 }
 
+/** README lines for a model whose input feeds an Embedding: the float input carries token ids. */
+function tokenInput(model: ExportModel): string[] {
+  const embedding = model.layers.find((l) => l.class_name === 'Embedding' && l.inbound.includes(MODEL_INPUT))
+  if (!embedding) return []
+  const size = typeof embedding.config.input_dim === 'number' ? embedding.config.input_dim : null
+  return ['', `The input holds integer token ids${size !== null ? ` (0 to ${size - 1})` : ''} as float32 values; the model casts them to int64 for its \`${embedding.name}\` lookup (Gather), so an id outside that range is an error, not a guess.`]
+}
+
 function readme(model: ExportModel): string {
   const shape = `(rows, ${model.input_shape.join(', ')})`
   const features = model.input_shape.reduce((a, b) => a * b, 1)
@@ -698,6 +711,7 @@ function readme(model: ExportModel): string {
     `\`model.onnx\`: ONNX IR version ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}. Input \`input\`, output \`output\`.`,
     '',
     ...inputSection(model, model.scaling !== null),
+    ...tokenInput(model),
     '',
     ...outputSection(model),
     '',
