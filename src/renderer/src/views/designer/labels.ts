@@ -50,6 +50,46 @@ export function layerGist(className: string, config: Record<string, unknown>): s
     case 'AveragePooling2D':
       parts.push(list(config.pool_size ?? [2, 2]))
       break
+    case 'MaxPooling1D':
+    case 'AveragePooling1D':
+      parts.push(list(config.pool_size ?? 2))
+      break
+    case 'Conv1D':
+    case 'SeparableConv2D':
+    case 'Conv2DTranspose':
+      parts.push(t('designer.gist.filters', { n: String(config.filters ?? '?'), k: list(config.kernel_size ?? '?') }))
+      if (config.activation && config.activation !== 'linear') parts.push(String(config.activation))
+      break
+    case 'DepthwiseConv2D':
+      parts.push(list(config.kernel_size ?? '?'), `×${String(config.depth_multiplier ?? 1)}`)
+      break
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU':
+      parts.push(t('designer.gist.units', { n: String(config.units ?? '?') }))
+      if (config.return_sequences === true) parts.push(t('designer.gist.sequences'))
+      break
+    case 'Bidirectional': {
+      const inner = (config.layer ?? {}) as { class_name?: unknown; config?: Record<string, unknown> }
+      parts.push(`${String(inner.class_name ?? '?')} ${t('designer.gist.units', { n: String(inner.config?.units ?? '?') })}`, String(config.merge_mode ?? 'concat'))
+      break
+    }
+    case 'Embedding':
+      parts.push(`${String(config.input_dim ?? '?')} → ${String(config.output_dim ?? '?')}`)
+      break
+    case 'UpSampling2D':
+      parts.push(`×${list(config.size ?? [2, 2])}`)
+      break
+    case 'SpatialDropout1D':
+    case 'SpatialDropout2D':
+      parts.push(t('designer.gist.rate', { rate: String(config.rate ?? '?') }))
+      break
+    case 'GaussianNoise':
+      parts.push(`σ ${String(config.stddev ?? '?')}`)
+      break
+    case 'Concatenate':
+      parts.push(t('designer.gist.axis', { axis: String(config.axis ?? -1) }))
+      break
   }
   return parts.filter(Boolean).join(' · ')
 }
