@@ -3,17 +3,19 @@
 // rows; the safetensors file read by an independent reader (Python's struct/json); refusals.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pytorchExporter } from '../src/main/export/formats/pytorch'
 import { decodeSafetensors, encodeSafetensors } from '../src/main/export/helpers/safetensors'
 import { preprocessPy } from '../src/main/export/helpers/preprocess-py'
-import { LAYOUT_METADATA_KEY, kerasWeightsFromState, samePadding, toKerasLayout, toTorchLayout, type TorchLayout } from '../src/main/export/helpers/torch-module'
-import { ExportRefusal, PARITY_TOLERANCE, type ExportModel, type Preprocessing } from '../src/main/export/types'
+import * as tf from '@tensorflow/tfjs'
+import { LAYOUT_METADATA_KEY, kerasWeightsFromState, modelPy, planTorchModule, samePadding, toKerasLayout, toTorchLayout, transposedConvAxis, type TorchLayout } from '../src/main/export/helpers/torch-module'
+import { ExportRefusal, PARITY_TOLERANCE, maxAbsDiff, type ExportModel, type Preprocessing } from '../src/main/export/types'
 import { ACTIVATIONS } from '../src/shared/model-spec/registry'
-import { FIXTURE_SPECS, fixture, spec } from './export-fixtures'
+import { FIXTURE_SPECS, fixture, spec, type Fixture } from './export-fixtures'
+import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
 
 const PYTHON = '/usr/bin/python3'
 function pythonHas(module: string): boolean {
@@ -196,14 +198,14 @@ print(json.dumps(out))
   it('refuses a layer it cannot express, naming the layer and the format', async () => {
     const f = await fixture(FIXTURE_SPECS.table, { scaling: 'standard' })
     try {
-      const model: ExportModel = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, class_name: 'LSTM', name: 'lstm_1' } : l)) }
+      const model: ExportModel = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, class_name: 'QuantumEntangler', name: 'qe_1' } : l)) }
       expect(pytorchExporter.supports(model.layers[1])).toBe(false)
       const dir = await freshDir()
       const error = await pytorchExporter.write(model, dir).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ExportRefusal)
       expect((error as ExportRefusal).format).toBe('pytorch')
-      expect((error as ExportRefusal).layer).toEqual({ index: 1, class_name: 'LSTM', name: 'lstm_1' })
-      expect((error as Error).message).toMatch(/layer 2 "lstm_1" \(LSTM\)/)
+      expect((error as ExportRefusal).layer).toEqual({ index: 1, class_name: 'QuantumEntangler', name: 'qe_1' })
+      expect((error as Error).message).toMatch(/layer 2 "qe_1" \(QuantumEntangler\)/)
       const gelu: ExportModel = { ...f.model, layers: f.model.layers.map((l, i) => (i === 1 ? { ...l, config: { ...l.config, activation: 'gelu' } } : l)) }
       expect(pytorchExporter.supports(gelu.layers[1])).toBe(false)
       await expect(pytorchExporter.write(gelu, await freshDir())).rejects.toThrow(/activation "gelu"/)
@@ -235,4 +237,183 @@ except PreprocessError as e:
     expect(JSON.parse(lines[0])).toEqual([[[44, 0, 1, 0], [41.5, 0, 0, 1]], [2, 1, 0, 0], ['b']])
     expect(lines[1]).toMatch(/'green' is not one of its categories/)
   })
+})
+
+/** Every graph fixture: the acceptance models of issue 11, then every merge class and the new layer families. */
+const GRAPH_CASES: Array<[string, Parameters<typeof fixture>[0], Parameters<typeof fixture>[1]]> = [
+  ...Object.entries(GRAPH_SPECS).map(([name, s]): [string, typeof s, Parameters<typeof fixture>[1]] => [name, s, GRAPH_OPTIONS[name] ?? {}]),
+  ...Object.entries(MORE_GRAPH_SPECS).map(([name, s]): [string, typeof s, Parameters<typeof fixture>[1]] => [name, s, MORE_GRAPH_OPTIONS[name] ?? {}])
+]
+
+const PREDICT_MANY = `
+import importlib.util, json, os, sys
+import torch
+torch.set_num_threads(1)
+jobs = json.loads(sys.argv[1])
+out = []
+for n, job in enumerate(jobs):
+    spec = importlib.util.spec_from_file_location('workbench_export_model_%d' % n, os.path.join(job['dir'], 'model.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.load_model(job['dir'])
+    with open(job['raw'], 'rb') as f:
+        x = torch.frombuffer(bytearray(f.read()), dtype=torch.float32).reshape(job['rows'], job['features'])
+    with torch.no_grad():
+        y = model(x)
+    with open(job['out'], 'wb') as f:
+        f.write(y.to(torch.float32).contiguous().reshape(-1).numpy().astype('<f4').tobytes())
+    out.append({'shape': list(y.shape), 'training': model.training})
+print(json.dumps(out))
+`
+
+function f32le(values: Float32Array): Buffer {
+  const out = Buffer.alloc(values.length * 4)
+  values.forEach((v, i) => out.writeFloatLE(v, 4 * i))
+  return out
+}
+
+describe('pytorch export of graph models and the new layer families', () => {
+  const built = new Map<string, Fixture>()
+  const get = async (name: string): Promise<Fixture> => {
+    if (!built.has(name)) {
+      const [, s, options] = GRAPH_CASES.find(([n]) => n === name)!
+      built.set(name, await fixture(s, { rows: 12, ...options }))
+    }
+    return built.get(name)!
+  }
+  afterAll(() => built.forEach((f) => f.dispose()))
+
+  it('forward() follows the graph: one attribute per layer, values named after the layers, merges as torch ops', async () => {
+    const mlp = await get('residualMlp')
+    const text = modelPy(mlp.model, planTorchModule(mlp.model, 'pytorch'))
+    for (const line of ['self.d1 = nn.Linear(6, 8, bias=True)', 'd1 = self.d1(x)', 'd2 = self.d2(d1)', 'add_1 = d1 + d2', 'd3 = self.d3(add_1)', 'add_2 = add_1 + d3', 'out = self.out(add_2)', 'return out']) expect(text).toContain(line)
+    const concat = await get('concat')
+    expect(modelPy(concat.model, planTorchModule(concat.model, 'pytorch'))).toContain('joined = torch.cat([wide, narrow], dim=1)')
+    // The residual block adds two channels-first values without permuting either; the pooled map is reduced over (H, W) as NCHW.
+    const cnn = await get('residualCnn')
+    const cnnText = modelPy(cnn.model, planTorchModule(cnn.model, 'pytorch'))
+    expect(cnnText).toContain('skip = stem + block_b')
+    expect(cnnText).toContain('gap = pool.mean(dim=(2, 3))')
+    expect(cnnText.match(/\.permute\(/g)?.length).toBe(1)
+    // Concatenating channels-first maps on the channel axis and on the height axis maps the Keras axis.
+    const concatConv = await get('concatConv')
+    const ccText = modelPy(concatConv.model, planTorchModule(concatConv.model, 'pytorch'))
+    expect(ccText).toContain('channels = torch.cat([left, right], dim=1)')
+    expect(ccText).toContain('rows = torch.cat([mix, mix_b], dim=2)')
+  })
+
+  it('maps every weight to the state_dict and back exactly (Bidirectional by position, LSTM bias in bias_ih with a zero bias_hh)', async () => {
+    const { stateTensors } = await import('../src/main/export/helpers/torch-module')
+    for (const [name] of GRAPH_CASES) {
+      const f = await get(name)
+      const plan = planTorchModule(f.model, 'pytorch')
+      const state = stateTensors(f.model, plan, 'pytorch')
+      const back = kerasWeightsFromState(plan.layout, new Map(state.map((t) => [t.name, t])))
+      for (const layer of f.model.layers) {
+        const weights = back.get(layer.index) ?? []
+        expect(weights.map((w) => w.name), `${name} ${layer.name}`).toEqual(layer.weights.map((w) => w.name))
+        weights.forEach((w, i) => expect(maxAbsDiff(w.data, layer.weights[i].data), `${name} ${layer.name} ${w.name}`).toBe(0))
+      }
+      if (name === 'bidirectional') {
+        const keys = state.map((t) => t.name)
+        expect(keys).toEqual(expect.arrayContaining(['bi_lstm.weight_ih_l0', 'bi_lstm.weight_ih_l0_reverse', 'bi_lstm.bias_hh_l0_reverse', 'bi_gru.weight_hh_l0_reverse', 'rnn.bias_hh_l0']))
+        expect(Array.from(state.find((t) => t.name === 'bi_lstm.bias_hh_l0')!.data).every((v) => v === 0)).toBe(true)
+        // The backward LSTM's kernel is the second "kernel" of the layer, transposed to (4 units, features).
+        const bi = f.model.layers.find((l) => l.name === 'bi_lstm')!
+        const reverse = state.find((t) => t.name === 'bi_lstm.weight_ih_l0_reverse')!
+        expect(reverse.shape).toEqual([12, 3])
+        expect(reverse.data[1 * 3 + 2]).toBe(bi.weights[3].data[2 * 12 + 1])
+      }
+    }
+  }, 120_000)
+
+  it("sizes a transposed convolution's output as tfjs does (output_padding and crop)", async () => {
+    await tf.setBackend('cpu')
+    for (const padding of ['same', 'valid'] as const) {
+      for (let kernel = 1; kernel <= 4; kernel++) {
+        for (let stride = 1; stride <= 3; stride++) {
+          for (const size of [3, 4]) {
+            const layer = tf.layers.conv2dTranspose({ filters: 1, kernelSize: [kernel, 1], strides: [stride, 1], padding })
+            const shape = layer.computeOutputShape([null, size, 1, 1]) as number[]
+            const axis = transposedConvAxis(size, kernel, stride, padding)
+            expect(axis.out, `${padding} k${kernel} s${stride} n${size}`).toBe(shape[1])
+            // torch: (size − 1)·stride + kernel + output_padding cells, then `crop` cut off the start must leave `out`.
+            expect((size - 1) * stride + kernel + axis.output_padding - axis.crop, `${padding} k${kernel} s${stride} n${size}`).toBeGreaterThanOrEqual(axis.out)
+            expect(axis.output_padding).toBeLessThan(stride)
+          }
+        }
+      }
+    }
+  })
+
+  it('refuses what it cannot reproduce, naming the layer: recurrent dropout in a training job', async () => {
+    const f = await get('lstm')
+    const lstm = f.model.layers.find((l) => l.class_name === 'LSTM')!
+    const model: ExportModel = { ...f.model, layers: f.model.layers.map((l) => (l === lstm ? { ...l, config: { ...l.config, recurrent_dropout: 0.2 } } : l)) }
+    expect(() => planTorchModule(model, 'torch_job')).toThrow(/layer 1 "lstm" \(LSTM\): its recurrent dropout/)
+    // The model-only export is for inference, where recurrent dropout is the identity.
+    expect(() => planTorchModule(model, 'pytorch')).not.toThrow()
+  })
+
+  withTorch('every graph model predicts like the app in python3 + torch (one process for all)', async () => {
+    const jobs: Array<{ name: string; dir: string; raw: string; out: string; rows: number; features: number; expected: Float32Array }> = []
+    for (const [name] of GRAPH_CASES) {
+      const f = await get(name)
+      const dir = await freshDir()
+      await pytorchExporter.write(f.model, dir)
+      const raw = join(dir, 'raw.f32')
+      await writeFile(raw, f32le(f.sample.raw))
+      jobs.push({ name, dir, raw, out: join(dir, 'out.f32'), rows: f.sample.rows, features: f.sample.features, expected: f.sample.expected })
+    }
+    const text = execFileSync(PYTHON, ['-c', PREDICT_MANY, JSON.stringify(jobs.map(({ dir, raw, out, rows, features }) => ({ dir, raw, out, rows, features })))], { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, timeout: 120_000 }).toString()
+    const info = JSON.parse(text.trim().split('\n').pop()!) as Array<{ shape: number[]; training: boolean }>
+    const report: string[] = []
+    for (const [i, job] of jobs.entries()) {
+      const bytes = await readFile(job.out)
+      const got = Float32Array.from({ length: bytes.length / 4 }, (_, k) => bytes.readFloatLE(4 * k))
+      const allowed = PARITY_TOLERANCE * job.expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1)
+      const diff = maxAbsDiff(got, job.expected)
+      report.push(`${job.name} ${diff.toExponential(2)}`)
+      expect(info[i].training, job.name).toBe(false)
+      expect(got.length, job.name).toBe(job.expected.length)
+      expect(diff, job.name).toBeLessThan(allowed)
+    }
+    console.log(`pytorch parity (graphs, max |Δ| over 12 raw rows): ${report.join(', ')}`)
+  }, 240_000)
+
+  withTorch("the residual CNN through the exporter's own verify", async () => {
+    const f = await get('residualCnn')
+    const dir = await freshDir()
+    await pytorchExporter.write(f.model, dir)
+    const result = await pytorchExporter.verify!(f.model, dir, f.sample)
+    expect(result.note).toBeNull()
+    expect(result.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
+  }, 60_000)
+
+  withTorch("bilinear upsampling is tfjs's (align_corners=False, half_pixel_centers=False), which no F.interpolate mode is", async () => {
+    await tf.setBackend('cpu')
+    const x = tf.randomUniform([1, 3, 4, 2], -1, 1, 'float32', 5)
+    const expected = tf.image.resizeBilinear(x as tf.Tensor4D, [6, 12]).dataSync() as Float32Array
+    const values = Array.from(x.dataSync())
+    x.dispose()
+    const f = await get('bilinear')
+    const dir = await freshDir()
+    await pytorchExporter.write(f.model, dir)
+    const script = `
+import importlib.util, json, os, sys
+import torch
+import torch.nn.functional as F
+spec = importlib.util.spec_from_file_location('m', os.path.join(sys.argv[1], 'model.py'))
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+x = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32).reshape(1, 3, 4, 2).permute(0, 3, 1, 2)
+ours = m._resize_bilinear(x, 6, 12).permute(0, 2, 3, 1).reshape(-1).tolist()
+half = F.interpolate(x, size=(6, 12), mode='bilinear', align_corners=False).permute(0, 2, 3, 1).reshape(-1).tolist()
+corners = F.interpolate(x, size=(6, 12), mode='bilinear', align_corners=True).permute(0, 2, 3, 1).reshape(-1).tolist()
+print(json.dumps([ours, half, corners]))
+`
+    const [ours, half, corners] = JSON.parse(execFileSync(PYTHON, ['-c', script, dir, JSON.stringify(values)], { env: { ...process.env, OMP_NUM_THREADS: '1' } }).toString().trim()) as number[][]
+    expect(maxAbsDiff(ours, expected)).toBeLessThan(1e-6)
+    expect(maxAbsDiff(half, expected)).toBeGreaterThan(1e-2)
+    expect(maxAbsDiff(corners, expected)).toBeGreaterThan(1e-2)
+  }, 60_000)
 })
