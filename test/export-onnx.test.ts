@@ -191,6 +191,7 @@ describe('ONNX exporter', () => {
       expect(nodesOf(proto, 'ConvTranspose').map((n) => [attr(n, 'pads'), attr(n, 'output_padding')])).toEqual([[[0, 0, 1, 1], [0, 0]], [[0, 0, 0, 0], [1, 0]]])
       expect(o.filter((x) => x === 'Transpose')).toHaveLength(1)
     }
+    if (key === 'bilinear') expect(nodesOf(proto, 'ConvTranspose').map((n) => [attr(n, 'pads'), attr(n, 'output_padding')])).toEqual([[[0, 0, 0, 0], [1, 1]]])
     if (key === 'bilinear') expect(nodesOf(proto, 'Resize').map((n) => [attr(n, 'mode'), attr(n, 'coordinate_transformation_mode')])).toEqual([['linear', 'asymmetric'], ['linear', 'asymmetric']])
     // Dropout, SpatialDropout2D and GaussianNoise leave nothing; opset 13 has no LayerNormalization op, so it is spelled out.
     if (key === 'normalization') {

@@ -155,11 +155,12 @@ export const MORE_GRAPH_SPECS = {
     layer('Flatten', 'flat'),
     layer('Dense', 'out', { units: 2 })
   ]),
-  /** Bilinear upsampling of a non-square map (built untrained: tfjs 4.22's ResizeBilinear gradient fails when height ≠ width). */
+  /** Bilinear upsampling of a non-square map, a 'same' transposed convolution with kernels smaller than its strides (built untrained: tfjs 4.22's ResizeBilinear gradient fails when height ≠ width). */
   bilinear: graphSpec('bilinear', [3, 4, 2], [
     layer('Conv2D', 'conv', { filters: 2, kernel_size: [1, 1] }),
     layer('UpSampling2D', 'up', { size: [2, 3], interpolation: 'bilinear' }),
     layer('Conv2D', 'conv_b', { filters: 2, kernel_size: [2, 2], strides: [2, 2] }),
+    layer('Conv2DTranspose', 'deconv', { filters: 2, kernel_size: [1, 2], strides: [2, 3], padding: 'same' }),
     layer('UpSampling2D', 'up_b', { size: [3, 2], interpolation: 'bilinear' }),
     layer('Flatten', 'flat'),
     layer('Dense', 'out', { units: 2 })
