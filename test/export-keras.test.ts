@@ -2,7 +2,7 @@
 // importer and rebuilt by the app's builder with equal predictions, and every group, dataset,
 // shape and attribute listed by Debian's h5py and checked against what Keras 3 writes and reads.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,6 +11,9 @@ import { kerasExporter } from '../src/main/export/formats/keras'
 import { h5Exporter } from '../src/main/export/formats/h5'
 import { toSnakeCase } from '../src/main/export/formats/keras-shared'
 import { ExportRefusal, PARITY_TOLERANCE, type ExportModel } from '../src/main/export/types'
+import { importModelBytes } from '../src/main/export/import'
+import { isSequentialSpec, normalizeSpec, type ModelSpec } from '../src/shared/model-spec'
+import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
 
 const PYTHON = '/usr/bin/python3'
 const h5pyMissing = ((): string | null => {
@@ -345,6 +348,213 @@ describe('Keras exporters', () => {
       const content = kerasArchiveContent(f.model)
       expect((content.config.config as { layers: Array<{ class_name: string }> }).layers.map((l) => l.class_name)).toEqual(['InputLayer', 'Dense'])
       expect(content.groups.map((g) => g.path)).toEqual(['dense'])
+    } finally {
+      f.dispose()
+    }
+  })
+})
+
+// Graph models (issue 11): a Functional config in the .keras (Keras 3 nodes) and in the .h5 (Keras 2
+// nodes), read back by our importer, and walked by h5py + numpy along inbound_nodes with Keras's
+// formulas for merges, 1-D convolution and pooling, global pooling, LSTM, GRU (reset_after=False),
+// SimpleRNN and Bidirectional — on the raw rows, against the app's predictions.
+const GRAPH_FORWARD = FORWARD.slice(0, FORWARD.indexOf('def run(')) + String.raw`
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+
+def recurrent(cls, c, w, x, backwards=False):
+    u = c["units"]; n, steps, _ = x.shape
+    k, rk = w[0], w[1]
+    b = w[2] if c["use_bias"] else np.zeros(k.shape[1])
+    h = np.zeros((n, u)); cell = np.zeros((n, u)); outs = []
+    order = range(steps - 1, -1, -1) if backwards else range(steps)
+    for t in order:
+        xt = x[:, t]
+        if cls == "SimpleRNN":
+            h = act(c["activation"], xt @ k + h @ rk + b)
+        elif cls == "LSTM":
+            z = xt @ k + h @ rk + b
+            ra = c["recurrent_activation"]
+            i, f, g, o = act(ra, z[:, :u]), act(ra, z[:, u:2 * u]), z[:, 2 * u:3 * u], act(ra, z[:, 3 * u:])
+            cell = f * cell + i * act(c["activation"], g)
+            h = o * act(c["activation"], cell)
+        elif cls == "GRU":
+            if c.get("reset_after", True): raise SystemExit("GRU reset_after=True not in the fixtures")
+            xi = xt @ k + b
+            ra = c["recurrent_activation"]
+            z = act(ra, xi[:, :u] + h @ rk[:, :u])
+            r = act(ra, xi[:, u:2 * u] + h @ rk[:, u:2 * u])
+            hh = act(c["activation"], xi[:, 2 * u:] + (r * h) @ rk[:, 2 * u:])
+            h = z * h + (1 - z) * hh
+        else: raise SystemExit("recurrent " + cls)
+        outs.append(h)
+    if not c["return_sequences"]: return h
+    seq = np.stack(outs, 1)
+    return seq[:, ::-1] if backwards else seq
+
+def node(cls, c, w, xs):
+    if cls == "Add": return sum(xs)
+    if cls == "Subtract": return xs[0] - xs[1]
+    if cls == "Multiply": return np.prod(np.stack(xs), axis=0)
+    if cls == "Average": return sum(xs) / len(xs)
+    if cls == "Maximum": return np.max(np.stack(xs), axis=0)
+    if cls == "Minimum": return np.min(np.stack(xs), axis=0)
+    if cls == "Concatenate": return np.concatenate(xs, axis=c["axis"])
+    x = xs[0]
+    if cls == "GlobalAveragePooling2D": return x.mean(axis=(1, 2))
+    if cls == "GlobalMaxPooling2D": return x.max(axis=(1, 2))
+    if cls == "GlobalAveragePooling1D": return x.mean(axis=1)
+    if cls == "GlobalMaxPooling1D": return x.max(axis=1)
+    if cls == "Conv1D":
+        c2 = dict(c, kernel_size=[1, c["kernel_size"][0]], strides=[1, c["strides"][0]])
+        return layer("Conv2D", c2, [w[0][None]] + w[1:], x[:, None])[:, 0]
+    if cls in ("MaxPooling1D", "AveragePooling1D"):
+        # 'same' pads with cells the window leaves out (TensorFlow's pooling), here NaN skipped by nanmax/nanmean.
+        k = c["pool_size"][0]; s = (c["strides"] or c["pool_size"])[0]; steps = x.shape[1]
+        if c["padding"] == "same":
+            out = -(-steps // s); p = max((out - 1) * s + k - steps, 0)
+            x = np.pad(x, ((0, 0), (p // 2, p - p // 2), (0, 0)), constant_values=np.nan)
+        else: out = (steps - k) // s + 1
+        win = np.stack([x[:, i * s:i * s + k] for i in range(out)], 1)
+        return np.nanmax(win, axis=2) if cls == "MaxPooling1D" else np.nanmean(win, axis=2)
+    if cls in ("SimpleRNN", "LSTM", "GRU"): return recurrent(cls, c, w, x)
+    if cls == "Bidirectional":
+        inner = c["layer"]; ic = inner["config"]; half = len(w) // 2
+        y, yr = recurrent(inner["class_name"], ic, w[:half], x), recurrent(inner["class_name"], ic, w[half:], x, backwards=True)
+        mode = c["merge_mode"]
+        return np.concatenate([y, yr], -1) if mode == "concat" else y + yr if mode == "sum" else (y + yr) / 2 if mode == "ave" else y * yr
+    return layer(cls, c, w, x)
+
+def walk(entries, weights_of, x, output):
+    vals = {}
+    for name, cls, c, inbound in entries:
+        if cls == "InputLayer": vals[name] = x.astype(np.float64); continue
+        w = [np.array(v, dtype=np.float64) for v in weights_of(name, cls)]
+        vals[name] = node(cls, c, w, [vals[i] for i in inbound])
+    return vals[output]
+
+def snake(cls):
+    import re
+    return re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls)).lower()
+
+def history(args):
+    if isinstance(args, list): return [n for a in args for n in history(a)]
+    if isinstance(args, dict) and args.get("class_name") == "__keras_tensor__": return [args["config"]["keras_history"][0]]
+    return []
+
+def from_keras(path, x):
+    with zipfile.ZipFile(path) as z:
+        config = json.loads(z.read("config.json"))
+        h5 = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+    layers = config["config"]["layers"]
+    paths, seen = {}, {}
+    for entry in layers if config["class_name"] == "Functional" else layers[1:]:
+        s = snake(entry["class_name"]); n = seen.get(s); seen[s] = 0 if n is None else n + 1
+        paths[entry["config"]["name"]] = s if n is None else "%s_%d" % (s, n + 1)
+    def weights_of(name, cls):
+        g = h5["layers/" + paths[name]]
+        subs = ["cell"] if cls in ("SimpleRNN", "LSTM", "GRU") else ["forward_layer/cell", "backward_layer/cell"] if cls == "Bidirectional" else [""]
+        out = []
+        for sub in subs:
+            v = g[sub + "/vars"] if sub else g["vars"]
+            out += [v[str(i)][()] for i in range(len(v))]
+        return out
+    entries = []
+    for i, e in enumerate(layers):
+        inbound = [layers[i - 1]["config"]["name"]] if config["class_name"] == "Sequential" and i > 0 else history(e.get("inbound_nodes", [{}])[0].get("args", [])) if e.get("inbound_nodes") else []
+        entries.append((e["config"]["name"], e["class_name"], e["config"], inbound))
+    output = config["config"]["output_layers"][0][0] if config["class_name"] == "Functional" else layers[-1]["config"]["name"]
+    return walk(entries, weights_of, x, output)
+
+def from_h5(path, x):
+    f = h5py.File(path, "r")
+    config = json.loads(f.attrs["model_config"])
+    mw = f["model_weights"]
+    def weights_of(name, cls):
+        g = mw[name]
+        names = [n.decode("utf8") for n in g.attrs["weight_names"]] if len(g.attrs["weight_names"]) else []
+        return [g[n][()] for n in names]
+    layers = config["config"]["layers"]
+    entries = []
+    for i, e in enumerate(layers):
+        c = dict(e["config"])
+        for key in ("kernel_size", "strides", "pool_size"):
+            if isinstance(c.get(key), int): c[key] = [c[key], c[key]]
+        inbound = [layers[i - 1]["config"]["name"]] if config["class_name"] == "Sequential" and i > 0 else [ref[0] for ref in e["inbound_nodes"][0]] if e.get("inbound_nodes") else []
+        entries.append((c["name"], e["class_name"], c, inbound))
+    output = config["config"]["output_layers"][0][0] if config["class_name"] == "Functional" else layers[-1]["config"]["name"]
+    return walk(entries, weights_of, x, output)
+
+keras_path, h5_path, raw_path, expected_path, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+shape = json.loads(sys.argv[6])
+raw = np.fromfile(raw_path, dtype="<f4").reshape([rows] + shape)
+expected = np.fromfile(expected_path, dtype="<f4").reshape(rows, -1)
+print(json.dumps({label: float(np.abs(read(p, raw).reshape(rows, -1) - expected).max()) for label, read, p in (("keras", from_keras, keras_path), ("h5", from_h5, h5_path))}))
+`
+
+const GRAPH_CASES = [
+  ...Object.entries(GRAPH_SPECS).map(([name, s]) => ({ name, s, options: GRAPH_OPTIONS[name] })),
+  ...(['merges', 'bidirectional', 'conv1dGru', 'concatConv'] as const).map((name) => ({ name, s: MORE_GRAPH_SPECS[name], options: MORE_GRAPH_OPTIONS[name] }))
+]
+
+describe('Keras exporters: graph models', () => {
+  it.each(GRAPH_CASES)('$name: a Functional .keras and .h5, read back with equal predictions, walked by h5py + numpy', async ({ name, s, options }) => {
+    const f = await fixture(s, { rows: 12, ...options })
+    const dir = mkdtempSync(join(tmpdir(), `mw-keras-graph-${name}-`))
+    folders.push(dir)
+    try {
+      const kerasDir = join(dir, 'keras')
+      const h5Dir = join(dir, 'h5')
+      execFileSync('mkdir', ['-p', kerasDir, h5Dir])
+      await kerasExporter.write(f.model, kerasDir)
+      await h5Exporter.write(f.model, h5Dir)
+      const keras = await kerasExporter.verify!(f.model, kerasDir, f.sample)
+      const h5 = await h5Exporter.verify!(f.model, h5Dir, f.sample)
+      for (const v of [keras, h5]) {
+        expect(v.note ?? '').not.toMatch(/^failed/)
+        expect(v.max_abs_diff).not.toBeNull()
+        expect(v.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
+      }
+      // The file read back is the same graph.
+      const back = await importModelBytes('model.keras', new Uint8Array(readFileSync(join(kerasDir, 'model.keras'))))
+      expect(back.spec.layers.map((l) => [l.class_name, l.config.name, l.inbound])).toEqual(normalizeSpec(s).layers.map((l) => [l.class_name, l.config.name, l.inbound]))
+      if (h5pyMissing) return
+      const run = spawnSync(PYTHON, ['-c', DUMP, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5')], { encoding: 'utf8' })
+      expect(run.stderr).toBe('')
+      const dump = JSON.parse(run.stdout) as Dump
+      const sequential = isSequentialSpec(s)
+      expect(dump.config.class_name).toBe(sequential ? 'Sequential' : 'Functional')
+      if (!sequential) {
+        expect(dump.config).toMatchObject({ module: 'keras.src.models.functional', registered_name: 'Functional', config: { output_layers: [[f.model.layers.at(-1)!.name, 0, 0]] } })
+        expect(dump.weights.groups).toContain('layers/input_layer/vars')
+        const legacyConfig = JSON.parse(dump.legacy.attrs[''].model_config.value as string) as { class_name: string }
+        expect(legacyConfig.class_name).toBe('Functional')
+      }
+      for (const layer of f.model.layers.filter((l) => l.class_name === 'LSTM' || l.class_name === 'GRU')) {
+        const path = `layers/${toSnakeCase(layer.class_name)}`
+        expect(dump.weights.datasets[`${path}/cell/vars/0`]).toEqual({ shape: layer.weights[0].shape, dtype: '<f4' })
+        expect(dump.legacy.datasets[`model_weights/${layer.name}/${layer.name}/${layer.class_name.toLowerCase()}_cell/kernel`]).toEqual({ shape: layer.weights[0].shape, dtype: '<f4' })
+      }
+      const rawPath = join(dir, 'raw.f32')
+      const expectedPath = join(dir, 'expected.f32')
+      writeFileSync(rawPath, Buffer.from(f.sample.raw.buffer, f.sample.raw.byteOffset, f.sample.raw.byteLength))
+      writeFileSync(expectedPath, Buffer.from(f.sample.expected.buffer, f.sample.expected.byteOffset, f.sample.expected.byteLength))
+      const forward = spawnSync(PYTHON, ['-c', GRAPH_FORWARD, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5'), rawPath, expectedPath, String(f.sample.rows), JSON.stringify(f.model.input_shape)], { encoding: 'utf8' })
+      expect(forward.stderr).toBe('')
+      const numpy = JSON.parse(forward.stdout) as { keras: number; h5: number }
+      console.log(`export-keras graph ${name}: reader .keras ${keras.max_abs_diff!.toExponential(2)}, .h5 ${h5.max_abs_diff!.toExponential(2)}; numpy (h5py) .keras ${numpy.keras.toExponential(2)}, .h5 ${numpy.h5.toExponential(2)}`)
+      expect(numpy.keras).toBeLessThan(PARITY_TOLERANCE)
+      expect(numpy.h5).toBeLessThan(PARITY_TOLERANCE)
+    } finally {
+      f.dispose()
+    }
+  })
+
+  it('refuses an LSTM whose recurrent activation is hard_sigmoid (Keras 3 computes another formula), naming it', async () => {
+    const f = await fixture(MORE_GRAPH_SPECS.embeddingLstm, { rows: 2, ...MORE_GRAPH_OPTIONS.embeddingLstm })
+    try {
+      const error = await kerasExporter.write(f.model, mkdtempSync(join(tmpdir(), 'mw-keras-hs-'))).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ExportRefusal)
+      expect((error as Error).message).toMatch(/\(LSTM "lstm_last"\) uses hard_sigmoid as its recurrent_activation/)
     } finally {
       f.dispose()
     }

@@ -368,7 +368,8 @@ function importLayerConfig(className: string, source: Record<string, unknown>, l
       continue
     }
     // LSTM/GRU: implementation 1 and 2 (and cuDNN or not) are two ways to compute the same thing.
-    if ((className === 'LSTM' || className === 'GRU' || className === 'SimpleRNN') && (key === 'implementation' || key === 'use_cudnn')) continue
+    // zero_output_for_mask only matters with masks, which the workbench never makes (Keras 3's Bidirectional sets it to return_sequences).
+    if ((className === 'LSTM' || className === 'GRU' || className === 'SimpleRNN') && (key === 'implementation' || key === 'use_cudnn' || key === 'zero_output_for_mask')) continue
     if (key === 'time_major' && value === false) continue
     if (className === 'Bidirectional' && key === 'backward_layer') {
       if (value === null || value === undefined) continue

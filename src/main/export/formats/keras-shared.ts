@@ -14,8 +14,62 @@ import { specWithWeights, type ModelImport } from '../import/types'
 /** The Keras 3 release whose file layout the exports follow (written as keras_version). */
 export const KERAS3_VERSION = '3.10.0'
 
-/** Layer classes both Keras files hold (all of the Designer's; InputLayer is written from the model's input shape). */
-export const KERAS_LAYER_CLASSES = ['Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D'] as const
+/** Layer classes both Keras files hold (InputLayer is written from the model's input shape). */
+export const KERAS_LAYER_CLASSES = [
+  'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D',
+  'Conv1D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose', 'MaxPooling1D', 'AveragePooling1D',
+  'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D',
+  'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'LayerNormalization', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise',
+  'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'
+] as const
+
+/** The recurrent layers: Keras keeps their variables in a cell (LSTMCell…), saved under the layer's `cell` attribute. */
+export const RECURRENT_CELL_NAMES: Record<string, string> = { SimpleRNN: 'simple_rnn_cell', LSTM: 'lstm_cell', GRU: 'gru_cell' }
+
+/**
+ * Where Keras 3's saving_lib puts a layer's variables below its own group (`layers/<class>[_n]`):
+ * its own `vars`, then those of the sublayers it holds as attributes. A recurrent layer's live in
+ * `cell/vars`; a Bidirectional's in `forward_layer/cell/vars`, then `backward_layer/cell/vars`
+ * (its variables are forward's then backward's, as the spec lists them). Empty groups for the rest.
+ */
+export function kerasVariableGroups(className: string): Array<{ path: string; holds_variables: boolean }> {
+  if (className in RECURRENT_CELL_NAMES) return [{ path: '', holds_variables: false }, { path: 'cell', holds_variables: true }]
+  if (className === 'Bidirectional') {
+    return [
+      { path: '', holds_variables: false },
+      { path: 'forward_layer', holds_variables: false },
+      { path: 'forward_layer/cell', holds_variables: true },
+      { path: 'backward_layer', holds_variables: false },
+      { path: 'backward_layer/cell', holds_variables: true }
+    ]
+  }
+  return [{ path: '', holds_variables: true }]
+}
+
+/** The wrapped recurrent layer of a Bidirectional, with its name ('lstm' when unnamed). */
+export function wrappedLayer(config: Record<string, unknown>): { class_name: string; config: Record<string, unknown>; name: string } {
+  const layer = config.layer as { class_name: string; config?: Record<string, unknown> }
+  const inner = layer.config ?? {}
+  const name = typeof inner.name === 'string' && inner.name ? inner.name : toSnakeCase(layer.class_name)
+  return { class_name: layer.class_name, config: inner, name }
+}
+
+/**
+ * Variable paths as Keras 3 names them (legacy .h5 weight_names): `<layer>/<variable>`, a recurrent
+ * layer's `<layer>/<cell>/<variable>`, a Bidirectional's `<layer>/forward_<inner>/<cell>/<variable>`
+ * then `<layer>/backward_<inner>/<cell>/<variable>`.
+ */
+export function kerasVariablePaths(layer: ExportLayer): string[] {
+  const base = layer.weights.map((w) => w.name)
+  if (layer.class_name in RECURRENT_CELL_NAMES) return base.map((v) => `${layer.name}/${RECURRENT_CELL_NAMES[layer.class_name]}/${v}`)
+  if (layer.class_name === 'Bidirectional') {
+    const inner = wrappedLayer(layer.config)
+    const cell = RECURRENT_CELL_NAMES[inner.class_name] ?? 'cell'
+    const half = base.length / 2
+    return base.map((v, i) => `${layer.name}/${i < half ? 'forward' : 'backward'}_${inner.name}/${cell}/${v}`)
+  }
+  return base.map((v) => `${layer.name}/${v}`)
+}
 
 /**
  * The workbench's activation names as Keras 3 spells them. hard_sigmoid is absent on purpose:
@@ -31,11 +85,18 @@ export function kerasRefusal(layer: ExportLayer): string | null {
   if (!(KERAS_LAYER_CLASSES as readonly string[]).includes(layer.class_name)) {
     return `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") has no Keras counterpart in this export; Keras files hold ${KERAS_LAYER_CLASSES.join(', ')}`
   }
-  const activation = layer.config.activation
-  if (typeof activation === 'string' && !Object.hasOwn(KERAS3_ACTIVATIONS, activation)) {
-    return activation === 'hard_sigmoid'
-      ? `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") uses hard_sigmoid, which Keras 3 computes as relu6(x + 3) / 6 instead of the app's max(0, min(1, 0.2·x + 0.5)); the file would answer differently, so it is refused: export as ONNX, TF.js or PyTorch, or train with sigmoid`
-      : `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") uses the activation ${activation}, which has no Keras 3 counterpart`
+  const configs = [layer.config, ...(layer.class_name === 'Bidirectional' ? [wrappedLayer(layer.config).config] : [])]
+  for (const config of configs) {
+    for (const key of ['activation', 'recurrent_activation']) {
+      const activation = config[key]
+      if (typeof activation !== 'string' || Object.hasOwn(KERAS3_ACTIVATIONS, activation)) continue
+      return activation === 'hard_sigmoid'
+        ? `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") uses hard_sigmoid${key === 'activation' ? '' : ` as its ${key}`}, which Keras 3 computes as relu6(x + 3) / 6 instead of the app's max(0, min(1, 0.2·x + 0.5)); the file would answer differently, so it is refused: export as ONNX, TF.js or PyTorch, or train with sigmoid`
+        : `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") uses the activation ${activation}, which has no Keras 3 counterpart`
+    }
+  }
+  if (layer.class_name === 'UpSampling2D' && layer.config.interpolation === 'bilinear') {
+    return `layer ${layer.index + 1} (UpSampling2D "${layer.name}") resizes bilinearly, which Keras computes with half-pixel centres and the app (tfjs) without; the file would answer differently, so it is refused: export as TF.js, or use interpolation nearest`
   }
   return null
 }

@@ -1,14 +1,16 @@
 // Keras 3 `.keras` export: a zip of metadata.json, config.json (serialize_keras_object form of a
-// Sequential starting with an InputLayer) and model.weights.h5, laid out as keras/src/saving/
-// saving_lib.py writes it: the model's own (empty) `vars`, then `layers/<snake_case class>[_<n>]/vars/<i>`
-// per layer of Sequential.layers, named by class and a per-class counter, with an empty `vars`
-// group for a layer without variables. The input scaling is the first layer (Rescaling or a
-// Normalization built from constants, which holds no variables). Verified by our own reader.
+// Sequential starting with an InputLayer for a chain, of a Functional model for a graph) and
+// model.weights.h5, laid out as keras/src/saving/saving_lib.py writes it: the model's own (empty)
+// `vars`, then `layers/<snake_case class>[_<n>]/vars/<i>` per layer of model.layers (a Functional
+// model's start with its InputLayer), named by class and a per-class counter, with an empty `vars`
+// group for a layer without variables; a recurrent layer's variables sit in its `cell`, a
+// Bidirectional's in `forward_layer/cell` and `backward_layer/cell`. The input scaling is the first
+// layer (Rescaling or a Normalization built from constants, which holds no variables). Verified by our own reader.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { zipSync } from 'fflate'
-import { resolveInitializer, resolveRegularizer, INITIALIZERS, REGULARIZERS, type InitializerValue, type RegularizerValue } from '../../../shared/model-spec'
+import { resolveInitializer, resolveRegularizer, INITIALIZERS, LAYER_CLASSES, MODEL_INPUT, REGULARIZERS, isSequentialSpec, type InitializerValue, type RegularizerValue } from '../../../shared/model-spec'
 import type { ExportLayer, ExportModel, ExportSample, Exporter, Verification } from '../types'
 import { preprocessPy } from '../helpers/preprocess-py'
 import { importModelBytes } from '../import'
@@ -19,6 +21,7 @@ import {
   kerasActivation,
   kerasReadme,
   kerasSupports,
+  kerasVariableGroups,
   loadH5wasm,
   scalingLayerConfig,
   toSnakeCase,
@@ -94,52 +97,129 @@ function layerConfig(layer: ExportLayer): Json {
     case 'AveragePooling2D':
       return { ...common, pool_size: pair(c.pool_size), padding: c.padding, strides: pair(c.strides ?? c.pool_size), data_format: 'channels_last' }
     default:
-      throw new Error(`no Keras 3 config for ${layer.class_name}`)
+      return genericConfig(layer.class_name, c, layer.name)
   }
 }
 
-/** A layer entry of config.layers, with the shape it was built on. */
-function layerEntry(className: string, config: Json, inputShape: number[] | null): Json {
-  return { module: 'keras.layers', class_name: className, config, registered_name: null, ...(inputShape ? { build_config: { input_shape: [null, ...inputShape] } } : {}) }
+/** Keys the registry fixes that Keras 3's layers do not take (they raise on unknown arguments): tf.keras 2's time_major, Keras 2's input_length and sparse (Embedding). */
+const NOT_KERAS3 = new Set(['time_major', 'input_length', 'sparse'])
+
+/**
+ * get_config() of the other layer classes, from the registry's fields (which are Keras's):
+ * initializers, regularizers and activations serialised as Keras 3 does, pooling strides
+ * spelled out, a Bidirectional's layer as the forward copy Keras 3 writes and its backward copy.
+ */
+function genericConfig(className: string, c: Json, name: string): Json {
+  const info = LAYER_CLASSES[className]
+  const config: Json = { name, trainable: c.trainable !== false, dtype: DTYPE_POLICY() }
+  for (const field of info?.fields ?? []) {
+    const value = c[field.key] === undefined ? structuredClone(field.default) : c[field.key]
+    if (field.kind === 'initializer') config[field.key] = initializer(value)
+    else if (field.kind === 'regularizer') config[field.key] = regularizer(value)
+    else if (field.kind === 'activation') config[field.key] = kerasActivation(value)
+    else if (field.key === 'strides' && value === null) config[field.key] = c.pool_size
+    else if (field.kind === 'layer') {
+      const inner = value as { class_name: string; config?: Json }
+      const innerConfig = inner.config ?? {}
+      const innerName = typeof innerConfig.name === 'string' && innerConfig.name ? innerConfig.name : (LAYER_CLASSES[inner.class_name]?.name_base ?? 'layer')
+      const copy = (direction: 'forward' | 'backward'): Json => {
+        const serializedConfig = genericConfig(inner.class_name, innerConfig, `${direction}_${innerName}`)
+        serializedConfig.go_backwards = direction === 'backward'
+        // Keras 3's Bidirectional sets zero_output_for_mask to return_sequences on both copies.
+        serializedConfig.zero_output_for_mask = innerConfig.return_sequences === true
+        return serialized('keras.layers', inner.class_name, serializedConfig)
+      }
+      config[field.key] = copy('forward')
+      config.backward_layer = copy('backward')
+    } else config[field.key] = structuredClone(value)
+  }
+  for (const [key, value] of Object.entries(info?.fixed ?? {})) {
+    if (NOT_KERAS3.has(key) || key in config) continue
+    config[key] = structuredClone(value)
+  }
+  return config
 }
 
-/** One weights group per Keras layer, in Sequential.layers order (the scaling layer first): its path and variables. */
+/** A layer entry of config.layers, with the shape it was built on (a merge: one per input). */
+function layerEntry(className: string, config: Json, inputShape: unknown): Json {
+  return { module: 'keras.layers', class_name: className, config, registered_name: null, ...(inputShape ? { build_config: { input_shape: inputShape } } : {}) }
+}
+
+/** One weights group per Keras layer and sublayer, in model.layers order (the scaling layer first): its path below `layers` and variables. */
 export interface KerasWeightsGroup {
   path: string
   vars: Array<{ shape: number[]; data: Float32Array }>
 }
 
-/** config.json (serialize_keras_object of the Sequential) and the weights layout it goes with. */
+/** A Keras 3 KerasTensor as a node's argument: the output of `layer` with `shape` (batch axis first). */
+function kerasTensor(layer: string, shape: number[]): Json {
+  return { class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: 'float32', keras_history: [layer, 0, 0] } }
+}
+
+/** config.json (serialize_keras_object of the Sequential or Functional model) and the weights layout it goes with. */
 export function kerasArchiveContent(model: ExportModel): { config: Json; groups: KerasWeightsGroup[] } {
   checkKerasModel(model, 'keras')
   const names = extraLayerNames(model)
   const scaling = scalingLayerConfig(model, 'keras')
   const batchShape = [null, ...model.input_shape]
-  const layers: Json[] = [layerEntry('InputLayer', { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: names.input }, null)]
+  const sequential = isSequentialSpec(model.spec)
+  const inputEntry = layerEntry('InputLayer', { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: names.input }, null)
+  const layers: Json[] = [sequential ? inputEntry : { ...inputEntry, name: names.input, inbound_nodes: [] }]
+  // What the layers fed by the model input take: the input itself, or the scaling layer's output.
+  const inputSource = scaling ? names.scaling : names.input
+  const shapeOf = new Map<string, number[]>([[MODEL_INPUT, model.input_shape], ...model.layers.map((l): [string, number[]] => [l.name, l.output_shape])])
+  const node = (inbound: string[]): Json => {
+    const tensors = inbound.map((source) => kerasTensor(source === MODEL_INPUT ? inputSource : source, shapeOf.get(source) ?? []))
+    return { args: tensors.length === 1 ? tensors : [tensors], kwargs: {} }
+  }
+  const graphFields = (layerName: string, inbound: string[]): Json => (sequential ? {} : { name: layerName, inbound_nodes: [node(inbound)] })
   const weighted: Array<{ class_name: string; vars: KerasWeightsGroup['vars'] }> = []
+  if (!sequential) weighted.push({ class_name: 'InputLayer', vars: [] })
   if (scaling) {
-    layers.push(layerEntry(scaling.class_name, { name: names.scaling, trainable: true, dtype: DTYPE_POLICY(), ...scaling.settings }, model.input_shape))
+    layers.push({ ...layerEntry(scaling.class_name, { name: names.scaling, trainable: true, dtype: DTYPE_POLICY(), ...scaling.settings }, batchShape), ...(sequential ? {} : { name: names.scaling, inbound_nodes: [{ args: [kerasTensor(names.input, model.input_shape)], kwargs: {} }] }) })
     weighted.push({ class_name: scaling.class_name, vars: [] })
   }
   for (const layer of model.layers) {
-    layers.push(layerEntry(layer.class_name, layerConfig(layer), layer.input_shape))
+    const buildShape = layer.input_shapes.length > 1 ? layer.input_shapes.map((shape) => [null, ...shape]) : [null, ...layer.input_shape]
+    layers.push({ ...layerEntry(layer.class_name, layerConfig(layer), buildShape), ...graphFields(layer.name, layer.inbound) })
     weighted.push({ class_name: layer.class_name, vars: layer.weights.map((w) => ({ shape: w.shape, data: w.data })) })
   }
   const used = new Map<string, number>()
-  const groups = weighted.map(({ class_name, vars }) => {
+  const groups: KerasWeightsGroup[] = []
+  for (const { class_name, vars } of weighted) {
     const base = toSnakeCase(class_name)
     const count = used.get(base)
     used.set(base, count === undefined ? 0 : count + 1)
-    return { path: count === undefined ? base : `${base}_${count + 1}`, vars }
-  })
-  const config: Json = {
-    module: 'keras',
-    class_name: 'Sequential',
-    config: { name: model.spec.name.replace(/\//g, '_') || 'sequential', trainable: true, dtype: DTYPE_POLICY(), layers, build_input_shape: batchShape },
-    registered_name: null,
-    build_config: { input_shape: batchShape },
-    compile_config: null
+    const path = count === undefined ? base : `${base}_${count + 1}`
+    const parts = kerasVariableGroups(class_name)
+    const holders = parts.filter((p) => p.holds_variables).length
+    const per = holders > 0 ? vars.length / holders : 0
+    let next = 0
+    for (const part of parts) {
+      const own = part.holds_variables ? vars.slice(next, next + per) : []
+      if (part.holds_variables) next += per
+      groups.push({ path: part.path ? `${path}/${part.path}` : path, vars: own })
+    }
   }
+  const modelName = model.spec.name.replace(/\//g, '_') || (sequential ? 'sequential' : 'functional')
+  const outputName = model.layers.at(-1)?.name ?? inputSource
+  const config: Json = sequential
+    ? {
+        module: 'keras',
+        class_name: 'Sequential',
+        config: { name: modelName, trainable: true, dtype: DTYPE_POLICY(), layers, build_input_shape: batchShape },
+        registered_name: null,
+        build_config: { input_shape: batchShape },
+        compile_config: null
+      }
+    : {
+        module: 'keras.src.models.functional',
+        class_name: 'Functional',
+        config: { name: modelName, trainable: true, layers, input_layers: [[names.input, 0, 0]], output_layers: [[outputName, 0, 0]] },
+        registered_name: 'Functional',
+        build_config: { input_shape: null },
+        compile_config: null
+      }
   return { config, groups }
 }
 
@@ -150,8 +230,15 @@ async function writeWeightsH5(path: string, groups: KerasWeightsGroup[]): Promis
   try {
     file.create_group('vars')
     const layers = file.create_group('layers')
+    const made = new Map<string, ReturnType<typeof layers.create_group>>()
     for (const group of groups) {
-      const vars = layers.create_group(group.path).create_group('vars')
+      // A sublayer's group (lstm/cell) goes inside its layer's, created just before.
+      const cut = group.path.lastIndexOf('/')
+      const parent = cut < 0 ? layers : made.get(group.path.slice(0, cut))
+      if (!parent) throw new Error(`weights group ${group.path} comes before its parent`)
+      const own = parent.create_group(group.path.slice(cut + 1))
+      made.set(group.path, own)
+      const vars = own.create_group('vars')
       group.vars.forEach((v, i) => vars.create_dataset({ name: String(i), data: v.data, shape: v.shape, dtype: '<f' }))
     }
   } finally {

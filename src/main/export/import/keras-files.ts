@@ -1,5 +1,6 @@
 // Readers for Keras's own files: the Keras 3 `.keras` archive (a zip of config.json, metadata.json
-// and model.weights.h5, whose Sequential layers sit under layers/<snake_case class>[_n]/vars/<i>,
+// and model.weights.h5, whose Sequential or Functional layers sit under layers/<snake_case class>[_n]/vars/<i>
+// (a recurrent layer's in its cell/vars, a Bidirectional's in forward_layer/cell and backward_layer/cell),
 // keras/src/saving/saving_lib.py) and the legacy `.h5` (root attribute model_config, group
 // model_weights with layer_names and per layer weight_names, keras/src/legacy/saving/legacy_h5_format.py).
 import { unzipSync } from 'fflate'
@@ -8,7 +9,7 @@ import { fromKerasModelJson, scalingFromKerasLayer, specErrorsDetails, type Kera
 import { WorkbenchError } from '../../services/dispatcher'
 import { inputScaling } from '../from-tfjs'
 import type { InputScaling } from '../types'
-import { toSnakeCase } from '../formats/keras-shared'
+import { kerasVariableGroups, toSnakeCase } from '../formats/keras-shared'
 import { attrText, attrTextList, isDataset, isGroup, readTensor, withHdf5 } from './hdf5'
 import type { ModelImport } from './types'
 import { assignWeights, type ReadTensor } from './weights'
@@ -84,7 +85,7 @@ export async function readKerasArchive(data: Uint8Array, name: string): Promise<
   let scalingWeights: ReadTensor[] | null = null
   await withHdf5(weightsFile, `${name}: model.weights.h5`, (file) => {
     const root = file.get('layers') ?? file.get('_layer_checkpoint_dependencies')
-    if (!isGroup(root)) throw new WorkbenchError('bad_input', `${name}: model.weights.h5 has no "layers" group; it does not hold a Sequential model's weights`, { reason: 'model_file.incomplete', details: { file: name, missing: 'layers' } })
+    if (!isGroup(root)) throw new WorkbenchError('bad_input', `${name}: model.weights.h5 has no "layers" group; it does not hold a Keras model's weights`, { reason: 'model_file.incomplete', details: { file: name, missing: 'layers' } })
     const used = new Map<string, number>()
     for (const layer of kerasLayers(parsed.details)) {
       // saving_lib names a container's layers by class and a per-class counter, not by layer name.
@@ -93,14 +94,18 @@ export async function readKerasArchive(data: Uint8Array, name: string): Promise<
       used.set(base, count === undefined ? 0 : count + 1)
       const path = count === undefined ? base : `${base}_${count + 1}`
       const group = root.get(path) ?? root.get(layer.name)
-      const vars = isGroup(group) ? group.get('vars') : null
       const tensors: ReadTensor[] = []
-      if (isGroup(vars)) {
+      // The layer's own vars, then its sublayers' (a recurrent layer's cell, a Bidirectional's two copies).
+      for (const part of kerasVariableGroups(layer.class_name)) {
+        const where = part.path ? `${path}/${part.path}` : path
+        const holder = isGroup(group) ? (part.path ? group.get(part.path) : group) : null
+        const vars = isGroup(holder) ? holder.get('vars') : null
+        if (!isGroup(vars)) continue
         const keys = vars.keys().sort((a, b) => Number(a) - Number(b))
         for (const key of keys) {
           const dataset = vars.get(key)
-          if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: layers/${path}/vars/${key} is not a dataset`, { reason: 'model_file.damaged', details: { file: name, problem: `layers/${path}/vars/${key}` } })
-          tensors.push(readTensor(dataset, `${name}: layers/${path}/vars/${key}`))
+          if (!isDataset(dataset)) throw new WorkbenchError('bad_input', `${name}: layers/${where}/vars/${key} is not a dataset`, { reason: 'model_file.damaged', details: { file: name, problem: `layers/${where}/vars/${key}` } })
+          tensors.push(readTensor(dataset, `${name}: layers/${where}/vars/${key}`))
         }
       }
       if (layer.spec_index === null) scalingWeights = tensors

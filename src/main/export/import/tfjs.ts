@@ -67,6 +67,20 @@ function decode(entry: ManifestEntry, bytes: Uint8Array, what: string): ReadTens
   return { shape: entry.shape, data }
 }
 
+/** Keras's order of each layer class's variables (what the spec's weights follow). */
+const KERAS_ORDER: Record<string, string[]> = {
+  default: ['kernel', 'bias'],
+  BatchNormalization: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+  LayerNormalization: ['gamma', 'beta'],
+  SimpleRNN: ['kernel', 'recurrent_kernel', 'bias'],
+  LSTM: ['kernel', 'recurrent_kernel', 'bias'],
+  GRU: ['kernel', 'recurrent_kernel', 'bias'],
+  Bidirectional: ['kernel', 'recurrent_kernel', 'bias'],
+  DepthwiseConv2D: ['depthwise_kernel', 'bias'],
+  SeparableConv2D: ['depthwise_kernel', 'pointwise_kernel', 'bias'],
+  Embedding: ['embeddings']
+}
+
 /** 'dense_1/kernel' → ['dense_1', 'kernel']; tfjs may add a _<n> suffix to a variable it created twice. */
 function split(name: string): { layer: string; variable: string } {
   const cut = name.lastIndexOf('/')
@@ -121,15 +135,25 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
       offset += bytes
     }
   }
-  // Each layer's weights by "<layer name>/<variable>"; a model whose names do not match takes them in manifest order.
+  // Each layer's weights by "<layer name>/<variable>" (a Bidirectional's "<layer>/forward_<inner>/<variable>");
+  // a model whose names do not match takes them in manifest order.
   const expected = parsed.spec.layers.map((layer) => String(layer.config.name))
-  const matched = expected.map((layerName) => order.filter((n) => split(n).layer === layerName || split(n).layer.endsWith(`/${layerName}`)))
+  const owner = (weight: string): number => {
+    const { layer } = split(weight)
+    const exact = expected.findIndex((layerName) => layer === layerName || layer.endsWith(`/${layerName}`))
+    if (exact >= 0) return exact
+    return expected.findIndex((layerName) => layer.startsWith(`${layerName}/`) || layer.includes(`/${layerName}/`))
+  }
+  const owners = order.map(owner)
+  const matched = expected.map((_, i) => order.filter((_n, k) => owners[k] === i))
   const perLayer: ReadTensor[][] = []
-  if (matched.flat().length === order.length) {
+  if (owners.every((o) => o >= 0)) {
     matched.forEach((names, i) => {
-      // Keras order: kernel, bias; gamma, beta, moving_mean, moving_variance (names the file does not use keep their place).
-      const keras = parsed.spec.layers[i].class_name === 'BatchNormalization' ? ['gamma', 'beta', 'moving_mean', 'moving_variance'] : ['kernel', 'bias']
-      const sorted = names.every((n) => keras.includes(split(n).variable)) ? [...names].sort((a, b) => keras.indexOf(split(a).variable) - keras.indexOf(split(b).variable)) : names
+      // Keras order: kernel, recurrent_kernel, bias; gamma, beta, moving_mean, moving_variance; a Bidirectional's forward copy first.
+      const keras = KERAS_ORDER[parsed.spec.layers[i].class_name] ?? KERAS_ORDER.default
+      const rank = (n: string): number => (/\/backward_[^/]*\//.test(n) ? 100 : 0) + keras.indexOf(split(n).variable)
+      const known = names.every((n) => keras.includes(split(n).variable)) && new Set(names.map(rank)).size === names.length
+      const sorted = known ? [...names].sort((a, b) => rank(a) - rank(b)) : names
       perLayer.push(sorted.map((n) => byName.get(n)!))
     })
   } else {
