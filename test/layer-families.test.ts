@@ -45,8 +45,7 @@ const FAMILIES: Array<{ class_name: string; spec: ModelSpec; tokens?: boolean }>
 /** The kernels the new families need for training that wasm does not have, the one the refusal names first (found by running this file; it fails if that changes). */
 const REFUSED_ON_WASM: Record<string, string[]> = {
   DepthwiseConv2D: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
-  SeparableConv2D: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
-  Embedding: ['UnsortedSegmentSum']
+  SeparableConv2D: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']
 }
 
 const SAMPLES = 16

@@ -5,7 +5,8 @@
 // a MissingKernelError naming the layer, the kernel and a backend that has it.
 // Found by training each class on wasm (test/layer-families.test.ts): tfjs-backend-wasm 4.22 has
 // no DepthwiseConv2dNativeBackpropFilter (DepthwiseConv2D, SeparableConv2D) and no
-// UnsortedSegmentSum (the gradient of Embedding's gather); the cpu backend has both.
+// UnsortedSegmentSum (the gradient of Embedding's gather; ours is registered, see
+// wasm-kernels/unsorted-segment-sum.ts); the cpu backend has both.
 import type { LayerSpec } from '../../shared/model-spec'
 
 export interface KernelNeed {

@@ -5,6 +5,7 @@
 //
 //  * BatchMatMul, _FusedMatMul: transposed operands go through XNNPACK (batch-mat-mul.ts).
 //  * Conv2DBackpropFilter: missing on wasm; a forward convolution on XNNPACK (conv2d-backprop-filter.ts).
+//  * UnsortedSegmentSum: missing on wasm (Embedding's gradient); one pass on the host (unsorted-segment-sum.ts).
 // The other kernels convolutional models need for training are in the stock wasm set
 // (Conv2D, FusedConv2D, Conv2DBackpropInput, MaxPool, MaxPoolGrad, AvgPool, AvgPoolGrad);
 // test/wasm-kernels.test.ts checks that they exist and that ours match the cpu backend.
@@ -15,8 +16,9 @@ import type { KernelConfig } from '@tensorflow/tfjs'
 import { untransposedMatMul } from './batch-mat-mul'
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter'
 import { wasmKernel, type Tf } from './kernel-types'
+import { unsortedSegmentSumKernel } from './unsorted-segment-sum'
 
-export const WASM_KERNEL_SET = 'model-workbench-1 (BatchMatMul-transposed, _FusedMatMul-transposed, Conv2DBackpropFilter)'
+export const WASM_KERNEL_SET = 'model-workbench-2 (BatchMatMul-transposed, _FusedMatMul-transposed, Conv2DBackpropFilter, UnsortedSegmentSum)'
 /** What runs record when the wasm backend trained on its stock kernels. */
 export const STOCK_KERNEL_SET = 'stock'
 
@@ -24,7 +26,8 @@ export const STOCK_KERNEL_SET = 'stock'
 export const STOCK_CONV_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'] as const
 
 const OVERRIDDEN = ['BatchMatMul', '_FusedMatMul'] as const
-const ADDED = ['Conv2DBackpropFilter'] as const
+const ADDED = ['Conv2DBackpropFilter', 'UnsortedSegmentSum'] as const
+const ADDED_KERNELS: Record<(typeof ADDED)[number], (tf: Tf) => KernelConfig> = { Conv2DBackpropFilter: conv2dBackpropFilterKernel, UnsortedSegmentSum: () => unsortedSegmentSumKernel() }
 
 /** The stock configs we replaced (null: the stock backend had none), kept to restore them. */
 const stock = new Map<string, KernelConfig | null>()
@@ -57,7 +60,7 @@ export function registerWasmKernels(tf: Tf): void {
     const current = tf.getKernel(name, 'wasm')
     if (current && ours.has(current)) continue
     stock.set(name, current ?? null)
-    configs.push(conv2dBackpropFilterKernel(tf))
+    configs.push(ADDED_KERNELS[name](tf))
   }
   for (const config of configs) {
     ours.add(config)
