@@ -12,7 +12,7 @@ import { h5Exporter } from '../src/main/export/formats/h5'
 import { toSnakeCase } from '../src/main/export/formats/keras-shared'
 import { ExportRefusal, PARITY_TOLERANCE, type ExportModel } from '../src/main/export/types'
 import { importModelBytes } from '../src/main/export/import'
-import { isSequentialSpec, normalizeSpec, type ModelSpec } from '../src/shared/model-spec'
+import { isSequentialSpec, normalizeSpec } from '../src/shared/model-spec'
 import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
 
 const PYTHON = '/usr/bin/python3'
