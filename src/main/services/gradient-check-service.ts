@@ -33,8 +33,8 @@ export function createGradientCheck(ctx: ServiceContext, datasets: Datasets): { 
         const descriptor = await datasets.get(request.dataset_id!)
         requireInputFits(spec, descriptor)
         const loss = request.loss ?? lossForTask(descriptor.task).loss
-        const shapes = inferShapes(spec)
-        const outputShape = shapes.layers.at(-1)?.output_shape ?? spec.input_shape
+        // The model's output layer's shape (a graph's output need not be listed last).
+        const outputShape = inferShapes(spec).output_shape
         // A loss that does not fit the data set or the output layer is refused here (run.bad_config), before a process starts.
         planMetrics({ loss, metrics: [], outputUnits: outputShape.at(-1) ?? 1, task: descriptor.task, numClasses: descriptor.classes.length, targetSize: descriptor.target_size })
         const config = trainingConfigSchema.parse({ loss, ...(request.seed !== undefined ? { seed: request.seed } : {}) })
