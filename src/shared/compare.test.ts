@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { assignRunColors, diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
+import { architectureDiff, assignRunColors, diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
 import { trainingConfigSchema } from './training'
-import type { ModelSpec } from './model-spec'
+import type { LayerSpec, ModelSpec } from './model-spec'
 
 function spec(units: number[], inputShape = [784]): ModelSpec {
   return {
@@ -206,5 +206,70 @@ describe('assignRunColors', () => {
     const colors = assignRunColors(['a', 'c', 'd', 'e'], { a: 0, c: 2 })
     expect(colors).toEqual({ a: 0, c: 2, d: 1, e: 3 })
     expect(assignRunColors(['x', 'y'], { x: 4, y: 4 })).toEqual({ x: 4, y: 0 })
+  })
+})
+
+describe('architectureDiff', () => {
+  const dense = (name: string, units: number, inbound?: string[], extra: Record<string, unknown> = {}): LayerSpec => ({ class_name: 'Dense', config: { name, units, activation: 'relu', ...extra }, ...(inbound ? { inbound } : {}) })
+  const graph = (layers: LayerSpec[], inputShape = [30]): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name: 'g', input_shape: inputShape, layers })
+  const chain = graph([dense('d1', 16), dense('d2', 16), dense('out', 1, undefined, { activation: 'sigmoid' })])
+  const residual = graph([
+    dense('d1', 16), dense('d2', 32),
+    { class_name: 'Dense', config: { name: 'proj', units: 32, activation: 'linear' }, inbound: ['d1'] },
+    { class_name: 'Add', config: { name: 'skip' }, inbound: ['proj', 'd2'] },
+    dense('out', 1, ['skip'], { activation: 'sigmoid' })
+  ])
+  const statusOf = (diff: ReturnType<typeof architectureDiff>): Record<string, string> => Object.fromEntries(diff.nodes.map((n) => [n.name, n.status]))
+  const edgesOf = (diff: ReturnType<typeof architectureDiff>, status: string): string[] => diff.edges.filter((e) => e.status === status).map((e) => `${e.from}→${e.to}`).sort()
+
+  it('a chain against itself (listed with and without explicit inbound) is the same', () => {
+    const explicit = graph([dense('d1', 16, ['input']), dense('d2', 16, ['d1']), dense('out', 1, ['d2'], { activation: 'sigmoid' })])
+    const diff = architectureDiff(chain, explicit)
+    expect(diff.same).toBe(true)
+    expect(diff.nodes.map((n) => [n.name, n.status, n.depth])).toEqual([['input', 'same', 0], ['d1', 'same', 1], ['d2', 'same', 2], ['out', 'same', 3]])
+    expect(edgesOf(diff, 'same')).toEqual(['d1→d2', 'd2→out', 'input→d1'])
+  })
+
+  it('a chain grown into a residual block: added nodes and edges, removed edge, changed units with old → new', () => {
+    const diff = architectureDiff(chain, residual)
+    expect(statusOf(diff)).toEqual({ input: 'same', d1: 'same', d2: 'changed', proj: 'added', skip: 'added', out: 'same' })
+    expect(diff.nodes.find((n) => n.name === 'd2')!.changes).toEqual([{ field: 'units', old: 16, new: 32 }])
+    expect(edgesOf(diff, 'added')).toEqual(['d1→proj', 'd2→skip', 'proj→skip', 'skip→out'])
+    expect(edgesOf(diff, 'removed')).toEqual(['d2→out'])
+    expect(diff.counts).toEqual({ added: 2, removed: 0, changed: 1, edges_added: 4, edges_removed: 1 })
+    expect(diff.same).toBe(false)
+    // Depth in the newer graph: the Add sits after its deepest input.
+    expect(diff.nodes.find((n) => n.name === 'skip')!.depth).toBe(3)
+    // And back: the same nodes removed, the same edges the other way round.
+    const back = architectureDiff(residual, chain)
+    expect(statusOf(back)).toMatchObject({ proj: 'removed', skip: 'removed', d2: 'changed' })
+    expect(back.nodes.slice(-2).map((n) => n.name)).toEqual(['proj', 'skip'])
+    expect(edgesOf(back, 'added')).toEqual(['d2→out'])
+    expect(edgesOf(back, 'removed')).toEqual(['d1→proj', 'd2→skip', 'proj→skip', 'skip→out'])
+  })
+
+  it('resolves defaults, reports class changes, nested config fields, input shape and a swapped Subtract', () => {
+    const before = graph([dense('a', 4, ['input']), dense('b', 4, ['input']), { class_name: 'Subtract', config: { name: 'm' }, inbound: ['a', 'b'] }])
+    const after = graph([
+      dense('a', 4, ['input'], { kernel_initializer: 'glorot_uniform', bias_initializer: { class_name: 'Constant', config: { value: 0.1 } } }),
+      { class_name: 'Dropout', config: { name: 'b', rate: 0.5 }, inbound: ['input'] },
+      { class_name: 'Subtract', config: { name: 'm' }, inbound: ['b', 'a'] }
+    ], [12])
+    const diff = architectureDiff(before, after)
+    const byName = new Map(diff.nodes.map((n) => [n.name, n]))
+    // kernel_initializer given as its default is no change; the bias initializer is.
+    expect(byName.get('a')!.changes.map((c) => c.field)).toEqual(expect.arrayContaining(['bias_initializer.class_name']))
+    expect(byName.get('a')!.changes.some((c) => c.field.startsWith('kernel_initializer'))).toBe(false)
+    expect(byName.get('b')!.changes[0]).toEqual({ field: 'class_name', old: 'Dense', new: 'Dropout' })
+    expect(byName.get('m')!.changes).toEqual([{ field: 'inbound', old: 'a, b', new: 'b, a' }])
+    expect(diff.edges.every((e) => e.status === 'same')).toBe(true)
+    expect(diff.input_shape).toEqual({ old: '[30]', new: '[12]' })
+  })
+
+  it('a leading InputLayer is the model input, whatever its name', () => {
+    const withInput = graph([{ class_name: 'InputLayer', config: { name: 'x', input_shape: [30] } }, dense('d1', 16, ['x']), dense('d2', 16), dense('out', 1, undefined, { activation: 'sigmoid' })])
+    const diff = architectureDiff(chain, withInput)
+    expect(diff.same).toBe(true)
+    expect(diff.nodes.map((n) => n.name)).toEqual(['input', 'd1', 'd2', 'out'])
   })
 })

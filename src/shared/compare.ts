@@ -1,7 +1,7 @@
 // Pure helpers behind the Compare and Train views: a diff of N runs' hyperparameters and
 // architecture, and series transforms for charts (TensorBoard-style EMA smoothing, LTTB and
 // min/max downsampling, best/last of a metric).
-import { normalizeSpec, type ModelSpec } from './model-spec'
+import { layerNames, MODEL_INPUT, normalizeSpec, resolvedInbound, topologicalOrder, type ModelSpec } from './model-spec'
 import { trainingConfigSchema, type TrainingConfig } from './training'
 import { bestOf, lastValue, metricDirection, type MetricDirection } from './metric-best'
 
@@ -112,6 +112,148 @@ export function diffRuns(runs: readonly DiffInput[]): DiffRow[] {
     }
   }
   return rows
+}
+
+// ---- architecture as a graph: nodes (layers, by name) and edges (from → to) added, removed, changed
+
+export type ArchStatus = 'same' | 'added' | 'removed' | 'changed'
+
+export interface ArchFieldChange {
+  /** `class_name`, a dotted config key (`units`, `kernel_initializer.class_name`), or `inbound` (same sources, another order). */
+  field: string
+  old: DiffValue
+  new: DiffValue
+}
+
+export interface ArchNode {
+  /** The layer name; MODEL_INPUT for the model input. */
+  name: string
+  /** The class in the newer spec (the older one's for a removed node). */
+  class_name: string
+  status: ArchStatus
+  changes: ArchFieldChange[]
+  /** Longest path from the input in the spec the node is drawn from (the newer one, else the older). */
+  depth: number
+}
+
+export interface ArchEdge {
+  from: string
+  to: string
+  status: Exclude<ArchStatus, 'changed'>
+}
+
+export interface ArchitectureDiff {
+  /** Nodes of both specs: the input first, then the newer spec's in topological order, then the removed ones. */
+  nodes: ArchNode[]
+  edges: ArchEdge[]
+  /** The model input's shape when it changed. */
+  input_shape: { old: string; new: string } | null
+  counts: { added: number; removed: number; changed: number; edges_added: number; edges_removed: number }
+  /** Nothing differs. */
+  same: boolean
+}
+
+interface GraphView {
+  order: string[]
+  classes: Map<string, string>
+  configs: Map<string, Record<string, DiffValue>>
+  inbound: Map<string, string[]>
+  depth: Map<string, number>
+}
+
+/** A spec as named nodes with defaults resolved, inbound lists (MODEL_INPUT for the input) and depths. */
+function graphView(spec: ModelSpec): GraphView {
+  let resolved = spec
+  try {
+    resolved = normalizeSpec(spec)
+  } catch {
+    // A spec the registry cannot read is compared as recorded.
+  }
+  const names = layerNames(resolved.layers)
+  const inbound = resolvedInbound(resolved.layers, names)
+  const position = new Map(names.map((name, i) => [name, i]))
+  const sources = inbound.map((list) => list.map((name) => position.get(name)).filter((p): p is number => p !== undefined))
+  const { order } = topologicalOrder(sources)
+  // Layers caught in a cycle (a spec that never validated) are still listed, after the others.
+  const placed = new Set(order)
+  const full = [...order, ...names.map((_, i) => i).filter((i) => !placed.has(i))]
+  const view: GraphView = { order: [MODEL_INPUT], classes: new Map([[MODEL_INPUT, 'InputLayer']]), configs: new Map([[MODEL_INPUT, {}]]), inbound: new Map([[MODEL_INPUT, []]]), depth: new Map([[MODEL_INPUT, 0]]) }
+  for (const i of full) {
+    const layer = resolved.layers[i]
+    // A leading InputLayer is the model input itself (its name maps to MODEL_INPUT in every inbound list).
+    if (layer.class_name === 'InputLayer') continue
+    const { name: _name, ...config } = layer.config
+    view.order.push(names[i])
+    view.classes.set(names[i], layer.class_name)
+    view.configs.set(names[i], flattenForDiff(config))
+    view.inbound.set(names[i], inbound[i])
+    view.depth.set(names[i], 1 + Math.max(0, ...inbound[i].map((source) => view.depth.get(source) ?? 0)))
+  }
+  return view
+}
+
+function edgeKey(from: string, to: string): string {
+  return `${from}\u0000${to}`
+}
+
+/**
+ * What changed from one run's architecture to another's, as a graph: layers matched by name are
+ * the same node; a node is changed when its class or a config value differs (defaults resolved, so
+ * a value left out and its default given are the same), or when it takes the same inputs in another
+ * order (which matters for Subtract and Concatenate). Edges are (from → to) pairs of layer names.
+ */
+export function architectureDiff(older: ModelSpec, newer: ModelSpec): ArchitectureDiff {
+  const a = graphView(older)
+  const b = graphView(newer)
+  const nodes: ArchNode[] = []
+  for (const name of b.order) {
+    const depth = b.depth.get(name) ?? 0
+    const className = b.classes.get(name)!
+    if (!a.classes.has(name)) {
+      nodes.push({ name, class_name: className, status: 'added', changes: [], depth })
+      continue
+    }
+    const changes: ArchFieldChange[] = []
+    const oldClass = a.classes.get(name)!
+    if (oldClass !== className) changes.push({ field: 'class_name', old: oldClass, new: className })
+    const oldConfig = a.configs.get(name)!
+    const newConfig = b.configs.get(name)!
+    const keys = [...new Set([...Object.keys(oldConfig), ...Object.keys(newConfig)])]
+    for (const key of keys) {
+      const before = key in oldConfig ? oldConfig[key] : null
+      const after = key in newConfig ? newConfig[key] : null
+      if (!sameValue(before, after) && formatDiffValue(before) !== formatDiffValue(after)) changes.push({ field: key, old: before, new: after })
+    }
+    const oldInbound = a.inbound.get(name)!
+    const newInbound = b.inbound.get(name)!
+    const sameSources = [...oldInbound].sort().join('\u0000') === [...newInbound].sort().join('\u0000')
+    if (sameSources && oldInbound.join('\u0000') !== newInbound.join('\u0000')) changes.push({ field: 'inbound', old: oldInbound.join(', '), new: newInbound.join(', ') })
+    nodes.push({ name, class_name: className, status: changes.length ? 'changed' : 'same', changes, depth })
+  }
+  for (const name of a.order) if (!b.classes.has(name)) nodes.push({ name, class_name: a.classes.get(name)!, status: 'removed', changes: [], depth: a.depth.get(name) ?? 0 })
+
+  const edgesOf = (view: GraphView): Map<string, { from: string; to: string }> => {
+    const edges = new Map<string, { from: string; to: string }>()
+    for (const to of view.order) for (const from of view.inbound.get(to) ?? []) edges.set(edgeKey(from, to), { from, to })
+    return edges
+  }
+  const oldEdges = edgesOf(a)
+  const newEdges = edgesOf(b)
+  const edges: ArchEdge[] = [
+    ...[...newEdges].map(([key, edge]) => ({ ...edge, status: oldEdges.has(key) ? ('same' as const) : ('added' as const) })),
+    ...[...oldEdges].filter(([key]) => !newEdges.has(key)).map(([, edge]) => ({ ...edge, status: 'removed' as const }))
+  ]
+  const oldShape = `[${older.input_shape.join(', ')}]`
+  const newShape = `[${newer.input_shape.join(', ')}]`
+  const counts = {
+    added: nodes.filter((n) => n.status === 'added').length,
+    removed: nodes.filter((n) => n.status === 'removed').length,
+    changed: nodes.filter((n) => n.status === 'changed').length,
+    edges_added: edges.filter((e) => e.status === 'added').length,
+    edges_removed: edges.filter((e) => e.status === 'removed').length
+  }
+  const input_shape = oldShape === newShape ? null : { old: oldShape, new: newShape }
+  return { nodes, edges, input_shape, counts, same: !input_shape && Object.values(counts).every((n) => n === 0) }
 }
 
 /**
