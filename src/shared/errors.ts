@@ -127,6 +127,8 @@ export const ERROR_REASONS = {
   'spec.reshape_size': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'target', 'size', 'input'] },
   'spec.axis_out_of_range': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'rank', 'input', 'got'] },
   'spec.axis_not_last': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'last', 'input', 'got'] },
+  'train.dilated_gradient': { code: 'bad_input', details: ['layer', 'class_name', 'name', 'field'] },
+  'train.layer_norm_gradient': { code: 'bad_input', details: ['layer', 'class_name', 'name', 'field'] },
   'spec.merge_shapes': { code: 'bad_input', details: ['layer', 'class_name', 'shapes', 'from'] },
   'spec.unconnected': { code: 'bad_input', details: ['layer', 'class_name', 'field'] },
   'spec.unknown_inbound': { code: 'bad_input', details: ['layer', 'class_name', 'field', 'name'] },

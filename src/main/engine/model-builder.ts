@@ -249,7 +249,7 @@ function tfLayer(tf: Tf, layer: LayerSpec, name: string, index: number, seed: nu
     case 'DepthwiseConv2D':
       return L.depthwiseConv2d({
         ...common, kernelSize: c.kernel_size as [number, number], strides: c.strides as [number, number], padding: c.padding as 'valid',
-        depthMultiplier: c.depth_multiplier as number, dilationRate: c.dilation_rate as [number, number], activation, useBias: c.use_bias as boolean,
+        depthMultiplier: c.depth_multiplier as number, activation, useBias: c.use_bias as boolean,
         dataFormat: 'channelsLast',
         depthwiseInitializer: init('depthwise_initializer'), biasInitializer: init('bias_initializer'),
         depthwiseRegularizer: reg('depthwise_regularizer'), biasRegularizer: reg('bias_regularizer')

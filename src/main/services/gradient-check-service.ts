@@ -9,7 +9,7 @@ import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import type { Handlers } from './dispatcher'
 import { chooseWeights } from './weights-choice'
-import { requireInputFits, requireValidSpec } from './spec-checks'
+import { requireInputFits, requireTrainable, requireValidSpec } from './spec-checks'
 
 export function createGradientCheck(ctx: ServiceContext, datasets: Datasets): { handlers: Pick<Handlers, 'runs.gradientCheck'> } {
   const { store, folders, dataDir, emit } = ctx
@@ -30,6 +30,7 @@ export function createGradientCheck(ctx: ServiceContext, datasets: Datasets): { 
         }
         const spec = request.spec!
         requireValidSpec(spec)
+        requireTrainable(spec)
         const descriptor = await datasets.get(request.dataset_id!)
         requireInputFits(spec, descriptor)
         const loss = request.loss ?? lossForTask(descriptor.task).loss

@@ -336,7 +336,6 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       pair('strides', 'Strides', [1, 1]),
       padding,
       { key: 'depth_multiplier', kind: 'int', label: 'Depth multiplier', min: 1, default: 1 },
-      pair('dilation_rate', 'Dilation rate', [1, 1]),
       activation(),
       useBias,
       initializer('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
@@ -344,7 +343,8 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       regularizer('depthwise_regularizer', 'Depthwise regularizer'),
       regularizer('bias_regularizer', 'Bias regularizer')
     ],
-    fixed: { ...CONV_FIXED, depthwise_constraint: null }
+    // tfjs-layers 4.22's depthwiseConv2d ignores dilationRate (its call passes none): only Keras's default is taken.
+    fixed: { ...CONV_FIXED, depthwise_constraint: null, dilation_rate: [1, 1] }
   },
   SeparableConv2D: {
     class_name: 'SeparableConv2D',

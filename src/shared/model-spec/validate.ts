@@ -391,7 +391,8 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
     case 'SeparableConv2D': {
       const kernel = config.kernel_size as number[]
       const strides = config.strides as number[]
-      const dilation = config.dilation_rate as number[]
+      // DepthwiseConv2D takes only Keras's default dilation (a fixed key: tfjs ignores it).
+      const dilation = (config.dilation_rate as number[] | undefined) ?? [1, 1]
       if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) return stridesWithDilation(strides, dilation)
       const multiplier = config.depth_multiplier as number
       const separable = className === 'SeparableConv2D'

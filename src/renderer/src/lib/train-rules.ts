@@ -1,7 +1,7 @@
 // What the Train view decides without the back end: default settings from the data set's task,
 // and whether Start is allowed (with the reason shown when it is not).
 import { inputShapeFits, type DatasetDescriptor, type Task } from '../../../shared/dataset'
-import type { ModelSpec } from '../../../shared/model-spec'
+import { trainingProblems, type ModelSpec } from '../../../shared/model-spec'
 import { specErrorText } from '../components/errors'
 import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../shared/training'
 
@@ -57,6 +57,8 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
     const first = input.validation.errors[0]
     return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first ? specErrorText(first) : '' } }
   }
+  const [untrainable] = trainingProblems(input.spec)
+  if (untrainable) return { key: 'train.refuse.untrainable', params: { message: specErrorText(untrainable) } }
   const misfit = datasetMisfit(input.spec, input.outputShape ?? null, input.dataset)
   if (misfit) return { key: misfit.key.replace('train.fit.', 'train.refuse.'), params: misfit.params }
   if (input.config && input.config.budget.kind === 'epochs' && input.config.budget.epochs < 1) return { key: 'train.refuse.epochs' }

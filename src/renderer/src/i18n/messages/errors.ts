@@ -67,6 +67,8 @@ export default {
     'errors.reason.spec.reshape_size': `${L}: target_shape {target} cannot hold the {size} values of its input {input}`,
     'errors.reason.spec.axis_out_of_range': `${L}: axis must be between -{rank} and {rank} and not 0 (the batch axis) for its input {input}, got {got}`,
     'errors.reason.spec.axis_not_last': `${L}: only the last axis (-1 or {last}) is supported for its input {input}, got {got}: TensorFlow.js normalises along the last axis; put a Reshape before the layer so that the features sit on the last axis`,
+    'errors.reason.train.dilated_gradient': `${L}: TensorFlow.js cannot train a convolution with dilation_rate above 1 (its gradient is not implemented); set dilation_rate to 1, or use a larger kernel_size`,
+    'errors.reason.train.layer_norm_gradient': `${L}: TensorFlow.js cannot train LayerNormalization with {field} off; turn {field} on`,
     'errors.reason.spec.merge_shapes': `${L}: inputs have shapes {shapes} (from {from}); a merge layer needs them to agree`,
     'errors.reason.spec.unconnected': `${L} has no input; connect a layer (or the model input) to it, or delete it`,
     'errors.reason.spec.unknown_inbound': `${L}: its input "{name}" is not a layer of the model`,
@@ -100,6 +102,7 @@ export default {
     'errors.reason.run.backend_unavailable': 'The {backend} backend cannot be used: {problem}. Choose another backend (or auto).',
     'errors.reason.backend.missing_kernel': 'The {backend} backend cannot train this model: it has no {kernel} kernel, which layer {layer} ({class_name}) needs. Choose the {alternative} backend (or auto, which picks it).',
     'errors.reason.run.input_shape_mismatch': 'The model expects inputs of shape ({model_shape}) but data set "{dataset}" has samples of shape ({data_shape}); set the model\'s input shape to match.',
+    'errors.reason.run.vocabulary_too_small': 'Layer {layer} (Embedding "{name}") has input_dim {input_dim}, but data set "{dataset}" has token ids 0 to {vocabulary} − 1; set input_dim to at least {vocabulary}.',
 
     'errors.reason.predict.both_forms': 'Give either records (rows by column name) or inputs (rows of numbers), not both.',
     'errors.reason.predict.records_preprocessed': 'Records by column name are raw by definition; give inputs as already-scaled numbers instead.',
@@ -212,6 +215,8 @@ export default {
     'errors.reason.spec.reshape_size': `${Z}：target_shape {target} 无法容纳输入 {input} 的 {size} 个值`,
     'errors.reason.spec.axis_out_of_range': `${Z}：对输入 {input}，axis 必须在 -{rank} 到 {rank} 之间且不能为 0（批次轴），实际为 {got}`,
     'errors.reason.spec.axis_not_last': `${Z}：对输入 {input} 只支持最后一个轴（-1 或 {last}），实际为 {got}：TensorFlow.js 沿最后一个轴归一化；请在该层前加一个 Reshape，使特征位于最后一个轴`,
+    'errors.reason.train.dilated_gradient': `${Z}：TensorFlow.js 无法训练 dilation_rate 大于 1 的卷积（其梯度尚未实现）；请把 dilation_rate 设为 1，或改用更大的 kernel_size`,
+    'errors.reason.train.layer_norm_gradient': `${Z}：TensorFlow.js 无法训练关闭了 {field} 的 LayerNormalization；请打开 {field}`,
     'errors.reason.spec.merge_shapes': `${Z}：输入的形状为 {shapes}（来自 {from}）；合并层要求它们一致`,
     'errors.reason.spec.unconnected': `${Z}没有输入；请把一个层（或模型输入）连到它，或删除它`,
     'errors.reason.spec.unknown_inbound': `${Z}：它的输入“{name}”不是模型中的层`,
@@ -245,6 +250,7 @@ export default {
     'errors.reason.run.backend_unavailable': '无法使用 {backend} 后端：{problem}。请选择其他后端（或自动）。',
     'errors.reason.backend.missing_kernel': '{backend} 后端无法训练此模型：它没有第 {layer} 层（{class_name}）训练所需的 {kernel} 内核。请选择 {alternative} 后端（或自动，会自动选用它）。',
     'errors.reason.run.input_shape_mismatch': '模型需要形状为 ({model_shape}) 的输入，但数据集 "{dataset}" 的样本形状为 ({data_shape})；请把模型的输入形状设为与之一致。',
+    'errors.reason.run.vocabulary_too_small': '第 {layer} 层（Embedding "{name}"）的 input_dim 为 {input_dim}，但数据集 "{dataset}" 的词元 id 为 0 到 {vocabulary} − 1；请把 input_dim 设为至少 {vocabulary}。',
 
     'errors.reason.predict.both_forms': '请只给出按列名的记录或数字行中的一种，不要同时给出。',
     'errors.reason.predict.records_preprocessed': '按列名的记录本身就是原始值；请改为给出已缩放的数字行。',
