@@ -1,20 +1,53 @@
 import { describe, expect, it } from 'vitest'
-import { EXAMPLES, SEED_004_INITIAL_WEIGHTS, SEED_TARGETS } from './examples'
+import { EXAMPLES, exampleTarget, SEED_004_INITIAL_WEIGHTS, SEED_TARGETS, TEMPLATE_TARGETS } from './examples'
 import { exampleSchema } from './contract'
-import { inferShapes, summaryText, validateSpec } from './model-spec'
+import { inferShapes, isSequentialSpec, SPEC_VERSION, summaryText, validateSpec } from './model-spec'
 import { trainingConfigSchema } from './training'
 
 const byId = (id: string) => EXAMPLES.find((e) => e.id === id)!
 
 describe('EXAMPLES', () => {
-  it('ships S1..S7, each valid against the contract, its spec valid and its config already parsed', () => {
-    expect(EXAMPLES.map((e) => e.id)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'])
+  it('ships S1..S7 and the templates T1..T6, each valid against the contract, its spec valid and its config already parsed', () => {
+    expect(EXAMPLES.map((e) => e.id)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6'])
     for (const example of EXAMPLES) {
       expect(exampleSchema.parse(example)).toEqual(example)
       expect(validateSpec(example.spec).errors, example.id).toEqual([])
       expect(trainingConfigSchema.parse(example.config)).toEqual(example.config)
-      expect(SEED_TARGETS[example.id], example.id).toBeDefined()
+      expect(exampleTarget(example.id), example.id).toBeDefined()
+      expect(example.id.startsWith('S') ? SEED_TARGETS[example.id] : TEMPLATE_TARGETS[example.id], example.id).toBeDefined()
     }
+  })
+
+  it('builds the templates as described: LeNet-5, two skips, a residual block, the sequence and token models', () => {
+    const classes = (id: string) => byId(id).spec.layers.map((l) => l.class_name)
+    for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) {
+      expect(byId(id).seed_document, id).toBe('template')
+      expect(byId(id).spec.version, id).toBe(SPEC_VERSION)
+    }
+    expect(byId('T1')).toMatchObject({ dataset_id: 'mnist', spec: { input_shape: [28, 28, 1] } })
+    expect(classes('T1')).toEqual(['Conv2D', 'AveragePooling2D', 'Conv2D', 'AveragePooling2D', 'Flatten', 'Dense', 'Dense', 'Dense'])
+    const lenet = inferShapes(byId('T1').spec)
+    expect(lenet.layers.map((l) => l.output_shape)).toEqual([[28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [400], [120], [84], [10]])
+    expect(lenet.total_params).toBe(61706)
+    expect(byId('T1').description).toContain('61 706 parameters')
+
+    // The residual MLP and the ResNet block are graphs: each Add takes a skip and a layer's output.
+    for (const id of ['T2', 'T3']) expect(isSequentialSpec(byId(id).spec), id).toBe(false)
+    const adds = (id: string) => byId(id).spec.layers.filter((l) => l.class_name === 'Add').map((l) => l.inbound)
+    expect(adds('T2')).toEqual([['dense_1', 'dense_2'], ['skip_1', 'dense_3']])
+    expect(adds('T3')).toEqual([['stem_pool', 'block_conv2']])
+    expect(classes('T3')).toContain('GlobalAveragePooling2D')
+    expect(inferShapes(byId('T3').spec).layers.find((l) => l.name === 'block_add')?.input_shapes).toEqual([[7, 7, 16], [7, 7, 16]])
+    expect(byId('T2').dataset_id).toBe('breast-cancer')
+
+    for (const id of ['T1', 'T4', 'T5', 'T6']) expect(isSequentialSpec(byId(id).spec), id).toBe(true)
+    expect(byId('T4')).toMatchObject({ dataset_id: 'running-sum', spec: { input_shape: [20, 1] } })
+    expect(classes('T4')).toEqual(['Conv1D', 'MaxPooling1D', 'Conv1D', 'GlobalAveragePooling1D', 'Dense'])
+    expect(byId('T5')).toMatchObject({ dataset_id: 'running-sum', spec: { input_shape: [20, 1] } })
+    expect(byId('T5').spec.layers).toMatchObject([{ class_name: 'LSTM', config: { units: 16 } }, { class_name: 'Dense', config: { units: 1, activation: 'sigmoid' } }])
+    // The Embedding covers the token set's 50 ids (src/main/data/builtins.ts, checked in library.test.ts).
+    expect(byId('T6')).toMatchObject({ dataset_id: 'tokens', spec: { input_shape: [16] } })
+    expect(byId('T6').spec.layers).toMatchObject([{ class_name: 'Embedding', config: { input_dim: 50 } }, { class_name: 'GlobalAveragePooling1D' }, { class_name: 'Dense', config: { units: 4, activation: 'softmax' } }])
   })
 
   it('follows the seed table: data sets, models and training settings', () => {
@@ -43,7 +76,7 @@ describe('EXAMPLES', () => {
   })
 
   it('gives every experiment a reported figure and a floor the reproduce command can print', () => {
-    for (const [id, target] of Object.entries(SEED_TARGETS)) {
+    for (const [id, target] of Object.entries({ ...SEED_TARGETS, ...TEMPLATE_TARGETS })) {
       expect(target.reported.length, id).toBeGreaterThan(0)
       expect(target.floor_text.length, id).toBeGreaterThan(0)
       if (target.compare !== 'custom') expect(target.run_metric, id).toBe('test_acc')

@@ -14,6 +14,11 @@ const dense = (name: string, units: number, activation = 'linear', extra: Record
 const act = (name: string, activation: string): LayerSpec => ({ class_name: 'Activation', config: { name, activation } })
 const dropout = (name: string, rate: number): LayerSpec => ({ class_name: 'Dropout', config: { name, rate } })
 const config = (input: TrainingConfigInput) => trainingConfigSchema.parse(input)
+/** A layer that takes the outputs of `inbound` (graph templates). */
+const node = (layer: LayerSpec, inbound: string[]): LayerSpec => ({ ...layer, inbound })
+const conv2d = (name: string, filters: number, kernel: number, extra: Record<string, unknown> = {}): LayerSpec => ({ class_name: 'Conv2D', config: { name, filters, kernel_size: [kernel, kernel], activation: 'relu', ...extra } })
+const conv1d = (name: string, filters: number, kernel: number, extra: Record<string, unknown> = {}): LayerSpec => ({ class_name: 'Conv1D', config: { name, filters, kernel_size: [kernel], activation: 'relu', ...extra } })
+const layer = (class_name: string, name: string, extra: Record<string, unknown> = {}): LayerSpec => ({ class_name, config: { name, ...extra } })
 
 /** Seed 004's hand-picked initial weights (kernel, bias per Dense layer, flattened row-major). */
 export const SEED_004_INITIAL_WEIGHTS: number[][][] = [
@@ -159,6 +164,146 @@ export const EXAMPLES: Example[] = [
       seed: 1
     }),
     dataset_id: 'linear-2x'
+  },
+  // The teaching templates (issue 11): one per layer family, each trains in under a minute here.
+  {
+    id: 'T1',
+    title: 'LeNet-5 on MNIST',
+    seed_document: 'template',
+    description:
+      'LeCun’s classic convolutional network on 28×28×1 MNIST digits (relu and average pooling, as it is usually rebuilt today): Conv2D(6, 5×5, same) → AveragePooling2D → Conv2D(16, 5×5) → AveragePooling2D → Flatten → Dense(120) → Dense(84) → Dense(10, softmax); 61 706 parameters. Shows how convolutions and pooling shrink an image into features: 28×28 → 14×14 → 10×10 → 5×5. Adam, 700 steps of 64 random images (about 45 000 images, three quarters of one epoch).',
+    spec: spec('lenet-5', [28, 28, 1], [
+      conv2d('conv1', 6, 5, { padding: 'same' }),
+      layer('AveragePooling2D', 'pool1', { pool_size: [2, 2] }),
+      conv2d('conv2', 16, 5),
+      layer('AveragePooling2D', 'pool2', { pool_size: [2, 2] }),
+      layer('Flatten', 'flatten'),
+      dense('fc1', 120, 'relu'),
+      dense('fc2', 84, 'relu'),
+      dense('output', 10, 'softmax')
+    ]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.002 },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'steps', steps: 700, eval_every: 700 },
+      batch_size: 64,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'mnist'
+  },
+  {
+    id: 'T2',
+    title: 'Residual MLP with two skips (breast cancer)',
+    seed_document: 'template',
+    description:
+      'A graph, not a stack: BatchNormalization scales the 30 raw measurements, then Dense(32) → Dense(32) → Add (a skip around the second Dense) → Dense(32) → Add (a skip around the third) → Dense(1, sigmoid). Each Add sums a layer’s input with its output, so a block only learns a correction to what flows past it: the idea behind ResNets. Adam, 40 epochs on the breast-cancer table.',
+    spec: spec('residual-mlp', [30], [
+      layer('BatchNormalization', 'scale'),
+      dense('dense_1', 32, 'relu'),
+      dense('dense_2', 32, 'relu'),
+      node(layer('Add', 'skip_1'), ['dense_1', 'dense_2']),
+      dense('dense_3', 32, 'relu'),
+      node(layer('Add', 'skip_2'), ['skip_1', 'dense_3']),
+      dense('output', 1, 'sigmoid')
+    ]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.003 },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'epochs', epochs: 40 },
+      batch_size: 32,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'breast-cancer'
+  },
+  {
+    id: 'T3',
+    title: 'A ResNet-style block on MNIST',
+    seed_document: 'template',
+    description:
+      'One residual block as in ResNet: a strided Conv2D(16, 3×3) and max pooling make 7×7×16 features; the block runs Conv2D(16, 3×3, relu) → Conv2D(16, 3×3, linear), adds the block’s input back (Add) and only then applies relu; Conv2D(32, 3×3) and GlobalAveragePooling2D (one average per channel instead of Flatten) feed Dense(10, softmax). Shows the identity skip and global pooling. Adam, 600 steps of 64 images.',
+    spec: spec('resnet-block', [28, 28, 1], [
+      conv2d('stem', 16, 3, { strides: [2, 2], padding: 'same' }),
+      layer('MaxPooling2D', 'stem_pool', { pool_size: [2, 2] }),
+      conv2d('block_conv1', 16, 3, { padding: 'same' }),
+      conv2d('block_conv2', 16, 3, { padding: 'same', activation: 'linear' }),
+      node(layer('Add', 'block_add'), ['stem_pool', 'block_conv2']),
+      act('block_relu', 'relu'),
+      conv2d('widen', 32, 3, { padding: 'same' }),
+      layer('GlobalAveragePooling2D', 'gap'),
+      dense('output', 10, 'softmax')
+    ]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.005 },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'steps', steps: 600, eval_every: 600 },
+      batch_size: 64,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'mnist'
+  },
+  {
+    id: 'T4',
+    title: '1-D CNN on the running-sum sequences',
+    seed_document: 'template',
+    description:
+      'Convolutions along time on [20, 1] sequences: Conv1D(16, 3) → MaxPooling1D(2) → Conv1D(16, 3) → GlobalAveragePooling1D → Dense(1, sigmoid). Each filter looks at a few neighbouring steps; the global average pools them over the whole sequence, which is what "is the sum above zero" needs. Adam, 30 epochs on running-sum.',
+    spec: spec('conv1d-running-sum', [20, 1], [
+      conv1d('conv1', 16, 3),
+      layer('MaxPooling1D', 'pool1', { pool_size: [2] }),
+      conv1d('conv2', 16, 3),
+      layer('GlobalAveragePooling1D', 'gap'),
+      dense('output', 1, 'sigmoid')
+    ]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.01 },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'epochs', epochs: 30 },
+      batch_size: 32,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'running-sum'
+  },
+  {
+    id: 'T5',
+    title: 'LSTM on the running-sum sequences',
+    seed_document: 'template',
+    description:
+      'A recurrent network reads the [20, 1] sequence one step at a time: LSTM(16) keeps a state that carries the running total from step to step, and Dense(1, sigmoid) reads the last state: is the sum above zero? Adam, 6 epochs on running-sum.',
+    spec: spec('lstm-running-sum', [20, 1], [layer('LSTM', 'lstm', { units: 16 }), dense('output', 1, 'sigmoid')]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.01 },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'epochs', epochs: 6 },
+      batch_size: 32,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'running-sum'
+  },
+  {
+    id: 'T6',
+    title: 'Embedding + pooling text classifier (topic tokens)',
+    seed_document: 'template',
+    description:
+      'Text as integer token ids: Embedding(50 → 16) turns each of the 16 ids into a learned vector, GlobalAveragePooling1D averages the vectors of a sentence (word order is ignored: a bag of words), Dense(4, softmax) names the topic. Shows that Embedding’s input_dim must cover the vocabulary (50 ids, 0 = padding). Adam, 10 epochs on tokens.',
+    spec: spec('embedding-topics', [16], [
+      layer('Embedding', 'embedding', { input_dim: 50, output_dim: 16 }),
+      layer('GlobalAveragePooling1D', 'average'),
+      dense('output', 4, 'softmax')
+    ]),
+    config: config({
+      optimizer: { name: 'adam', learning_rate: 0.01 },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+      budget: { kind: 'epochs', epochs: 10 },
+      batch_size: 32,
+      validation: { kind: 'none' }
+    }),
+    dataset_id: 'tokens'
   }
 ]
 
@@ -186,4 +331,23 @@ export const SEED_TARGETS: Record<string, SeedTarget> = {
   S5: { metric: 'test accuracy', reported: 'test loss 0.1725, acc 0.9489', floor: 0.935, floor_text: '≥ 0.935', compare: 'gte', run_metric: 'test_acc' },
   S6: { metric: 'train acc vs held-out acc', reported: 'none (train climbs, held-out ≈ 0.5)', floor: 0, floor_text: 'train acc > held-out acc', compare: 'custom', run_metric: null },
   S7: { metric: 'parameters; predict([5, 6])', reported: '10; ≈ [10, 12]', floor: 10, floor_text: '10 exactly; each prediction within ±1.5', compare: 'custom', run_metric: null }
+}
+
+/**
+ * The templates' floors (T1–T6): each measured on this project's 2-core machines (wasm backend)
+ * with the template's own config and seed; the floor sits a little below what was measured.
+ * `reported` is that measurement (templates have no seed document).
+ */
+export const TEMPLATE_TARGETS: Record<string, SeedTarget> = {
+  T1: { metric: 'test accuracy', reported: 'measured 0.97', floor: 0.95, floor_text: '≥ 0.95', compare: 'gte', run_metric: 'test_acc' },
+  T2: { metric: 'test accuracy', reported: 'measured 0.97', floor: 0.94, floor_text: '≥ 0.94', compare: 'gte', run_metric: 'test_acc' },
+  T3: { metric: 'test accuracy', reported: 'measured 0.95', floor: 0.9, floor_text: '≥ 0.90', compare: 'gte', run_metric: 'test_acc' },
+  T4: { metric: 'test accuracy', reported: 'measured 0.9', floor: 0.85, floor_text: '≥ 0.85', compare: 'gte', run_metric: 'test_acc' },
+  T5: { metric: 'test accuracy', reported: 'measured 0.96', floor: 0.9, floor_text: '≥ 0.90', compare: 'gte', run_metric: 'test_acc' },
+  T6: { metric: 'test accuracy', reported: 'measured 0.99', floor: 0.95, floor_text: '≥ 0.95', compare: 'gte', run_metric: 'test_acc' }
+}
+
+/** The floor of an example: a seed experiment's (SEED_TARGETS) or a template's (TEMPLATE_TARGETS). */
+export function exampleTarget(id: string): SeedTarget | undefined {
+  return SEED_TARGETS[id] ?? TEMPLATE_TARGETS[id]
 }

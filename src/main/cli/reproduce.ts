@@ -1,6 +1,7 @@
-// `reproduce`: runs the seeds' experiments (design/SEED_EXPERIMENTS.md) as shipped examples and
-// sets each reproduced figure beside the one the seed document reports, with its floor.
-import { EXAMPLES, SEED_TARGETS } from '../../shared/examples'
+// `reproduce`: runs the seeds' experiments (design/SEED_EXPERIMENTS.md) and the teaching templates
+// (T1–T6) as shipped examples and sets each reproduced figure beside the one the seed document
+// reports (for a template: the one measured when its floor was set), with its floor.
+import { EXAMPLES, exampleTarget } from '../../shared/examples'
 import { inferShapes } from '../../shared/model-spec'
 import type { WorkbenchService } from '../services/workbench'
 import { caller } from './caller'
@@ -14,6 +15,8 @@ export interface ReproduceResult {
   floor: string
   pass: boolean
   run_id: string | null
+  /** Wall seconds from the run's start to its end (data set materialised on first use included). */
+  seconds: number
 }
 
 export async function reproduce(service: WorkbenchService, ids: string[], options: { json: boolean; log: (text: string) => void; quick?: boolean }): Promise<ReproduceResult[]> {
@@ -22,14 +25,14 @@ export async function reproduce(service: WorkbenchService, ids: string[], option
   for (const rawId of ids) {
     const id = rawId.toUpperCase()
     const example = EXAMPLES.find((e) => e.id === id)
-    const target = SEED_TARGETS[id]
-    if (!example || !target) throw new Error(`unknown experiment "${rawId}"; the seeds' experiments are ${EXAMPLES.map((e) => e.id).join(', ')}`)
+    const target = exampleTarget(id)
+    if (!example || !target) throw new Error(`unknown experiment "${rawId}"; the examples are ${EXAMPLES.map((e) => e.id).join(', ')}`)
     if (!options.json) options.log(`${id}: ${example.title}…\n`)
     const started = Date.now()
     const { run_id } = await call('runs.start', { name: `reproduce ${id}`, spec: example.spec, config: example.config, dataset_id: example.dataset_id })
     await service.waitForRun(run_id)
     const run = await call('runs.get', { run_id })
-    const seconds = ((Date.now() - started) / 1000).toFixed(1)
+    const seconds = (Date.now() - started) / 1000
     let reproduced: string
     let pass: boolean
     if (run.status !== 'finished') {
@@ -51,8 +54,8 @@ export async function reproduce(service: WorkbenchService, ids: string[], option
       reproduced = formatNumber(value)
       pass = target.compare === 'lte' ? value <= target.floor : value >= target.floor
     }
-    if (!options.json) options.log(`${id}: ${reproduced} (${pass ? 'pass' : 'FAIL'}, ${seconds}s, run ${run_id})\n`)
-    results.push({ id, metric: target.metric, reported: target.reported, reproduced, floor: target.floor_text, pass, run_id })
+    if (!options.json) options.log(`${id}: ${reproduced} (${pass ? 'pass' : 'FAIL'}, ${seconds.toFixed(1)}s, run ${run_id})\n`)
+    results.push({ id, metric: target.metric, reported: target.reported, reproduced, floor: target.floor_text, pass, run_id, seconds })
   }
   return results
 }

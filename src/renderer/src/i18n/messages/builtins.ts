@@ -59,7 +59,25 @@ export default {
       "Seed 002's first Keras model on 1 000 random 100-dimensional inputs with random 0/1 labels: Dense(32) → relu → Dense(1) → sigmoid, RMSprop, batches of 32, 10 epochs. The labels are noise, so training accuracy climbs while held-out accuracy stays near 0.5.",
     'builtin.example.S7.title': 'y = 2x with three relu units',
     'builtin.example.S7.description':
-      "Seed 004's first Keras model: x = [1, 2, 3, 4], y = 2x, Dense(3, relu) on a 1-value input then Dense(1, linear); 6 + 4 = 10 parameters. SGD lr 0.01, mean squared error, one batch of 4, 100 epochs; predict([5, 6]) should come near [10, 12]. The seed's hand-picked initial weights are in SEED_004_INITIAL_WEIGHTS (with them two of the three relu units start dead)."
+      "Seed 004's first Keras model: x = [1, 2, 3, 4], y = 2x, Dense(3, relu) on a 1-value input then Dense(1, linear); 6 + 4 = 10 parameters. SGD lr 0.01, mean squared error, one batch of 4, 100 epochs; predict([5, 6]) should come near [10, 12]. The seed's hand-picked initial weights are in SEED_004_INITIAL_WEIGHTS (with them two of the three relu units start dead).",
+    'builtin.example.T1.title': "LeNet-5 on MNIST",
+    'builtin.example.T1.description':
+      "LeCun’s classic convolutional network on 28×28×1 MNIST digits (relu and average pooling, as it is usually rebuilt today): Conv2D(6, 5×5, same) → AveragePooling2D → Conv2D(16, 5×5) → AveragePooling2D → Flatten → Dense(120) → Dense(84) → Dense(10, softmax); 61 706 parameters. Shows how convolutions and pooling shrink an image into features: 28×28 → 14×14 → 10×10 → 5×5. Adam, 700 steps of 64 random images (about 45 000 images, three quarters of one epoch).",
+    'builtin.example.T2.title': "Residual MLP with two skips (breast cancer)",
+    'builtin.example.T2.description':
+      "A graph, not a stack: BatchNormalization scales the 30 raw measurements, then Dense(32) → Dense(32) → Add (a skip around the second Dense) → Dense(32) → Add (a skip around the third) → Dense(1, sigmoid). Each Add sums a layer’s input with its output, so a block only learns a correction to what flows past it: the idea behind ResNets. Adam, 40 epochs on the breast-cancer table.",
+    'builtin.example.T3.title': "A ResNet-style block on MNIST",
+    'builtin.example.T3.description':
+      "One residual block as in ResNet: a strided Conv2D(16, 3×3) and max pooling make 7×7×16 features; the block runs Conv2D(16, 3×3, relu) → Conv2D(16, 3×3, linear), adds the block’s input back (Add) and only then applies relu; Conv2D(32, 3×3) and GlobalAveragePooling2D (one average per channel instead of Flatten) feed Dense(10, softmax). Shows the identity skip and global pooling. Adam, 600 steps of 64 images.",
+    'builtin.example.T4.title': "1-D CNN on the running-sum sequences",
+    'builtin.example.T4.description':
+      "Convolutions along time on [20, 1] sequences: Conv1D(16, 3) → MaxPooling1D(2) → Conv1D(16, 3) → GlobalAveragePooling1D → Dense(1, sigmoid). Each filter looks at a few neighbouring steps; the global average pools them over the whole sequence, which is what \"is the sum above zero\" needs. Adam, 30 epochs on running-sum.",
+    'builtin.example.T5.title': "LSTM on the running-sum sequences",
+    'builtin.example.T5.description':
+      "A recurrent network reads the [20, 1] sequence one step at a time: LSTM(16) keeps a state that carries the running total from step to step, and Dense(1, sigmoid) reads the last state: is the sum above zero? Adam, 6 epochs on running-sum.",
+    'builtin.example.T6.title': "Embedding + pooling text classifier (topic tokens)",
+    'builtin.example.T6.description':
+      "Text as integer token ids: Embedding(50 → 16) turns each of the 16 ids into a learned vector, GlobalAveragePooling1D averages the vectors of a sentence (word order is ignored: a bag of words), Dense(4, softmax) names the topic. Shows that Embedding’s input_dim must cover the vocabulary (50 ids, 0 = padding). Adam, 10 epochs on tokens."
   },
   'zh-CN': {
     'builtin.dataset.mnist.name': 'MNIST 手写数字',
@@ -117,6 +135,24 @@ export default {
       '种子文档 002 的第一个 Keras 模型，输入为 1 000 个随机的 100 维向量，标签为随机的 0/1：Dense(32) → relu → Dense(1) → sigmoid，RMSprop，批大小 32，10 轮。标签是噪声，所以训练准确率上升，而留出准确率停在 0.5 附近。',
     'builtin.example.S7.title': 'y = 2x：三个 relu 单元',
     'builtin.example.S7.description':
-      '种子文档 004 的第一个 Keras 模型：x = [1, 2, 3, 4]，y = 2x；单值输入上的 Dense(3, relu) 后接 Dense(1, linear)，共 6 + 4 = 10 个参数。SGD 学习率 0.01，均方误差，一个 4 行的批次，100 轮；predict([5, 6]) 应接近 [10, 12]。文档手选的初始权重见 SEED_004_INITIAL_WEIGHTS（用它们时三个 relu 单元中有两个一开始就是死的）。'
+      '种子文档 004 的第一个 Keras 模型：x = [1, 2, 3, 4]，y = 2x；单值输入上的 Dense(3, relu) 后接 Dense(1, linear)，共 6 + 4 = 10 个参数。SGD 学习率 0.01，均方误差，一个 4 行的批次，100 轮；predict([5, 6]) 应接近 [10, 12]。文档手选的初始权重见 SEED_004_INITIAL_WEIGHTS（用它们时三个 relu 单元中有两个一开始就是死的）。',
+    'builtin.example.T1.title': "MNIST 上的 LeNet-5",
+    'builtin.example.T1.description':
+      "LeCun 的经典卷积网络，用于 28×28×1 的 MNIST 手写数字（按如今常见的复现方式使用 relu 和平均池化）：Conv2D(6, 5×5, same) → AveragePooling2D → Conv2D(16, 5×5) → AveragePooling2D → Flatten → Dense(120) → Dense(84) → Dense(10, softmax)；共 61 706 个参数。展示卷积和池化如何把图像压缩成特征：28×28 → 14×14 → 10×10 → 5×5。Adam，700 步，每步 64 张随机图像（约 45 000 张，相当于一轮的四分之三）。",
+    'builtin.example.T2.title': "带两条跳跃连接的残差 MLP（乳腺癌）",
+    'builtin.example.T2.description':
+      "是图而不是堆叠：BatchNormalization 缩放 30 项原始测量值，然后 Dense(32) → Dense(32) → Add（绕过第二个 Dense 的跳跃连接）→ Dense(32) → Add（绕过第三个的跳跃连接）→ Dense(1, sigmoid)。每个 Add 把一层的输入与输出相加，因此一个块只需学习对流过它的信号的修正：这就是 ResNet 背后的思想。Adam，在乳腺癌表格上训练 40 轮。",
+    'builtin.example.T3.title': "MNIST 上的 ResNet 式残差块",
+    'builtin.example.T3.description':
+      "一个 ResNet 式的残差块：带步长的 Conv2D(16, 3×3) 和最大池化得到 7×7×16 的特征；块内依次是 Conv2D(16, 3×3, relu) → Conv2D(16, 3×3, linear)，再把块的输入加回来（Add），之后才做 relu；随后 Conv2D(32, 3×3) 和 GlobalAveragePooling2D（每个通道取一个平均值，代替 Flatten）接到 Dense(10, softmax)。展示恒等跳跃连接和全局池化。Adam，600 步，每步 64 张图像。",
+    'builtin.example.T4.title': "累加和序列上的一维 CNN",
+    'builtin.example.T4.description':
+      "沿时间轴在 [20, 1] 序列上做卷积：Conv1D(16, 3) → MaxPooling1D(2) → Conv1D(16, 3) → GlobalAveragePooling1D → Dense(1, sigmoid)。每个滤波器只看相邻的几步；全局平均池化把它们汇总到整个序列上，这正是判断“总和是否大于零”所需要的。Adam，在 running-sum 上训练 30 轮。",
+    'builtin.example.T5.title': "累加和序列上的 LSTM",
+    'builtin.example.T5.description':
+      "循环网络逐步读取 [20, 1] 序列：LSTM(16) 保持一个状态，把累加和一步步传下去，Dense(1, sigmoid) 读取最后的状态：总和是否大于零？Adam，在 running-sum 上训练 6 轮。",
+    'builtin.example.T6.title': "Embedding + 池化的文本分类器（主题词元）",
+    'builtin.example.T6.description':
+      "把文本表示为整数词元 id：Embedding(50 → 16) 把 16 个 id 中的每一个变成一个学习得到的向量，GlobalAveragePooling1D 对一句话的向量取平均（忽略词序：词袋模型），Dense(4, softmax) 给出主题。展示 Embedding 的 input_dim 必须覆盖整个词表（50 个 id，0 为填充）。Adam，在 tokens 上训练 10 轮。"
   }
 }
