@@ -34,18 +34,38 @@ export async function goTo(page: Page, view: ViewName): Promise<void> {
 }
 
 /**
- * Drags a palette item onto the canvas, below the layers already there, with real mouse
- * events (HTML5 drag and drop in Chromium), and waits for the new layer card.
+ * Drags a palette item onto the canvas with real mouse events (HTML5 drag and drop in Chromium)
+ * and waits for the new layer card. By default it is dropped onto the last layer card (or the
+ * input node on an empty model), which adds it after that layer, connected; with `at` (a point
+ * in the canvas's own box) it is dropped there on empty canvas, unconnected.
  */
-export async function dragLayerToCanvas(page: Page, className: string): Promise<void> {
+export async function dragLayerToCanvas(page: Page, className: string, at?: { x: number; y: number }): Promise<void> {
   const cards = byTestId(page, 'layer-card')
   const before = await cards.count()
   const canvas = byTestId(page, 'designer-canvas')
   const box = await canvas.boundingBox()
   if (!box) throw new Error('the designer canvas is not visible')
-  // Drop near the bottom centre, so a designer that inserts by position appends.
-  await byTestId(page, `palette-item-${className}`).dragTo(canvas, { targetPosition: { x: box.width / 2, y: Math.max(10, box.height - 30) } })
+  const item = byTestId(page, `palette-item-${className}`)
+  if (at) await item.dragTo(canvas, { targetPosition: at })
+  else await item.dragTo(before > 0 ? cards.nth(before - 1) : byTestId(page, 'input-node'))
   await waitUntil(async () => (await cards.count()) === before + 1, `dropping ${className} on the canvas adds a layer card (cards: ${before})`, 5_000)
+}
+
+/** The canvas node of a layer (or of the model input: 'input') by name. */
+export function graphNode(page: Page, name: string): Locator {
+  return page.locator(`.vue-flow__node[data-id="${name}"]`)
+}
+
+/** Draws an edge with the mouse: from the output port of `from` (a layer name or 'input') to the input port of `to`. */
+export async function connectPorts(page: Page, from: string, to: string): Promise<void> {
+  const source = await graphNode(page, from).locator('.vue-flow__handle.source').boundingBox()
+  const target = await graphNode(page, to).locator('.vue-flow__handle.target').boundingBox()
+  if (!source || !target) throw new Error(`the ports of ${from} → ${to} are not visible`)
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2)
+  await page.mouse.down()
+  await page.mouse.move((source.x + target.x) / 2 + 20, (source.y + target.y) / 2, { steps: 8 })
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 })
+  await page.mouse.up()
 }
 
 /** Polls `condition` every 100 ms until it holds, or throws `what` after `timeoutMs`. */

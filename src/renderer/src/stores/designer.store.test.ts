@@ -5,7 +5,8 @@ import { nextTick, toRaw } from 'vue'
 const call = vi.fn()
 vi.mock('../api', () => ({ client: { call: (...args: unknown[]) => call(...args), on: () => () => undefined } }))
 
-const { useDesignerStore, HISTORY_LIMIT, DRAFT_KEY, cloneSpec } = await import('./designer.store')
+const { useDesignerStore, HISTORY_LIMIT, DRAFT_KEY, cloneSpec, NODE_STEP, PASTE_OFFSET } = await import('./designer.store')
+const { MODEL_INPUT } = await import('../lib/designer-graph')
 const { useDatasetsStore } = await import('./datasets.store')
 const { useTrainingStore } = await import('./training.store')
 const { EXAMPLES } = await import('../../../shared/examples')
@@ -544,5 +545,252 @@ describe('designer store: hand-set weights (Set weights)', () => {
     designer.setLayerField(0, 'units', 4)
     expect(designer.spec.layers.map((l) => l.weights)).toEqual([undefined, undefined])
     expect(designer.weightsDropped).toEqual(['dense_1', 'dense_2'])
+  })
+})
+
+describe('designer store: the graph canvas', () => {
+  /** input → dense_1 → dense_2 → add_1(dense_2, dense_1): a residual block, built as on the canvas. */
+  function residual(): ReturnType<typeof useDesignerStore> {
+    const designer = useDesignerStore()
+    designer.setInputShape([30])
+    designer.addLayer('Dense')
+    designer.addLayer('Dense')
+    designer.addLayerAt('Add', { x: 300, y: 400 })
+    expect(designer.connect('dense_2', 'add_1')).toBe(true)
+    expect(designer.connect('dense_1', 'add_1')).toBe(true)
+    return designer
+  }
+  const names = (d: ReturnType<typeof useDesignerStore>): string[] => d.spec.layers.map((l) => l.config.name as string)
+  const inbound = (d: ReturnType<typeof useDesignerStore>): Array<string[] | undefined> => d.spec.layers.map((l) => l.inbound)
+
+  it('a dropped layer arrives unconnected (inbound []), placed where it was dropped; the model then writes every inbound', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.addLayerAt('Dense', { x: 120.4, y: 300.6 })
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], []])
+    expect(designer.spec.version).toBe(2)
+    expect(designer.positions.dense_2).toEqual({ x: 120, y: 301 })
+    expect(designer.selectedNames).toEqual(['dense_2'])
+    expect(designer.layerViews[1].errors.map((e) => e.reason)).toContain('spec.unconnected')
+  })
+
+  it('connect: a merge gains inputs, the result validates with shapes, and each connect is one undo step', () => {
+    const designer = residual()
+    expect(names(designer)).toEqual(['dense_1', 'dense_2', 'add_1'])
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], ['dense_1'], ['dense_2', 'dense_1']])
+    expect(designer.validation.ok).toBe(true)
+    expect(designer.graph.output).toBe('add_1')
+    expect(designer.graph.edges).toHaveLength(4)
+    expect(designer.layerViews[2].shape?.output_shape).toEqual([32])
+    designer.undo()
+    // dense_1 → dense_2 → add_1 alone is a plain chain, written without inbound.
+    expect(inbound(designer)).toEqual([undefined, undefined, undefined])
+    designer.undo()
+    expect(inbound(designer)[2]).toEqual([])
+    designer.redo()
+    designer.redo()
+    expect(inbound(designer)[2]).toEqual(['dense_2', 'dense_1'])
+  })
+
+  it('a shape clash at the merge is an error on the Add node, and fixing the units clears it', () => {
+    const designer = residual()
+    designer.setLayerField(1, 'units', 16)
+    const errors = designer.layerViews[2].errors
+    expect(errors.map((e) => e.reason)).toContain('spec.merge_shapes')
+    expect(errors.map((e) => e.message).join(' ')).toMatch(/\(None, 16\).*\(None, 32\)/)
+    designer.setLayerField(1, 'units', 32)
+    expect(designer.validation.ok).toBe(true)
+  })
+
+  it('refuses self-loops, cycles, duplicates, edges into the input and unknown layers, without an undo step', () => {
+    const designer = residual()
+    const history = designer.past.length
+    expect(designer.connectRefusal('dense_1', 'dense_1')).toBe('self')
+    expect(designer.connectRefusal('add_1', 'dense_1')).toBe('cycle')
+    expect(designer.connectRefusal('dense_2', 'add_1')).toBe('duplicate')
+    expect(designer.connectRefusal('dense_1', MODEL_INPUT)).toBe('to_input')
+    expect(designer.connectRefusal('nowhere', 'dense_1')).toBe('unknown')
+    expect(designer.connect('add_1', 'dense_1')).toBe(false)
+    expect(designer.past.length).toBe(history)
+    expect(designer.disconnect('add_1', 'dense_1')).toBe(false)
+    expect(designer.past.length).toBe(history)
+  })
+
+  it('an edge into an occupied (non-merge) port replaces its input; a later layer feeding an earlier one reorders the list', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.addLayer('Dense')
+    designer.addLayerAt('Dropout', { x: 0, y: 0 })
+    expect(designer.connect('dropout_1', 'dense_1')).toBe(true)
+    // dense_1 now takes dropout_1 (not the input), so dropout_1 is listed first.
+    expect(names(designer)).toEqual(['dropout_1', 'dense_1', 'dense_2'])
+    expect(inbound(designer)).toEqual([[], ['dropout_1'], ['dense_1']])
+    // Connected to the input, the model is a plain chain again: no inbound anywhere.
+    expect(designer.connect(MODEL_INPUT, 'dropout_1')).toBe(true)
+    expect(inbound(designer)).toEqual([undefined, undefined, undefined])
+    expect(designer.validation.ok).toBe(true)
+  })
+
+  it('disconnect leaves the layer unconnected, or a merge with one input fewer; undo brings the edge back', () => {
+    const designer = residual()
+    expect(designer.disconnect('dense_1', 'add_1')).toBe(true)
+    // dense_1 → dense_2 → add_1 is a chain again: the spec is written as a Sequential one.
+    expect(inbound(designer)).toEqual([undefined, undefined, undefined])
+    designer.undo()
+    expect(inbound(designer)[2]).toEqual(['dense_2', 'dense_1'])
+    expect(designer.disconnect(MODEL_INPUT, 'dense_1')).toBe(true)
+    expect(inbound(designer)[0]).toEqual([])
+  })
+
+  it('addLayerAfter connects the new layer to the selected one and to what it fed, below it, moving what lies downstream', () => {
+    const designer = residual()
+    designer.tidyLayout()
+    const before = { ...designer.positions }
+    const added = designer.addLayerAfter('dense_1', 'Dropout')
+    expect(added).toBe('dropout_1')
+    expect(names(designer)).toEqual(['dense_1', 'dropout_1', 'dense_2', 'add_1'])
+    // Both consumers of dense_1 (dense_2 and the skip into add_1) now take the dropout.
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], ['dense_1'], ['dropout_1'], ['dense_2', 'dropout_1']])
+    expect(designer.positions.dropout_1).toEqual({ x: before.dense_1.x, y: before.dense_1.y + NODE_STEP })
+    expect(designer.positions.dense_2.y).toBe(before.dense_2.y + NODE_STEP)
+    expect(designer.positions.add_1.y).toBe(before.add_1.y + NODE_STEP)
+    expect(designer.selectedNames).toEqual(['dropout_1'])
+    expect(designer.selectedIndex).toBe(1)
+    designer.undo()
+    expect(names(designer)).toEqual(['dense_1', 'dense_2', 'add_1'])
+    // Without a name: after the output layer (what the palette does with nothing selected).
+    designer.select(null)
+    designer.addLayerAfter(null, 'Dense')
+    expect(inbound(designer).at(-1)).toEqual(['add_1'])
+    expect(designer.graph.output).toBe('dense_3')
+  })
+
+  it('keeps a Sequential design byte for byte: insert and remove in a chain write no inbound', () => {
+    const designer = buildS5()
+    const before = JSON.stringify(designer.spec)
+    designer.addLayerAfter('dense_1', 'Dropout')
+    expect(designer.spec.layers.map((l) => l.class_name)).toEqual(['Dense', 'Dropout', 'Activation', 'Dense', 'Activation'])
+    expect(JSON.stringify(designer.spec)).not.toContain('inbound')
+    designer.removeLayers(['dropout_1'])
+    expect(JSON.stringify(designer.spec)).toBe(before)
+    designer.addLayerAt('Dense', { x: 0, y: 0 })
+    designer.removeLayers(['dense_3'])
+    expect(JSON.stringify(designer.spec)).toBe(before.replace('"version":1', '"version":2'))
+  })
+
+  it('removeLayers: a removed chain layer hands its input to its consumers; a group goes in one undo step', () => {
+    const designer = residual()
+    designer.addLayerAfter('add_1', 'Dense')
+    designer.removeLayers(['add_1'])
+    // add_1 had two inputs: its consumer is left unconnected.
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], ['dense_1'], []])
+    designer.undo()
+    designer.removeLayers(['dense_2'])
+    // dense_2 had one input (dense_1): add_1 takes dense_1 instead (once), and the rest is a chain again.
+    expect(names(designer)).toEqual(['dense_1', 'add_1', 'dense_3'])
+    expect(inbound(designer)).toEqual([undefined, undefined, undefined])
+    designer.undo()
+    const history = designer.past.length
+    designer.removeLayers(['dense_1', 'dense_2'], [{ from: 'add_1', to: 'dense_3' }])
+    expect(designer.past.length).toBe(history + 1)
+    expect(names(designer)).toEqual(['add_1', 'dense_3'])
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], []])
+    designer.undo()
+    expect(names(designer)).toEqual(['dense_1', 'dense_2', 'add_1', 'dense_3'])
+    expect(designer.validation.ok).toBe(true)
+  })
+
+  it('copy and paste: fresh unique names, internal edges kept, outside inputs dropped, offset positions, one undo step', () => {
+    const designer = residual()
+    designer.tidyLayout()
+    expect(designer.copyLayers(['dense_1', 'dense_2'])).toBe(2)
+    const pasted = designer.pasteLayers()
+    expect(pasted).toEqual(['dense_3', 'dense_4'])
+    const layers = designer.spec.layers
+    expect(layers.find((l) => l.config.name === 'dense_3')?.inbound).toEqual([])
+    expect(layers.find((l) => l.config.name === 'dense_4')?.inbound).toEqual(['dense_3'])
+    expect(designer.positions.dense_3).toEqual({ x: designer.positions.dense_1.x + PASTE_OFFSET, y: designer.positions.dense_1.y + PASTE_OFFSET })
+    expect(designer.selectedNames).toEqual(['dense_3', 'dense_4'])
+    // The originals are untouched; a second paste lands a further step away.
+    expect(inbound(designer).slice(0, 3)).toEqual([[MODEL_INPUT], ['dense_1'], ['dense_2', 'dense_1']])
+    designer.pasteLayers()
+    expect(designer.positions.dense_5).toEqual({ x: designer.positions.dense_1.x + 2 * PASTE_OFFSET, y: designer.positions.dense_1.y + 2 * PASTE_OFFSET })
+    designer.undo()
+    designer.undo()
+    expect(names(designer)).toEqual(['dense_1', 'dense_2', 'add_1'])
+    // Pasting given layers (not the clipboard) works the same.
+    expect(designer.pasteLayers([{ class_name: 'Dense', config: { name: 'add_1', units: 3 } }])).toEqual(['dense_3'])
+  })
+
+  it('renaming a layer renames it in the inbound lists, the positions and the selection', () => {
+    const designer = residual()
+    designer.select(0)
+    const at = designer.positions.dense_1
+    designer.setLayerField(0, 'name', 'trunk')
+    expect(inbound(designer)).toEqual([[MODEL_INPUT], ['trunk'], ['dense_2', 'trunk']])
+    expect(designer.positions.trunk).toEqual(at)
+    expect(designer.selectedNames).toEqual(['trunk'])
+    expect(designer.validation.ok).toBe(true)
+    designer.undo()
+    expect(inbound(designer)[2]).toEqual(['dense_2', 'dense_1'])
+  })
+
+  it('moveNode and tidyLayout change positions only (no undo step); the layout runs top to bottom', () => {
+    const designer = residual()
+    const history = designer.past.length
+    designer.moveNode('dense_2', { x: 500.2, y: 20.7 })
+    expect(designer.positions.dense_2).toEqual({ x: 500, y: 21 })
+    const version = designer.layoutVersion
+    designer.tidyLayout()
+    expect(designer.layoutVersion).toBe(version + 1)
+    expect(designer.past.length).toBe(history)
+    const p = designer.positions
+    expect(p[MODEL_INPUT].y).toBeLessThan(p.dense_1.y)
+    expect(p.dense_1.y).toBeLessThan(p.dense_2.y)
+    expect(p.dense_2.y).toBeLessThan(p.add_1.y)
+    // The skip runs beside dense_2, so dense_2 stands aside from the dense_1 → add_1 column.
+    expect(p.dense_2.x).not.toBe(p.add_1.x)
+  })
+
+  it('templates and imports are laid out on load; undo gives restored layers a position', () => {
+    const designer = useDesignerStore()
+    designer.loadExample('S5')
+    const ids = [MODEL_INPUT, ...designer.layerViews.map((l) => l.name)]
+    expect(ids.every((id) => designer.positions[id])).toBe(true)
+    expect(JSON.stringify(designer.spec)).not.toContain('inbound')
+    designer.removeLayers(['dense_1'])
+    delete designer.positions.dense_1
+    designer.undo()
+    expect(designer.positions.dense_1).toBeDefined()
+  })
+
+  it('multi-selection: setSelection keeps known names, shows the primary one in the properties', () => {
+    const designer = residual()
+    designer.setSelection(['dense_1', 'add_1', 'ghost'], 'dense_1')
+    expect(designer.selectedNames).toEqual(['dense_1', 'add_1'])
+    expect(designer.selectedIndex).toBe(0)
+    designer.setSelection(['dense_2', 'add_1'])
+    expect(designer.selectedIndex).toBe(2)
+    designer.setSelection([])
+    expect(designer.selectedIndex).toBeNull()
+  })
+})
+
+describe('designer store: positions in the draft', () => {
+  beforeEach(() => vi.stubGlobal('localStorage', memoryStorage()))
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('keeps the graph and the node positions across a reload', () => {
+    const designer = useDesignerStore()
+    designer.addLayer('Dense')
+    designer.addLayerAt('Dense', { x: 40, y: 500 })
+    designer.moveNode('dense_1', { x: -80, y: 160 })
+    designer.flushDraft()
+    setActivePinia(createPinia())
+    const restored = useDesignerStore()
+    expect(restored.spec.layers.map((l) => l.inbound)).toEqual([[MODEL_INPUT], []])
+    expect(restored.positions.dense_1).toEqual({ x: -80, y: 160 })
+    expect(restored.positions.dense_2).toEqual({ x: 40, y: 500 })
+    expect(restored.positions[MODEL_INPUT]).toBeDefined()
   })
 })

@@ -181,7 +181,9 @@ function restoredDraft(): { spec: ModelSpec; clean: ModelSpec; exampleId: string
  */
 export function dropStaleWeights(spec: ModelSpec): string[] {
   if (!spec.layers.some((l) => l.weights)) return []
-  const inferred = new Map(validateSpec(spec).layers.map((l) => [l.index, l]))
+  // Shapes of the layers as designed, without the weights (weights that do not fit are an error that stops inference).
+  const unweighted = { ...toRaw(spec), layers: toRaw(spec).layers.map((layer) => ({ class_name: layer.class_name, config: layer.config, ...(layer.inbound ? { inbound: layer.inbound } : {}) })) }
+  const inferred = new Map(validateSpec(unweighted).layers.map((l) => [l.index, l]))
   const names = layerNames(spec.layers)
   const dropped: string[] = []
   spec.layers.forEach((layer, i) => {

@@ -51,6 +51,7 @@ describe('renderDiagramSvg', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
     expect(svg.match(/<g class="layer"/g)).toHaveLength(4)
     expect(svg.match(/class="edge"/g)).toHaveLength(3)
+    expect(svg.match(/class="edge-shape"/g)).toHaveLength(3)
     expect(svg).toContain('dense_1: Dense')
     expect(svg).toContain('>(None, 512)</text>')
     expect(svg.match(/class="output-shape"[^>]*>\(None, 10\)</g)).toHaveLength(1)
@@ -95,6 +96,26 @@ describe('renderDiagramSvg', () => {
     expect(svg.match(/class="output-shape"[^>]*>\(None, 26, 26, 8\)</g)).toHaveLength(1)
     expect(layerDetail('Dropout', { rate: 0.2 })).toBe('rate: 0.2')
     expect(layerDetail('MaxPooling2D', {})).toBe('pool: 2×2')
+  })
+
+  it('draws a graph: one arrow per edge (the skip too), a merge with both input shapes, shapes on the edges', () => {
+    const nodes = diagramNodesFromLayers([30], [
+      { name: 'd1', class_name: 'Dense', detail: layerDetail('Dense', { units: 32, activation: 'relu' }), output_shape: [32], inbound: ['input'] },
+      { name: 'd2', class_name: 'Dense', detail: layerDetail('Dense', { units: 32, activation: 'relu' }), output_shape: [32], inbound: ['d1'] },
+      { name: 'add', class_name: 'Add', output_shape: [32], inbound: ['d2', 'd1'] },
+      { name: 'out', class_name: 'Dense', detail: layerDetail('Dense', { units: 1, activation: 'sigmoid' }), output_shape: [1], inbound: ['add'] }
+    ])
+    expect(nodes[3].input_shapes).toEqual([[32], [32]])
+    const { svg, width } = renderDiagramSvg(nodes, { title: 'resmlp' })
+    assertBalancedXml(svg)
+    const edges = [...svg.matchAll(/class="edge" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[1]}>${m[2]}`)
+    expect(edges.sort()).toEqual(['add>out', 'd1>add', 'd1>d2', 'd2>add', 'input>d1'])
+    expect(svg).toContain('>[(None, 32), (None, 32)]</text>')
+    const edgeShapes = [...svg.matchAll(/class="edge-shape"[^>]*>([^<]*)</g)].map((m) => m[1])
+    expect(edgeShapes.sort()).toEqual(['(None, 30)', '(None, 32)', '(None, 32)', '(None, 32)', '(None, 32)'])
+    // The skip runs beside d2, so the picture is wider than one box.
+    const single = renderDiagramSvg(diagramNodesFromLayers([30], [{ name: 'd1', class_name: 'Dense', output_shape: [32] }]))
+    expect(width).toBeGreaterThan(single.width)
   })
 
   it('makes room for wide (Chinese) characters in names', () => {

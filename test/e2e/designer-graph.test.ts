@@ -1,0 +1,122 @@
+// The Designer's graph canvas, as a user builds a residual block with the mouse: layers dragged
+// from the palette onto empty canvas arrive unconnected, edges are drawn from output ports to
+// input ports (Dense → Dense → Add, with a skip from the first Dense into the Add), a bad merge
+// (32 against 16 units) shows its shape error on the Add node, fixing the units clears it, and
+// the graph saves as a version. Then the keyboard: A adds after the selected layer, Ctrl+C /
+// Ctrl+V paste a copy, Delete removes it, Ctrl+Z brings it back.
+// MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes docs/screenshots/designer-graph-{en-light,en-dark,zh-light}.png.
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { REPO_ROOT, type BrowserSession } from './harness'
+import { byTestId, connectPorts, dragLayerToCanvas, goTo, graphNode, setControl } from './workbench-page'
+import { useServedWorkbench } from './workbench-session'
+
+let session: BrowserSession
+let page: Page
+const DOCS = process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : null
+
+useServedWorkbench('designer-graph', (opened) => {
+  ({ session, page } = opened)
+})
+
+/** A point in the canvas's box (where a drop lands), `dx`, `dy` pixels from the input node's bottom centre. */
+async function belowInput(dx: number, dy: number): Promise<{ x: number; y: number }> {
+  const canvas = (await byTestId(page, 'designer-canvas').boundingBox())!
+  const input = (await byTestId(page, 'input-node').boundingBox())!
+  return { x: Math.round(input.x + input.width / 2 + dx - canvas.x), y: Math.round(input.y + input.height + dy - canvas.y) }
+}
+
+async function edgeCount(): Promise<number> {
+  return page.locator('.vue-flow__edge').count()
+}
+
+async function select(name: string): Promise<void> {
+  await graphNode(page, name).locator('.card-head .class-name').click()
+  await expect.poll(() => byTestId(page, 'prop-name').inputValue()).toBe(name)
+}
+
+describe('the graph canvas', () => {
+  it('builds a residual block by dragging and connecting ports, shows a bad merge on the Add node, and saves the fix', async () => {
+    await goTo(page, 'designer')
+    await setControl(byTestId(page, 'designer-dataset'), 'breast-cancer')
+    await expect.poll(() => byTestId(page, 'input-shape').inputValue()).toBe('30')
+
+    // Dropped on empty canvas: unconnected nodes, each named and flagged as not connected.
+    await dragLayerToCanvas(page, 'Dense', await belowInput(-60, 70))
+    await dragLayerToCanvas(page, 'Dense', await belowInput(-150, 230))
+    await dragLayerToCanvas(page, 'Add', await belowInput(40, 420))
+    await session.screenshot('designer-graph-dropped')
+    expect(await edgeCount()).toBe(0)
+    expect(await graphNode(page, 'dense_1').locator('[data-testid="layer-error"]').count()).toBeGreaterThan(0)
+
+    await connectPorts(page, 'input', 'dense_1')
+    await expect.poll(() => edgeCount()).toBe(1)
+    await connectPorts(page, 'dense_1', 'dense_2')
+    await connectPorts(page, 'dense_2', 'add_1')
+    await connectPorts(page, 'dense_1', 'add_1')
+    await expect.poll(() => edgeCount()).toBe(4)
+    // The edges carry the shapes: (None, 30) out of the input, (None, 32) out of each Dense.
+    await expect.poll(() => page.locator('.vue-flow__edge-text').evaluateAll((labels) => labels.map((l) => l.textContent?.trim()))).toEqual(expect.arrayContaining(['(None, 30)', '(None, 32)']))
+    await session.screenshot('designer-graph-connected')
+    await expect.poll(() => byTestId(page, 'layer-error').count()).toBe(0)
+    expect(await graphNode(page, 'add_1').locator('[data-testid="output-badge"]').count()).toBe(1)
+    // A cycle is refused: add_1 already depends on dense_1.
+    await connectPorts(page, 'add_1', 'dense_1')
+    await page.waitForTimeout(200)
+    expect(await edgeCount()).toBe(4)
+
+    // 16 units against the skip's 32: the Add node shows both shapes.
+    await select('dense_2')
+    await setControl(byTestId(page, 'prop-units'), '16')
+    const addError = graphNode(page, 'add_1').locator('[data-testid="layer-error"]')
+    await addError.waitFor({ timeout: 5_000 })
+    expect(await addError.innerText()).toMatch(/\(None, 32\)[^]*\(None, 16\)|\(None, 16\)[^]*\(None, 32\)/)
+    expect(await graphNode(page, 'add_1').locator('.graph-node.invalid').count()).toBe(1)
+    await session.screenshot('designer-graph-bad-merge')
+
+    await setControl(byTestId(page, 'prop-units'), '32')
+    await addError.waitFor({ state: 'detached', timeout: 5_000 })
+    await byTestId(page, 'save-model').click()
+    await expect.poll(() => byTestId(page, 'saved-version').innerText()).toMatch(/v1\b/)
+  })
+
+  it('keyboard: A adds after the selected layer, Ctrl+C / Ctrl+V paste a copy, Delete removes it, Ctrl+Z restores it', async () => {
+    await goTo(page, 'designer')
+    const cards = byTestId(page, 'layer-card')
+    await select('add_1')
+    await byTestId(page, 'palette-item-Dense').click()
+    await expect.poll(() => cards.count()).toBe(4)
+    expect(await graphNode(page, 'dense_3').locator('[data-testid="output-badge"]').count()).toBe(1)
+    await byTestId(page, 'prop-units').fill('1')
+    await byTestId(page, 'prop-units').press('Tab')
+
+    await select('dense_2')
+    await page.keyboard.press('Control+c')
+    await page.keyboard.press('Control+v')
+    await expect.poll(() => cards.count()).toBe(5)
+    // The copy is new, unconnected and selected; Delete takes it away again, Ctrl+Z brings it back.
+    expect(await graphNode(page, 'dense_4').count()).toBe(1)
+    await page.keyboard.press('Delete')
+    await expect.poll(() => cards.count()).toBe(4)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => cards.count()).toBe(5)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => cards.count()).toBe(4)
+
+    await byTestId(page, 'tidy-layout').click()
+    await page.waitForTimeout(300)
+    await select('dense_3')
+    // The README's pictures of the canvas (English light, dark, 中文).
+    const shots: [string, 'en' | 'zh-CN', 'light' | 'dark'][] = [['designer-graph-en-light', 'en', 'light'], ['designer-graph-en-dark', 'en', 'dark'], ['designer-graph-zh-light', 'zh-CN', 'light']]
+    for (const [name, locale, theme] of shots) {
+      await setControl(byTestId(page, 'locale-switch'), locale)
+      await setControl(byTestId(page, 'theme-switch'), theme)
+      await page.waitForTimeout(300)
+      if (DOCS) await page.screenshot({ path: join(DOCS, `${name}.png`) })
+      else await session.screenshot(name)
+    }
+    await setControl(byTestId(page, 'locale-switch'), 'en')
+    await setControl(byTestId(page, 'theme-switch'), 'system')
+  })
+})
