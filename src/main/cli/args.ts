@@ -184,7 +184,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: 'weights', args: '<run-id>', summary: 'the trained layer weights (get_weights)', options: [], optionHelp: [], positionals: { min: 1, max: 1 } },
   { name: 'examples', args: '', summary: "the seeds' experiments shipped as examples", options: [], optionHelp: [], positionals: { min: 0, max: 0 } },
-  { name: 'reproduce', args: '[S1 … S7]', summary: "run the seeds' experiments; reported against reproduced", options: ['quick'], optionHelp: [['--quick', 'shorter budgets']], positionals: { min: 0, max: 20 } },
+  { name: 'reproduce', args: '[S1 … S7, T1 … T6]', summary: "run the seeds' experiments and the templates; reported against reproduced", options: ['quick'], optionHelp: [['--quick', 'shorter budgets']], positionals: { min: 0, max: 20 } },
   {
     name: 'serve',
     args: '',
