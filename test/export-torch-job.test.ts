@@ -18,6 +18,7 @@ import { torchJobExporter } from '../src/main/export/formats/torch-job'
 import { importTorchJob, parseMetricsJsonl, specWithWeights } from '../src/main/export/import/torch-job-import'
 import { ExportRefusal, maxAbsDiff, type ExportModel, type Preprocessing } from '../src/main/export/types'
 import { trainingConfigSchema } from '../src/shared/training'
+import type { LayerSpec, ModelSpec } from '../src/shared/model-spec'
 import { spec } from './export-fixtures'
 
 const run = promisify(execFile)
@@ -322,6 +323,110 @@ for d in sys.argv[1:]:
     }
     console.log(`torch-job vs app:\n  ${report.join('\n  ')}`)
   }, 240_000)
+
+  it("maps the new families' regularizers to their state_dict keys (recurrent kernels, Bidirectional's both directions, embeddings); refuses recurrent dropout", async () => {
+    const reg = (l1: number, l2: number): Record<string, unknown> => ({ class_name: 'L1L2', config: { l1, l2 } })
+    const s: ModelSpec = { format: 'model-workbench/spec', version: 2, name: 'regs', input_shape: [4], layers: [
+      { class_name: 'Embedding', config: { name: 'emb', input_dim: 5, output_dim: 2, embeddings_regularizer: reg(0.1, 0) } },
+      { class_name: 'LSTM', config: { name: 'lstm', units: 2, return_sequences: true, recurrent_regularizer: reg(0, 0.2), bias_regularizer: reg(0.3, 0) } },
+      { class_name: 'Bidirectional', config: { name: 'bi', layer: { class_name: 'GRU', config: { units: 2, kernel_regularizer: reg(0, 0.4) } } } },
+      { class_name: 'Dense', config: { name: 'out', units: 3, activation: 'softmax' } }
+    ] }
+    const model = buildModel(tf, s, { seed: 1 })
+    const exportModel: ExportModel = { ...setup.model, spec: s, layers: exportLayersFromTfjs(model, s), input_shape: [4], output_shape: [3] }
+    model.dispose()
+    exportModel.training = { ...setup.model.training!, initial_weights: undefined }
+    const dir = await mkdtemp(join(tmpdir(), 'export-torch-job-'))
+    folders.push(dir)
+    await torchJobExporter.write(exportModel, dir)
+    const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as { regularizers: unknown[]; initial_weights: string }
+    expect(job.initial_weights).toBe('exported')
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain('regularizers on a recurrent layer')
+    expect(job.regularizers).toEqual([
+      { key: 'emb.weight', l1: 0.1, l2: 0 },
+      { key: 'lstm.weight_hh_l0', l1: 0, l2: 0.2 },
+      { key: 'lstm.bias_ih_l0', l1: 0.3, l2: 0 },
+      { key: 'bi.weight_ih_l0', l1: 0, l2: 0.4 },
+      { key: 'bi.weight_ih_l0_reverse', l1: 0, l2: 0.4 }
+    ])
+    // A recurrent dropout the job cannot reproduce is refused, naming the layer.
+    const dropped: ExportModel = { ...exportModel, layers: exportModel.layers.map((l) => (l.name === 'lstm' ? { ...l, config: { ...l.config, recurrent_dropout: 0.1 } } : l)) }
+    const error = await torchJobExporter.write(dropped, await mkdtemp(join(tmpdir(), 'export-torch-job-'))).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ExportRefusal)
+    expect((error as ExportRefusal).layer).toEqual({ index: 1, class_name: 'LSTM', name: 'lstm' })
+  })
+
+  withTorch('graph models (residual MLP, Concatenate, LSTM, GRU, Conv1D, Bidirectional) train in the job as in the app; the importer reads their weights back per spec layer', async () => {
+    const train = rows(80, 31)
+    const g = (name: string, inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name, input_shape: inputShape, layers })
+    const l = (class_name: string, name: string, config: Record<string, unknown>, inbound?: string[]): LayerSpec => ({ class_name, config: { name, ...config }, ...(inbound ? { inbound } : {}) })
+    const softmax = (): LayerSpec => l('Dense', 'out', { units: 3, activation: 'softmax' })
+    const variants: Array<{ name: string; spec: ModelSpec; config?: Record<string, unknown> }> = [
+      { name: 'residual MLP', spec: g('res-mlp', [4], [
+        l('Dense', 'd1', { units: 6, activation: 'relu', kernel_regularizer: { class_name: 'L2', config: { l2: 0.001 } } }), l('Dense', 'd2', { units: 6, activation: 'tanh' }), l('Add', 'skip_1', {}, ['d1', 'd2']),
+        l('Dense', 'd3', { units: 6, activation: 'relu' }), l('Add', 'skip_2', {}, ['skip_1', 'd3']), softmax()
+      ]) },
+      { name: 'concatenate', spec: g('concat', [4], [l('Dense', 'wide', { units: 5, activation: 'relu' }, ['input']), l('Dense', 'narrow', { units: 2, activation: 'tanh' }, ['input']), l('Concatenate', 'joined', {}, ['wide', 'narrow']), softmax()]) },
+      // Recurrent and 1-D models see the 4 features as 4 time steps of 1 value.
+      // No regularizers on recurrent layers here: tfjs keeps them on the RNN's cell, whose losses the app's training loop does not collect (see the job.json test below).
+      { name: 'lstm', spec: g('lstm', [4, 1], [l('LSTM', 'lstm', { units: 4, dropout: 0 }), l('Dense', 'out', { units: 3, activation: 'softmax', bias_regularizer: { class_name: 'L2', config: { l2: 0.01 } } })]), config: { optimizer: { name: 'adam', learning_rate: 0.02 } } },
+      { name: 'gru', spec: g('gru', [4, 1], [l('GRU', 'gru', { units: 4, return_sequences: true }), l('GlobalAveragePooling1D', 'gap', {}), softmax()]), config: { optimizer: { name: 'adam', learning_rate: 0.02 } } },
+      { name: 'conv1d', spec: g('conv1d', [4, 1], [l('Conv1D', 'c1', { filters: 3, kernel_size: [2], padding: 'same', activation: 'relu' }), l('Conv1D', 'c2', { filters: 3, kernel_size: [3], padding: 'same' }), l('Add', 'skip', {}, ['c1', 'c2']), l('Flatten', 'flat', {}), softmax()]) },
+      { name: 'bidirectional', spec: g('bi', [4, 1], [l('Bidirectional', 'bi', { layer: { class_name: 'LSTM', config: { units: 3 } }, merge_mode: 'concat' }), softmax()]), config: { optimizer: { name: 'adam', learning_rate: 0.02 } } }
+    ]
+    const cases: Array<{ name: string; dir: string; app: Float32Array[][]; epochs: Array<Record<string, number>> }> = []
+    for (const variant of variants) {
+      const s = variant.spec
+      const config = trainingConfigSchema.parse({ ...CONFIG, evaluate_test: false, ...variant.config })
+      const model = buildModel(tf, s, { seed: config.seed })
+      const initial = exportLayersFromTfjs(model, s).map((layer) => ({ index: layer.index, weights: layer.weights }))
+      const data: TrainingData = { train: { x: train.x, y: train.y, count: 80, featureShape: [...s.input_shape] }, task: 'multiclass', numClasses: 3, targetSize: 1 }
+      const outcome = await trainModel({ tf, model, config, data, runId: 'g', backend: { name: 'cpu', skipped: [], forced: false }, emit: () => {} })
+      // The app's last weights per spec layer (spec order, looked up by name), as the importer gives them.
+      const all = model.weights
+      const app = s.layers.map((layer) => model.getLayer(String(layer.config.name)).weights.map((w) => Float32Array.from(outcome.lastWeights[all.indexOf(w)].dataSync())))
+      tf.dispose(outcome.lastWeights)
+      if (outcome.bestWeights) tf.dispose(outcome.bestWeights)
+      const exportModel: ExportModel = { ...setup.model, spec: s, layers: exportLayersFromTfjs(model, s), input_shape: [...s.input_shape], output_shape: [3] }
+      exportModel.training = { config, seed: config.seed, task: 'multiclass', num_classes: 3, target_size: 1, data: { train: { count: 80, x: train.x, y: train.y } }, initial_weights: initial }
+      model.dispose()
+      const dir = await mkdtemp(join(tmpdir(), 'export-torch-job-'))
+      folders.push(dir)
+      await torchJobExporter.write(exportModel, dir)
+      cases.push({ name: variant.name, dir, app, epochs: outcome.epochs })
+    }
+    const job = JSON.parse(await readFile(join(cases[0].dir, 'job.json'), 'utf8')) as { regularizers: unknown[] }
+    expect(job.regularizers).toEqual([{ key: 'd1.weight', l1: 0, l2: 0.001 }])
+    const driver = `
+import runpy, sys
+for d in sys.argv[1:]:
+    for m in ('model', 'train'):
+        sys.modules.pop(m, None)
+    sys.argv = [d + '/train.py']
+    runpy.run_path(d + '/train.py', run_name='__main__')
+    sys.path.remove(d)
+`
+    await run(PYTHON, ['-c', driver, ...cases.map((c) => c.dir)], { env: ENV, timeout: 180_000 })
+    const report: string[] = []
+    for (const c of cases) {
+      const imported = await importTorchJob(c.dir)
+      expect(imported.status, c.name).toBe('finished')
+      expect(imported.weights.map((w) => w.map((t) => t.length)), c.name).toEqual(c.app.map((w) => w.map((t) => t.length)))
+      const dw = Math.max(...imported.weights.flatMap((w, i) => w.map((t, k) => maxAbsDiff(t, c.app[i][k]))))
+      let dm = 0
+      for (const [e, m] of c.epochs.entries()) {
+        for (const [name, value] of Object.entries(m)) {
+          const point = imported.metrics.find((p) => p.name === name && p.epoch === e + 1)
+          expect(point, `${c.name}: ${name} at epoch ${e + 1}`).toBeDefined()
+          dm = Math.max(dm, Math.abs(point!.value - value))
+        }
+      }
+      report.push(`${c.name}: max |Δw| ${dw.toExponential(1)}, max |Δmetric| ${dm.toExponential(1)}`)
+      expect(dw, c.name).toBeLessThan(1e-4)
+      expect(dm, c.name).toBeLessThan(1e-4)
+    }
+    console.log(`torch-job graphs vs app:\n  ${report.join('\n  ')}`)
+  }, 300_000)
 
   withTorch('verify: model.py with the exported weights predicts like the app and train.py --dry-run takes a step', async () => {
     const dir = await jobFolder()

@@ -21,6 +21,7 @@ import { TRAIN_PY } from '../helpers/train-py'
 import { torchMetadata } from './pytorch'
 
 const FORMAT = 'torch_job'
+const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional'])
 
 /** job.json: what train.py needs besides its data and weights, and what the importer reads back. */
 export interface TorchJobFile {
@@ -91,19 +92,26 @@ function splits(model: ExportModel): { train: ExportSplit; validation: ExportSpl
   return { train: pick(order.slice(0, full.count - validationCount)), validation: pick(order.slice(full.count - validationCount)), rngSkip: config.shuffle && full.count > 1 ? full.count - 1 : 0 }
 }
 
+/** The config key of the regularizer of each Keras weight (moving statistics have none). */
+const REGULARIZER_OF: Record<string, string> = {
+  kernel: 'kernel_regularizer', bias: 'bias_regularizer', recurrent_kernel: 'recurrent_regularizer', depthwise_kernel: 'depthwise_regularizer',
+  pointwise_kernel: 'pointwise_regularizer', gamma: 'gamma_regularizer', beta: 'beta_regularizer', embeddings: 'embeddings_regularizer'
+}
+
 function regularizers(model: ExportModel, plan: TorchPlan): TorchJobFile['regularizers'] {
   const out: TorchJobFile['regularizers'] = []
   for (const map of plan.layout.layers) {
     const layer = model.layers.find((l) => l.index === map.index)!
-    const slots: Array<[string, string]> = layer.class_name === 'BatchNormalization' ? [['gamma_regularizer', 'gamma'], ['beta_regularizer', 'beta']] : [['kernel_regularizer', 'kernel'], ['bias_regularizer', 'bias']]
-    for (const [key, weight] of slots) {
-      const value = layer.config[key] as RegularizerValue | undefined
+    // Bidirectional: the wrapped layer's regularizers, on both directions' weights (tfjs builds the backward copy from its config).
+    const config = layer.class_name === 'Bidirectional' ? ((layer.config.layer as { config?: Record<string, unknown> } | undefined)?.config ?? {}) : layer.config
+    for (const tensor of map.tensors) {
+      const key = REGULARIZER_OF[tensor.keras]
+      const value = key ? (config[key] as RegularizerValue | undefined) : undefined
       if (value === undefined || value === null) continue
       const resolved = resolveRegularizer(value)
       if (resolved === undefined) throw new ExportRefusal(FORMAT, { index: layer.index, class_name: layer.class_name, name: layer.name }, `Layer ${layer.index + 1} "${layer.name}" has a ${key} the job cannot reproduce (${JSON.stringify(value)}).`)
       if (!resolved) continue
-      const tensor = map.tensors.find((t) => t.keras === weight)
-      if (tensor) out.push({ key: tensor.key, l1: resolved.l1, l2: resolved.l2 })
+      out.push({ key: tensor.key, l1: resolved.l1, l2: resolved.l2 })
     }
   }
   return out
@@ -112,6 +120,8 @@ function regularizers(model: ExportModel, plan: TorchPlan): TorchJobFile['regula
 function readme(model: ExportModel, job: TorchJobFile): string {
   const c = job.config
   const sameAveragePooling = model.layers.some((l) => l.class_name === 'AveragePooling2D' && l.config.padding === 'same')
+  const recurrentModules = job.layout.layers.filter((l) => RECURRENT.has(l.class_name) && l.module).map((l) => `${l.module}.`)
+  const recurrentRegularized = job.regularizers.some((r) => recurrentModules.some((prefix) => r.key.startsWith(prefix)))
   const budget = c.budget.kind === 'epochs' ? `${c.budget.epochs} epochs` : `${c.budget.steps} steps (evaluated every ${c.budget.eval_every})`
   const initial = job.initial_weights === 'run'
     ? "the run's own initial weights (what the app started from), so a run reproduces the app's"
@@ -150,7 +160,7 @@ Bring it back: \`model-workbench runs import <this folder>\`.
 
 ## How close to the app
 
-Batches are the app's: train.py replays its seeded random stream (mulberry32) for the validation split, the per-epoch shuffles and the step budget's draws. The loss, metrics, optimizer update rules (tfjs's), learning-rate schedule, early stopping and reduce-on-plateau (Keras's semantics) are the app's. Each global batch is split across the processes and the loss scaled so that N processes take the same steps as one; weights then agree to float rounding. Not bit-identical: float summation order differs from tfjs; Dropout draws its masks from torch's generator (seeded with seed + rank); BatchNormalization uses each process's own rows for its batch statistics (no SyncBatchNorm), so with BatchNormalization N processes differ slightly from one.${sameAveragePooling ? "\n\nThis model has AveragePooling2D with 'same' padding: tfjs's gradient for it divides every window by its full size, although its forward pass leaves padded cells out of the average; train.py uses the true gradient, so training here differs from the app's at those borders (predictions with the same weights agree)." : ''}
+Batches are the app's: train.py replays its seeded random stream (mulberry32) for the validation split, the per-epoch shuffles and the step budget's draws. The loss, metrics, optimizer update rules (tfjs's), learning-rate schedule, early stopping and reduce-on-plateau (Keras's semantics) are the app's. Each global batch is split across the processes and the loss scaled so that N processes take the same steps as one; weights then agree to float rounding. Not bit-identical: float summation order differs from tfjs; Dropout, SpatialDropout, GaussianNoise and recurrent input dropout draw their masks and noise from torch's generator (seeded with seed + rank); BatchNormalization uses each process's own rows for its batch statistics (no SyncBatchNorm), so with BatchNormalization N processes differ slightly from one.${sameAveragePooling ? "\n\nThis model has AveragePooling2D with 'same' padding: tfjs's gradient for it divides every window by its full size, although its forward pass leaves padded cells out of the average; train.py uses the true gradient, so training here differs from the app's at those borders (predictions with the same weights agree)." : ''}${recurrentRegularized ? "\n\nThis model has regularizers on a recurrent layer: tfjs 4.22 keeps them on the layer's cell, where the app's training loop does not collect them, so the app trained without them; train.py applies them (Keras's semantics), so training here differs from the app's." : ''}
 
 On GPUs: one process per GPU (\`--nproc_per_node\` at most the number of GPUs); NCCL is chosen when CUDA is available, \`--device cpu\` forces gloo.
 `
