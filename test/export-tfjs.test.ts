@@ -12,9 +12,12 @@ import { scalingPlan, tfjsExporter } from '../src/main/export/formats/tfjs'
 import { onnxExporter } from '../src/main/export/formats/onnx'
 import { PREPROCESS_JS, preprocessJs } from '../src/main/export/helpers/preprocess-js'
 import { inputScaling } from '../src/main/export/from-tfjs'
-import { ExportRefusal, PARITY_TOLERANCE, type Preprocessing } from '../src/main/export/types'
+import { ExportRefusal, PARITY_TOLERANCE, maxAbsDiff, type Preprocessing } from '../src/main/export/types'
+import { importModelBytes } from '../src/main/export/import'
+import { isSequentialSpec, normalizeSpec, type ModelSpec } from '../src/shared/model-spec'
 import { LAYER_CLASS_NAMES } from '../src/shared/model-spec/registry'
 import { FIXTURE_SPECS, fixture, spec, type Fixture } from './export-fixtures'
+import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
 import { ACTIVATION_SPECS, ENCODED, MORE_SPECS, RECORDS, fixtureWithScaling, modelWithUnknownLayer, readmeScript, tableCategoricalFixture, tablePreprocessing } from './export-fixtures-more'
 
 const root = mkdtempSync(join(tmpdir(), 'export-tfjs-'))
@@ -179,7 +182,8 @@ describe('TF.js exporter', () => {
     const f = await fixture(FIXTURE_SPECS.table, { rows: 2 })
     for (const className of LAYER_CLASS_NAMES) {
       const layer = { ...f.model.layers[0], class_name: className }
-      expect(tfjsExporter.supports(layer), className).toBe(true)
+      // Subtract is the app's own tfjs layer: a plain tf.loadLayersModel cannot load it.
+      expect(tfjsExporter.supports(layer), className).toBe(className !== 'Subtract')
       expect(onnxExporter.supports(layer), className).toBe(true)
     }
     const odd = modelWithUnknownLayer(f.model)
@@ -269,6 +273,77 @@ describe('preprocess.js', () => {
     expect(max).toBeLessThan(PARITY_TOLERANCE)
     diffs['tableCategorical(README Node example)'] = max
     expect(out.map((r) => r.label)).toEqual(out.map((r) => ['low', 'mid', 'high'][r.scores.indexOf(Math.max(...r.scores))]))
+    f.dispose()
+  })
+})
+
+/**
+ * The exported folder loaded by plain @tensorflow/tfjs in a fresh node process (none of the app's
+ * code or custom layers): its predictions on the raw rows, flattened.
+ */
+function freshTfjsPredict(dir: string, raw: Float32Array, shape: number[]): Float32Array {
+  writeFileSync(join(dir, 'raw.f32'), Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))
+  const out = runNode(dir, `
+    const tf = require(${JSON.stringify(resolve('node_modules/@tensorflow/tfjs'))})
+    const { readFileSync } = require('fs')
+    ;(async () => {
+      const json = JSON.parse(readFileSync('model.json', 'utf8'))
+      const weightData = new Uint8Array(readFileSync('weights.bin')).buffer
+      const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }))
+      const bytes = readFileSync('raw.f32')
+      const raw = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+      const shape = ${JSON.stringify(shape)}
+      const rows = raw.length / shape.reduce((a, b) => a * b, 1)
+      const y = model.predict(tf.tensor(raw, [rows, ...shape]))
+      console.log(JSON.stringify(Array.from(y.dataSync())))
+    })()`) as number[]
+  return Float32Array.from(out)
+}
+
+const TFJS_GRAPHS = [
+  ...Object.keys(GRAPH_SPECS).map((name) => ({ name, s: GRAPH_SPECS[name as keyof typeof GRAPH_SPECS], options: GRAPH_OPTIONS[name] })),
+  ...(['bidirectional', 'embeddingLstm', 'conv1dGru', 'concatConv', 'convFamily', 'normalization', 'bilinear'] as const).map((name) => ({ name, s: MORE_GRAPH_SPECS[name], options: MORE_GRAPH_OPTIONS[name] }))
+]
+
+describe('TF.js exporter: graph models', () => {
+  it.each(TFJS_GRAPHS)('$name: a functional model.json that plain tfjs loads in a fresh process, answering like the app', async ({ name, s, options }) => {
+    const f = await fixture(s, { rows: 12, ...options })
+    const dir = join(root, `graph-${name}`)
+    mkdirSync(dir, { recursive: true })
+    await tfjsExporter.write(f.model, dir)
+    const verification = await tfjsExporter.verify!(f.model, dir, f.sample)
+    expect(verification.max_abs_diff!).toBeLessThan(PARITY_TOLERANCE)
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: { class_name: string; config: { layers: Array<{ class_name: string; name?: string; inbound_nodes?: unknown[][][] }> } } }
+    const sequential = isSequentialSpec(s)
+    expect(json.modelTopology.class_name).toBe(sequential ? 'Sequential' : 'Model')
+    if (!sequential && f.model.scaling) {
+      // The scaling layers sit between the InputLayer and every layer that took the input.
+      const layers = json.modelTopology.config.layers
+      expect(layers[0].class_name).toBe('InputLayer')
+      const takers = layers.slice(1).filter((l) => JSON.stringify(l.inbound_nodes ?? []).includes(`"${layers[0].name}"`))
+      expect(takers.map((l) => l.name?.startsWith('input_scaling'))).toEqual([true])
+    }
+    const fresh = freshTfjsPredict(dir, f.sample.raw, f.model.input_shape)
+    const diff = maxAbsDiff(fresh, f.sample.expected)
+    diffs[`graph ${name} (fresh tfjs)`] = diff
+    expect(diff).toBeLessThan(PARITY_TOLERANCE)
+    // And it imports back: the same graph, the scaling layers in front as ordinary layers (tfjs's spellings read back too).
+    const back = await importModelBytes('model.json', new Uint8Array(readFileSync(join(dir, 'model.json'))), { files: new Map([['weights.bin', new Uint8Array(readFileSync(join(dir, 'weights.bin')))]]) })
+    const own = new Set(f.model.layers.map((l) => l.name))
+    // (tfjs lists a graph's layers by depth: the same graph may come back in another topological order.)
+    const named = (spec: ModelSpec): unknown => spec.layers.filter((l) => own.has(String(l.config.name))).map((l) => [l.class_name, String(l.config.name), (l.inbound ?? []).filter((n) => own.has(n))]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))
+    expect(named(back.spec)).toEqual(named(normalizeSpec(s)))
+    f.dispose()
+  })
+
+  it('refuses Subtract (tfjs has no such layer), naming it', async () => {
+    const f = await fixture(MORE_GRAPH_SPECS.merges, { rows: 2, ...MORE_GRAPH_OPTIONS.merges })
+    const dir = join(root, 'graph-subtract')
+    mkdirSync(dir, { recursive: true })
+    const error = await tfjsExporter.write(f.model, dir).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ExportRefusal)
+    expect((error as ExportRefusal).layer).toMatchObject({ class_name: 'Subtract', name: 'sub' })
+    expect((error as Error).message).toMatch(/tfjs-layers has no Subtract layer/)
     f.dispose()
   })
 })

@@ -413,7 +413,7 @@ function importLayerConfig(className: string, source: Record<string, unknown>, l
       configOut[key] = { class_name: value.class_name, config: inner }
       continue
     }
-    if (className === 'BatchNormalization' && key === 'axis' && Array.isArray(value) && value.length === 1) {
+    if ((className === 'BatchNormalization' || className === 'LayerNormalization') && key === 'axis' && Array.isArray(value) && value.length === 1) {
       configOut[key] = value[0]
       continue
     }
@@ -471,6 +471,19 @@ function inboundNames(nodes: unknown, where: string): { names: string[] } | { er
     names.push(ref.name)
   }
   return { names }
+}
+
+/** A Dropout noise_shape of [null, 1, C] or [null, 1, 1, C] drops whole channels: SpatialDropout1D or 2D. */
+function spatialDropoutClass(noiseShape: unknown): string | null {
+  if (!Array.isArray(noiseShape) || noiseShape[0] !== null || typeof noiseShape.at(-1) !== 'number') return null
+  const middle = noiseShape.slice(1, -1)
+  if (!middle.every((d) => d === 1)) return null
+  return middle.length === 1 ? 'SpatialDropout1D' : middle.length === 2 ? 'SpatialDropout2D' : null
+}
+
+function withoutNoiseShape(source: Record<string, unknown>): Record<string, unknown> {
+  const { noise_shape: _noise, ...rest } = source
+  return rest
 }
 
 /** Keras 3 writes one input as ["name", 0, 0], a list of them as [["name", 0, 0], …]. */
@@ -561,6 +574,8 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
       inputShape = declared ?? inputShape
       return
     }
+    // tfjs writes SpatialDropout1D/2D as a Dropout whose noise_shape keeps one value per channel.
+    const spatialClass = className === 'Dropout' ? spatialDropoutClass(source.noise_shape) : null
     let feeds: string[] | null = null
     if (graphModel) {
       const found = inboundNames(raw.inbound_nodes, where)
@@ -583,13 +598,13 @@ export function fromKerasModelJson(input: unknown, options: KerasImportOptions =
       inputNames.add(layerName)
       return
     }
-    const configOut = importLayerConfig(className, source, layerName, where, ctx)
+    const configOut = importLayerConfig(spatialClass ?? className, spatialClass ? withoutNoiseShape(source) : source, layerName, where, ctx)
     if (graphModel) {
       configOut.name = layerName
       inbound.set(layerName, feeds!)
     }
-    layers.push({ class_name: className, config: configOut })
-    sources.push({ position, name: layerName, class_name: className })
+    layers.push({ class_name: spatialClass ?? className, config: configOut })
+    sources.push({ position, name: layerName, class_name: spatialClass ?? className })
   })
   if (errors.length) return { ok: false, errors, warnings }
   if (!Array.isArray(inputShape) || inputShape.length === 0) {

@@ -1,5 +1,6 @@
 // TF.js layers export: model.json + weights.bin, a LayersModel that tf.loadLayersModel reads,
-// rebuilt from the ExportModel by the app's own model builder with the trained weights set. The
+// rebuilt from the ExportModel by the app's own model builder with the trained weights set (a
+// graph: tfjs's functional "Model" topology; Subtract is refused, tfjs has no such layer). The
 // input scaling goes in front, so the model takes raw values: a Rescaling layer for a uniform
 // scale without offset (÷255), otherwise a frozen BatchNormalization whose moving mean is the
 // offset, gamma the scale, variance 1 and epsilon 0, which tfjs evaluates as exactly
@@ -23,7 +24,13 @@ type ModelArtifacts = TfjsModule.io.ModelArtifacts
 type WeightsManifestEntry = TfjsModule.io.WeightsManifestEntry
 
 const FORMAT = 'tfjs'
-const SUPPORTED = new Set(['InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D'])
+const SUPPORTED = new Set([
+  'InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D',
+  'Conv1D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose', 'MaxPooling1D', 'AveragePooling1D',
+  'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D',
+  'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'LayerNormalization', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise',
+  'Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'
+])
 
 const nodeRequire = createRequire(__filename)
 const loadTf = (): Tf => nodeRequire('@tensorflow/tfjs') as Tf
@@ -52,6 +59,9 @@ export function scalingPlan(inputShape: number[], scaling: InputScaling | null):
 
 function refuseUnsupported(model: ExportModel): void {
   for (const layer of model.layers) {
+    if (layer.class_name === 'Subtract') {
+      throw new ExportRefusal(FORMAT, { index: layer.index, class_name: layer.class_name, name: layer.name }, `TF.js export cannot hold layer ${layer.index + 1} "${layer.name}" (Subtract): tfjs-layers has no Subtract layer, so tf.loadLayersModel would refuse the file; export as ONNX, Keras or PyTorch, or build the difference as Add with a Dense layer of weight −1`)
+    }
     if (!SUPPORTED.has(layer.class_name) || !(layer.class_name in LAYER_CLASSES)) {
       throw new ExportRefusal(FORMAT, { index: layer.index, class_name: layer.class_name, name: layer.name }, `TF.js export cannot hold layer ${layer.index + 1} "${layer.name}" (${layer.class_name}): the workbench has no tfjs counterpart for this layer class`)
     }
@@ -106,6 +116,33 @@ function scalingModel(tf: Tf, plan: ScalingPlan, inputShape: number[], taken: Se
 interface LayerJson {
   class_name: string
   config: Record<string, unknown>
+  /** Functional ("Model") topologies: the layer's name and calls, [[["source", 0, 0, {}], …]]. */
+  name?: string
+  inbound_nodes?: unknown[][][]
+}
+
+/**
+ * A functional topology with the scaling layers chained right after its InputLayer: every layer
+ * that took the input takes the last scaling layer's output instead.
+ */
+function functionalWithScaling(layers: LayerJson[], scalerLayers: LayerJson[]): LayerJson[] {
+  const input = layers.find((l) => l.class_name === 'InputLayer')
+  if (!input) throw new Error('the functional tfjs topology has no InputLayer')
+  const inputName = String(input.name ?? input.config.name)
+  let previous = inputName
+  const chain = scalerLayers.map((l) => {
+    const config = { ...l.config }
+    delete config.batch_input_shape
+    const name = String(config.name)
+    const entry: LayerJson = { class_name: l.class_name, config, name, inbound_nodes: [[[previous, 0, 0, {}]]] }
+    previous = name
+    return entry
+  })
+  const rest = layers.filter((l) => l !== input).map((l) => ({
+    ...l,
+    inbound_nodes: (l.inbound_nodes ?? []).map((node) => node.map((ref) => (ref[0] === inputName ? [previous, ...ref.slice(1)] : ref)))
+  }))
+  return [input, ...chain, ...rest]
 }
 
 export interface TfjsArtifacts {
@@ -123,7 +160,13 @@ export async function tfjsArtifacts(model: ExportModel): Promise<TfjsArtifacts> 
   const disposables: TfjsModule.LayersModel[] = [app]
   try {
     for (const layer of model.layers) {
-      const target = app.layers[layer.index]
+      // By name: a functional tfjs model's layers start with an InputLayer the spec may not have.
+      let target: TfjsModule.layers.Layer | null = null
+      try {
+        target = app.getLayer(layer.name)
+      } catch {
+        target = null
+      }
       if (!target || target.weights.length !== layer.weights.length) {
         throw new Error(`layer ${layer.index + 1} "${layer.name}": the rebuilt model has ${target?.weights.length ?? 'no'} weights, the run ${layer.weights.length}`)
       }
@@ -136,6 +179,13 @@ export async function tfjsArtifacts(model: ExportModel): Promise<TfjsArtifacts> 
     const plan = scalingPlan(model.input_shape, model.scaling)
     const topology = appArtifacts.topology
     const config = topology.config as { name: string; layers: LayerJson[] }
+    // tfjs-layers 4.22's SeparableConv2D.getConfig leaves depth_multiplier out, so its own loader
+    // would build a multiplier of 1 and refuse the weights: written back from the spec.
+    const byName = new Map(model.layers.map((l) => [l.name, l]))
+    for (const entry of config.layers) {
+      const source = byName.get(String(entry.config.name))
+      if (source?.class_name === 'SeparableConv2D' && entry.config.depth_multiplier === undefined) entry.config.depth_multiplier = source.config.depth_multiplier
+    }
     let specs = appArtifacts.specs
     let weights = new Uint8Array(appArtifacts.data)
     const taken = new Set(config.layers.map((l) => String(l.config.name)))
@@ -144,14 +194,18 @@ export async function tfjsArtifacts(model: ExportModel): Promise<TfjsArtifacts> 
       disposables.push(scaler)
       const scalerArtifacts = await artifactsOf(tf, scaler)
       const scalerLayers = (scalerArtifacts.topology.config as { layers: LayerJson[] }).layers
-      // The scaling layers come first and carry the input shape; the app's InputLayer (if any) and first-layer shape go.
-      const appLayers = config.layers.filter((l) => l.class_name !== 'InputLayer').map((l, i) => {
-        if (i > 0) return l
-        const rest = { ...l.config }
-        delete rest.batch_input_shape
-        return { ...l, config: rest }
-      })
-      config.layers = [...scalerLayers, ...appLayers]
+      if (topology.class_name === 'Sequential') {
+        // The scaling layers come first and carry the input shape; the app's InputLayer (if any) and first-layer shape go.
+        const appLayers = config.layers.filter((l) => l.class_name !== 'InputLayer').map((l, i) => {
+          if (i > 0) return l
+          const rest = { ...l.config }
+          delete rest.batch_input_shape
+          return { ...l, config: rest }
+        })
+        config.layers = [...scalerLayers, ...appLayers]
+      } else {
+        config.layers = functionalWithScaling(config.layers, scalerLayers)
+      }
       specs = [...scalerArtifacts.specs, ...specs]
       const joined = new Uint8Array(scalerArtifacts.data.byteLength + weights.byteLength)
       joined.set(new Uint8Array(scalerArtifacts.data), 0)

@@ -2,6 +2,8 @@
 // files, given alongside or packed in a tar (our .tfjs.tar export: flat ustar entries).
 import { inferShapes } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
+import { inputScaling } from '../from-tfjs'
+import type { InputScaling } from '../types'
 import type { ModelImport } from './types'
 import { kerasSpec } from './keras-files'
 import { assignWeights, type ReadTensor } from './weights'
@@ -104,11 +106,18 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
   const topology = json.modelTopology as { keras_version?: unknown; model_config?: { keras_version?: unknown } }
   const version = typeof topology?.keras_version === 'string' ? topology.keras_version : typeof topology?.model_config?.keras_version === 'string' ? topology.model_config.keras_version : null
   const parsed = kerasSpec(json, { keras_version: version !== null && /^3\./.test(version) ? version : null, with_weights: Array.isArray(json.weightsManifest) }, name)
-  if (parsed.details.scaling_layer) {
-    throw new WorkbenchError('bad_input', `${name}: TF.js has no ${parsed.details.scaling_layer.class_name} layer; the model.json was not written by TF.js`, { reason: 'model_file.unsupported', details: { file: name, problem: parsed.details.scaling_layer.class_name } })
+  // A leading Rescaling (tfjs has one) becomes the input scaling, as in a Keras file; tfjs has no Normalization.
+  const scalingLayer = parsed.details.scaling_layer
+  let scaling: InputScaling | null = null
+  if (scalingLayer) {
+    if (!scalingLayer.scaling) {
+      throw new WorkbenchError('bad_input', `${name}: TF.js has no ${scalingLayer.class_name} layer; the model.json was not written by TF.js`, { reason: 'model_file.unsupported', details: { file: name, problem: scalingLayer.class_name } })
+    }
+    scaling = inputScaling(scalingLayer.scaling.offset, scalingLayer.scaling.scale)
+    parsed.notices.push(`the leading ${scalingLayer.class_name} layer "${scalingLayer.name}" became the input scaling (model input = (raw − offset) · scale); the spec starts after it`)
   }
   if (!Array.isArray(json.weightsManifest)) {
-    return { source: 'tfjs', spec: parsed.spec, weights: null, notices: [...parsed.notices, 'the model.json has no weightsManifest: architecture only'], scaling: null, keras_version: version }
+    return { source: 'tfjs', spec: parsed.spec, weights: null, notices: [...parsed.notices, 'the model.json has no weightsManifest: architecture only'], scaling, keras_version: version }
   }
   const byName = new Map<string, ReadTensor>()
   const order: string[] = []
@@ -167,5 +176,5 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
     }
   }
   const weights = assignWeights(parsed.spec, perLayer, name)
-  return { source: 'tfjs', spec: parsed.spec, weights, notices: parsed.notices, scaling: null, keras_version: version }
+  return { source: 'tfjs', spec: parsed.spec, weights, notices: parsed.notices, scaling, keras_version: version }
 }
