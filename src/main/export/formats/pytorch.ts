@@ -37,7 +37,7 @@ From Model Workbench run \`${model.meta.run_id}\` (${model.meta.run_name}), **${
 | file | what |
 |---|---|
 | \`model.py\` | the network as a \`torch.nn.Module\` (torch 1.13+), its safetensors reader and \`load_model()\` |
-| \`model.safetensors\` | the weights (float32, PyTorch layout; Dense kernels transposed to (out, in), Conv2D kernels to (out, in, kh, kw)) |
+| \`model.safetensors\` | the weights (float32, PyTorch layout: Dense and recurrent kernels transposed to (out, in), convolution kernels to (out, in, k…), depthwise ones to groups = channels; an LSTM or SimpleRNN's one Keras bias in \`bias_ih\`, \`bias_hh\` zero) |
 | \`preprocessing.json\` | columns, one-hot vocabularies, scaling, class names |
 | \`preprocess.py\` | raw records → model input (standard library only) |
 
@@ -52,6 +52,8 @@ with torch.no_grad():
 
 The model takes **raw** inputs, channels last (NHWC) like the app: ${model.scaling ? "the data set's scaling (model_input = (raw − offset) · scale) is applied inside, as the buffers `input_offset` and `input_scale`." : 'it was trained on its inputs as they are (no scaling).'}
 ${pre.columns.some((c) => c.kind === 'categorical') ? 'Categorical columns must be one-hot encoded first: `preprocess.encode_records(preprocess.read_csv("rows.csv"))`.\n' : ''}${classes}
+
+\`Model.network()\` follows the model's graph: one variable per layer, named after it (merges are torch ops: \`+\`, \`torch.cat\`, …); tfjs's GRU (Keras's reset_after=False) and recurrent layers with other activations run step by step in \`KerasRecurrent\`, as nn.GRU computes the reset gate otherwise.
 
 No \`safetensors\` package is needed: \`model.py\` reads the file with \`struct\`/\`json\` and \`torch.frombuffer\`.
 `

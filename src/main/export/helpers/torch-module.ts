@@ -243,18 +243,24 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
     const produce = (layout: Layout, variable = out): void => {
       values.set(layer.name, { rank: outRank, home: outRank < 2 ? 'last' : layout, forms: { [outRank < 2 ? 'last' : layout]: variable } })
     }
-    const activation = (name: unknown, layout: Layout): Layout => {
+    /** Applies the activation to `source` (default: the layer's own variable) into the layer's variable; returns the layout it leaves. */
+    const activation = (name: unknown, layout: Layout, source = out): Layout => {
       const key = typeof name === 'string' ? name : 'linear'
       if (!(key in ACTIVATION_CODE)) throw refuse(format, layer, `the activation "${key}" has no PyTorch counterpart here`)
       const code = ACTIVATION_CODE[key]
-      if (!code) return layout
+      if (!code) {
+        if (source !== out) emit(`${out} = ${source}`)
+        return layout
+      }
       let current = layout
+      let from = source
       if (key === 'softmax' && layout === 'first' && outRank >= 2) {
-        emit(`${out} = ${out}.permute(${outRank === 2 ? '0, 2, 1' : '0, 2, 3, 1'})  # softmax over the channels, channels last`)
+        emit(`${out} = ${from}.permute(${outRank === 2 ? '0, 2, 1' : '0, 2, 3, 1'})  # softmax over the channels, channels last`)
+        from = out
         current = 'last'
       }
       if (key === 'softplus') helpers.add('softplus')
-      emit(act(out, out, code))
+      emit(act(from, out, code))
       return current
     }
     const weightAt = (keras: string, occurrence = 0): { tensor: ExportTensor; position: number } => {
@@ -295,8 +301,7 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
         break
       }
       case 'Activation': {
-        emit(`${out} = ${input.forms[input.home]!}`)
-        produce(activation(c.activation, input.home))
+        produce(activation(c.activation, input.home, input.forms[input.home]))
         break
       }
       case 'Dropout': {
@@ -384,8 +389,8 @@ export function planTorchModule(model: ExportModel, format: string): TorchPlan {
       case 'Minimum':
       case 'Concatenate': {
         if (inputs.length < 2) throw refuse(format, layer, `a merge takes two or more inputs, it has ${inputs.length}`)
-        // All inputs in one layout: channels first when every input already is, else channels last.
-        const layout: Layout = inputs.every((v) => v.rank >= 2 && v.home === 'first' && !v.forms.last) ? 'first' : 'last'
+        // All inputs in one layout: channels first when every input already has that form, else channels last.
+        const layout: Layout = inputs.every((v) => v.rank >= 2 && v.forms.first !== undefined) ? 'first' : 'last'
         const vs = inputs.map((v) => as(v, layout))
         let expr: string
         switch (layer.class_name) {
