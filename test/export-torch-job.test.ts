@@ -428,6 +428,36 @@ for d in sys.argv[1:]:
     console.log(`torch-job graphs vs app:\n  ${report.join('\n  ')}`)
   }, 300_000)
 
+  withTorch('a token model with the training-time noise layers (SpatialDropout1D, LSTM input dropout, GaussianNoise, SpatialDropout2D) trains a step in train.py and predicts like the app', async () => {
+    const s: ModelSpec = { format: 'model-workbench/spec', version: 2, name: 'noisy', input_shape: [4], layers: [
+      { class_name: 'Embedding', config: { name: 'emb', input_dim: 6, output_dim: 3 } },
+      { class_name: 'SpatialDropout1D', config: { name: 'sdrop', rate: 0.3 } },
+      { class_name: 'LSTM', config: { name: 'lstm', units: 4, dropout: 0.25, return_sequences: true } },
+      { class_name: 'GaussianNoise', config: { name: 'noise', stddev: 0.2 } },
+      { class_name: 'Reshape', config: { name: 'img', target_shape: [4, 4, 1] } },
+      { class_name: 'SpatialDropout2D', config: { name: 'sdrop2', rate: 0.2 } },
+      { class_name: 'Flatten', config: { name: 'flat' } },
+      { class_name: 'Dense', config: { name: 'out', units: 3, activation: 'softmax' } }
+    ] }
+    const random = createRandom(5)
+    const tokens = Float32Array.from({ length: 80 * 4 }, () => Math.floor(random() * 6))
+    const labels = Float32Array.from({ length: 80 }, (_, r) => tokens[r * 4] % 3)
+    const model = buildModel(tf, s, { seed: 2 })
+    const expected = Float32Array.from(tf.tidy(() => (model.predict(tf.tensor2d(tokens.subarray(0, 40), [10, 4])) as tf.Tensor).dataSync()))
+    const exportModel: ExportModel = { ...setup.model, spec: s, layers: exportLayersFromTfjs(model, s), input_shape: [4], output_shape: [3] }
+    model.dispose()
+    exportModel.training = { config: CONFIG, seed: CONFIG.seed, task: 'multiclass', num_classes: 3, target_size: 1, data: { train: { count: 80, x: tokens, y: labels } } }
+    const dir = await mkdtemp(join(tmpdir(), 'export-torch-job-'))
+    folders.push(dir)
+    await torchJobExporter.write(exportModel, dir)
+    const text = await readFile(join(dir, 'model.py'), 'utf8')
+    expect(text).toContain('_channel_dropout(emb, 0.3, self.training, -1)')
+    expect(text).toContain('torch.randn_like(lstm) * 0.2 if self.training else lstm')
+    const result = await torchJobExporter.verify!(exportModel, dir, { rows: 10, features: 4, outputs: 3, raw: tokens.subarray(0, 40), expected })
+    expect(result.note).toMatch(/dry_run.*ok/)
+    expect(result.max_abs_diff!).toBeLessThan(1e-5)
+  }, 60_000)
+
   withTorch('verify: model.py with the exported weights predicts like the app and train.py --dry-run takes a step', async () => {
     const dir = await jobFolder()
     const model = buildModel(tf, specWithWeights(SPEC, setup.model.layers.map((l) => l.weights.map((w) => w.data))), { seed: 1 })
