@@ -1,7 +1,9 @@
 // The teaching templates (T1–T6 in src/shared/examples.ts) trained as shipped, through the service
-// the views and the CLI use (`reproduce`), must clear their floors (TEMPLATE_TARGETS) and each
-// finish in under a minute here. TEMPLATES_IN_SUITE lists the ones fast enough for the suite;
-// the others run with `model-workbench reproduce T…`.
+// the views and the CLI use (`reproduce`), must clear their floors (TEMPLATE_TARGETS).
+// TEMPLATES_IN_SUITE are the fast ones (2–10 CPU seconds of training each); LeNet-5 (T1) and the
+// ResNet block (T3) take about 40 CPU seconds each on MNIST and run with
+// `model-workbench reproduce T1 T3` instead. Each run must end within 90 s of wall time, room
+// for a machine busy with other tests (measured: 11–36 s at a load average of 13 on 2 cores).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,11 +46,11 @@ describe('templates', () => {
   })
 
   for (const id of TEMPLATES_IN_SUITE) {
-    it(`${id} clears its floor in under a minute`, { timeout: 180_000 }, async () => {
+    it(`${id} clears its floor`, { timeout: 180_000 }, async () => {
       const [result] = await reproduce(service, [id], { json: true, log: () => undefined })
       expect(result, JSON.stringify(result)).toMatchObject({ id, pass: true })
       expect(service.store.getRun(result.run_id!).status).toBe('finished')
-      expect(result.seconds).toBeLessThan(60)
+      expect(result.seconds).toBeLessThan(90)
     })
   }
 })
