@@ -3,8 +3,12 @@
 // kept across a reload, a run's own page (curves, and "best" as the minimum over the epochs,
 // the same number in the table, the page and Compare), and Compare with run colours that stay
 // when another run is removed, a diff without default-only differences, and its selection kept
-// across a reload. Screenshots of Runs, the run page and Compare in light, dark and Chinese.
+// across a reload; the architecture diff: the same for the two S7 runs, and as a picture and a list
+// against a third run trained from a residual variant of S7 (dense_1 → extra → Add skip → dense_2).
+// Screenshots of Runs, the run page and Compare (and its architecture graph) in light, dark and Chinese;
+// MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes docs/screenshots/compare-architecture-{en-light,en-dark,zh-light}.png.
 import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -15,11 +19,12 @@ let served: ServedWorkbench
 let session: BrowserSession
 let page: Page
 let pageProblems: () => string[]
+let dataDir: string
 const runIds: Record<string, string> = {}
 
 /** Trains example S7 (y = 2x, three relu units) for a few epochs through the command line. */
-function trainS7(dataDir: string, name: string, lr: string, epochs: string): string {
-  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'bin', 'model-workbench.cjs'), 'train', 'S7', '--epochs', epochs, '--lr', lr, '--name', name, '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
+function trainS7(dataDir: string, name: string, lr: string, epochs: string, target = 'S7', more: string[] = []): string {
+  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'bin', 'model-workbench.cjs'), 'train', target, ...more, '--epochs', epochs, '--lr', lr, '--name', name, '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
   const lines = out.trim().split('\n')
   const detail = JSON.parse(lines.slice(lines.findIndex((line) => line === '{')).join('\n')) as { id: string; status: string }
   expect(detail.status).toBe('finished')
@@ -28,7 +33,7 @@ function trainS7(dataDir: string, name: string, lr: string, epochs: string): str
 
 beforeAll(async () => {
   requireBuiltRenderer()
-  const dataDir = freshDataDir('runs-compare')
+  dataDir = freshDataDir('runs-compare')
   runIds.fast = trainS7(dataDir, 's7 fast', '0.03', '12')
   runIds.slow = trainS7(dataDir, 's7 slow', '0.01', '8')
   served = await serveWorkbench({ dataDir, label: 'runs-compare' })
@@ -179,6 +184,8 @@ describe('Compare', () => {
     expect(lossColumn).toBeGreaterThan(0)
     const slowRow = values.locator('tbody tr', { hasText: 's7 slow' })
     expect((await slowRow.locator('td').nth(lossColumn).innerText()).trim()).toBe(tableBest)
+    // Same model in both runs: the architecture graph says so.
+    await byTestId(page, 'arch-diff-same').waitFor({ timeout: 5_000 })
     await byTestId(page, 'parcoords-chart').waitFor()
     await shots('compare')
     await byTestId(page, 'compare-log-y').check()
@@ -208,4 +215,56 @@ describe('Compare', () => {
     expect(await page.locator('[data-testid="compare-run-chip"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')))).toEqual([runIds.slow, runIds.fast])
     expect(await chip(runIds.slow).getAttribute('data-color')).toBe(slowColour)
   })
+
+  it('draws the architecture diff against a residual variant: added layers and connections, the removed connection, the changed layer with old → new', async () => {
+    // S7 with a skip: dense_1 (now tanh) → extra → Add(dense_1, extra) → dense_2, on the same data set.
+    const residual = {
+      format: 'model-workbench/spec', version: 2, name: 'seed004-residual', input_shape: [1],
+      layers: [
+        { class_name: 'Dense', config: { name: 'dense_1', units: 3, activation: 'tanh' } },
+        { class_name: 'Dense', config: { name: 'extra', units: 3, activation: 'relu' } },
+        { class_name: 'Add', config: { name: 'skip' }, inbound: ['dense_1', 'extra'] },
+        { class_name: 'Dense', config: { name: 'dense_2', units: 1, activation: 'linear' }, inbound: ['skip'] }
+      ]
+    }
+    const specFile = join(dataDir, 'residual.json')
+    writeFileSync(specFile, JSON.stringify(residual))
+    runIds.residual = trainS7(dataDir, 's7 residual', '0.01', '4', specFile, ['--dataset', 'linear-2x', '--loss', 'mean_squared_error', '--metrics', 'mae', '--optimizer', 'sgd', '--batch-size', '4', '--validation-split', '0'])
+    // A run another process recorded: the list shows it after a reload; Compare keeps its two runs.
+    await page.reload()
+    await byTestId(page, 'nav-designer').waitFor({ timeout: 30_000 })
+    await goTo(page, 'runs')
+    await row(runIds.residual).waitFor({ timeout: 15_000 })
+    await byTestId(page, 'nav-compare').click()
+    await waitUntil(async () => (await page.locator('[data-testid="compare-run-chip"]').count()) === 2, 'Compare shows its two runs again', 15_000)
+    await setControl(byTestId(page, 'compare-add'), runIds.residual)
+    await expect.poll(() => page.locator('[data-testid="compare-run-chip"]').count()).toBe(3)
+    // Three runs: the panel asks which two; from the first S7 run to the residual one.
+    await setControl(byTestId(page, 'arch-diff-to'), runIds.residual)
+    const node = (name: string) => page.locator(`[data-testid="arch-diff-node"][data-node="${name}"]`)
+    await node('skip').waitFor({ timeout: 5_000 })
+    const statuses = await page.locator('[data-testid="arch-diff-node"]').evaluateAll((els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-node'), el.getAttribute('data-status')])))
+    expect(statuses).toEqual({ input: 'same', dense_1: 'changed', dense_2: 'same', extra: 'added', skip: 'added' })
+    const edges = await page.locator('[data-testid="arch-diff-edge"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-edge')} ${el.getAttribute('data-status')}`).sort())
+    expect(edges).toEqual(['dense_1>dense_2 removed', 'dense_1>extra added', 'dense_1>skip added', 'extra>skip added', 'input>dense_1 same', 'skip>dense_2 added'])
+    const changedText = await byTestId(page, 'arch-diff-changed').innerText()
+    expect(changedText).toContain('dense_1 (Dense)')
+    expect(changedText).toContain('activation: relu → tanh')
+    expect(await byTestId(page, 'arch-diff-list').innerText()).toMatch(/Removed connections:\s*dense_1 → dense_2/)
+    await byTestId(page, 'arch-diff').scrollIntoViewIfNeeded()
+    await shots('compare-architecture')
+    if (process.env.MODEL_WORKBENCH_DOCS_SCREENSHOTS === '1') {
+      // The README's pictures of the panel alone: English light and dark, 中文.
+      for (const [name, theme, locale] of [['compare-architecture-en-light', 'light', 'en'], ['compare-architecture-en-dark', 'dark', 'en'], ['compare-architecture-zh-light', 'light', 'zh-CN']]) {
+        await setControl(byTestId(page, 'theme-switch'), theme)
+        await setControl(byTestId(page, 'locale-switch'), locale)
+        await page.waitForTimeout(300)
+        await byTestId(page, 'arch-diff').screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', `${name}.png`) })
+      }
+      await setControl(byTestId(page, 'theme-switch'), 'light')
+    }
+    await setControl(byTestId(page, 'locale-switch'), 'zh-CN')
+    await expect.poll(() => byTestId(page, 'arch-diff-list').innerText()).toMatch(CJK)
+    await setControl(byTestId(page, 'locale-switch'), 'en')
+  }, 180_000)
 })

@@ -11,8 +11,8 @@ const COLUMN_GAP = 44
 const ROW_GAP = 22
 const MARGIN = 12
 /** How high a skip arc rises over the row it jumps along, per column jumped (and at least). */
-const ARC_PER_COLUMN = 10
-const ARC_MIN = 22
+const ARC_PER_COLUMN = 15
+const ARC_MIN = 26
 
 export interface PlacedNode extends ArchNode {
   x: number
