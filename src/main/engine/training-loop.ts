@@ -30,6 +30,23 @@ import { applyLearningRate } from './learning-rate'
 import { denseLabels, planMetrics, type MetricPlan } from './metric-plan'
 import { createRandom, permutation, range, sampleWithoutReplacement } from './seeded-random'
 
+type Penalty = () => Scalar
+
+/**
+ * The model's weight penalties (kernel, recurrent and bias regularizers) as functions of its
+ * weights. They live on each layer; a recurrent layer keeps them on its cell, and a Bidirectional
+ * layer on its forward and backward copies, where neither the model's calculateLosses() nor the
+ * layer's own `losses` reaches them, so they are collected from every level.
+ */
+export function modelPenalties(model: LayersModel): Penalty[] {
+  const collect = (layer: LayersModel['layers'][number]): Penalty[] => {
+    const nested = layer as unknown as { cell?: typeof layer; forwardLayer?: typeof layer; backwardLayer?: typeof layer }
+    const own = (layer.losses as unknown as Penalty[]).filter((penalty) => typeof penalty === 'function')
+    return [...own, ...[nested.cell, nested.forwardLayer, nested.backwardLayer].filter((inner) => inner !== undefined).flatMap(collect)]
+  }
+  return model.layers.flatMap(collect)
+}
+
 export type EndedEvent = Extract<ProgressEvent, { type: 'ended' }>
 
 export type { SplitArrays } from './host-batches'
@@ -312,9 +329,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainingOutcome
 
   const optimizer = createOptimizer(tf, config.optimizer)
   const trainable = model.trainableWeights.map((weight) => weight.read() as Variable)
-  // Weight penalties (kernel/bias regularizers) live on each layer as functions of its weights.
-  // A Sequential's calculateLosses() does not reach them, so collect them from the layers.
-  const penalties = model.layers.flatMap((layer) => layer.losses as unknown as Array<() => Scalar>).filter((penalty) => typeof penalty === 'function')
+  const penalties = modelPenalties(model)
 
   const byEpochs = config.budget.kind === 'epochs'
   const stepsPerEpoch = config.budget.kind === 'epochs' ? Math.ceil(train.count / batchSize) : config.budget.eval_every
