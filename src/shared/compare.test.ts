@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { architectureDiff, assignRunColors, diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
+import { architectureDiff, architectureDiffLines, assignRunColors, diffRuns, emaSmooth, flattenForDiff, flattenRun, formatDiffValue, lastAndBest, lttb, metricGoal, minMaxDownsample } from './compare'
 import { trainingConfigSchema } from './training'
 import type { LayerSpec, ModelSpec } from './model-spec'
 
@@ -246,6 +246,13 @@ describe('architectureDiff', () => {
     expect(back.nodes.slice(-2).map((n) => n.name)).toEqual(['proj', 'skip'])
     expect(edgesOf(back, 'added')).toEqual(['d2→out'])
     expect(edgesOf(back, 'removed')).toEqual(['d1→proj', 'd2→skip', 'proj→skip', 'skip→out'])
+    expect(architectureDiffLines(diff)).toEqual([
+      'added layers: proj (Dense), skip (Add)',
+      'changed d2 (Dense): units 16 → 32',
+      'added connections: d1 → proj, proj → skip, d2 → skip, skip → out',
+      'removed connections: d2 → out'
+    ])
+    expect(architectureDiffLines(architectureDiff(chain, chain))).toEqual([])
   })
 
   it('resolves defaults, reports class changes, nested config fields, input shape and a swapped Subtract', () => {

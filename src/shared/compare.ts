@@ -256,6 +256,22 @@ export function architectureDiff(older: ModelSpec, newer: ModelSpec): Architectu
   return { nodes, edges, input_shape, counts, same: !input_shape && Object.values(counts).every((n) => n === 0) }
 }
 
+/** The diff as plain English lines (the command line's `runs compare`): one line per kind of change; none when nothing differs. */
+export function architectureDiffLines(diff: ArchitectureDiff): string[] {
+  const lines: string[] = []
+  if (diff.input_shape) lines.push(`input shape: ${diff.input_shape.old} → ${diff.input_shape.new}`)
+  const named = (status: ArchStatus): string => diff.nodes.filter((n) => n.status === status).map((n) => `${n.name} (${n.class_name})`).join(', ')
+  if (diff.counts.added) lines.push(`added layers: ${named('added')}`)
+  if (diff.counts.removed) lines.push(`removed layers: ${named('removed')}`)
+  for (const node of diff.nodes.filter((n) => n.status === 'changed')) {
+    lines.push(`changed ${node.name} (${node.class_name}): ${node.changes.map((c) => `${c.field === 'inbound' ? 'input order' : c.field} ${formatDiffValue(c.old)} → ${formatDiffValue(c.new)}`).join(', ')}`)
+  }
+  const edges = (status: 'added' | 'removed'): string => diff.edges.filter((e) => e.status === status).map((e) => `${e.from} → ${e.to}`).join(', ')
+  if (diff.counts.edges_added) lines.push(`added connections: ${edges('added')}`)
+  if (diff.counts.edges_removed) lines.push(`removed connections: ${edges('removed')}`)
+  return lines
+}
+
 /**
  * A colour slot (palette index) per run id that stays with the run: runs keep the slot they had
  * in `previous`, and a new run takes the lowest slot no kept run holds (the view wraps slots

@@ -2,7 +2,7 @@
 // same contract validation, and prints a table or (--json) machine-readable output.
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { diffRuns } from '../../shared/compare'
+import { architectureDiff, architectureDiffLines, diffRuns } from '../../shared/compare'
 import { EXAMPLES } from '../../shared/examples'
 import type { ProgressEvent, RunDetail } from '../../shared/run'
 import { readSpec, type ModelSpec } from '../../shared/model-spec'
@@ -217,7 +217,10 @@ export async function runCommand(positionals: string[], values: CliValues, dataD
             table(['key', ...runs.map((r) => r.id)], rows.filter((r) => r.differs).map((r) => [r.key, ...r.values.map((v) => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v)))])) +
             '\nMetrics (final / best), best = the min or max over the epochs:\n' +
             table(['metric', ...runs.map((r) => r.id)], metricNames.map((m) => [m, ...runs.map((r) => `${formatNumber(r.final_metrics[m])} / ${formatNumber(r.best_values?.[m])}`)]))
-          print(human, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_values: r.best_values ?? {}, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows })
+          // The architecture as a graph, from the first run to each other one (layers matched by name).
+          const architecture = runs.slice(1).map((r) => ({ from: runs[0].id, to: r.id, diff: architectureDiff(runs[0].spec, r.spec) }))
+          const graphText = architecture.map(({ to, diff }) => `\nArchitecture graph, ${runs[0].id} → ${to}:\n` + (diff.same ? '  the same layers, settings and connections\n' : architectureDiffLines(diff).map((line) => `  ${line}\n`).join(''))).join('')
+          print(human + graphText, { runs: runs.map((r) => ({ id: r.id, name: r.name, final_metrics: r.final_metrics, best_values: r.best_values ?? {}, best_metrics: r.best_metrics, best_epoch: r.best_epoch })), diff: rows, architecture })
           return 0
         }
         if (sub === 'threshold') {

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { unzipSync } from 'fflate'
 import Papa from 'papaparse'
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/contract'
+import { isSequentialSpec, summaryText, type ModelSpec } from '../../shared/model-spec'
 import type { WorkbenchService } from '../services/workbench'
 import { caller } from './caller'
 import type { CliValues } from './main'
@@ -136,7 +137,8 @@ export async function importModelCommand(service: WorkbenchService, file: string
   const imported = await call('models.import', { file: upload, ...(values.name ? { name: values.name } : {}), ...(values.dataset ? { dataset_id: values.dataset } : {}) })
   if (values['save-spec']) await writeFile(resolve(values['save-spec']), JSON.stringify(imported.spec, null, 2))
   const human =
-    `${imported.spec.name}: ${imported.spec.layers.length} layers, input (${imported.spec.input_shape.join(', ')})\n` +
+    `${imported.spec.name}: ${imported.spec.layers.length} layers${isSequentialSpec(imported.spec) ? '' : ' (a graph)'}, input (${imported.spec.input_shape.join(', ')})\n` +
+    summaryOf(imported.spec) +
     `weights: ${imported.weights_included ? 'included' : 'none (architecture only)'}\n` +
     (imported.run_id ? `run: ${imported.run_id} (evaluate or predict with it)\n` : '') +
     imported.notices.map((n) => `notice: ${n}\n`).join('') +
@@ -152,4 +154,13 @@ export async function importRunCommand(service: WorkbenchService, folder: string
   const result = await service.importTorchJobFolder(resolve(folder))
   print(`imported run ${result.run_id} (${result.status}, ${result.metrics} metric points)\n`, result)
   return 0
+}
+
+/** The spec's Keras-style summary (a graph's with its Connected to column), or nothing for a spec that does not validate. */
+function summaryOf(spec: ModelSpec): string {
+  try {
+    return summaryText(spec)
+  } catch {
+    return ''
+  }
 }
