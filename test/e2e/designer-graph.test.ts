@@ -104,6 +104,7 @@ describe('the graph canvas', () => {
     await page.keyboard.press('Control+z')
     await expect.poll(() => cards.count()).toBe(4)
 
+    await byTestId(page, 'canvas-note').waitFor({ state: 'detached', timeout: 6_000 })
     await byTestId(page, 'tidy-layout').click()
     await page.waitForTimeout(300)
     await select('dense_3')

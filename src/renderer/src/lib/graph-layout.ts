@@ -75,6 +75,8 @@ export interface EdgeRoute {
   labelY: number
   /** Whether the edge bends around a node in its way (a skip past the layers between). */
   detour: boolean
+  /** Which side a detour passes on (1 right, -1 left; 0 without one): its label goes on the outside. */
+  side: 1 | -1 | 0
 }
 
 /** Room kept between a detour and the nodes it passes, and the radius of its bends. */
@@ -106,7 +108,7 @@ export function routeEdge(source: Point, target: Point, obstacles: readonly Rect
   const c2 = { x: target.x, y: target.y - dy }
   const samples = Array.from({ length: 15 }, (_, i) => cubicPoint(source, c1, c2, target, (i + 1) / 16))
   const hit = obstacles.filter((rect) => samples.some((p) => inside(p, rect, 6)))
-  const straight: EdgeRoute = { path: `M${f(source.x)},${f(source.y)} C${f(c1.x)},${f(c1.y)} ${f(c2.x)},${f(c2.y)} ${f(target.x)},${f(target.y)}`, labelX: (source.x + target.x) / 2, labelY: (source.y + target.y) / 2, detour: false }
+  const straight: EdgeRoute = { path: `M${f(source.x)},${f(source.y)} C${f(c1.x)},${f(c1.y)} ${f(c2.x)},${f(c2.y)} ${f(target.x)},${f(target.y)}`, labelX: (source.x + target.x) / 2, labelY: (source.y + target.y) / 2, detour: false, side: 0 }
   if (hit.length === 0 || target.y - source.y < BEND * 3) return straight
   // The vertical run must clear every node beside it too, not only the ones the curve hit.
   const band = obstacles.filter((rect) => rect.y + rect.height > source.y + BEND && rect.y < target.y - BEND)
@@ -134,5 +136,5 @@ export function routeEdge(source: Point, target: Point, obstacles: readonly Rect
     `L${f(x)},${f(target.y - 2 * bend)}`,
     `C${f(x)},${f(target.y - bend)} ${f(target.x)},${f(target.y - bend)} ${f(target.x)},${f(target.y)}`
   ].join(' ')
-  return { path, labelX: x, labelY: (source.y + target.y) / 2, detour: true }
+  return { path, labelX: x, labelY: (source.y + target.y) / 2, detour: true, side: x === right ? 1 : -1 }
 }
