@@ -5,7 +5,7 @@
 // float optimizer arguments, the learning-rate schedule, the initial weights, the saved model.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,9 +19,10 @@ import { encodeNpz, kerasScriptExporter } from '../src/main/export/formats/keras
 import { kerasScript } from '../src/shared/keras-script'
 import { ExportRefusal, type ExportModel, type ExportSplit, type ExportTraining } from '../src/main/export/types'
 import { EXAMPLES, SEED_004_INITIAL_WEIGHTS } from '../src/shared/examples'
-import type { ModelSpec } from '../src/shared/model-spec'
+import { specGraph, type ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema, type TrainingConfig, type TrainingConfigInput } from '../src/shared/training'
 import { fixture, FIXTURE_SPECS } from './export-fixtures'
+import { GRAPH_SPECS, MORE_GRAPH_SPECS } from './graph-fixtures'
 
 const PYTHON = '/usr/bin/python3'
 const STUB = resolve(__dirname, 'fixtures/keras-stub')
@@ -236,5 +237,46 @@ describe.skipIf(!hasNumpy)('Keras training script export', () => {
     await expect(kerasScriptExporter.write(model, work)).rejects.toBeInstanceOf(ExportRefusal)
     const config = trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'sgd', momentum: 1.5 }, validation: { kind: 'none' } })
     await expect(kerasScriptExporter.write(withTraining(model, config), work)).rejects.toThrow(/momentum between 0 and 1/)
+  })
+
+  it.each(['residualMlp', 'concat'] as const)('%s graph: train.py builds it with the functional API, every layer called on the outputs it takes', async (name) => {
+    const spec = GRAPH_SPECS[name]
+    const config = trainingConfigSchema.parse({ loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], optimizer: { name: 'adam', learning_rate: 0.01 }, budget: { kind: 'epochs', epochs: 2 }, batch_size: 8, validation: { kind: 'split', fraction: 0.2 }, seed: 3 } satisfies TrainingConfigInput)
+    const model = withTraining(exportModelOf(spec), config)
+    const script = kerasScript(spec, config)
+    expect(script).toContain('inputs = keras.Input(shape=INPUT_SHAPE)')
+    expect(script).toMatch(/keras\.Model\(inputs=inputs, outputs=out, name=/)
+    if (name === 'residualMlp') expect(script).toMatch(/^add_1 = keras\.layers\.Add\(name="add_1"\)\(\[d1, d2\]\)$/m)
+    else expect(script).toMatch(/^joined = keras\.layers\.Concatenate\(axis=-1, name="joined"\)\(\[wide, narrow\]\)$/m)
+    const { calls } = await runUnderStub(model, `graph-${name}`)
+    checkRun(model, calls)
+    // The model the stub traced is the spec's graph: who feeds whom, and the output.
+    const traced = one(calls, 'functional')
+    const graph = specGraph(spec)
+    expect(traced.layers).toEqual(graph.nodes.map((n) => n.name))
+    expect(traced.edges).toEqual(Object.fromEntries(graph.nodes.map((n) => [n.name, n.inbound])))
+    expect(traced.output).toBe(graph.output)
+    expect(one(calls, 'compile').output_shape).toEqual([3 - (name === 'concat' ? 1 : 0)])
+  })
+
+  it('writes the functional API for every graph fixture (python3 compiles each), naming outputs clear of the script\'s own variables', async () => {
+    const config = trainingConfigSchema.parse({ loss: 'mean_squared_error', validation: { kind: 'none' } } satisfies TrainingConfigInput)
+    const clash: ModelSpec = { format: 'model-workbench/spec', version: 2, name: 'clash', input_shape: [3], layers: [
+      { class_name: 'Dense', config: { name: 'model', units: 2 } },
+      { class_name: 'Dense', config: { name: 'data', units: 2 }, inbound: ['input'] },
+      { class_name: 'Add', config: { name: 'add' }, inbound: ['model', 'data'] }
+    ] }
+    const clashScript = kerasScript(clash, config)
+    expect(clashScript).toMatch(/^model_out = keras\.layers\.Dense\(.*name="model"\)\(inputs\)$/m)
+    expect(clashScript).toMatch(/^add = keras\.layers\.Add\(name="add"\)\(\[model_out, data_out\]\)$/m)
+    const specs = [clash, ...Object.values(GRAPH_SPECS), ...Object.values(MORE_GRAPH_SPECS)] as ModelSpec[]
+    const files = await Promise.all(specs.map(async (spec, i) => {
+      const file = join(work, `graph-compile-${i}.py`)
+      await writeFile(file, kerasScript(spec, config))
+      return file
+    }))
+    const result = spawnSync(PYTHON, ['-c', 'import py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f, cfile=f + "c", doraise=True)', ...files], { encoding: 'utf8' })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
   })
 })

@@ -1,11 +1,11 @@
 // Writes train.py: a Python script that rebuilds a run's model in Keras 3 (Keras 2.x where it is
-// the same call) and retrains it as the workbench did, on the run's own data from data.npz beside
+// the same call; a graph with the functional API) and retrains it as the workbench did, on the run's own data from data.npz beside
 // it (x_train/y_train, x_val/y_val, x_test/y_test, already scaled as the network saw them):
 // the same layers, initializers and regularizers, the optimizer with float arguments (Keras 3's
 // SGD refuses momentum=0), the schedule, the exact step or epoch budget, the same validation rows
 // (never the test set), early stopping with Keras semantics and the seed. The export module
 // src/main/export/formats/keras-script.ts writes data.npz and passes what it knows about the data.
-import { inferShapes, layerNames, type ModelSpec } from './model-spec'
+import { MERGE_CLASSES, MODEL_INPUT, inferShapes, isSequentialSpec, layerNames, specGraph, type ModelSpec } from './model-spec'
 import { INITIALIZERS, intPairs, LAYER_CLASSES, resolveInitializer, resolveRegularizer, type FieldDescriptor } from './model-spec/registry'
 import type { InitializerValue, RegularizerValue } from './model-spec/schema'
 import { canonicalMetricName, kerasMetricName, metricPrefersHigher, type LossName, type OptimizerConfig, type TrainingConfig } from './training'
@@ -127,6 +127,13 @@ function defaultLabels(loss: LossName): KerasLabels {
   return 'as_is'
 }
 
+/** Python keywords and the names train.py itself uses: a layer's output variable takes another name. */
+const PYTHON_RESERVED = [
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally',
+  'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+  'math', 'os', 'sys', 'np', 'keras', 'data', 'labels', 'model', 'optimizer', 'callbacks', 'history', 'saved', 'offset', 'scale', 'random_batches', 'StepBudget'
+]
+
 /** Keras identifiers: letters, digits and underscores. */
 function identifier(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'model'
@@ -135,7 +142,9 @@ function identifier(name: string): string {
 /** The Python text of train.py (Keras 3) for the spec and the run's training config. */
 export function kerasScript(spec: ModelSpec, config: TrainingConfig, options: KerasScriptOptions = {}): string {
   const shapes = inferShapes(spec)
-  const outputShape = shapes.layers[shapes.layers.length - 1]?.output_shape ?? spec.input_shape
+  // The output layer: the last of a chain, the one no layer takes in a graph.
+  const output = specGraph(spec).output
+  const outputShape = shapes.layers.find((layer) => layer.name === output)?.output_shape ?? shapes.layers[shapes.layers.length - 1]?.output_shape ?? spec.input_shape
   const outputUnits = outputShape[outputShape.length - 1] ?? 1
   let loss: LossName = config.loss
   let labels = options.labels ?? defaultLabels(loss)
@@ -199,13 +208,35 @@ export function kerasScript(spec: ModelSpec, config: TrainingConfig, options: Ke
   line()
   for (const split of names) line(`x_${split}, y_${split} = data["x_${split}"].astype("float32"), labels(data["y_${split}"])`)
   line()
-  line(`model = keras.Sequential(name=${pyString(identifier(spec.name))})`)
-  line('model.add(keras.Input(shape=INPUT_SHAPE))')
   const layerNameList = layerNames(spec.layers)
-  spec.layers.forEach((layer, i) => {
-    if (layer.class_name === 'InputLayer') return
-    line(`model.add(${layerCode(layer.class_name, layer.config, layerNameList[i])})`)
-  })
+  if (isSequentialSpec(spec)) {
+    line(`model = keras.Sequential(name=${pyString(identifier(spec.name))})`)
+    line('model.add(keras.Input(shape=INPUT_SHAPE))')
+    spec.layers.forEach((layer, i) => {
+      if (layer.class_name === 'InputLayer') return
+      line(`model.add(${layerCode(layer.class_name, layer.config, layerNameList[i])})`)
+    })
+  } else {
+    // A graph: Keras's functional API, one variable per layer output, merges called on a list.
+    const graph = specGraph(spec)
+    const variables = new Map<string, string>([[MODEL_INPUT, 'inputs']])
+    const taken = new Set([...PYTHON_RESERVED, 'inputs'])
+    for (const node of graph.nodes) {
+      let variable = identifier(node.name)
+      while (taken.has(variable)) variable = `${variable}_out`
+      taken.add(variable)
+      variables.set(node.name, variable)
+    }
+    line('# The layer graph (Keras functional API): each layer called on the outputs it takes.')
+    line('inputs = keras.Input(shape=INPUT_SHAPE)')
+    for (const node of graph.nodes) {
+      const layer = spec.layers[node.index]
+      const args = node.inbound.map((source) => variables.get(source)!)
+      const call = MERGE_CLASSES.has(layer.class_name) ? `[${args.join(', ')}]` : args[0]
+      line(`${variables.get(node.name)!} = ${layerCode(layer.class_name, layer.config, node.name)}(${call})`)
+    }
+    line(`model = keras.Model(inputs=inputs, outputs=${variables.get(graph.output)!}, name=${pyString(identifier(spec.name))})`)
+  }
   if (options.initialWeights?.length) {
     line('# The weights the workbench run started from.')
     for (const { layer, keys } of options.initialWeights) line(`model.get_layer(${pyString(layer)}).set_weights([${keys.map((key) => `data[${pyString(key)}]`).join(', ')}])`)
