@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path'
 import { architectureDiff, architectureDiffLines, diffRuns } from '../../shared/compare'
 import { EXAMPLES } from '../../shared/examples'
 import type { ProgressEvent, RunDetail } from '../../shared/run'
-import { readSpec, type ModelSpec } from '../../shared/model-spec'
+import { readSpec, summaryText, type ModelSpec } from '../../shared/model-spec'
 import { lossForTask, trainingConfigSchema, type TrainingConfigInput } from '../../shared/training'
 import { openWorkbench, type WorkbenchService } from '../services/workbench'
 import { FORCE_STOP_AFTER_MS } from '../services/runs-service'
@@ -307,7 +307,16 @@ function describeRun(run: RunDetail): string {
     `duration ${formatDuration(run.duration_s)}, best epoch ${run.best_epoch ?? '-'}${run.diverged_at_step !== null ? `, diverged at step ${run.diverged_at_step}` : ''}`,
     ''
   ]
-  return lines.join('\n') + metricTable(run)
+  return lines.join('\n') + metricTable(run) + modelSummary(run.spec)
+}
+
+/** The run's model as Keras's summary prints it (a graph with its Connected to column); nothing for a spec that no longer validates. */
+function modelSummary(spec: ModelSpec): string {
+  try {
+    return `\n${summaryText(spec)}`
+  } catch {
+    return ''
+  }
 }
 
 async function importDataset(service: WorkbenchService, files: string[], values: CliValues, print: (human: string, machine: unknown) => void): Promise<number> {
