@@ -3,13 +3,16 @@
 // evaluate and predict; the best and the last weights reload (in a fresh process, where Subtract
 // must be registered again) and give the predictions of the same spec rebuilt here with those
 // weights set layer by layer by name; the gradient check passes on the trained weights; and the
-// distributions are recorded for every spec layer (no InputLayer of tfjs's own).
+// distributions are recorded for every spec layer (no InputLayer of tfjs's own); and the learning-rate
+// finder sweeps the residual graph in process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetLibrary, loadSplit } from '../src/main/data'
+import { selectBackend } from '../src/main/engine/backend'
+import { findLearningRate } from '../src/main/engine/lr-finder'
 import { buildModel } from '../src/main/engine/model-builder'
 import { loadModelFolder } from '../src/main/engine/weights-store'
 import { evaluateRun, gradientCheckRun, predictRun, readRunWeights, startTraining } from '../src/main/engine/supervisor'
@@ -147,4 +150,20 @@ describe('graph models through the trainer', () => {
     const cat = records[0].layers.find((l) => l.layer === 'cat')
     if (cat) expect(cat.units).toBe(24)
   }, 90_000)
+
+  it('the learning-rate finder sweeps the residual graph (in process, cpu)', async () => {
+    const { tf: cpu, info } = await selectBackend('cpu')
+    const train = await loadSplit(dataDir, datasetIds['breast-cancer'], 'train')
+    const model = buildModel(cpu, residual, { seed: 7 })
+    const result = await findLearningRate({
+      tf: cpu, model, backend: info, options: { steps: 60 },
+      config: trainingConfigSchema.parse({ loss: 'binary_crossentropy', optimizer: { name: 'sgd', learning_rate: 0.01 }, batch_size: 32, seed: 7 }),
+      data: { train, task: train.task, numClasses: train.numClasses, targetSize: train.targetSize }
+    })
+    model.dispose()
+    expect(result.points.length).toBeGreaterThan(20)
+    expect(result.points.every((p) => Number.isFinite(p.loss) || p === result.points.at(-1))).toBe(true)
+    // The loss falls somewhere along the sweep: the graph's gradients reach its first layers' weights.
+    expect(Math.min(...result.points.map((p) => p.smoothed))).toBeLessThan(result.points[0].smoothed)
+  }, 30_000)
 })
