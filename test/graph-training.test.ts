@@ -2,7 +2,8 @@
 // MLP (two Add skips) on breast-cancer and a Concatenate graph with a Subtract branch on iris train,
 // evaluate and predict; the best and the last weights reload (in a fresh process, where Subtract
 // must be registered again) and give the predictions of the same spec rebuilt here with those
-// weights set layer by layer by name; the gradient check passes on the trained weights; and the
+// weights set layer by layer by name; the gradient check passes (the iris graph's trained weights, the
+// residual MLP built untrained: see the note at the check); the
 // distributions are recorded for every spec layer (no InputLayer of tfjs's own); and the learning-rate
 // finder sweeps the residual graph in process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
