@@ -21,7 +21,7 @@ export { checkField, fieldProblem, formatShape, inferShapes, resolvedConfig, spe
 export type { FieldProblem, LayerShape, ShapeSummary, ValidationResult, WeightShape } from './validate'
 export { canonicalInitializer, canonicalRegularizer, normalizeSpec } from './normalize'
 export { summaryText } from './summary'
-export { KERAS_JSON_VERSION, fromKerasModelJson, scalingFromKerasLayer, toKerasModelJson } from './keras'
+export { KERAS_JSON_VERSION, fromKerasModelJson, kerasLayerOrder, scalingFromKerasLayer, toKerasModelJson } from './keras'
 export type { KerasImportDetails, KerasImportOptions, KerasImportResult, KerasLayerJson, KerasLayerSource, KerasModelJson, KerasScalingLayer } from './keras'
 export { readSpec } from './read'
 export { trainingProblems } from './trainability'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromKerasModelJson, scalingFromKerasLayer, toKerasModelJson } from './keras'
+import { fromKerasModelJson, kerasLayerOrder, scalingFromKerasLayer, toKerasModelJson } from './keras'
 import { normalizeSpec } from './normalize'
 import type { LayerSpec, ModelSpec } from './schema'
 
@@ -176,6 +176,26 @@ describe('Functional models', () => {
       expect(back.spec).toEqual(normalizeSpec(spec))
       expect(back.details.sources.map((s) => s.name)).toEqual(back.spec.layers.map((l) => l.config.name))
     }
+  })
+
+  it('lists a graph\'s layers in the order Keras computes (depth from the output, then depth-first visit order), not the spec\'s', () => {
+    // Keras: a DFS from the output visits add, b, a, input, c; longest paths to the output: a 2, b 1, c 1; so input, a, b, c, add.
+    const spec = model([3], [
+      { class_name: 'Dense', config: { name: 'c', units: 2 }, inbound: ['input'] },
+      { class_name: 'Dense', config: { name: 'a', units: 2 }, inbound: ['input'] },
+      { class_name: 'Dense', config: { name: 'b', units: 2 }, inbound: ['a'] },
+      { class_name: 'Add', config: { name: 'add' }, inbound: ['b', 'c'] }
+    ])
+    expect(toKerasModelJson(spec).config.layers.map((l) => l.name)).toEqual(['input_1', 'a', 'b', 'c', 'add'])
+    // A long skip: the deeper branch's layers come first at each depth.
+    expect(kerasLayerOrder([
+      { name: 'd1', inbound: ['input'] }, { name: 'd2', inbound: ['d1'] }, { name: 'add_1', inbound: ['d1', 'd2'] },
+      { name: 'd3', inbound: ['add_1'] }, { name: 'add_2', inbound: ['add_1', 'd3'] }, { name: 'out', inbound: ['add_2'] }
+    ], 'out')).toEqual(['input', 'd1', 'd2', 'add_1', 'd3', 'add_2', 'out'])
+    expect(kerasLayerOrder([{ name: 'x', inbound: ['input'] }, { name: 'y', inbound: ['input'] }, { name: 'm', inbound: ['y', 'x'] }], 'm')).toEqual(['input', 'y', 'x', 'm'])
+    // It reads back as the same graph, listed in Keras's order.
+    const back = fromKerasModelJson(JSON.parse(JSON.stringify(toKerasModelJson(spec))))
+    expect(back.ok && back.spec.layers.map((l) => [l.config.name, l.inbound])).toEqual([['a', ['input']], ['b', ['a']], ['c', ['input']], ['add', ['b', 'c']]])
   })
 
   it('writes an explicit InputLayer, inbound_nodes in both styles, input_layers and output_layers', () => {

@@ -80,6 +80,37 @@ function kerasLayerConfig(className: string, given: Record<string, unknown>, nam
 }
 
 /**
+ * The order in which Keras lists a Functional model's layers (model.layers, get_config()'s
+ * layers, and so the per-class counters of a .keras file's weight groups and the legacy .h5's
+ * layer_names, which both loaders match by position): keras/src/ops/function.py's map_graph —
+ * a depth-first walk from the output (inputs in call order) numbers the layers, each layer's
+ * depth is its longest path to the output, and the layers go by depth descending (the input
+ * first), ties by that number. `nodes`: the graph's layers with their inbound names (MODEL_INPUT
+ * for the input); returns their names, MODEL_INPUT first.
+ */
+export function kerasLayerOrder(nodes: ReadonlyArray<{ name: string; inbound: readonly string[] }>, output: string): string[] {
+  const inbound = new Map(nodes.map((node) => [node.name, node.inbound]))
+  const visitIndex = new Map<string, number>()
+  const postorder: string[] = []
+  const finished = new Set<string>()
+  const visit = (name: string): void => {
+    if (finished.has(name)) return
+    if (!visitIndex.has(name)) visitIndex.set(name, visitIndex.size)
+    for (const source of inbound.get(name) ?? []) visit(source)
+    finished.add(name)
+    postorder.push(name)
+  }
+  visit(output)
+  const depth = new Map<string, number>()
+  for (const name of [...postorder].reverse()) {
+    const own = depth.get(name) ?? 0
+    depth.set(name, own)
+    for (const source of inbound.get(name) ?? []) depth.set(source, Math.max(own + 1, depth.get(source) ?? 0))
+  }
+  return [...postorder].sort((a, b) => depth.get(b)! - depth.get(a)! || visitIndex.get(a)! - visitIndex.get(b)!)
+}
+
+/**
  * The spec as Keras's model.to_json() object (JSON.stringify it for the file); weights are not part of it.
  * A chain is a `Sequential` (InputLayer first); a graph a `Functional` whose layers name their
  * inbound_nodes, with an explicit InputLayer and input_layers / output_layers.
@@ -107,9 +138,10 @@ export function toKerasModelJson(spec: ModelSpec, options: KerasJsonOptions = {}
     return inbound.map((source) => [kerasName(source), 0, 0, {}])
   }
   const layers: KerasLayerJson[] = [{ class_name: 'InputLayer', config: inputConfig, name: inputName, inbound_nodes: [] }]
-  for (const graphNode of graph.nodes) {
+  const byName = new Map(graph.nodes.map((graphNode) => [graphNode.name, graphNode]))
+  for (const name of kerasLayerOrder(graph.nodes, graph.output).filter((n) => n !== MODEL_INPUT)) {
+    const graphNode = byName.get(name)!
     const layer = canonical.layers[graphNode.index]
-    const name = String(layer.config.name)
     layers.push({ class_name: layer.class_name, config: kerasLayerConfig(layer.class_name, layer.config, name), name, inbound_nodes: [node(graphNode.inbound)] })
   }
   return {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { zipSync } from 'fflate'
-import { resolveInitializer, resolveRegularizer, INITIALIZERS, LAYER_CLASSES, MODEL_INPUT, REGULARIZERS, isSequentialSpec, type InitializerValue, type RegularizerValue } from '../../../shared/model-spec'
+import { resolveInitializer, resolveRegularizer, INITIALIZERS, LAYER_CLASSES, MODEL_INPUT, REGULARIZERS, isSequentialSpec, kerasLayerOrder, type InitializerValue, type RegularizerValue } from '../../../shared/model-spec'
 import type { ExportLayer, ExportModel, ExportSample, Exporter, Verification } from '../types'
 import { preprocessPy } from '../helpers/preprocess-py'
 import { importModelBytes } from '../import'
@@ -179,7 +179,10 @@ export function kerasArchiveContent(model: ExportModel): { config: Json; groups:
     layers.push({ ...layerEntry(scaling.class_name, { name: names.scaling, trainable: true, dtype: DTYPE_POLICY(), ...scaling.settings }, batchShape), ...(sequential ? {} : { name: names.scaling, inbound_nodes: [{ args: [kerasTensor(names.input, model.input_shape)], kwargs: {} }] }) })
     weighted.push({ class_name: scaling.class_name, vars: [] })
   }
-  for (const layer of model.layers) {
+  // A graph's layers in the order Keras lists them (its loader counts the weight groups in that order).
+  const byName = new Map(model.layers.map((layer) => [layer.name, layer]))
+  const ordered = sequential ? model.layers : kerasLayerOrder(model.layers, model.layers.at(-1)!.name).filter((name) => name !== MODEL_INPUT).map((name) => byName.get(name)!)
+  for (const layer of ordered) {
     const buildShape = layer.input_shapes.length > 1 ? layer.input_shapes.map((shape) => [null, ...shape]) : [null, ...layer.input_shape]
     layers.push({ ...layerEntry(layer.class_name, layerConfig(layer), buildShape), ...graphFields(layer.name, layer.inbound) })
     weighted.push({ class_name: layer.class_name, vars: layer.weights.map((w) => ({ shape: w.shape, data: w.data })) })
