@@ -3,7 +3,8 @@
 // input ports (Dense → Dense → Add, with a skip from the first Dense into the Add), a bad merge
 // (32 against 16 units) shows its shape error on the Add node, fixing the units clears it, and
 // the graph saves as a version. Then the keyboard: A adds after the selected layer, Ctrl+C /
-// Ctrl+V paste a copy, Delete removes it, Ctrl+Z brings it back.
+// Ctrl+V paste a copy, Shift-click and C connect two layers, Delete removes one, Ctrl+Z brings
+// it back; past 12 nodes a minimap appears.
 // MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes docs/screenshots/designer-graph-{en-light,en-dark,zh-light}.png.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -81,7 +82,7 @@ describe('the graph canvas', () => {
     await expect.poll(() => byTestId(page, 'saved-version').innerText()).toMatch(/v1\b/)
   })
 
-  it('keyboard: A adds after the selected layer, Ctrl+C / Ctrl+V paste a copy, Delete removes it, Ctrl+Z restores it', async () => {
+  it('keyboard: A adds after the selected layer, Ctrl+C / Ctrl+V paste, Shift-click + C connect, Delete removes, Ctrl+Z restores; a minimap on big graphs', async () => {
     await goTo(page, 'designer')
     const cards = byTestId(page, 'layer-card')
     await select('add_1')
@@ -90,19 +91,48 @@ describe('the graph canvas', () => {
     expect(await graphNode(page, 'dense_3').locator('[data-testid="output-badge"]').count()).toBe(1)
     await byTestId(page, 'prop-units').fill('1')
     await byTestId(page, 'prop-units').press('Tab')
+    // A adds the palette's choice (Dense, clicked above) after the selected layer; Ctrl+Z takes it back.
+    await select('dense_3')
+    await page.keyboard.press('a')
+    await expect.poll(() => cards.count()).toBe(5)
+    expect(await graphNode(page, 'dense_4').locator('[data-testid="output-badge"]').count()).toBe(1)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => cards.count()).toBe(4)
 
     await select('dense_2')
     await page.keyboard.press('Control+c')
     await page.keyboard.press('Control+v')
     await expect.poll(() => cards.count()).toBe(5)
-    // The copy is new, unconnected and selected; Delete takes it away again, Ctrl+Z brings it back.
+    // The copy is new, unconnected and selected. Shift-click add_1 too, and C connects them (add_1 comes first).
     expect(await graphNode(page, 'dense_4').count()).toBe(1)
+    expect(await edgeCount()).toBe(5)
+    await graphNode(page, 'add_1').locator('.card-head .class-name').click({ modifiers: ['Shift'] })
+    await expect.poll(() => page.locator('.vue-flow__node.selected').count()).toBe(2)
+    await page.keyboard.press('c')
+    await expect.poll(() => edgeCount()).toBe(6)
+    // Delete takes the selected copy away (alone now), Ctrl+Z brings it back with its edge, then undoes C and the paste.
+    await select('dense_4')
     await page.keyboard.press('Delete')
     await expect.poll(() => cards.count()).toBe(4)
+    expect(await edgeCount()).toBe(5)
     await page.keyboard.press('Control+z')
     await expect.poll(() => cards.count()).toBe(5)
+    expect(await edgeCount()).toBe(6)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => edgeCount()).toBe(5)
     await page.keyboard.press('Control+z')
     await expect.poll(() => cards.count()).toBe(4)
+
+    // Past 12 nodes the minimap appears.
+    expect(await byTestId(page, 'canvas-minimap').count()).toBe(0)
+    await select('dense_2')
+    for (let i = 0; i < 8; i++) await page.keyboard.press('Control+v')
+    await expect.poll(() => cards.count()).toBe(12)
+    await byTestId(page, 'canvas-minimap').waitFor({ timeout: 5_000 })
+    await session.screenshot('designer-graph-minimap')
+    for (let i = 0; i < 8; i++) await page.keyboard.press('Control+z')
+    await expect.poll(() => cards.count()).toBe(4)
+    await byTestId(page, 'canvas-minimap').waitFor({ state: 'detached', timeout: 5_000 })
 
     await byTestId(page, 'canvas-note').waitFor({ state: 'detached', timeout: 6_000 })
     await byTestId(page, 'tidy-layout').click()
