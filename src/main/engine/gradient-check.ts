@@ -15,7 +15,7 @@
 // (≈ 6e-4·|L|), which on a loss of 20 is already 0.01 of absolute slope error.
 //
 // Relative error per weight: |a − n| / max(|a|, |n|, ε), with ε the float32 noise floor of the
-// difference quotient, ε = max(1e-6, 512 · u · |L| / h) (NOISE_ULPS): below it a gradient is
+// difference quotient, ε = max(1e-6, 512 · u · max(|L|, 1) / h) (NOISE_ULPS): below it a gradient is
 // indistinguishable from rounding, and the error is measured against ε instead.
 //
 // Kinks: ReLU (and ReLU6) are not differentiable at 0 and the absolute error loss where
@@ -227,7 +227,9 @@ export async function gradientCheck(tf: Tf, model: LayersModel, x: Tensor, y: Te
   }
   tf.dispose(Object.values(grads))
 
-  const floor = Math.max(MIN_EPSILON_FLOOR, (NOISE_ULPS * FLOAT32_ROUNDOFF * Math.abs(loss)) / h)
+  // A loss below 1 is still off by about u in absolute terms (a cross-entropy near 0 sums −log p
+  // with p rounded near 1), so the floor never drops below that of a loss of 1.
+  const floor = Math.max(MIN_EPSILON_FLOOR, (NOISE_ULPS * FLOAT32_ROUNDOFF * Math.max(Math.abs(loss), 1)) / h)
   const picks = targets.map((t) => sampleIndices(t.variable.size, samples, random))
   const total = picks.reduce((sum, p) => sum + p.length, 0)
   let done = 0
