@@ -124,7 +124,7 @@ describe('trainer process', () => {
     const handle = startTraining({ runId: 'run-c', runDir: join(dataDir, 'runs', 'run-c'), dataDir, datasetId: 'blobs', spec: badSpec, config: longConfig })
     const ended = await handle.done
     expect(ended.status).toBe('failed')
-    expect(ended.error).toMatch(/3 classes but the last layer has 5 units/)
+    expect(ended.error).toMatch(/3 classes but the output layer has 5 units/)
   })
 
   it('a trainer exits when its parent dies (no orphan)', async () => {

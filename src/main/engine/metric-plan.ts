@@ -52,7 +52,7 @@ export function planMetrics(input: PlanInput): MetricPlan {
   let labelForm: LabelForm
   if (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy') {
     if (input.task === 'regression') throw new MetricPlanError(`The loss ${loss} needs class labels, but the data set is a regression data set; use mean_squared_error or mean_absolute_error.`)
-    if (outputUnits !== input.numClasses) throw new MetricPlanError(`The loss ${loss} needs one output unit per class: the data set has ${input.numClasses} classes but the last layer has ${outputUnits} units.`)
+    if (outputUnits !== input.numClasses) throw new MetricPlanError(`The loss ${loss} needs one output unit per class: the data set has ${input.numClasses} classes but the output layer has ${outputUnits} units.`)
     labelForm = 'one_hot'
   } else if (input.task !== 'regression' && outputUnits === input.numClasses && outputUnits > 1 && input.targetSize === 1) {
     labelForm = 'one_hot'
@@ -60,7 +60,7 @@ export function planMetrics(input: PlanInput): MetricPlan {
     labelForm = 'as_is'
   } else {
     throw new MetricPlanError(
-      `The last layer has ${outputUnits} units but each target has ${input.targetSize} value(s)` +
+      `The output layer has ${outputUnits} units but each target has ${input.targetSize} value(s)` +
         (input.task === 'regression' ? '.' : ` and ${input.numClasses} classes; use ${input.numClasses} units with softmax, or 1 unit with sigmoid for a binary task.`)
     )
   }
