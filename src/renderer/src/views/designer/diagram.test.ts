@@ -96,6 +96,10 @@ describe('renderDiagramSvg', () => {
     expect(svg.match(/class="output-shape"[^>]*>\(None, 26, 26, 8\)</g)).toHaveLength(1)
     expect(layerDetail('Dropout', { rate: 0.2 })).toBe('rate: 0.2')
     expect(layerDetail('MaxPooling2D', {})).toBe('pool: 2×2')
+    expect(layerDetail('LSTM', { units: 16, return_sequences: true })).toBe('units: 16 · return_sequences')
+    expect(layerDetail('Conv1D', { filters: 8, kernel_size: [5], activation: 'relu' })).toBe('filters: 8 · kernel: 5 · activation: relu')
+    expect(layerDetail('Embedding', { input_dim: 100, output_dim: 8 })).toBe('input_dim: 100 · output_dim: 8')
+    expect(layerDetail('Bidirectional', { layer: { class_name: 'GRU', config: { units: 4 } }, merge_mode: 'sum' })).toBe('GRU units: 4 · merge: sum')
   })
 
   it('draws a graph: one arrow per edge (the skip too), a merge with both input shapes, shapes on the edges', () => {

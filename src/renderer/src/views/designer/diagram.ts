@@ -96,6 +96,47 @@ export function layerDetail(className: string, config: Record<string, unknown>):
     case 'Reshape':
       parts.push(`target: ${list(config.target_shape)}`)
       break
+    case 'Conv1D':
+    case 'SeparableConv2D':
+    case 'Conv2DTranspose':
+      parts.push(`filters: ${list(config.filters)}`, `kernel: ${list(config.kernel_size)}`)
+      activation()
+      break
+    case 'DepthwiseConv2D':
+      parts.push(`kernel: ${list(config.kernel_size)}`, `depth_multiplier: ${list(config.depth_multiplier ?? 1)}`)
+      activation()
+      break
+    case 'MaxPooling1D':
+    case 'AveragePooling1D':
+      parts.push(`pool: ${list(config.pool_size ?? 2)}`)
+      break
+    case 'UpSampling2D':
+      parts.push(`size: ${list(config.size ?? [2, 2])}`)
+      break
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU':
+      parts.push(`units: ${list(config.units)}`)
+      if (config.return_sequences === true) parts.push('return_sequences')
+      break
+    case 'Bidirectional': {
+      const inner = (config.layer ?? {}) as { class_name?: unknown; config?: Record<string, unknown> }
+      parts.push(`${String(inner.class_name ?? '?')} units: ${list(inner.config?.units)}`, `merge: ${String(config.merge_mode ?? 'concat')}`)
+      break
+    }
+    case 'Embedding':
+      parts.push(`input_dim: ${list(config.input_dim)}`, `output_dim: ${list(config.output_dim)}`)
+      break
+    case 'SpatialDropout1D':
+    case 'SpatialDropout2D':
+      parts.push(`rate: ${list(config.rate)}`)
+      break
+    case 'GaussianNoise':
+      parts.push(`stddev: ${list(config.stddev)}`)
+      break
+    case 'Concatenate':
+      parts.push(`axis: ${list(config.axis ?? -1)}`)
+      break
   }
   return parts.join(' · ')
 }
