@@ -1,6 +1,6 @@
 // Reader for TF.js layers models: model.json (modelTopology + weightsManifest) with its weight
 // files, given alongside or packed in a tar (our .tfjs.tar export: flat ustar entries).
-import { inferShapes } from '../../../shared/model-spec'
+import { MODEL_INPUT, inferShapes, normalizeSpec, validateSpec, type ModelSpec } from '../../../shared/model-spec'
 import { WorkbenchError } from '../../services/dispatcher'
 import { inputScaling } from '../from-tfjs'
 import type { InputScaling } from '../types'
@@ -176,5 +176,44 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
     }
   }
   const weights = assignWeights(parsed.spec, perLayer, name)
+  const own = scaling ? null : ownScalingLayers(parsed.spec, weights)
+  if (own) {
+    parsed.notices.push(`the leading ${own.names.join(', ')} (the input scaling a Model Workbench TF.js export puts in front) became the input scaling (model input = (raw − offset) · scale); the spec starts after it`)
+    return { source: 'tfjs', spec: own.spec, weights: own.weights, notices: parsed.notices, scaling: own.scaling, keras_version: version }
+  }
   return { source: 'tfjs', spec: parsed.spec, weights, notices: parsed.notices, scaling, keras_version: version }
+}
+
+/**
+ * Our own TF.js export's input scaling (see formats/tfjs.ts): a frozen BatchNormalization named
+ * input_scaling with epsilon 0, beta 0 and moving variance 1 — (x − moving_mean) · gamma — over the
+ * last axis, or wrapped in input_scaling_flatten / input_scaling_reshape over the flattened sample.
+ * Taken out of the spec as the input scaling, so that a re-imported export is the model the run
+ * trained (on a data set with that scaling); null when the model does not start so.
+ */
+function ownScalingLayers(spec: ModelSpec, weights: number[][][]): { spec: ModelSpec; weights: number[][][]; scaling: InputScaling; names: string[] } | null {
+  const names = spec.layers.map((l) => String(l.config.name))
+  const at = names.indexOf('input_scaling')
+  if (at < 0) return null
+  const flat = at === 1 && names[0] === 'input_scaling_flatten' && names[2] === 'input_scaling_reshape'
+  if (at !== 0 && !flat) return null
+  const layer = spec.layers[at]
+  const c = layer.config
+  if (layer.class_name !== 'BatchNormalization' || c.trainable !== false || c.epsilon !== 0 || c.center !== true || c.scale !== true) return null
+  const [gamma, beta, mean, variance] = weights[at] ?? []
+  if (!gamma || beta.some((v) => v !== 0) || variance.some((v) => v !== 1)) return null
+  const features = spec.input_shape.reduce((a, b) => a * b, 1)
+  const per = (values: number[]): number[] => Array.from({ length: features }, (_, f) => values[f % values.length])
+  if (!flat && features % gamma.length !== 0) return null
+  const removed = names.slice(0, flat ? 3 : 1)
+  const last = removed.at(-1)!
+  const kept = spec.layers.map((l, i) => ({ l, w: weights[i] })).filter(({ l }) => !removed.includes(String(l.config.name)))
+  const rewired = kept.map(({ l }) => (l.inbound ? { ...l, inbound: l.inbound.map((n) => (n === last ? MODEL_INPUT : n)) } : l))
+  // A chain drops its first layers as they are; a graph's layers that took the scaling take the input.
+  const candidate = { ...spec, layers: rewired }
+  const checked = validateSpec(candidate)
+  if (!checked.ok || !checked.spec) return null
+  const normalized = normalizeSpec(checked.spec)
+  const byName = new Map(kept.map(({ l, w }) => [String(l.config.name), w]))
+  return { spec: normalized, weights: normalized.layers.map((l) => byName.get(String(l.config.name)) ?? []), scaling: inputScaling(per(mean), per(gamma)), names: removed }
 }
