@@ -16,7 +16,7 @@ import { buildModel } from '../src/main/engine/model-builder'
 import { saveModelFolder } from '../src/main/engine/weights-store'
 import { tarArchive } from '../src/main/services/exports'
 import { WorkbenchError } from '../src/main/services/dispatcher'
-import { normalizeSpec, type ModelSpec } from '../src/shared/model-spec'
+import { inferShapes, normalizeSpec, toKerasModelJson, type ModelSpec } from '../src/shared/model-spec'
 import { applyScaling } from '../src/main/export/from-tfjs'
 import { PARITY_TOLERANCE, maxAbsDiff } from '../src/main/export/types'
 import { GRAPH_OPTIONS, GRAPH_SPECS, MORE_GRAPH_OPTIONS, MORE_GRAPH_SPECS } from './graph-fixtures'
@@ -138,6 +138,16 @@ describe('round trips of graph models (Functional .keras and .h5)', () => {
 })
 
 describe('Keras JSON', () => {
+  it.each(Object.entries(GRAPH_SPECS))('tfjs itself reads the Functional Keras JSON we write for %s (Keras 2 nodes), with the same parameter count', async (_name, s) => {
+    const loaded = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(toKerasModelJson(s))) as tf.io.ModelJSON['modelTopology'])
+    try {
+      expect(loaded.countParams()).toBe(inferShapes(s).total_params)
+      expect(loaded.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name).sort()).toEqual(normalizeSpec(s).layers.map((l) => String(l.config.name)).sort())
+    } finally {
+      loaded.dispose()
+    }
+  })
+
   it('reads a Keras 3.13 model.to_json(), dropping quantization_config and initializer input_axes with notices', async () => {
     const imported = await importModelFile(join(FIXTURES, 'keras-3.13-mlp.to_json.json'))
     expect(imported.source).toBe('keras_json')
