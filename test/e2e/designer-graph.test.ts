@@ -2,7 +2,7 @@
 // from the palette onto empty canvas arrive unconnected, edges are drawn from output ports to
 // input ports (Dense → Dense → Add, with a skip from the first Dense into the Add), a bad merge
 // (32 against 16 units) shows its shape error on the Add node, fixing the units clears it, and
-// the graph saves as a version. Then the keyboard: A adds after the selected layer, Ctrl+C /
+// the graph saves as a version; an edge is cut with Delete and restored with Ctrl+Z. Then the keyboard: A adds after the selected layer, Ctrl+C /
 // Ctrl+V paste a copy, Shift-click and C connect two layers, Delete removes one, Ctrl+Z brings
 // it back; past 12 nodes a minimap appears.
 // MODEL_WORKBENCH_DOCS_SCREENSHOTS=1 also writes docs/screenshots/designer-graph-{en-light,en-dark,zh-light}.png.
@@ -66,6 +66,14 @@ describe('the graph canvas', () => {
     await connectPorts(page, 'add_1', 'dense_1')
     await page.waitForTimeout(200)
     expect(await edgeCount()).toBe(4)
+    // An edge is selected by its label and cut with Delete; Ctrl+Z draws it again.
+    const label = (await page.locator('.vue-flow__edge[data-id="dense_1->add_1"] .vue-flow__edge-textwrapper').boundingBox())!
+    await page.mouse.click(label.x + label.width / 2, label.y + label.height / 2)
+    await expect.poll(() => page.locator('.vue-flow__edge.selected').count()).toBe(1)
+    await page.keyboard.press('Delete')
+    await expect.poll(() => edgeCount()).toBe(3)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => edgeCount()).toBe(4)
 
     // 16 units against the skip's 32: the Add node shows both shapes.
     await select('dense_2')
