@@ -83,6 +83,28 @@ const KERAS_ORDER: Record<string, string[]> = {
   Embedding: ['embeddings']
 }
 
+/**
+ * tfjs-layers 4.22 leaves SeparableConv2D's depth_multiplier out of the config it saves (its run
+ * folders included): taken back from the depthwise kernel's last axis in the manifest, so that the
+ * layer is rebuilt as it was trained.
+ */
+function withDepthMultipliers<T extends { modelTopology: unknown; weightsManifest?: ManifestGroup[] }>(json: T): T {
+  const shapes = new Map((json.weightsManifest ?? []).flatMap((group) => group.weights.map((w): [string, number[]] => [w.name, w.shape])))
+  const topology = structuredClone(json.modelTopology) as { config?: { layers?: Array<{ class_name?: string; config?: Record<string, unknown> }> }; model_config?: unknown }
+  const layers = topology.config?.layers ?? []
+  let changed = false
+  for (const layer of layers) {
+    const config = layer.config
+    if (layer.class_name !== 'SeparableConv2D' || !config || config.depth_multiplier !== undefined) continue
+    const kernel = [...shapes.entries()].find(([weight]) => split(weight).layer.endsWith(String(config.name)) && split(weight).variable === 'depthwise_kernel')?.[1]
+    if (kernel?.length === 4) {
+      config.depth_multiplier = kernel[3]
+      changed = true
+    }
+  }
+  return changed ? { ...json, modelTopology: topology } : json
+}
+
 /** 'dense_1/kernel' → ['dense_1', 'kernel']; tfjs may add a _<n> suffix to a variable it created twice. */
 function split(name: string): { layer: string; variable: string } {
   const cut = name.lastIndexOf('/')
@@ -105,7 +127,7 @@ export function readTfjsModel(modelJson: unknown, weightFiles: Map<string, Uint8
   }
   const topology = json.modelTopology as { keras_version?: unknown; model_config?: { keras_version?: unknown } }
   const version = typeof topology?.keras_version === 'string' ? topology.keras_version : typeof topology?.model_config?.keras_version === 'string' ? topology.model_config.keras_version : null
-  const parsed = kerasSpec(json, { keras_version: version !== null && /^3\./.test(version) ? version : null, with_weights: Array.isArray(json.weightsManifest) }, name)
+  const parsed = kerasSpec(withDepthMultipliers(json), { keras_version: version !== null && /^3\./.test(version) ? version : null, with_weights: Array.isArray(json.weightsManifest) }, name)
   // A leading Rescaling (tfjs has one) becomes the input scaling, as in a Keras file; tfjs has no Normalization.
   const scalingLayer = parsed.details.scaling_layer
   let scaling: InputScaling | null = null
