@@ -691,9 +691,8 @@ function analyse(spec: ModelSpec): Analysis {
     }
     const params = outcome.weights.reduce((sum, w) => sum + product(w.shape), 0)
     const trainableParams = outcome.weights.filter((w) => w.trainable).reduce((sum, w) => sum + product(w.shape), 0)
-    const before = errors.length
+    // Wrong explicit weights are an error, but the shapes they would fill are still known.
     checkGivenWeights(layer, outcome.weights, fail)
-    if (errors.length > before) continue
     shapeOf.set(i, outcome.output)
     layers.push({ index: i + 1, name: names[i], class_name: layer.class_name, inbound: [...inbound[i]], input_shape: inputs[0], input_shapes: inputs, output_shape: outcome.output, params, trainable_params: trainableParams, weights: outcome.weights })
   }
