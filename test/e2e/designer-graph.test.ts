@@ -190,6 +190,9 @@ describe('the graph canvas', () => {
       else expect(state, `${testid}: ${await result.innerText()}`).toBe('ok')
       expect(await result.innerText()).toMatch(/max \|Δ\|/)
     }
+    // The playground answers a regression with its value, not with class bars.
+    await expect.poll(() => byTestId(page, 'playground-value').count(), { timeout: 15_000 }).toBe(1)
+    expect(await byTestId(page, 'playground-probability').count()).toBe(0)
     await session.screenshot('designer-graph-exported')
   })
 })
