@@ -25,7 +25,10 @@ const EVERY_LAYER: Array<[string, ModelSpec]> = [
   ['GRU', model([5, 2], [{ class_name: 'GRU', config: { units: 3, activation: 'relu' } }])],
   ['SimpleRNN', model([5, 2], [{ class_name: 'SimpleRNN', config: { units: 3, use_bias: false } }])],
   ['Bidirectional', model([5, 2], [{ class_name: 'Bidirectional', config: { layer: { class_name: 'LSTM', config: { units: 3 } }, merge_mode: 'sum' } }])],
-  ['LayerNormalization', model([5, 2], [{ class_name: 'LayerNormalization', config: { epsilon: 0.01 } }])]
+  ['LayerNormalization', model([5, 2], [{ class_name: 'LayerNormalization', config: { epsilon: 0.01 } }])],
+  ['SpatialDropout1D', model([5, 2], [{ class_name: 'SpatialDropout1D', config: { rate: 0.3, seed: 4 } }])],
+  ['SpatialDropout2D', model([3, 3, 2], [{ class_name: 'SpatialDropout2D', config: { rate: 0.1 } }])],
+  ['GaussianNoise', model([4], [{ class_name: 'GaussianNoise', config: { stddev: 0.2 } }])]
 ]
 
 /** Graph specs: a residual MLP, a Concatenate of two branches, a Subtract (order matters). */

@@ -62,6 +62,10 @@ function kerasRegularizer(value: RegularizerValue): { class_name: string; config
 
 /** One layer's Keras 2 get_config() from its (canonical) spec config; a wrapped layer (Bidirectional) nested the same way. */
 function kerasLayerConfig(className: string, given: Record<string, unknown>, name: string): Record<string, unknown> {
+  // Keras 3's spatial dropouts take rate, seed, name, dtype (and data_format) only, no other keyword; tf.keras 2 defaults the rest.
+  if (className === 'SpatialDropout1D' || className === 'SpatialDropout2D') {
+    return { name, dtype: 'float32', rate: given.rate, seed: given.seed ?? null, ...(className === 'SpatialDropout2D' ? { data_format: 'channels_last' } : {}) }
+  }
   const info = has(LAYER_CLASSES, className) ? LAYER_CLASSES[className] : undefined
   const config: Record<string, unknown> = { name, trainable: given.trainable !== false, dtype: 'float32' }
   for (const field of info?.fields ?? []) {

@@ -96,6 +96,10 @@ function layerConfig(layer: ExportLayer): Json {
     case 'MaxPooling2D':
     case 'AveragePooling2D':
       return { ...common, pool_size: pair(c.pool_size), padding: c.padding, strides: pair(c.strides ?? c.pool_size), data_format: 'channels_last' }
+    case 'SpatialDropout1D':
+    case 'SpatialDropout2D':
+      // Keras 3's spatial dropouts take rate, seed, name, dtype (and data_format) only: no **kwargs, so no trainable.
+      return { name: layer.name, dtype: 'float32', rate: c.rate, seed: c.seed ?? null, ...(layer.class_name === 'SpatialDropout2D' ? { data_format: 'channels_last' } : {}) }
     default:
       return genericConfig(layer.class_name, c, layer.name)
   }
