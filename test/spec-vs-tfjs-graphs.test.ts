@@ -51,7 +51,7 @@ describe('graph specs agree with the functional tfjs model', () => {
       expect(fedBy, `${row.name} inputs`).toEqual(row.inbound)
     }
     expect(built.countParams()).toBe(summary.total_params)
-    expect((built.outputs[0].shape as (number | null)[]).slice(1)).toEqual(summary.output_shape)
+    expect((built.outputs[0].shape).slice(1)).toEqual(summary.output_shape)
 
     // A forward pass layer by layer along specGraph's order gives the model's own prediction.
     const x = tf.randomUniform([3, ...spec.input_shape], -1, 1, 'float32', 7)

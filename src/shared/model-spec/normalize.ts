@@ -55,7 +55,7 @@ export function normalizeSpec(spec: ModelSpec): ModelSpec {
   const sequential = isSequentialSpec(spec)
   const nodes = sequential
     ? spec.layers.map((_, index) => ({ index, inbound: null as string[] | null })).filter(({ index }) => spec.layers[index].class_name !== 'InputLayer')
-    : specGraph(spec).nodes.map((node) => ({ index: node.index, inbound: node.inbound as string[] | null }))
+    : specGraph(spec).nodes.map((node) => ({ index: node.index, inbound: node.inbound }))
   return {
     format: spec.format,
     version: SPEC_VERSION,
