@@ -308,6 +308,16 @@ function recurrentOutcome(className: string, config: Record<string, unknown>, in
   return { output: config.return_sequences ? [input[0], units] : [units], weights }
 }
 
+/** A Keras axis (negative counts from the end) as a position in the batch shape of rank `rank`; null for the batch axis or past the end. */
+function featureAxis(axis: number, rank: number): number | null {
+  const normalized = axis < 0 ? rank + axis : axis
+  return normalized <= 0 || normalized >= rank ? null : normalized
+}
+
+function axisOutOfRange(axis: number, rank: number, what: string, input: string): ShapeOutcome {
+  return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for ${what}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input, got: axis } }
+}
+
 function layerOutput(className: string, config: Record<string, unknown>, input: number[], trainable: boolean): ShapeOutcome {
   const weight = (name: string, shape: number[], isTrainable = true): WeightShape => ({ name, shape, trainable: trainable && isTrainable })
   switch (className) {
@@ -337,10 +347,8 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
     case 'BatchNormalization': {
       const rank = input.length + 1
       const axis = config.axis as number
-      const normalized = axis < 0 ? rank + axis : axis
-      if (normalized <= 0 || normalized >= rank) {
-        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: formatShape(input), got: axis } }
-      }
+      const normalized = featureAxis(axis, rank)
+      if (normalized === null) return axisOutOfRange(axis, rank, `its input ${formatShape(input)}`, formatShape(input))
       if (normalized !== rank - 1) {
         // TensorFlow.js applies the statistics along the last axis whatever `axis` says, so the
         // app would not compute what Keras means by the layer (and its exports would disagree).
@@ -477,10 +485,8 @@ function layerOutput(className: string, config: Record<string, unknown>, input: 
     case 'LayerNormalization': {
       const rank = input.length + 1
       const axis = config.axis as number
-      const normalized = axis < 0 ? rank + axis : axis
-      if (normalized <= 0 || normalized >= rank) {
-        return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for its input ${formatShape(input)}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: formatShape(input), got: axis } }
-      }
+      const normalized = featureAxis(axis, rank)
+      if (normalized === null) return axisOutOfRange(axis, rank, `its input ${formatShape(input)}`, formatShape(input))
       const features = input[normalized - 1]
       const weights: WeightShape[] = []
       if (config.scale) weights.push(weight('gamma', [features]))
@@ -519,9 +525,9 @@ function mergeOutput(className: string, config: Record<string, unknown>, inputs:
   }
   const rank = inputs[0].length + 1
   const axis = config.axis as number
-  const normalized = axis < 0 ? rank + axis : axis
-  if (inputs.some((shape) => shape.length + 1 !== rank) || normalized <= 0 || normalized >= rank) {
-    if (normalized <= 0 || normalized >= rank) return { field: 'axis', error: `: axis must be between -${rank - 1} and ${rank - 1} and not 0 (the batch axis) for inputs ${shapesText}, got ${axis}`, reason: 'spec.axis_out_of_range', details: { rank: rank - 1, input: shapesText, got: axis } }
+  const normalized = featureAxis(axis, rank)
+  if (normalized === null) return axisOutOfRange(axis, rank, `inputs ${shapesText}`, shapesText)
+  if (inputs.some((shape) => shape.length + 1 !== rank)) {
     return { error: `: inputs have shapes ${shapesText} (from ${from.join(', ')}); Concatenate needs inputs of one rank`, detached: true, reason: 'spec.merge_shapes', details }
   }
   const at = normalized - 1
