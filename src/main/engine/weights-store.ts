@@ -67,5 +67,21 @@ export async function loadModelFolder(tf: Tf, folder: string): Promise<LayersMod
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights)
   // A graph's Subtract is our own class: registered before tfjs deserialises the topology.
   registerCustomLayers(tf)
+  restoreDepthMultipliers(modelJson.modelTopology, weightSpecs)
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))
+}
+
+/**
+ * tfjs-layers 4.22 leaves SeparableConv2D's depth_multiplier out of the config it saves, so the
+ * layer would come back with a multiplier of 1 and refuse its own weights: put it back from the
+ * saved depthwise kernel's shape (kh, kw, in, multiplier).
+ */
+export function restoreDepthMultipliers(topology: object, weightSpecs: readonly io.WeightsManifestEntry[]): void {
+  const layers = (topology as { config?: { layers?: unknown } }).config?.layers
+  if (!Array.isArray(layers)) return
+  for (const layer of layers as Array<{ class_name?: string; config?: Record<string, unknown> }>) {
+    if (layer.class_name !== 'SeparableConv2D' || !layer.config || layer.config.depth_multiplier !== undefined) continue
+    const kernel = weightSpecs.find((spec) => spec.name === `${String(layer.config!.name)}/depthwise_kernel`)
+    if (kernel && kernel.shape.length === 4) layer.config.depth_multiplier = kernel.shape[3]
+  }
 }
