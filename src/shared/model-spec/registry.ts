@@ -154,6 +154,15 @@ const activation = (fallback: ActivationName = 'linear'): FieldDescriptor => ({ 
 const useBias: FieldDescriptor = { key: 'use_bias', kind: 'bool', label: 'Use bias', default: true }
 const initializer = (key: string, label: string, fallback: string): FieldDescriptor => ({ key, kind: 'initializer', label, options: INITIALIZER_NAMES, default: fallback })
 const regularizer = (key: string, label: string): FieldDescriptor => ({ key, kind: 'regularizer', label, options: Object.keys(REGULARIZERS), default: null, nullable: true })
+/** activation, use_bias, then the `<weight>` and bias initializers and regularizers: the tail every weighted layer shares, in Keras's order. */
+const weighted = (weight: string, label: string): FieldDescriptor[] => [
+  activation(),
+  useBias,
+  initializer(`${weight}_initializer`, `${label} initializer`, 'glorot_uniform'),
+  initializer('bias_initializer', 'Bias initializer', 'zeros'),
+  regularizer(`${weight}_regularizer`, `${label} regularizer`),
+  regularizer('bias_regularizer', 'Bias regularizer')
+]
 const pair = (key: string, label: string, fallback: [number, number], extra: Partial<FieldDescriptor> = {}): FieldDescriptor => ({ key, kind: 'int_list', label, min: 1, length: 2, default: fallback, ...extra })
 const padding: FieldDescriptor = { key: 'padding', kind: 'enum', label: 'Padding', options: ['valid', 'same'], default: 'valid' }
 const single = (key: string, label: string, fallback: number, extra: Partial<FieldDescriptor> = {}): FieldDescriptor => ({ key, kind: 'int_list', label, min: 1, length: 1, default: [fallback], ...extra })
@@ -207,12 +216,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
     name_base: 'dense',
     fields: [
       { key: 'units', kind: 'int', label: 'Units', min: 1, default: 32, required: true },
-      activation(),
-      useBias,
-      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-      initializer('bias_initializer', 'Bias initializer', 'zeros'),
-      regularizer('kernel_regularizer', 'Kernel regularizer'),
-      regularizer('bias_regularizer', 'Bias regularizer')
+      ...weighted('kernel', 'Kernel')
     ],
     fixed: { activity_regularizer: null, kernel_constraint: null, bias_constraint: null }
   },
@@ -280,12 +284,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       pair('strides', 'Strides', [1, 1]),
       padding,
       pair('dilation_rate', 'Dilation rate', [1, 1]),
-      activation(),
-      useBias,
-      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-      initializer('bias_initializer', 'Bias initializer', 'zeros'),
-      regularizer('kernel_regularizer', 'Kernel regularizer'),
-      regularizer('bias_regularizer', 'Bias regularizer')
+      ...weighted('kernel', 'Kernel')
     ],
     fixed: { data_format: 'channels_last', groups: 1, activity_regularizer: null, kernel_constraint: null, bias_constraint: null }
   },
@@ -317,12 +316,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       // Keras's third padding, "causal", is not implemented by tfjs-layers 4.22 (conv1dWithBias throws).
       padding,
       single('dilation_rate', 'Dilation rate', 1),
-      activation(),
-      useBias,
-      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-      initializer('bias_initializer', 'Bias initializer', 'zeros'),
-      regularizer('kernel_regularizer', 'Kernel regularizer'),
-      regularizer('bias_regularizer', 'Bias regularizer')
+      ...weighted('kernel', 'Kernel')
     ],
     fixed: { ...CONV_FIXED, groups: 1, kernel_constraint: null }
   },
@@ -336,12 +330,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       pair('strides', 'Strides', [1, 1]),
       padding,
       { key: 'depth_multiplier', kind: 'int', label: 'Depth multiplier', min: 1, default: 1 },
-      activation(),
-      useBias,
-      initializer('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
-      initializer('bias_initializer', 'Bias initializer', 'zeros'),
-      regularizer('depthwise_regularizer', 'Depthwise regularizer'),
-      regularizer('bias_regularizer', 'Bias regularizer')
+      ...weighted('depthwise', 'Depthwise')
     ],
     // tfjs-layers 4.22's depthwiseConv2d ignores dilationRate (its call passes none): only Keras's default is taken.
     fixed: { ...CONV_FIXED, depthwise_constraint: null, dilation_rate: [1, 1] }
@@ -379,12 +368,7 @@ export const LAYER_CLASSES: Record<string, LayerClassInfo> = {
       pair('kernel_size', 'Kernel size', [3, 3], { required: true }),
       pair('strides', 'Strides', [1, 1]),
       padding,
-      activation(),
-      useBias,
-      initializer('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-      initializer('bias_initializer', 'Bias initializer', 'zeros'),
-      regularizer('kernel_regularizer', 'Kernel regularizer'),
-      regularizer('bias_regularizer', 'Bias regularizer')
+      ...weighted('kernel', 'Kernel')
     ],
     // tfjs-layers 4.22's conv2dTranspose ignores dilationRate and has no outputPadding: only Keras's defaults are taken.
     fixed: { ...CONV_FIXED, kernel_constraint: null, dilation_rate: [1, 1], output_padding: null, groups: 1 }
