@@ -1,12 +1,10 @@
 // Localised names for what the spec registry describes in English (field labels, layer
-// descriptions), with the registry's own English as the fallback; and the drag-and-drop types.
+// descriptions), with the registry's own English as the fallback; and the palette's drag-and-drop type.
 import { LAYER_CLASSES, type FieldDescriptor } from '../../../../shared/model-spec'
 import { hasMessage, locale, t } from '../../i18n'
 
 /** dataTransfer type of a palette item being dragged (value: the class name). */
 export const PALETTE_MIME = 'application/x-workbench-layer'
-/** dataTransfer type of a layer card being moved (value: its 0-based index). */
-export const MOVE_MIME = 'application/x-workbench-move'
 
 export function fieldLabel(field: FieldDescriptor): string {
   const key = `designer.field.${field.key}`
