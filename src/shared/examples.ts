@@ -20,6 +20,10 @@ const conv2d = (name: string, filters: number, kernel: number, extra: Record<str
 const conv1d = (name: string, filters: number, kernel: number, extra: Record<string, unknown> = {}): LayerSpec => ({ class_name: 'Conv1D', config: { name, filters, kernel_size: [kernel], activation: 'relu', ...extra } })
 const layer = (class_name: string, name: string, extra: Record<string, unknown> = {}): LayerSpec => ({ class_name, config: { name, ...extra } })
 
+/** The templates' training: Adam at `learningRate`, accuracy, no validation split (the floor is measured on the test split). */
+const adamTemplate = (learningRate: number, loss: TrainingConfigInput['loss'], budget: TrainingConfigInput['budget'], batchSize: number) =>
+  config({ optimizer: { name: 'adam', learning_rate: learningRate }, loss, metrics: ['accuracy'], budget, batch_size: batchSize, validation: { kind: 'none' } })
+
 /** Seed 004's hand-picked initial weights (kernel, bias per Dense layer, flattened row-major). */
 export const SEED_004_INITIAL_WEIGHTS: number[][][] = [
   [[-0.82203424, -0.9185806, 0.03494298], [0, 0, 0]],
@@ -182,14 +186,7 @@ export const EXAMPLES: Example[] = [
       dense('fc2', 84, 'relu'),
       dense('output', 10, 'softmax')
     ]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.002 },
-      loss: 'sparse_categorical_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'steps', steps: 700, eval_every: 700 },
-      batch_size: 64,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.002, 'sparse_categorical_crossentropy', { kind: 'steps', steps: 700, eval_every: 700 }, 64),
     dataset_id: 'mnist'
   },
   {
@@ -207,14 +204,7 @@ export const EXAMPLES: Example[] = [
       node(layer('Add', 'skip_2'), ['skip_1', 'dense_3']),
       dense('output', 1, 'sigmoid')
     ]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.003 },
-      loss: 'binary_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'epochs', epochs: 40 },
-      batch_size: 32,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.003, 'binary_crossentropy', { kind: 'epochs', epochs: 40 }, 32),
     dataset_id: 'breast-cancer'
   },
   {
@@ -234,14 +224,7 @@ export const EXAMPLES: Example[] = [
       layer('GlobalAveragePooling2D', 'gap'),
       dense('output', 10, 'softmax')
     ]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.005 },
-      loss: 'sparse_categorical_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'steps', steps: 600, eval_every: 600 },
-      batch_size: 64,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.005, 'sparse_categorical_crossentropy', { kind: 'steps', steps: 600, eval_every: 600 }, 64),
     dataset_id: 'mnist'
   },
   {
@@ -257,14 +240,7 @@ export const EXAMPLES: Example[] = [
       layer('GlobalAveragePooling1D', 'gap'),
       dense('output', 1, 'sigmoid')
     ]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.01 },
-      loss: 'binary_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'epochs', epochs: 30 },
-      batch_size: 32,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.01, 'binary_crossentropy', { kind: 'epochs', epochs: 30 }, 32),
     dataset_id: 'running-sum'
   },
   {
@@ -274,14 +250,7 @@ export const EXAMPLES: Example[] = [
     description:
       'A recurrent network reads the [20, 1] sequence one step at a time: LSTM(16) keeps a state that carries the running total from step to step, and Dense(1, sigmoid) reads the last state: is the sum above zero? Adam, 6 epochs on running-sum.',
     spec: spec('lstm-running-sum', [20, 1], [layer('LSTM', 'lstm', { units: 16 }), dense('output', 1, 'sigmoid')]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.01 },
-      loss: 'binary_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'epochs', epochs: 6 },
-      batch_size: 32,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.01, 'binary_crossentropy', { kind: 'epochs', epochs: 6 }, 32),
     dataset_id: 'running-sum'
   },
   {
@@ -295,14 +264,7 @@ export const EXAMPLES: Example[] = [
       layer('GlobalAveragePooling1D', 'average'),
       dense('output', 4, 'softmax')
     ]),
-    config: config({
-      optimizer: { name: 'adam', learning_rate: 0.01 },
-      loss: 'sparse_categorical_crossentropy',
-      metrics: ['accuracy'],
-      budget: { kind: 'epochs', epochs: 10 },
-      batch_size: 32,
-      validation: { kind: 'none' }
-    }),
+    config: adamTemplate(0.01, 'sparse_categorical_crossentropy', { kind: 'epochs', epochs: 10 }, 32),
     dataset_id: 'tokens'
   }
 ]
