@@ -5,6 +5,7 @@
 // bottom with the canvas's layout (dagre, lib/graph-layout.ts), skips routed around the boxes.
 // Pure string building, so the same picture can be tested here and rasterised to PNG in the page.
 // The text is Keras's own words (a file, not the UI).
+import { formatShape as formatBatchShape } from '../../../../shared/model-spec'
 import { layoutGraphDetailed, type Point } from '../../lib/graph-layout'
 
 /** One box of the diagram. Shapes exclude the batch axis; null when inference failed there. */
@@ -48,8 +49,7 @@ const TITLE_HEIGHT = 28
 
 /** A shape as Keras prints it, batch axis first: (None, 28, 28, 1); '?' where unknown. */
 export function formatShape(shape: readonly number[] | null): string {
-  if (shape === null) return '?'
-  return `(${['None', ...shape.map(String)].join(', ')})`
+  return shape === null ? '?' : formatBatchShape([null, ...shape])
 }
 
 function escapeXml(text: string): string {
