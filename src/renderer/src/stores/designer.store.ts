@@ -65,6 +65,13 @@ export const NODE_STEP = 118
 /** Where pasted layers land relative to the copied ones. */
 export const PASTE_OFFSET = 40
 
+/** Where a node placed directly below `anchor` (its top-left at `at`) goes: a step down; under the wider input node, centred. */
+function placedBelow(anchor: string, at: Point): Point {
+  return anchor === MODEL_INPUT
+    ? { x: at.x + (INPUT_NODE_SIZE.width - NODE_SIZE.width) / 2, y: at.y + INPUT_NODE_SIZE.height + NODE_STEP - NODE_SIZE.height }
+    : { x: at.x, y: at.y + NODE_STEP }
+}
+
 /** Node positions (top-left corners) of a spec laid out top to bottom; `sizes` are measured node sizes by id. */
 export function designLayout(spec: ModelSpec, sizes: Record<string, { width: number; height: number }> = {}): Record<string, Point> {
   const graph = designGraph(spec)
@@ -325,7 +332,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
     },
     /** Whether the design is a graph rather than a plain chain (then list positions mean nothing and edits go through the graph). */
     isGraph(): boolean {
-      return !designGraph(this.spec).sequential
+      return !this.graph.sequential
     },
     /** The name of the layer at a 0-based index. */
     nameAt(index: number): string | null {
@@ -371,7 +378,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
       this.edit((spec) => void insertLayerAfter(spec, anchor, layer))
       if (base) {
         if (fed) for (const below of downstreamOf(this.spec, newName)) if (this.positions[below]) this.positions[below] = { x: this.positions[below].x, y: this.positions[below].y + NODE_STEP }
-        this.positions[newName] = { x: anchor === MODEL_INPUT ? base.x + (INPUT_NODE_SIZE.width - NODE_SIZE.width) / 2 : base.x, y: base.y + (anchor === MODEL_INPUT ? INPUT_NODE_SIZE.height + NODE_STEP - NODE_SIZE.height : NODE_STEP) }
+        this.positions[newName] = placedBelow(anchor, base)
       }
       this.setSelection([newName])
       return newName
@@ -452,7 +459,7 @@ const useDesignerStoreDefinition = defineStore('designer', {
       for (const id of missing) {
         const anchor = graph.edges.find((e) => e.to === id && next[e.from])?.from
         if (anchor && !graph.edges.some((e) => e.from === anchor && e.to !== id && missing.includes(e.to))) {
-          next[id] = { x: next[anchor].x, y: next[anchor].y + (anchor === MODEL_INPUT ? INPUT_NODE_SIZE.height + NODE_STEP - NODE_SIZE.height : NODE_STEP) }
+          next[id] = placedBelow(anchor, next[anchor])
           continue
         }
         fresh ??= designLayout(this.spec)
