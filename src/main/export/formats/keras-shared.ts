@@ -9,6 +9,7 @@ import { buildModel } from '../../engine/model-builder'
 import { applyScaling } from '../from-tfjs'
 import { ExportRefusal, maxAbsDiff, type ExportLayer, type ExportModel, type ExportSample, type Verification } from '../types'
 import { headerSection, inputSection, outputSection } from '../helpers/readme'
+import { checkScalingSize } from '../helpers/scaling'
 import { specWithWeights, type ModelImport } from '../import/types'
 
 /** The Keras 3 release whose file layout the exports follow (written as keras_version). */
@@ -165,6 +166,7 @@ function nested(values: number[], shape: number[]): unknown {
 export function scalingLayerConfig(model: ExportModel, format: string): ScalingLayerConfig | null {
   const scaling = model.scaling
   if (!scaling) return null
+  checkScalingSize(format, format, model.input_shape, scaling)
   if (scaling.scale.some((s) => !(s > 0) || !Number.isFinite(s))) {
     throw new ExportRefusal(format, null, `${format}: the input scaling has a zero, negative or non-finite scale, which Keras's Normalization cannot hold; export as ONNX or PyTorch`)
   }

@@ -13,6 +13,7 @@ import { onnx } from 'onnx-proto'
 import { ExportRefusal, maxAbsDiff, type ExportLayer, type ExportModel, type ExportSample, type ExportTensor, type Exporter, type Verification } from '../types'
 import { PREPROCESS_JS, preprocessJs } from '../helpers/preprocess-js'
 import { headerSection, inputSection, outputSection } from '../helpers/readme'
+import { checkScalingSize } from '../helpers/scaling'
 import { MODEL_INPUT } from '../../../shared/model-spec/graph'
 import { fullConfig, intPairs } from '../../../shared/model-spec/registry'
 
@@ -631,13 +632,10 @@ function exportedPreprocessing(model: ExportModel): ExportModel['preprocessing']
 export function onnxModel(model: ExportModel): onnx.ModelProto {
   for (const layer of model.layers) if (!SUPPORTED.has(layer.class_name)) refuse(layer, 'the format has no counterpart for this layer class')
   const g = new Graph()
-  const features = model.input_shape.reduce((a, b) => a * b, 1)
   let input: Value = { name: 'input', rank: model.input_shape.length + 1, layout: 'nhwc' }
   if (model.scaling) {
     const s = model.scaling
-    if (s.offset.length !== features || s.scale.length !== features) {
-      throw new ExportRefusal(FORMAT, null, `ONNX export: the input scaling has ${s.offset.length} offsets and ${s.scale.length} scales for ${features} input features`)
-    }
+    checkScalingSize(FORMAT, 'ONNX export', model.input_shape, s)
     if (s.uniform) {
       if (s.uniform.offset !== 0) input = g.op('Sub', input, 'input_scaling', [g.float('input_scaling/offset', [], [s.uniform.offset])])
       if (s.uniform.scale !== 1) input = g.op('Mul', input, 'input_scaling', [g.float('input_scaling/scale', [], [s.uniform.scale])])

@@ -18,6 +18,7 @@ import { applyScaling } from '../from-tfjs'
 import { ExportRefusal, maxAbsDiff, type ExportModel, type Exporter, type InputScaling, type Preprocessing, type Verification } from '../types'
 import { PREPROCESS_JS, preprocessJs } from '../helpers/preprocess-js'
 import { headerSection, inputSection, outputSection } from '../helpers/readme'
+import { checkScalingSize } from '../helpers/scaling'
 
 type Tf = typeof TfjsModule
 type ModelArtifacts = TfjsModule.io.ModelArtifacts
@@ -44,10 +45,7 @@ export type ScalingPlan =
 
 export function scalingPlan(inputShape: number[], scaling: InputScaling | null): ScalingPlan {
   if (!scaling) return { kind: 'none' }
-  const features = inputShape.reduce((a, b) => a * b, 1)
-  if (scaling.offset.length !== features || scaling.scale.length !== features) {
-    throw new ExportRefusal(FORMAT, null, `TF.js export: the input scaling has ${scaling.offset.length} offsets and ${scaling.scale.length} scales for ${features} input features`)
-  }
+  checkScalingSize(FORMAT, 'TF.js export', inputShape, scaling)
   // Rescaling computes x·scale (+ offset): exact only without an offset.
   if (scaling.uniform && scaling.uniform.offset === 0) return { kind: 'rescaling', scale: scaling.uniform.scale }
   const last = inputShape[inputShape.length - 1]

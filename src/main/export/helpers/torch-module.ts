@@ -13,6 +13,7 @@ import { MODEL_INPUT } from '../../../shared/model-spec/graph'
 import { fullConfig } from '../../../shared/model-spec/registry'
 import { ExportRefusal, type ExportLayer, type ExportModel, type ExportTensor } from '../types'
 import type { NamedTensor } from './safetensors'
+import { checkScalingSize } from './scaling'
 
 /** How one Keras weight becomes one state_dict entry. */
 export interface TorchTensorMap {
@@ -772,10 +773,7 @@ function kerasWeight(map: TorchTensorMap, weights: ExportTensor[]): ExportTensor
 export function stateTensors(model: ExportModel, plan: TorchPlan, format: string, weights?: Map<number, ExportTensor[]>): NamedTensor[] {
   const out: NamedTensor[] = []
   if (model.scaling) {
-    const features = model.input_shape.reduce((a, b) => a * b, 1)
-    if (model.scaling.offset.length !== features || model.scaling.scale.length !== features) {
-      throw new ExportRefusal(format, null, `The input scaling has ${model.scaling.offset.length} offsets and ${model.scaling.scale.length} scales for ${features} input features; re-import the data set.`)
-    }
+    checkScalingSize(format, `The ${format} export`, model.input_shape, model.scaling)
     out.push({ name: 'input_offset', shape: [...model.input_shape], data: Float32Array.from(model.scaling.offset) })
     out.push({ name: 'input_scale', shape: [...model.input_shape], data: Float32Array.from(model.scaling.scale) })
   }
