@@ -4,8 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel } from '../src/main/engine/model-builder'
-import { trainingProblems, type LayerSpec, type ModelSpec } from '../src/shared/model-spec'
-import { requireTrainable } from '../src/main/services/spec-checks'
+import { inferShapes, trainingProblems, type LayerSpec, type ModelSpec } from '../src/shared/model-spec'
+import { requireTrainableSpec } from '../src/main/services/spec-checks'
 
 const model = (inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name: 'm', input_shape: inputShape, layers })
 const tail: LayerSpec[] = [{ class_name: 'Flatten', config: {} }, { class_name: 'Dense', config: { units: 1 } }]
@@ -37,9 +37,10 @@ beforeAll(async () => {
 describe('layers tfjs cannot train', () => {
   it.each(CASES)('%s: tfjs fails, the rule names the layer and field, the fixed spec trains', async (_name, bad, fixed, reason, field) => {
     expect(await trainError(bad)).not.toBeNull()
-    expect(trainingProblems(bad)).toMatchObject([{ layer: 1, reason, field }])
-    expect(() => requireTrainable(bad)).toThrow(expect.objectContaining({ code: 'bad_input', reason }))
-    expect(trainingProblems(fixed)).toEqual([])
+    expect(trainingProblems(bad, inferShapes(bad))).toMatchObject([{ layer: 1, reason, field }])
+    expect(() => requireTrainableSpec(bad)).toThrow(expect.objectContaining({ code: 'bad_input', reason }))
+    expect(trainingProblems(fixed, inferShapes(fixed))).toEqual([])
+    expect(requireTrainableSpec(fixed).ok).toBe(true)
     expect(await trainError(fixed)).toBeNull()
   })
 })

@@ -9,7 +9,7 @@ import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import type { Handlers } from './dispatcher'
 import { chooseWeights } from './weights-choice'
-import { requireInputFits, requireTrainable, requireValidSpec } from './spec-checks'
+import { requireInputFits, requireTrainableSpec } from './spec-checks'
 
 export function createGradientCheck(ctx: ServiceContext, datasets: Datasets): { handlers: Pick<Handlers, 'runs.gradientCheck'> } {
   const { store, folders, dataDir, emit } = ctx
@@ -29,8 +29,7 @@ export function createGradientCheck(ctx: ServiceContext, datasets: Datasets): { 
           return { ...result, source: { kind: 'run' as const, run_id: run.id, which: chosen.which, epoch: chosen.epoch } }
         }
         const spec = request.spec!
-        requireValidSpec(spec)
-        requireTrainable(spec)
+        requireTrainableSpec(spec)
         const descriptor = await datasets.get(request.dataset_id!)
         requireInputFits(spec, descriptor)
         const loss = request.loss ?? lossForTask(descriptor.task).loss

@@ -8,7 +8,7 @@ import { findLearningRateJob } from '../engine/supervisor'
 import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
-import { requireInputFits, requireTrainable, requireValidSpec } from './spec-checks'
+import { requireInputFits, requireTrainableSpec } from './spec-checks'
 
 export function createInsights(ctx: ServiceContext, datasets: Datasets): { handlers: Pick<Handlers, 'runs.distributions' | 'runs.findLearningRate'> } {
   const { store, folders, dataDir, emit } = ctx
@@ -20,8 +20,7 @@ export function createInsights(ctx: ServiceContext, datasets: Datasets): { handl
       },
       'runs.findLearningRate': async (request) => {
         const { spec, config } = request
-        const checked = requireValidSpec(spec)
-        requireTrainable(spec)
+        const checked = requireTrainableSpec(spec)
         const tooBig = checkSpecLimits(checked.summary, config.batch_size)
         if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`, { reason: 'run.model_too_big', details: { problem: tooBig } })
         const start = request.start ?? 1e-7

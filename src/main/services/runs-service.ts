@@ -25,7 +25,7 @@ import type { Datasets } from './datasets-service'
 import { WorkbenchError, type Handlers } from './dispatcher'
 import { packageVersion } from './versions'
 import { chooseWeights } from './weights-choice'
-import { requireInputFits, requireTrainable, requireValidSpec } from './spec-checks'
+import { requireInputFits, requireTrainableSpec } from './spec-checks'
 
 type RunMethods =
   | 'runs.start'
@@ -425,8 +425,7 @@ export function createRuns(ctx: ServiceContext, datasets: Datasets, options: Run
   }
 
   async function startRun(request: { name?: string; spec: ModelSpec; config: TrainingConfig; dataset_id: string }, runId?: string): Promise<{ run_id: string }> {
-    const checked = requireValidSpec(request.spec)
-    requireTrainable(request.spec)
+    const checked = requireTrainableSpec(request.spec)
     const tooBig = checkSpecLimits(checked.summary, request.config.batch_size)
     if (tooBig) throw new WorkbenchError('bad_input', `the model is too big to train: ${tooBig}`, { reason: 'run.model_too_big', details: { problem: tooBig } })
     const monitorProblem = checkMonitor(trainingConfigSchema.parse(request.config))

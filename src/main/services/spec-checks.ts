@@ -13,12 +13,15 @@ export function requireValidSpec(spec: ModelSpec): ReturnType<typeof validateSpe
 }
 
 /**
- * A typed error (`train.dilated_gradient`, `train.layer_norm_gradient`) when the spec has a layer
- * that tfjs runs but cannot train (trainingProblems): refused before a trainer is forked.
+ * requireValidSpec for a spec about to be trained: also a typed error (`train.dilated_gradient`,
+ * `train.layer_norm_gradient`) when a layer is one tfjs runs but cannot train (trainingProblems),
+ * refused before a trainer is forked.
  */
-export function requireTrainable(spec: ModelSpec): void {
-  const [problem] = trainingProblems(spec)
+export function requireTrainableSpec(spec: ModelSpec): ReturnType<typeof requireValidSpec> {
+  const checked = requireValidSpec(spec)
+  const [problem] = trainingProblems(spec, checked.summary!)
   if (problem) throw new WorkbenchError('bad_input', problem.message, { reason: problem.reason, details: problem.details })
+  return checked
 }
 
 /** A `run.input_shape_mismatch` error unless the model's input takes the data set's samples (inputShapeFits). */

@@ -11,7 +11,7 @@ import { notFound, type ServiceContext } from './context'
 import type { Datasets } from './datasets-service'
 import type { Handlers } from './dispatcher'
 import type { Runs } from './runs-service'
-import { requireTrainable, requireValidSpec } from './spec-checks'
+import { requireTrainableSpec } from './spec-checks'
 
 type SweepMethods = 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.pause' | 'sweeps.resume' | 'sweeps.cancel' | 'sweeps.retry'
 
@@ -185,8 +185,7 @@ export function createSweeps(ctx: ServiceContext, datasets: Datasets, runs: Runs
   }
 
   async function create(request: Parameters<Handlers['sweeps.create']>[0]): Promise<SweepSummary> {
-    requireValidSpec(request.spec)
-    requireTrainable(request.spec)
+    requireTrainableSpec(request.spec)
     const descriptor = await datasets.get(request.dataset_id)
     const mode = request.mode ?? 'grid'
     const points = expandSweep({ base_config: request.base_config, axes: request.axes, mode, ...(request.trials === undefined ? {} : { trials: request.trials }), seed: request.seed ?? 0 })

@@ -5,7 +5,7 @@
 // Train view says the same beside a disabled Start.
 import type { ErrorDetails } from '../errors'
 import type { ModelSpec } from './schema'
-import { validateSpec, resolvedConfig } from './validate'
+import { resolvedConfig, type ShapeSummary } from './validate'
 import { layerNames } from './registry'
 
 export interface TrainingProblem {
@@ -25,13 +25,11 @@ function anyAbove1(value: unknown): boolean {
   return (Array.isArray(value) ? value : [value]).some((v) => typeof v === 'number' && v > 1)
 }
 
-/** The layers of a spec that tfjs cannot train, in order; empty for an invalid spec (validation speaks first). */
-export function trainingProblems(spec: ModelSpec): TrainingProblem[] {
-  const checked = validateSpec(spec)
-  if (!checked.ok || !checked.summary) return []
+/** The layers of a valid spec that tfjs cannot train, in order, from its validation summary. */
+export function trainingProblems(spec: ModelSpec, summary: ShapeSummary): TrainingProblem[] {
   const names = layerNames(spec.layers)
   const problems: TrainingProblem[] = []
-  for (const shape of checked.summary.layers) {
+  for (const shape of summary.layers) {
     const layer = spec.layers[shape.index - 1]
     const c = resolvedConfig(layer)
     const at = { layer: shape.index, class_name: layer.class_name, name: names[shape.index - 1] }

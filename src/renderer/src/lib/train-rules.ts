@@ -1,7 +1,7 @@
 // What the Train view decides without the back end: default settings from the data set's task,
 // and whether Start is allowed (with the reason shown when it is not).
 import { inputShapeFits, type DatasetDescriptor, type Task } from '../../../shared/dataset'
-import { trainingProblems, type ModelSpec } from '../../../shared/model-spec'
+import { trainingProblems, type ModelSpec, type ShapeSummary } from '../../../shared/model-spec'
 import { specErrorText } from '../components/errors'
 import { lossForTask, lossesForTask, trainingConfigSchema, type BackendChoice, type TrainingConfig } from '../../../shared/training'
 
@@ -27,7 +27,7 @@ export interface Refusal {
 
 export interface StartCheckInput {
   spec: ModelSpec
-  validation: { ok: boolean; errors: { message: string; layer?: number | null }[] }
+  validation: { ok: boolean; errors: { message: string; layer?: number | null }[]; summary?: ShapeSummary | null }
   dataset: DatasetDescriptor | null | undefined
   busy: boolean
   config?: TrainingConfig
@@ -57,7 +57,7 @@ export function startRefusal(input: StartCheckInput): Refusal | null {
     const first = input.validation.errors[0]
     return { key: 'train.refuse.invalidSpec', params: { count: input.validation.errors.length, message: first ? specErrorText(first) : '' } }
   }
-  const [untrainable] = trainingProblems(input.spec)
+  const [untrainable] = input.validation.summary ? trainingProblems(input.spec, input.validation.summary) : []
   if (untrainable) return { key: 'train.refuse.untrainable', params: { message: specErrorText(untrainable) } }
   const misfit = datasetMisfit(input.spec, input.outputShape ?? null, input.dataset)
   if (misfit) return { key: misfit.key.replace('train.fit.', 'train.refuse.'), params: misfit.params }
