@@ -37,6 +37,20 @@ if (!HAS_TORCH) console.warn('export-torch-job: SKIPPING the job runs: /usr/bin/
 const withTorch = HAS_TORCH ? it : it.skip
 const ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' }
 
+/** Runs each folder's train.py as `python train.py` would, all in one Python process (torch imported once). */
+async function trainAll(dirs: string[], timeout: number): Promise<void> {
+  const driver = `
+import runpy, sys
+for d in sys.argv[1:]:
+    for m in ('model', 'train'):
+        sys.modules.pop(m, None)
+    sys.argv = [d + '/train.py']
+    runpy.run_path(d + '/train.py', run_name='__main__')
+    sys.path.remove(d)
+`
+  await run(PYTHON, ['-c', driver, ...dirs], { env: ENV, timeout })
+}
+
 const SPEC = spec('tiny', [4], [
   { class_name: 'Dense', config: { units: 8, activation: 'relu' } },
   { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }
@@ -290,16 +304,7 @@ describe('torch-job export', () => {
       await torchJobExporter.write(exportModel, dir)
       cases.push({ name: variant.name, dir, app, epochs: outcome.epochs, bestEpoch: outcome.ended.best_epoch })
     }
-    const driver = `
-import runpy, sys
-for d in sys.argv[1:]:
-    for m in ('model', 'train'):
-        sys.modules.pop(m, None)
-    sys.argv = [d + '/train.py']
-    runpy.run_path(d + '/train.py', run_name='__main__')
-    sys.path.remove(d)
-`
-    await run(PYTHON, ['-c', driver, ...cases.map((c) => c.dir)], { env: ENV, timeout: 120_000 })
+    await trainAll(cases.map((c) => c.dir), 120_000)
     const report: string[] = []
     for (const c of cases) {
       const imported = await importTorchJob(c.dir)
@@ -397,16 +402,7 @@ for d in sys.argv[1:]:
     }
     const job = JSON.parse(await readFile(join(cases[0].dir, 'job.json'), 'utf8')) as { regularizers: unknown[] }
     expect(job.regularizers).toEqual([{ key: 'd1.weight', l1: 0, l2: 0.001 }])
-    const driver = `
-import runpy, sys
-for d in sys.argv[1:]:
-    for m in ('model', 'train'):
-        sys.modules.pop(m, None)
-    sys.argv = [d + '/train.py']
-    runpy.run_path(d + '/train.py', run_name='__main__')
-    sys.path.remove(d)
-`
-    await run(PYTHON, ['-c', driver, ...cases.map((c) => c.dir)], { env: ENV, timeout: 180_000 })
+    await trainAll(cases.map((c) => c.dir), 180_000)
     const report: string[] = []
     for (const c of cases) {
       const imported = await importTorchJob(c.dir)
