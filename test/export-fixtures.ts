@@ -1,12 +1,17 @@
 // Models for the exporter tests: built by the app's own builder (seeded weights, so every test
 // sees the same numbers), wrapped as the ExportModel the export job gives a format, with raw
 // held-out rows and the app's predictions for them.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel } from '../src/main/engine/model-builder'
 import { applyScaling, buildExportModel, inputScaling, referenceSample } from '../src/main/export/from-tfjs'
 import type { ExportModel, ExportSample, InputScaling, Preprocessing } from '../src/main/export/types'
 import { createRandom } from '../src/main/engine/seeded-random'
 import type { LayerSpec, ModelSpec } from '../src/shared/model-spec'
+import { createDispatcher } from '../src/main/services/dispatcher'
+import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
 
 export const spec = (name: string, inputShape: number[], layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 1, name, input_shape: inputShape, layers })
 
@@ -42,6 +47,36 @@ export const FIXTURE_SPECS = {
     { class_name: 'Dense', config: { units: 4, activation: 'softmax' } }
   ])
 } satisfies Record<string, ModelSpec>
+
+/** A workbench service on a fresh data folder, called through the contract's dispatcher. */
+export interface TestWorkbench {
+  dataDir: string
+  service: WorkbenchService
+  /** One contract call: its result, or a throw `code: message` when it fails. */
+  call<T = unknown>(method: string, request: unknown): Promise<T>
+  /** Closes the service and removes its data folder. */
+  close(): Promise<void>
+}
+
+/** Opens a browser-host workbench in a new temporary folder named `prefix…`. */
+export async function openTestWorkbench(prefix: string): Promise<TestWorkbench> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix))
+  const service = await openWorkbench({ dataDir, host: 'browser' })
+  const dispatch = createDispatcher(service.handlers)
+  return {
+    dataDir,
+    service,
+    async call<T>(method: string, request: unknown): Promise<T> {
+      const result = await dispatch(method, request)
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`)
+      return result.result as T
+    },
+    async close() {
+      await service.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}
 
 export interface Fixture {
   model: ExportModel

@@ -1,15 +1,14 @@
 // Exports end to end through the contract: a run trained in a real trainer process, exported in
 // every registered model format by the export job (written, reloaded by an independent reader,
 // compared on held-out RAW rows), recorded with sha256; predict takes raw rows by column name.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema } from '../src/shared/training'
-import { createDispatcher } from '../src/main/services/dispatcher'
-import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
+import type { WorkbenchService } from '../src/main/services/workbench'
+import { openTestWorkbench, type TestWorkbench } from './export-fixtures'
 import { modelExporters } from '../src/main/export/registry'
 import { PARITY_TOLERANCE } from '../src/main/export/types'
 import { findPythonTorch, runPython } from '../src/main/export/helpers/python-torch'
@@ -35,25 +34,17 @@ function csvRecords(path: string, count: number): Array<Record<string, string>> 
 }
 
 describe('exports through the contract', () => {
+  let wb: TestWorkbench
   let dataDir: string
   let service: WorkbenchService
-  let call: (method: string, request: unknown) => Promise<unknown>
   let diabetesRun: string
   let wineRun: string
-
-  async function ok<T>(method: string, request: unknown): Promise<T> {
-    return call(method, request) as Promise<T>
-  }
+  const call = (method: string, request: unknown): Promise<unknown> => wb.call(method, request)
+  const ok = <T>(method: string, request: unknown): Promise<T> => wb.call<T>(method, request)
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mw-export-'))
-    service = await openWorkbench({ dataDir, host: 'browser' })
-    const dispatch = createDispatcher(service.handlers)
-    call = async (method, request) => {
-      const result = await dispatch(method, request)
-      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`)
-      return result.result
-    }
+    wb = await openTestWorkbench('mw-export-')
+    ;({ dataDir, service } = wb)
     // Diabetes: standardised on its training rows (the raw-data check of the export issue).
     const config = trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'adam', learning_rate: 0.05 }, budget: { kind: 'epochs', epochs: 20 }, metrics: ['mae'], batch_size: 32, validation: { kind: 'none' }, seed: 3 })
     ;({ run_id: diabetesRun } = await ok<{ run_id: string }>('runs.start', { spec: tableSpec(10, 1, 'linear'), config, dataset_id: 'diabetes' }))
@@ -78,8 +69,7 @@ describe('exports through the contract', () => {
   }, 240_000)
 
   afterAll(async () => {
-    await service?.close()
-    rmSync(dataDir, { recursive: true, force: true })
+    await wb?.close()
   })
 
   it('predicts from raw rows by column name, as the file has them', async () => {

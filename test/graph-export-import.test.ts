@@ -3,15 +3,12 @@
 // (written and verified in a trainer process), and each file opened again by models.import (the
 // Designer's "Open file…"): the graph comes back with its weights, and as a run on the same data
 // set it evaluates to the original run's test metrics.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { normalizeSpec, type LayerSpec, type ModelSpec } from '../src/shared/model-spec'
 import { trainingConfigSchema } from '../src/shared/training'
-import { createDispatcher } from '../src/main/services/dispatcher'
-import { openWorkbench, type WorkbenchService } from '../src/main/services/workbench'
+import type { WorkbenchService } from '../src/main/services/workbench'
+import { openTestWorkbench, type TestWorkbench } from './export-fixtures'
 import { tarArchive } from '../src/main/services/exports'
 
 const graph = (name: string, layers: LayerSpec[]): ModelSpec => ({ format: 'model-workbench/spec', version: 2, name, input_shape: [10], layers })
@@ -34,29 +31,21 @@ const SPECS = {
 }
 
 describe('graph models: export job and models.import', () => {
-  let dataDir: string
+  let wb: TestWorkbench
   let service: WorkbenchService
-  let call: (method: string, request: unknown) => Promise<unknown>
   const runs: Record<string, string> = {}
-  const ok = async <T>(method: string, request: unknown): Promise<T> => call(method, request) as Promise<T>
+  const ok = <T>(method: string, request: unknown): Promise<T> => wb.call<T>(method, request)
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mw-graph-export-'))
-    service = await openWorkbench({ dataDir, host: 'browser' })
-    const dispatch = createDispatcher(service.handlers)
-    call = async (method, request) => {
-      const result = await dispatch(method, request)
-      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`)
-      return result.result
-    }
+    wb = await openTestWorkbench('mw-graph-export-')
+    service = wb.service
     const config = trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'adam', learning_rate: 0.05 }, budget: { kind: 'epochs', epochs: 3 }, metrics: ['mae'], batch_size: 64, validation: { kind: 'none' }, seed: 3 })
     for (const [name, spec] of Object.entries(SPECS)) runs[name] = (await ok<{ run_id: string }>('runs.start', { spec, config, dataset_id: 'diabetes' })).run_id
     for (const id of Object.values(runs)) await service.waitForRun(id)
   }, 240_000)
 
   afterAll(async () => {
-    await service?.close()
-    rmSync(dataDir, { recursive: true, force: true })
+    await wb?.close()
   })
 
   async function upload(name: string, bytes: Uint8Array): Promise<string> {
