@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { FIXTURE_SPECS, fixture, spec } from './export-fixtures'
+import { FIXTURE_SPECS, fixture, spec, type Fixture } from './export-fixtures'
 import { kerasExporter } from '../src/main/export/formats/keras'
 import { h5Exporter } from '../src/main/export/formats/h5'
 import { toSnakeCase } from '../src/main/export/formats/keras-shared'
@@ -196,6 +196,17 @@ function expectedKerasPaths(model: ExportModel): Array<{ path: string; shapes: n
   })
 }
 
+/** max |Δ| of the written .keras and .h5 files against the app's predictions, walked by `script` (numpy, Keras's formulas) on the fixture's raw rows. */
+function numpyForward(script: string, dir: string, kerasDir: string, h5Dir: string, f: Fixture): { keras: number; h5: number } {
+  const rawPath = join(dir, 'raw.f32')
+  const expectedPath = join(dir, 'expected.f32')
+  writeFileSync(rawPath, Buffer.from(f.sample.raw.buffer, f.sample.raw.byteOffset, f.sample.raw.byteLength))
+  writeFileSync(expectedPath, Buffer.from(f.sample.expected.buffer, f.sample.expected.byteOffset, f.sample.expected.byteLength))
+  const forward = spawnSync(PYTHON, ['-c', script, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5'), rawPath, expectedPath, String(f.sample.rows), JSON.stringify(f.model.input_shape)], { encoding: 'utf8' })
+  expect(forward.stderr).toBe('')
+  return JSON.parse(forward.stdout) as { keras: number; h5: number }
+}
+
 const folders: string[] = []
 afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })))
 
@@ -303,13 +314,7 @@ describe('Keras exporters', () => {
       expect(wantLegacy[`model_weights/${firstDense.name}/${firstDense.name}/kernel`].shape).toEqual([firstDense.input_shape.at(-1), firstDense.config.units])
 
       // Both files through numpy (Keras's formulas, float64) on the raw rows: equal to the app's predictions.
-      const rawPath = join(dir, 'raw.f32')
-      const expectedPath = join(dir, 'expected.f32')
-      writeFileSync(rawPath, Buffer.from(f.sample.raw.buffer, f.sample.raw.byteOffset, f.sample.raw.byteLength))
-      writeFileSync(expectedPath, Buffer.from(f.sample.expected.buffer, f.sample.expected.byteOffset, f.sample.expected.byteLength))
-      const forward = spawnSync(PYTHON, ['-c', FORWARD, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5'), rawPath, expectedPath, String(f.sample.rows), JSON.stringify(f.model.input_shape)], { encoding: 'utf8' })
-      expect(forward.stderr).toBe('')
-      const numpy = JSON.parse(forward.stdout) as { keras: number; h5: number }
+      const numpy = numpyForward(FORWARD, dir, kerasDir, h5Dir, f)
       console.log(`export-keras ${name}: numpy (h5py) reading Keras's formulas: max |Δ| .keras ${numpy.keras.toExponential(2)}, .h5 ${numpy.h5.toExponential(2)}`)
       expect(numpy.keras).toBeLessThan(PARITY_TOLERANCE)
       expect(numpy.h5).toBeLessThan(PARITY_TOLERANCE)
@@ -548,13 +553,7 @@ describe('Keras exporters: graph models', () => {
         expect(dump.legacy.datasets[`model_weights/${layer.name}/${layer.name}/${layer.class_name.toLowerCase()}_cell/kernel`]).toEqual({ shape: layer.weights[0].shape, dtype: '<f4' })
       }
       if (!walk) return
-      const rawPath = join(dir, 'raw.f32')
-      const expectedPath = join(dir, 'expected.f32')
-      writeFileSync(rawPath, Buffer.from(f.sample.raw.buffer, f.sample.raw.byteOffset, f.sample.raw.byteLength))
-      writeFileSync(expectedPath, Buffer.from(f.sample.expected.buffer, f.sample.expected.byteOffset, f.sample.expected.byteLength))
-      const forward = spawnSync(PYTHON, ['-c', GRAPH_FORWARD, join(kerasDir, 'model.keras'), join(h5Dir, 'model.h5'), rawPath, expectedPath, String(f.sample.rows), JSON.stringify(f.model.input_shape)], { encoding: 'utf8' })
-      expect(forward.stderr).toBe('')
-      const numpy = JSON.parse(forward.stdout) as { keras: number; h5: number }
+      const numpy = numpyForward(GRAPH_FORWARD, dir, kerasDir, h5Dir, f)
       console.log(`export-keras graph ${name}: reader .keras ${keras.max_abs_diff!.toExponential(2)}, .h5 ${h5.max_abs_diff!.toExponential(2)}; numpy (h5py) .keras ${numpy.keras.toExponential(2)}, .h5 ${numpy.h5.toExponential(2)}`)
       expect(numpy.keras).toBeLessThan(PARITY_TOLERANCE)
       expect(numpy.h5).toBeLessThan(PARITY_TOLERANCE)
