@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { planMetrics, MetricPlanError } from '../../engine/metric-plan'
 import { createRandom, permutation, range } from '../../engine/seeded-random'
-import { resolveRegularizer } from '../../../shared/model-spec/registry'
+import { REGULARIZERS, resolveRegularizer } from '../../../shared/model-spec/registry'
 import type { RegularizerValue } from '../../../shared/model-spec'
 import { ExportRefusal, type ExportModel, type ExportSample, type ExportSplit, type ExportTensor, type Exporter, type Verification, maxAbsDiff } from '../types'
 import { encodeNpy } from '../helpers/npy'
@@ -109,7 +109,7 @@ function regularizers(model: ExportModel, plan: TorchPlan): TorchJobFile['regula
       const value = key ? (config[key] as RegularizerValue | undefined) : undefined
       if (value === undefined || value === null) continue
       const resolved = resolveRegularizer(value)
-      if (resolved === undefined) throw new ExportRefusal(FORMAT, { index: layer.index, class_name: layer.class_name, name: layer.name }, `Layer ${layer.index + 1} "${layer.name}" has a ${key} the job cannot reproduce (${JSON.stringify(value)}).`)
+      if (resolved === undefined) throw new ExportRefusal(FORMAT, { index: layer.index, class_name: layer.class_name, name: layer.name }, `Layer ${layer.index + 1} "${layer.name}" has a ${key} the job cannot reproduce (${JSON.stringify(value)}); set it to ${Object.values(REGULARIZERS).map((r) => r.label).join(', ')} or none in the Designer and train again.`)
       if (!resolved) continue
       out.push({ key: tensor.key, l1: resolved.l1, l2: resolved.l2 })
     }
