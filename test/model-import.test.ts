@@ -203,6 +203,11 @@ describe('TF.js models', () => {
       const fromTar = await importModelBytes('run.tfjs.tar', new Uint8Array(tar))
       expect(fromTar.weights).toEqual(expected)
       expect(fromTar.spec).toEqual(fromFolder.spec)
+      // A preprocessing.json in the archive that is not JSON is left out, as one beside a model.json is.
+      const badSidecar = tarArchive([...['model.json', 'weights.bin'].map((name) => ({ name, data: readFileSync(join(folder, name)) })), { name: 'preprocessing.json', data: Buffer.from('{not json') }])
+      const withBadSidecar = await importModelBytes('run.tfjs.tar', new Uint8Array(badSidecar))
+      expect(withBadSidecar.weights).toEqual(expected)
+      expect(withBadSidecar.preprocessing).toBeUndefined()
       // And the imported weights rebuild the same model.
       const rebuilt = buildModel(tf, specWithWeights(fromTar), { seed: 99 })
       const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5]])

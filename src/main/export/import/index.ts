@@ -21,6 +21,15 @@ function isPreprocessing(value: unknown): value is Preprocessing {
   return typeof value === 'object' && value !== null && (value as { format?: unknown }).format === 'model-workbench/preprocessing'
 }
 
+/** A preprocessing.json that came with the model, or undefined when it is not JSON (the model imports without it, as without the file). */
+function parseSidecar(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
 /** Splits explicit weights out of a spec (our spec JSON may carry them). */
 function fromSpec(spec: ModelSpec, notices: string[]): ModelImport {
   const hasWeights = spec.layers.some((layer) => layer.weights !== undefined)
@@ -73,7 +82,7 @@ export async function importModelBytes(name: string, data: Uint8Array, options: 
     const byBase = new Map([...files.entries()].map(([file, bytes]) => [basename(file), bytes]))
     result = readJsonModel(new TextDecoder().decode(modelJson), `${name}: model.json`, byBase)
     const pre = byBase.get('preprocessing.json')
-    if (pre && options.preprocessing === undefined) options = { ...options, preprocessing: JSON.parse(new TextDecoder().decode(pre)) as unknown }
+    if (pre && options.preprocessing === undefined) options = { ...options, preprocessing: parseSidecar(new TextDecoder().decode(pre)) }
   } else if (ext === '.keras') {
     throw new WorkbenchError('bad_input', `${name} is not a .keras archive (not a zip file); save the model with model.save("model.keras") in Keras 3`, { reason: 'model_file.wrong_container', details: { file: name, expected: 'zip (.keras)' } })
   } else if (ext === '.h5' || ext === '.hdf5') {
@@ -116,14 +125,7 @@ export async function importModelFile(path: string): Promise<ModelImport> {
       // not JSON: importModelBytes says so
     }
   }
-  let preprocessing: unknown
   const sidecar = join(folder, 'preprocessing.json')
-  if (existsSync(sidecar)) {
-    try {
-      preprocessing = JSON.parse(await readFile(sidecar, 'utf8'))
-    } catch {
-      preprocessing = undefined
-    }
-  }
+  const preprocessing = existsSync(sidecar) ? parseSidecar(await readFile(sidecar, 'utf8')) : undefined
   return importModelBytes(basename(path), data, { files, preprocessing })
 }
