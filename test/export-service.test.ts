@@ -130,6 +130,19 @@ describe('exports through the contract', () => {
     }, 120_000)
   }
 
+  it('refuses a Keras export of a hard_sigmoid layer with the format\'s own reason and the formats that can hold it', async () => {
+    const config = trainingConfigSchema.parse({ loss: 'mean_squared_error', optimizer: { name: 'adam', learning_rate: 0.05 }, budget: { kind: 'epochs', epochs: 1 }, batch_size: 64, validation: { kind: 'none' }, seed: 3 })
+    const { run_id } = await ok<{ run_id: string }>('runs.start', { spec: tableSpec(10, 1, 'hard_sigmoid'), config, dataset_id: 'diabetes' })
+    await service.waitForRun(run_id)
+    for (const format of ['keras', 'h5']) {
+      const refused = await call('runs.export', { run_id, format }).then(() => null, (error: unknown) => error as Error & { reason?: string })
+      expect(refused, format).not.toBeNull()
+      // Why (Keras 3 computes hard_sigmoid otherwise), and where to go instead.
+      expect(refused!.message).toMatch(/layer 2 \(Dense "dense_2"\) uses hard_sigmoid, which Keras 3 computes as relu6\(x \+ 3\) \/ 6/)
+      expect(refused!.message).toMatch(/export it as [^;]*ONNX[^;]* instead, or replace the layer in the Designer$/)
+    }
+  }, 120_000)
+
   it('exports the last weights on request and says which epoch they hold', async () => {
     const format = modelExporters()[0].id
     const result = await ok<{ weights: { which: string; epoch: number; default: boolean } }>('runs.export', { run_id: wineRun, format, weights: 'last' })

@@ -144,7 +144,10 @@ export async function runExportJob(job: ExportJob, options: { tf?: Tf } = {}): P
     for (const layer of exportModel.layers) {
       if (!exporter.supports(layer)) {
         const others = modelExporters().filter((other) => other.id !== exporter.id && other.supports(layer)).map((other) => other.label)
-        throw new ExportRefusal(exporter.id, { index: layer.index, class_name: layer.class_name, name: layer.name }, `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") cannot be written as ${exporter.label}; ${others.length ? `export it as ${others.join(', ')} instead, or` : ''} replace the layer in the Designer`)
+        const advice = others.length ? `export it as ${others.join(', ')} instead, or replace the layer in the Designer` : 'replace the layer in the Designer'
+        // The format's own reason when it has one (it names the layer and the way out), else what the class alone says.
+        const why = exporter.refusal?.(layer) ?? `layer ${layer.index + 1} (${layer.class_name} "${layer.name}") cannot be written as ${exporter.label}`
+        throw new ExportRefusal(exporter.id, { index: layer.index, class_name: layer.class_name, name: layer.name }, `${why}; ${advice}`)
       }
     }
     // Held-out raw rows: the test split, else validation, else training rows.

@@ -155,6 +155,8 @@ export interface Exporter {
   holds: string[]
   /** Layer class names the format can write; anything else is refused with its name. */
   supports(layer: ExportLayer): boolean
+  /** Why the format cannot write this layer, naming the layer and what to do; for formats that refuse on more than the class (Keras: hard_sigmoid, bilinear resizing). */
+  refusal?(layer: ExportLayer): string | null
   /** Writes the export into `dir` (empty, created by the caller); returns the file names written (relative). */
   write(model: ExportModel, dir: string): Promise<string[]>
   /** Reloads what `write` put in `dir` with an independent reader and compares with sample.expected. Absent for formats without a model (metrics, spec). */

@@ -14,7 +14,7 @@ import { toKerasModelJson } from '../../../shared/model-spec'
 import type { ExportModel, ExportSample, Exporter, Verification } from '../types'
 import { preprocessPy } from '../helpers/preprocess-py'
 import { importModelBytes } from '../import'
-import { KERAS3_VERSION, checkKerasModel, extraLayerNames, kerasReadme, kerasSupports, kerasVariablePaths, loadH5wasm, scalingLayerConfig, verifyByImport } from './keras-shared'
+import { KERAS3_VERSION, checkKerasModel, extraLayerNames, kerasReadme, kerasRefusal, kerasSupports, kerasVariablePaths, loadH5wasm, scalingLayerConfig, verifyByImport } from './keras-shared'
 
 export const H5_FILE = 'model.h5'
 
@@ -107,6 +107,7 @@ export const h5Exporter: Exporter = {
   label: 'Keras legacy HDF5 (.h5)',
   holds: ['model.h5 (legacy Keras HDF5: architecture, trained weights, input scaling as its first layer)', 'preprocessing.json', 'preprocess.py', 'README.md'],
   supports: kerasSupports,
+  refusal: kerasRefusal,
   async write(model: ExportModel, dir: string): Promise<string[]> {
     await writeLegacyH5(model, join(dir, H5_FILE))
     await writeFile(join(dir, 'preprocessing.json'), JSON.stringify(model.preprocessing, null, 2) + '\n')

@@ -20,6 +20,7 @@ import {
   extraLayerNames,
   kerasActivation,
   kerasReadme,
+  kerasRefusal,
   kerasSupports,
   kerasVariableGroups,
   loadH5wasm,
@@ -285,6 +286,7 @@ export const kerasExporter: Exporter = {
   label: 'Keras 3 (.keras)',
   holds: ['model.keras (Keras 3: architecture, trained weights, input scaling as its first layer)', 'preprocessing.json', 'preprocess.py', 'README.md'],
   supports: kerasSupports,
+  refusal: kerasRefusal,
   async write(model: ExportModel, dir: string): Promise<string[]> {
     const archive = await kerasArchive(model)
     await writeFile(join(dir, KERAS_FILE), archive)
